@@ -1,0 +1,76 @@
+"""Every failure the ledger can report, one class per failure under one root.
+
+Messages follow the form "X must be ...; got ...". The API maps these classes to
+HTTP statuses in one place (``api/errors.py``); nothing here knows about HTTP.
+"""
+from __future__ import annotations
+
+
+class BlockchainError(Exception):
+    """Root of every error raised by the ``blockchain`` package."""
+
+    code = "blockchain_error"
+
+    def __init__(self, message: str, *, block_index: int | None = None, tx_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.block_index = block_index
+        self.tx_id = tx_id
+
+
+class ValidationError(BlockchainError):
+    """Something from outside does not follow PROTOCOL.md."""
+
+    code = "invalid"
+
+
+class InvalidTransaction(ValidationError):
+    code = "invalid_transaction"
+
+
+class InvalidSignature(InvalidTransaction):
+    code = "invalid_signature"
+
+
+class SignatureRequired(InvalidTransaction):
+    code = "signature_required"
+
+
+class InsufficientFunds(InvalidTransaction):
+    code = "insufficient_funds"
+
+
+class InvalidBlock(ValidationError):
+    code = "invalid_block"
+
+
+class InvalidChain(ValidationError):
+    code = "invalid_chain"
+
+
+class DuplicateTransaction(BlockchainError):
+    """The transaction id is already on the chain or in the pending pool."""
+
+    code = "duplicate_transaction"
+
+
+class PoolFull(BlockchainError):
+    code = "pool_full"
+
+
+class BlockConflict(BlockchainError):
+    """A block that is valid on its own but does not extend our tip."""
+
+    code = "block_conflict"
+
+
+class StorageError(BlockchainError):
+    """The data directory cannot be used (wrong network, corrupt, unreadable)."""
+
+    code = "storage_error"
+
+
+class ModelUpdateError(BlockchainError):
+    """The model refused a block's data after the block was validated (a bug, never input)."""
+
+    code = "model_update_failed"

@@ -1,0 +1,51 @@
+"""Proof of work with the nonce-last preimage of PROTOCOL.md.
+
+``hash = H(canon(header) + b":" + str(nonce))``. The header prefix is hashed once; each try
+copies that state and feeds only the nonce digits, so the hash rate does not depend on how many
+transactions the block carries.
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Optional
+
+CHECK_EVERY = 1 << 15
+
+
+def meets_difficulty(block_hash: str, difficulty: int) -> bool:
+    return block_hash.startswith("0" * difficulty)
+
+
+def _target(difficulty: int) -> int:
+    """Digests whose first 16 bytes, read big-endian, are below this start with ``difficulty`` hex zeros."""
+    return 1 << (128 - 4 * difficulty)
+
+
+def search_nonce(prefix: bytes, difficulty: int, start: int = 0, step: int = 1,
+                 stop: Optional[threading.Event] = None, limit: Optional[int] = None) -> Optional[int]:
+    """Smallest nonce ``start + k*step`` (k >= 0) that meets ``difficulty``.
+
+    Returns None when ``stop`` is set or ``limit`` tries are spent first.
+    """
+    if not 0 <= difficulty <= 32:
+        raise ValueError(f"difficulty must be 0 to 32; got {difficulty}")
+    base = hashlib.sha256(prefix)
+    if difficulty == 0:
+        return start
+    target = _target(difficulty)
+    nonce = start
+    tries = 0
+    from_bytes = int.from_bytes
+    while True:
+        for _ in range(CHECK_EVERY):
+            h = base.copy()
+            h.update(str(nonce).encode("ascii"))
+            if from_bytes(h.digest()[:16], "big") < target:
+                return nonce
+            nonce += step
+        tries += CHECK_EVERY
+        if stop is not None and stop.is_set():
+            return None
+        if limit is not None and tries >= limit:
+            return None

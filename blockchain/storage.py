@@ -1,0 +1,150 @@
+"""Where a node keeps its chain, pending pool and settings: SQLite on disk, or memory.
+
+Every write is one SQLite transaction with ``synchronous=FULL`` in WAL mode, so when a method
+returns, the data survives a crash (kill -9 or power loss) and a restart sees all or nothing of it.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterable, Optional
+
+from .encoding import canon
+from .errors import StorageError
+
+SCHEMA_VERSION = "1"
+
+
+class MemoryStore:
+    """Keeps everything in memory (``--ephemeral`` and tests)."""
+
+    def __init__(self) -> None:
+        self._blocks: list[dict] = []
+        self._pending: dict[str, dict] = {}
+        self._meta: dict[str, str] = {}
+
+    def load_blocks(self) -> list[dict]:
+        return list(self._blocks)
+
+    def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
+        self._blocks.append(block)
+        self.remove_pending(remove_pending)
+
+    def replace_blocks(self, from_index: int, blocks: list[dict], remove_pending: Iterable[str] = (),
+                       add_pending: Iterable[dict] = ()) -> None:
+        del self._blocks[from_index:]
+        self._blocks.extend(blocks)
+        self.remove_pending(remove_pending)
+        for tx in add_pending:
+            self._pending.setdefault(tx["id"], tx)
+
+    def load_pending(self) -> list[dict]:
+        return list(self._pending.values())
+
+    def add_pending(self, tx: dict) -> None:
+        self._pending[tx["id"]] = tx
+
+    def remove_pending(self, ids: Iterable[str]) -> None:
+        for tx_id in ids:
+            self._pending.pop(tx_id, None)
+
+    def get_meta(self, key: str) -> Optional[str]:
+        return self._meta.get(key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._meta[key] = value
+
+    def close(self) -> None:
+        pass
+
+
+class SQLiteStore:
+    """The embedded default: one SQLite file in the node's data directory."""
+
+    def __init__(self, path: Path) -> None:
+        path = Path(path)
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(
+                """
+                CREATE TABLE IF NOT EXISTS blocks (idx INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, body TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """
+            )
+            version = self.get_meta("schema_version")
+            if version is None:
+                self.set_meta("schema_version", SCHEMA_VERSION)
+            elif version != SCHEMA_VERSION:
+                raise StorageError(f"the data file {path} must have schema version {SCHEMA_VERSION}; got {version}")
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open the data file {path}: {exc}") from exc
+
+    def _write(self, statements) -> None:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                for sql, args in statements:
+                    if isinstance(args, list):
+                        if args:
+                            self._db.executemany(sql, args)
+                    else:
+                        self._db.execute(sql, args)
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def load_blocks(self) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute("SELECT body FROM blocks ORDER BY idx").fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
+        self._write([
+            ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
+             (block["index"], block["hash"], canon(block).decode("utf-8"))),
+            ("DELETE FROM pending WHERE id = ?", [(i,) for i in remove_pending]),
+        ])
+
+    def replace_blocks(self, from_index: int, blocks: list[dict], remove_pending: Iterable[str] = (),
+                       add_pending: Iterable[dict] = ()) -> None:
+        self._write([
+            ("DELETE FROM blocks WHERE idx >= ?", (from_index,)),
+            ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
+             [(b["index"], b["hash"], canon(b).decode("utf-8")) for b in blocks]),
+            ("DELETE FROM pending WHERE id = ?", [(i,) for i in remove_pending]),
+            ("INSERT OR IGNORE INTO pending (id, body) VALUES (?, ?)",
+             [(t["id"], canon(t).decode("utf-8")) for t in add_pending]),
+        ])
+
+    def load_pending(self) -> list[dict]:
+        with self._lock:
+            rows = self._db.execute("SELECT body FROM pending ORDER BY seq").fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def add_pending(self, tx: dict) -> None:
+        self._write([("INSERT INTO pending (id, body) VALUES (?, ?)", (tx["id"], canon(tx).decode("utf-8")))])
+
+    def remove_pending(self, ids: Iterable[str]) -> None:
+        self._write([("DELETE FROM pending WHERE id = ?", [(i,) for i in ids])])
+
+    def get_meta(self, key: str) -> Optional[str]:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._write([("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

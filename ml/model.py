@@ -1,0 +1,191 @@
+"""IrisModel: a KNN classifier (k=3) on standardised features, trained from a base data set
+plus every accepted contribution, with the model_hash commitments of PROTOCOL.md.
+
+Learned state changes only through ``commit_data_points`` (one block's points, all or nothing);
+``add_data_point`` merely stages a point. A fitted state is an immutable snapshot swapped in
+with one assignment, so predictions from other threads always see a whole model.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from typing import Optional, Sequence
+
+import numpy as np
+from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+from .base import FEATURE_NAMES, N_FEATURES, BaseData, iris_base
+from .hashing import base_model_hash, next_model_hash
+
+
+class ModelError(ValueError):
+    """Root of the errors ``ml`` raises for bad input."""
+
+
+class InvalidFeatures(ModelError):
+    pass
+
+
+class InvalidLabel(ModelError):
+    pass
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """One immutable fitted state."""
+
+    model_hash: str
+    x: np.ndarray          # training rows, unscaled
+    labels: np.ndarray     # training labels (str)
+    scaler: StandardScaler
+    knn: KNeighborsClassifier
+    accuracy: float
+
+
+def check_features(features) -> list[float]:
+    """Four finite numbers (not booleans, not strings), as floats."""
+    if isinstance(features, (str, bytes)) or not isinstance(features, Sequence) and not isinstance(features, np.ndarray):
+        raise InvalidFeatures(f"features must be a sequence of {N_FEATURES} numbers; got {type(features).__name__}")
+    values = list(features)
+    if len(values) != N_FEATURES:
+        raise InvalidFeatures(f"features must have {N_FEATURES} values {FEATURE_NAMES}; got {len(values)}")
+    out = []
+    for name, v in zip(FEATURE_NAMES, values):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise InvalidFeatures(f"{name} must be a number; got {v!r:.40}")
+        v = float(v)
+        if not math.isfinite(v):
+            raise InvalidFeatures(f"{name} must be finite; got {v}")
+        out.append(v)
+    return out
+
+
+class IrisModel:
+    """The collaboratively trained classifier of one chain."""
+
+    def __init__(self, n_neighbors: int = 3, base: Optional[BaseData] = None) -> None:
+        self.n_neighbors = n_neighbors
+        self.base = base if base is not None else iris_base()
+        self.classes_ = tuple(sorted(set(self.base.train_labels)))
+        self._test_x = np.asarray(self.base.test_rows, dtype=float)
+        self._test_y = np.asarray(self.base.test_labels, dtype=object)
+        self._lock = threading.Lock()
+        self._staged: list[tuple[list[float], str]] = []
+        self._preview: Optional[tuple[str, _Fitted]] = None  # (parent hash, fitted) of the last preview
+        self._evaluation: Optional[tuple[str, dict]] = None
+        base_hash = base_model_hash(n_neighbors, [list(r) for r in self.base.train_rows], self.base.train_labels)
+        self.fitted_ = self._fit(base_hash, np.asarray(self.base.train_rows, dtype=float),
+                                 np.asarray(self.base.train_labels, dtype=object))
+
+    # -- fitting ----------------------------------------------------------------------
+    def _fit(self, model_hash: str, x: np.ndarray, labels: np.ndarray) -> _Fitted:
+        scaler = StandardScaler().fit(x)
+        knn = KNeighborsClassifier(n_neighbors=self.n_neighbors).fit(scaler.transform(x), labels)
+        predicted = knn.predict(scaler.transform(self._test_x))
+        accuracy = round(float(np.mean(predicted == self._test_y)), 6)
+        return _Fitted(model_hash, x, labels, scaler, knn, accuracy)
+
+    def _fit_with(self, rows: Sequence[Sequence[float]], labels: Sequence[str]) -> _Fitted:
+        current = self.fitted_
+        new_hash = next_model_hash(current.model_hash, rows, labels)
+        cached = self._preview
+        if cached is not None and cached[0] == current.model_hash and cached[1].model_hash == new_hash:
+            return cached[1]
+        x = np.vstack([current.x, np.asarray(rows, dtype=float)])
+        y = np.concatenate([current.labels, np.asarray(labels, dtype=object)])
+        return self._fit(new_hash, x, y)
+
+    def _check_point(self, features, label) -> list[float]:
+        values = check_features(features)
+        if label not in self.classes_:
+            raise InvalidLabel(f"label must be one of {', '.join(self.classes_)}; got {label!r:.40}")
+        return values
+
+    # -- the LedgerModel seam ---------------------------------------------------------
+    @property
+    def state_hash(self) -> str:
+        return self.fitted_.model_hash
+
+    @property
+    def data_count(self) -> int:
+        return len(self.fitted_.labels)
+
+    def summary(self) -> dict:
+        fitted = self.fitted_
+        return {"data_points_trained": len(fitted.labels), "model_hash": fitted.model_hash,
+                "accuracy": fitted.accuracy}
+
+    def preview_update(self, rows: Sequence[Sequence[float]], labels: Sequence[str]) -> dict:
+        """The summary after one block carrying ``rows``/``labels``; the model does not change."""
+        checked = [self._check_point(r, label) for r, label in zip(rows, labels, strict=True)]
+        with self._lock:
+            fitted = self._fit_with(checked, list(labels))
+            self._preview = (self.fitted_.model_hash, fitted)
+        return {"data_points_trained": len(fitted.labels), "model_hash": fitted.model_hash,
+                "accuracy": fitted.accuracy}
+
+    def add_data_point(self, features, label) -> bool:
+        """Stage one data point for the next commit. False (nothing staged) when it is not valid."""
+        try:
+            values = self._check_point(features, label)
+        except ModelError:
+            return False
+        with self._lock:
+            self._staged.append((values, label))
+        return True
+
+    def commit_data_points(self) -> dict:
+        """Fold every staged point into the model as one update (one hash step, one refit)."""
+        with self._lock:
+            staged, self._staged = self._staged, []
+            if staged:
+                self.fitted_ = self._fit_with([r for r, _ in staged], [label for _, label in staged])
+                self._preview = None
+        return self.summary()
+
+    def discard_data_points(self) -> None:
+        with self._lock:
+            self._staged = []
+
+    def fresh(self) -> "IrisModel":
+        return IrisModel(self.n_neighbors, self.base)
+
+    # -- using the model --------------------------------------------------------------
+    def predict(self, features) -> tuple[str, dict[str, float]]:
+        """The predicted class and the share of the k neighbours in each class."""
+        values = check_features(features)
+        fitted = self.fitted_
+        proba = fitted.knn.predict_proba(fitted.scaler.transform(np.asarray([values])))[0]
+        probabilities = {str(c): round(float(p), 6) for c, p in zip(fitted.knn.classes_, proba)}
+        prediction = str(fitted.knn.classes_[int(np.argmax(proba))])
+        return prediction, probabilities
+
+    def evaluate_model(self) -> dict:
+        """Accuracy and per-class metrics on the held-out test rows, computed once per model state."""
+        fitted = self.fitted_
+        cached = self._evaluation
+        if cached is not None and cached[0] == fitted.model_hash:
+            return cached[1]
+        predicted = fitted.knn.predict(fitted.scaler.transform(self._test_x))
+        labels = list(self.classes_)
+        report = classification_report(self._test_y, predicted, labels=labels, output_dict=True, zero_division=0)
+        result = {
+            "accuracy": fitted.accuracy,
+            "data_points_trained": len(fitted.labels),
+            "test_samples": len(self._test_y),
+            "class_metrics": report,
+            "confusion_matrix": {"labels": labels,
+                                 "matrix": confusion_matrix(self._test_y, predicted, labels=labels).tolist()},
+            "model_hash": fitted.model_hash,
+        }
+        self._evaluation = (fitted.model_hash, result)
+        return result
+
+    def info(self) -> dict:
+        fitted = self.fitted_
+        return {"trained": True, "data_count": len(fitted.labels), "classes": list(self.classes_),
+                "n_neighbors": self.n_neighbors, "model_hash": fitted.model_hash,
+                "accuracy": fitted.accuracy, "base_data": self.base.name}
