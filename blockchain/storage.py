@@ -5,7 +5,9 @@ returns, the data survives a crash (kill -9 or power loss) and a restart sees al
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -67,8 +69,8 @@ class SQLiteStore:
         path = Path(path)
         self.path = path
         self._lock = threading.Lock()
+        self._lock_fd = self._take_directory_lock(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -86,6 +88,25 @@ class SQLiteStore:
                 raise StorageError(f"the data file {path} must have schema version {SCHEMA_VERSION}; got {version}")
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"cannot open the data file {path}: {exc}") from exc
+
+    @staticmethod
+    def _take_directory_lock(path: Path) -> int:
+        """One node per data directory: a second one would fork the chain on disk.
+
+        The OS drops the lock when the process dies, kill -9 included.
+        """
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path.parent / "LOCK", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StorageError(f"cannot use the data directory {path.parent}: {exc}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise StorageError(f"the data directory {path.parent} is in use by another running node; "
+                               "stop it or choose another --data-dir") from None
+        return fd
 
     def _write(self, statements) -> None:
         with self._lock:
@@ -148,3 +169,6 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)  # closing the descriptor releases the flock
+                self._lock_fd = None

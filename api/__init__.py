@@ -1,0 +1,45 @@
+"""Flask: the application factory, routes, JSON errors, request schemas, the node service."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Mapping, Union
+
+from flask import Flask, g, request
+
+from .config import NodeConfig
+from .errors import register_error_handlers
+from .routes import blueprints
+from .service import NodeService
+
+log = logging.getLogger("api")
+
+
+def create_app(config: Union[NodeConfig, Mapping[str, Any], None] = None) -> Flask:
+    """Build a node's Flask app. ``config`` is a NodeConfig or a dict of its fields."""
+    if config is None:
+        config = NodeConfig()
+    elif not isinstance(config, NodeConfig):
+        config = NodeConfig.from_mapping(dict(config))
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body
+    app.json.sort_keys = False
+    app.extensions["node"] = NodeService(config)
+    register_error_handlers(app)
+    for bp in blueprints():
+        app.register_blueprint(bp)
+
+    @app.before_request
+    def _start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response):
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info("%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed)
+        return response
+
+    return app
+
+
+__all__ = ["create_app", "NodeConfig", "NodeService"]

@@ -1,0 +1,33 @@
+"""A node's settings: built from the command line by app.py, or from a dict in tests."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Optional
+
+DEFAULT_MAX_BODY = 1024 * 1024
+
+
+@dataclass
+class NodeConfig:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    difficulty: int = 4
+    data_dir: Optional[Path] = None  # default: ./data/node-<port>
+    ephemeral: bool = False
+    peers: list[str] = field(default_factory=list)
+    require_signatures: bool = False
+    base_data: Optional[Path] = None
+    max_body: int = DEFAULT_MAX_BODY
+
+    @classmethod
+    def from_mapping(cls, values) -> "NodeConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown node settings {sorted(unknown)}; known: {sorted(known)}")
+        return cls(**values)
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return Path(self.data_dir) if self.data_dir else Path("data") / f"node-{self.port}"

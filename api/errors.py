@@ -1,0 +1,92 @@
+"""Every error becomes ``{"error": {"code", "message"}}`` with the right status: the one place
+where exceptions of ``blockchain`` and ``ml`` are mapped to HTTP."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from blockchain import errors as chain_errors
+from blockchain.chain import MiningAborted
+from ml import ModelError
+
+log = logging.getLogger("api")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, details=None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.details = status, code, message, details
+
+
+# Most specific first: the first matching class decides the status.
+_STATUS = [
+    (chain_errors.DuplicateTransaction, 409),
+    (chain_errors.BlockConflict, 409),
+    (chain_errors.ValidationError, 400),
+    (chain_errors.PoolFull, 503),
+    (MiningAborted, 503),
+]
+
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
+               415: "unsupported_media_type"}
+
+
+def error_response(status: int, code: str, message: str, details=None, **extra):
+    body = {"error": {"code": code, "message": message, **extra}}
+    if details:
+        body["error"]["details"] = details
+    return jsonify(body), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(chain_errors.BlockchainError)
+    def _chain_error(exc: chain_errors.BlockchainError):
+        for cls, status in _STATUS:
+            if isinstance(exc, cls):
+                extra = {k: v for k, v in (("tx_id", exc.tx_id), ("block_index", exc.block_index)) if v is not None}
+                return error_response(status, exc.code, exc.message, **extra)
+        log.exception("unexpected ledger error")
+        return error_response(500, exc.code, exc.message)
+
+    @app.errorhandler(ModelError)
+    def _model_error(exc: ModelError):
+        return error_response(400, "invalid_features", str(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        code = _HTTP_CODES.get(status, exc.name.lower().replace(" ", "_"))
+        if status == 413:
+            message = f"body must be at most {app.config['MAX_CONTENT_LENGTH']} bytes"
+        elif status == 405:
+            message = f"method must be one of {', '.join(sorted(exc.valid_methods or []))} for this path"
+        elif status == 404:
+            message = "no such route; see README.md for the API"
+        else:
+            message = exc.description or exc.name
+        response, status = error_response(status, code, message)
+        if status == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        return response, status
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "the node failed to answer; see its log")
+
+
+def startup_error_message(exc: Exception):
+    """A one-line reason for errors a person can fix when starting a node; None for bugs."""
+    from ml import BaseDataError
+
+    if isinstance(exc, (chain_errors.StorageError, BaseDataError)):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or exc}: {exc.filename or ''}".strip()
+    return None

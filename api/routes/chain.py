@@ -1,0 +1,25 @@
+from flask import Blueprint
+
+from . import node
+
+bp = Blueprint("chain", __name__)
+
+
+@bp.route("/mine", methods=["GET", "POST"])
+def mine():
+    block = node().mine().to_dict()
+    return {"message": "New block forged", "index": block["index"], "hash": block["hash"],
+            "previous_hash": block["previous_hash"], "nonce": block["nonce"], "timestamp": block["timestamp"],
+            "difficulty": block["difficulty"], "merkle_root": block["merkle_root"],
+            "transactions": block["transactions"]}
+
+
+@bp.get("/chain")
+def chain():
+    blocks = node().chain.blocks()
+    return {"chain": [b.to_dict() for b in blocks], "length": len(blocks)}
+
+
+@bp.get("/chain/validate")
+def validate():
+    return node().chain.validate_chain().to_dict()

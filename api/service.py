@@ -1,0 +1,90 @@
+"""The node service: wires the chain, the model, storage and the node's key together.
+
+Routes call this and nothing else, so that they stay thin and the rules live in one place.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Optional
+
+from blockchain import Blockchain, MemoryStore, SQLiteStore, Transaction
+from blockchain import crypto
+from blockchain.transactions import MODEL_UPDATE, flower_body, transfer_body
+from ml import BaseData, IrisModel
+
+from .config import NodeConfig
+from .schemas import FlowerIn, TransferIn
+
+log = logging.getLogger("node")
+
+
+class NodeService:
+    def __init__(self, config: NodeConfig) -> None:
+        self.config = config
+        base = BaseData.from_file(config.base_data) if config.base_data else None
+        model = IrisModel(base=base)
+        if config.ephemeral:
+            store = MemoryStore()
+            key = crypto.generate_private_key()
+            self.data_dir: Optional[Path] = None
+        else:
+            self.data_dir = config.resolved_data_dir
+            store = SQLiteStore(self.data_dir / "chain.sqlite3")
+            key = crypto.load_or_create_key(self.data_dir / "node_key")
+        self.chain = Blockchain(model, config.difficulty, store, require_signatures=config.require_signatures)
+        self.key = key
+        self.public_key = crypto.public_key_hex(key)
+        self.address = crypto.address_of(self.public_key)
+        self.node_id = self.address[:16]
+        self._history_cache: tuple[str, list] = ("", [])
+        self._history_lock = threading.Lock()
+
+    @property
+    def model(self) -> IrisModel:
+        return self.chain.model  # the chain may rebuild its model; always ask it
+
+    def close(self) -> None:
+        self.chain.close()
+
+    # -- writes -----------------------------------------------------------------------
+    def submit_transfer(self, payload: TransferIn) -> tuple[Transaction, int]:
+        body = transfer_body(payload.sender, payload.recipient, payload.amount,
+                             payload.timestamp if payload.timestamp is not None else time.time(), payload.public_key)
+        tx = Transaction.create(body, payload.signature)
+        return tx, self.chain.add_transaction(tx)
+
+    def submit_flower(self, payload: FlowerIn) -> tuple[Transaction, int]:
+        body = flower_body(payload.sender, payload.model_dump(), payload.flower_type,
+                           payload.timestamp if payload.timestamp is not None else time.time(), payload.public_key)
+        tx = Transaction.create(body, payload.signature)
+        return tx, self.chain.add_transaction(tx)
+
+    def mine(self):
+        return self.chain.mine(self.address)
+
+    # -- reads ------------------------------------------------------------------------
+    def health(self) -> dict:
+        tip = self.chain.last_block
+        return {"status": "ok", "node_id": self.node_id, "address": self.address, "height": tip.index,
+                "tip": tip.hash, "difficulty": self.chain.difficulty, "pending": len(self.chain.pool),
+                "model_hash": self.model.state_hash, "require_signatures": self.chain.require_signatures,
+                "data_dir": str(self.data_dir) if self.data_dir else None}
+
+    def model_history(self) -> list[dict]:
+        """One row per block that changed the model, genesis first (from its MODEL_UPDATEs)."""
+        blocks = self.chain.blocks()
+        tip = blocks[-1].hash
+        with self._history_lock:
+            cached_tip, rows = self._history_cache
+            if cached_tip == tip:
+                return rows
+            rows = []
+            for block in blocks:
+                for tx in block.transactions:
+                    if tx.type == MODEL_UPDATE:
+                        rows.append({"block_index": block.index, "timestamp": block.timestamp, **tx.body["data"]})
+            self._history_cache = (tip, rows)
+            return rows

@@ -1,0 +1,70 @@
+"""Start one node: ``python app.py [--port 5000] [--difficulty 4] [--data-dir DIR | --ephemeral] ...``."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from api import NodeConfig, create_app
+from api.errors import startup_error_message
+from api.server import serve
+
+
+def port_number(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 1 to 65535; got {value}")
+    return value
+
+
+def difficulty_value(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"difficulty must be 1 to 8 hex zeros; got {value}")
+    return value
+
+
+def parse_args(argv=None) -> NodeConfig:
+    parser = argparse.ArgumentParser(description="A blockchain node that trains an Iris KNN model from its blocks.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    parser.add_argument("--port", type=port_number, default=5000, help="port to listen on (default: 5000)")
+    parser.add_argument("--difficulty", type=difficulty_value, default=4,
+                        help="leading hex zeros of a block hash; every node of a network must agree (default: 4)")
+    store = parser.add_mutually_exclusive_group()
+    store.add_argument("--data-dir", type=Path, help="where the chain, pending pool and node key live "
+                                                     "(default: ./data/node-<port>)")
+    store.add_argument("--ephemeral", action="store_true", help="keep everything in memory; lost on exit")
+    parser.add_argument("--require-signatures", action="store_true",
+                        help="refuse unsigned user transactions")
+    parser.add_argument("--base-data", type=Path,
+                        help="JSON file with train_rows, train_labels, test_rows, test_labels: starts an "
+                             "experiment network with its own genesis instead of the Iris split")
+    args = parser.parse_args(argv)
+    return NodeConfig(host=args.host, port=args.port, difficulty=args.difficulty, data_dir=args.data_dir,
+                      ephemeral=args.ephemeral, require_signatures=args.require_signatures,
+                      base_data=args.base_data)
+
+
+def main(argv=None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    config = parse_args(argv)
+    try:
+        app = create_app(config)
+    except Exception as exc:  # a clear line for the person who started the node, not a traceback
+        message = startup_error_message(exc)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    service = app.extensions["node"]
+    where = "memory (--ephemeral)" if config.ephemeral else str(config.resolved_data_dir)
+    logging.getLogger("node").info(
+        "node %s serving on http://%s:%d (difficulty %d, data in %s, height %d, mining rewards to %s)",
+        service.node_id, config.host, config.port, config.difficulty, where, service.chain.height, service.address)
+    serve(app, config.host, config.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
