@@ -1,0 +1,202 @@
+"""Blockchain with a real IrisModel: mining, the pool, blocks from elsewhere, storage."""
+import json
+import sqlite3
+import threading
+
+import pytest
+
+from blockchain import (Block, BlockConflict, DuplicateTransaction, InsufficientFunds, InvalidBlock,
+                        InvalidTransaction, SQLiteStore, StorageError, Transaction, audit_chain)
+from blockchain.pow import search_nonce
+from blockchain.transactions import reward
+from ml import IrisModel
+from tests.helpers.factories import flower, ledger, transfer
+
+
+def test_new_chain_is_genesis_only():
+    chain = ledger(difficulty=2)
+    assert chain.height == 0 and chain.last_block.hash == chain.genesis.hash
+    assert chain.validate_chain().valid
+
+
+def test_empty_block_pays_the_miner():
+    chain = ledger()
+    block = chain.mine("miner")
+    assert [tx.type for tx in block.transactions] == ["REWARD"]
+    assert chain.balance("miner") == 1
+
+
+def test_model_changes_only_when_a_block_is_accepted():
+    chain = ledger()
+    before = chain.model.summary()
+    chain.add_transaction(flower(label="virginica", features=(6.0, 3.0, 5.0, 2.0)))
+    assert chain.model.summary() == before
+    block = chain.mine("miner")
+    assert [tx.type for tx in block.transactions] == ["REWARD", "FLOWER_DATA", "MODEL_UPDATE"]
+    assert chain.model.data_count == 121
+    assert block.transactions[-1].body["data"] == chain.model.summary()
+    assert len(chain.pool) == 0
+    assert chain.validate_chain().valid
+
+
+def test_transfers_need_funds_including_pending():
+    chain = ledger()
+    chain.mine("miner")
+    chain.mine("miner")
+    chain.add_transaction(transfer("miner", "bob", 2))
+    with pytest.raises(InsufficientFunds):
+        chain.add_transaction(transfer("miner", "bob", 1))
+    with pytest.raises(InsufficientFunds):
+        chain.add_transaction(transfer("nobody", "bob", 1))
+    chain.mine("other")
+    assert chain.balance("bob") == 2 and chain.balance("miner") == 0
+
+
+def test_duplicates_are_refused():
+    chain = ledger()
+    tx = flower()
+    chain.add_transaction(tx)
+    with pytest.raises(DuplicateTransaction, match="pending"):
+        chain.add_transaction(tx)
+    chain.mine("m")
+    with pytest.raises(DuplicateTransaction, match="already in block 1"):
+        chain.add_transaction(tx)
+
+
+def test_node_transactions_cannot_be_submitted():
+    with pytest.raises(InvalidTransaction, match="only nodes"):
+        ledger().add_transaction(reward("me", 1))
+
+
+def test_future_timestamps_are_refused():
+    with pytest.raises(InvalidTransaction, match="ahead"):
+        ledger().add_transaction(flower(timestamp=4e9))
+
+
+def test_a_block_from_another_node_is_validated_and_appended():
+    a, b = ledger(), ledger()
+    a.add_transaction(flower())
+    block = a.mine("a")
+    assert b.add_block(Block.from_dict(block.to_dict())) is True
+    assert b.add_block(block) is False  # already known
+    assert b.last_block.hash == a.last_block.hash
+    assert b.model.state_hash == a.model.state_hash
+
+
+def test_tampered_block_is_refused_and_changes_nothing():
+    a, b = ledger(), ledger()
+    a.add_transaction(flower())
+    data = a.mine("a").to_dict()
+    data["transactions"][1]["data"]["flower_type"] = "virginica"
+    before = (b.height, b.model.state_hash)
+    with pytest.raises(InvalidBlock, match="id must be"):
+        b.add_block(Block.from_dict(data))
+    assert (b.height, b.model.state_hash) == before
+
+
+def test_stale_model_update_is_refused():
+    a, b = ledger(), ledger()
+    a.add_transaction(flower())
+    good = a.mine("a")
+    txs = list(good.transactions)
+    forged = {**txs[-1].to_dict()}
+    forged["data"] = {**forged["data"], "accuracy": 0.5}
+    forged_tx = Transaction.create({k: v for k, v in forged.items() if k != "id"})
+    block = Block.assemble(1, good.timestamp, good.previous_hash, 1, txs[:-1] + [forged_tx], 0)
+    nonce = search_nonce(block.prefix(), 1)
+    block = Block.assemble(1, good.timestamp, good.previous_hash, 1, txs[:-1] + [forged_tx], nonce)
+    with pytest.raises(InvalidBlock, match="MODEL_UPDATE must equal"):
+        b.add_block(block)
+    assert b.height == 0
+
+
+def test_a_block_that_does_not_extend_the_tip_is_a_conflict():
+    a, b = ledger(), ledger()
+    a.mine("a")
+    second = a.mine("a")
+    with pytest.raises(BlockConflict):
+        b.add_block(second)
+
+
+def test_concurrent_mining_never_corrupts(tmp_path):
+    chain = ledger(difficulty=2, store=SQLiteStore(tmp_path / "c.sqlite3"))
+    txs = [flower(sender=f"s{i}") for i in range(40)]
+    errors = []
+
+    def submit(batch):
+        for tx in batch:
+            try:
+                chain.add_transaction(tx)
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+    def mine():
+        for _ in range(3):
+            chain.mine("m")
+
+    threads = [threading.Thread(target=submit, args=(txs[i::4],)) for i in range(4)]
+    threads += [threading.Thread(target=mine) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    chain.mine("m")
+    assert chain.height == 10
+    assert chain.validate_chain().valid
+    on_chain = [tx.id for b in chain.blocks() for tx in b.transactions if tx.type == "FLOWER_DATA"]
+    assert sorted(on_chain) == sorted(tx.id for tx in txs)  # every one exactly once
+
+
+def test_restart_keeps_chain_pool_and_model(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    chain = ledger(store=SQLiteStore(path))
+    chain.add_transaction(flower())
+    chain.mine("m")
+    pending = flower(sender="later")
+    chain.add_transaction(pending)
+    state = (chain.last_block.hash, chain.model.state_hash)
+    chain.close()
+    again = ledger(store=SQLiteStore(path))
+    assert (again.last_block.hash, again.model.state_hash) == state
+    assert [tx.id for tx in again.pending()] == [pending.id]
+    again.close()
+
+
+def test_a_tampered_data_file_refuses_to_start(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    chain = ledger(store=SQLiteStore(path))
+    chain.add_transaction(flower())
+    chain.mine("m")
+    chain.close()
+    db = sqlite3.connect(path)
+    body = json.loads(db.execute("SELECT body FROM blocks WHERE idx = 1").fetchone()[0])
+    body["transactions"][1]["data"]["flower_type"] = "virginica"
+    db.execute("UPDATE blocks SET body = ? WHERE idx = 1", (json.dumps(body),))
+    db.commit()
+    db.close()
+    with pytest.raises(StorageError, match="not valid"):
+        ledger(store=SQLiteStore(path))
+
+
+def test_another_network_data_dir_refuses_to_start(tmp_path):
+    ledger(difficulty=1, store=SQLiteStore(tmp_path / "c.sqlite3")).close()
+    with pytest.raises(StorageError, match="another network"):
+        ledger(difficulty=2, store=SQLiteStore(tmp_path / "c.sqlite3"))
+
+
+def test_one_node_per_data_dir(tmp_path):
+    first = SQLiteStore(tmp_path / "c.sqlite3")
+    with pytest.raises(StorageError, match="in use"):
+        SQLiteStore(tmp_path / "c.sqlite3")
+    first.close()
+    SQLiteStore(tmp_path / "c.sqlite3").close()
+
+
+def test_audit_replays_any_chain_to_the_live_model():
+    chain = ledger()
+    for i in range(3):
+        chain.add_transaction(flower(sender=f"s{i}", features=(6.0 + i, 3.0, 5.0, 2.0), label="virginica"))
+        chain.mine("m")
+    result = audit_chain([b.to_dict() for b in chain.blocks()], 1, IrisModel())
+    assert result.valid and result.model.state_hash == chain.model.state_hash
