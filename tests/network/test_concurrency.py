@@ -1,0 +1,82 @@
+"""Many clients at once against a real waitress node: nothing is corrupted, nothing is lost,
+and mining does not stop the node from answering (invariant 5)."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.network
+
+MEASURES = {"sepal_length": 6.3, "sepal_width": 3.3, "petal_length": 6.0, "petal_width": 2.5}
+
+
+def test_many_submissions_and_concurrent_mines_keep_the_chain_valid(start_node):
+    node = start_node("a", difficulty=3)
+    local = threading.local()
+
+    def session():
+        if not hasattr(local, "s"):
+            local.s = requests.Session()
+        return local.s
+
+    def submit(i):
+        r = session().post(node.url + "/flower/add", timeout=30,
+                           json={"sender": f"c{i}", **MEASURES, "flower_type": "virginica"})
+        assert r.status_code == 201, r.text
+        return r.json()["transaction_id"]
+
+    def mine(_):
+        r = session().post(node.url + "/mine", timeout=60)
+        assert r.status_code == 200, r.text
+        return r.json()["index"]
+
+    def read(_):
+        assert session().get(node.url + "/chain", timeout=30).status_code == 200
+        assert session().post(node.url + "/flower/predict", json=MEASURES, timeout=30).status_code == 200
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        jobs = [pool.submit(submit, i) for i in range(120)]
+        mines = [pool.submit(mine, i) for i in range(6)]
+        reads = [pool.submit(read, i) for i in range(20)]
+        accepted = [j.result() for j in jobs]
+        indexes = [m.result() for m in mines]
+        for r in reads:
+            r.result()
+    assert sorted(indexes) == list(range(1, 7))  # six mines, six distinct blocks, no fork
+    node.post("/mine")
+
+    report = node.get("/chain/validate").json()
+    assert report == {"valid": True, "length": 8, "errors": []}
+    chain = node.get("/chain").json()["chain"]
+    on_chain = [tx["id"] for b in chain for tx in b["transactions"] if tx["type"] == "FLOWER_DATA"]
+    assert sorted(on_chain) == sorted(accepted)  # each accepted item in exactly one block
+    assert node.get("/transactions/pending").json()["count"] == 0
+    assert node.get("/model/info").json()["data_count"] == 120 + 120
+
+
+def test_reads_and_submissions_are_answered_while_a_block_is_mined(start_node):
+    node = start_node("a", difficulty=5)
+    answered_during_mining = 0
+    for attempt in range(10):
+        done = threading.Event()
+
+        def mine():
+            requests.post(node.url + "/mine", timeout=120)
+            done.set()
+
+        miner = threading.Thread(target=mine)
+        miner.start()
+        with requests.Session() as s:
+            while not done.is_set():
+                assert s.post(node.url + "/flower/predict", json=MEASURES, timeout=30).status_code == 200
+                assert s.get(node.url + "/chain", timeout=30).status_code == 200
+                r = s.post(node.url + "/flower/add", timeout=30,
+                           json={"sender": f"r{attempt}-{answered_during_mining}", **MEASURES, "flower_type": "virginica"})
+                assert r.status_code == 201
+                if not done.is_set():
+                    answered_during_mining += 1
+        miner.join()
+        if answered_during_mining >= 5:
+            break
+    assert answered_during_mining >= 5
