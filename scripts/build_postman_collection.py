@@ -1,0 +1,209 @@
+"""Write postman_collection.json (Postman v2.1) from the request list below.
+
+The committed collection is this script's output; tests/test_postman_collection.py checks that
+they agree. Run: .venv/bin/python scripts/build_postman_collection.py
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "postman_collection.json"
+
+FLOWER = {"sender": "botanist_123", "sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4,
+          "petal_width": 0.2, "flower_type": "setosa"}
+MEASURES = {"sepal_length": 6.7, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}
+
+
+def request(name, method, path, tests, body=None, raw=None, content_type="application/json", prerequest=None):
+    item = {"name": name, "request": {"method": method, "header": [], "url": {
+        "raw": "{{baseUrl}}" + path, "host": ["{{baseUrl}}"], "path": [p for p in path.split("/") if p]}}}
+    if body is not None or raw is not None:
+        item["request"]["header"].append({"key": "Content-Type", "value": content_type})
+        item["request"]["body"] = {"mode": "raw", "raw": raw if raw is not None else json.dumps(body, indent=2)}
+    events = [{"listen": "test", "script": {"type": "text/javascript", "exec": tests.strip().splitlines()}}]
+    if prerequest:
+        events.insert(0, {"listen": "prerequest", "script": {"type": "text/javascript",
+                                                             "exec": prerequest.strip().splitlines()}})
+    item["event"] = events
+    return item
+
+
+def error_case(name, method, path, status, code, body=None, raw=None, content_type="application/json"):
+    return request(name, method, path, f"""
+pm.test("status is {status}", () => pm.response.to.have.status({status}));
+pm.test("JSON error with code {code}", () => {{
+    const err = pm.response.json().error;
+    pm.expect(err.code).to.eql("{code}");
+    pm.expect(err.message).to.be.a("string").and.not.empty;
+}});
+""", body=body, raw=raw, content_type=content_type)
+
+
+SINGLE_NODE = [
+    request("Health", "GET", "/health", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("node is ok and has an address", () => {
+    pm.expect(body.status).to.eql("ok");
+    pm.expect(body.address).to.have.lengthOf(40);
+    pm.expect(body.height).to.be.a("number");
+});
+pm.collectionVariables.set("nodeAddress", body.address);
+pm.collectionVariables.set("startHeight", body.height);
+"""),
+    request("Model info", "GET", "/model/info", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("a KNN over three classes", () => {
+    pm.expect(body.n_neighbors).to.eql(3);
+    pm.expect(body.classes).to.eql(["setosa", "versicolor", "virginica"]);
+    pm.expect(body.data_count).to.be.at.least(120);
+    pm.expect(body.model_hash).to.have.lengthOf(64);
+});
+pm.collectionVariables.set("dataCount", body.data_count);
+"""),
+    request("Add flower data", "POST", "/flower/add", """
+pm.test("status is 201", () => pm.response.to.have.status(201));
+const body = pm.response.json();
+pm.test("answers the transaction id and the block it will go into", () => {
+    pm.expect(body.transaction_id).to.have.lengthOf(64);
+    pm.expect(body.block_index).to.be.above(0);
+});
+pm.collectionVariables.set("flowerTx", body.transaction_id);
+""", body=FLOWER),
+    request("Pending transactions", "GET", "/transactions/pending", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("the flower is pending", () => {
+    const ids = pm.response.json().transactions.map(t => t.id);
+    pm.expect(ids).to.include(pm.collectionVariables.get("flowerTx"));
+});
+"""),
+    request("Mine (POST)", "POST", "/mine", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("a block with the reward, the flower and a model update", () => {
+    const types = body.transactions.map(t => t.type);
+    pm.expect(types[0]).to.eql("REWARD");
+    pm.expect(types).to.include("FLOWER_DATA");
+    pm.expect(types[types.length - 1]).to.eql("MODEL_UPDATE");
+    pm.expect(body.hash.startsWith("0")).to.be.true;
+});
+pm.collectionVariables.set("lastIndex", body.index);
+"""),
+    request("Model info after mining", "GET", "/model/info", """
+pm.test("the model learned the mined flower", () => {
+    const before = Number(pm.collectionVariables.get("dataCount"));
+    pm.expect(pm.response.json().data_count).to.be.at.least(before + 1);
+});
+"""),
+    request("Mine (GET, as in the paper)", "GET", "/mine", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("the next block", () => {
+    pm.expect(pm.response.json().index).to.eql(Number(pm.collectionVariables.get("lastIndex")) + 1);
+});
+"""),
+    request("Balance of the node", "GET", "/balance/{{nodeAddress}}", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("two rewards at least", () => pm.expect(pm.response.json().balance).to.be.at.least(2));
+"""),
+    request("New transaction", "POST", "/transactions/new", """
+pm.test("status is 201", () => pm.response.to.have.status(201));
+pm.test("answers the transaction id", () => pm.expect(pm.response.json().transaction_id).to.have.lengthOf(64));
+""", raw='{\n  "sender": "{{nodeAddress}}",\n  "recipient": "bob",\n  "amount": 1\n}'),
+    request("Chain", "GET", "/chain", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("blocks link to their parents", () => {
+    pm.expect(body.length).to.eql(body.chain.length);
+    for (let i = 1; i < body.chain.length; i++) {
+        pm.expect(body.chain[i].previous_hash).to.eql(body.chain[i - 1].hash);
+    }
+});
+"""),
+    request("Validate chain", "GET", "/chain/validate", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("the chain is valid", () => {
+    pm.expect(pm.response.json().valid).to.be.true;
+    pm.expect(pm.response.json().errors).to.be.empty;
+});
+"""),
+    request("Predict", "POST", "/flower/predict", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("a class and probabilities that sum to 1", () => {
+    pm.expect(["setosa", "versicolor", "virginica"]).to.include(body.prediction);
+    const sum = Object.values(body.probabilities).reduce((a, b) => a + b, 0);
+    pm.expect(sum).to.be.closeTo(1, 1e-6);
+});
+pm.test("predicts virginica for a virginica", () => pm.expect(body.prediction).to.eql("virginica"));
+""", body=MEASURES),
+    request("Evaluate", "GET", "/model/evaluate", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("accuracy and per-class metrics on 30 test rows", () => {
+    pm.expect(body.accuracy).to.be.within(0, 1);
+    pm.expect(body.test_samples).to.eql(30);
+    pm.expect(body.class_metrics.setosa).to.have.property("f1-score");
+});
+"""),
+    request("Model history", "GET", "/model/history", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("genesis first, then each block that changed the model", () => {
+    const rows = pm.response.json().history;
+    pm.expect(rows[0].block_index).to.eql(0);
+    pm.expect(rows.length).to.be.at.least(2);
+});
+"""),
+]
+
+ERRORS = [
+    error_case("Broken JSON", "POST", "/flower/add", 400, "invalid_json", raw='{"sender": "a",'),
+    error_case("NaN is refused", "POST", "/flower/predict", 400, "invalid_json",
+               raw='{"sepal_length": NaN, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}'),
+    error_case("Negative measurement", "POST", "/flower/add", 400, "invalid_request", body={**FLOWER, "sepal_length": -1}),
+    error_case("Measurement as a string", "POST", "/flower/add", 400, "invalid_request", body={**FLOWER, "sepal_length": "5.1"}),
+    error_case("Unknown flower type", "POST", "/flower/add", 400, "invalid_request", body={**FLOWER, "flower_type": "rose"}),
+    error_case("Reserved sender", "POST", "/transactions/new", 400, "invalid_request",
+               body={"sender": "0", "recipient": "bob", "amount": 1}),
+    error_case("Zero amount", "POST", "/transactions/new", 400, "invalid_request",
+               body={"sender": "alice", "recipient": "bob", "amount": 0}),
+    error_case("Transfer without funds", "POST", "/transactions/new", 400, "insufficient_funds",
+               body={"sender": "nobody-has-coins", "recipient": "bob", "amount": 5}),
+    error_case("Not JSON", "POST", "/flower/add", 415, "unsupported_media_type", raw="sender=a", content_type="text/plain"),
+    error_case("Unknown route", "GET", "/flowers", 404, "not_found"),
+    error_case("Wrong method", "DELETE", "/chain", 405, "method_not_allowed"),
+    request("Duplicate flower (first time)", "POST", "/flower/add", """
+pm.test("status is 201", () => pm.response.to.have.status(201));
+""", raw='{\n  "sender": "dup-test", "sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5,\n'
+        '  "petal_width": 0.2, "flower_type": "setosa", "timestamp": {{dupTimestamp}}\n}',
+            prerequest='pm.collectionVariables.set("dupTimestamp", (Date.now() / 1000).toFixed(3));'),
+    error_case("Duplicate flower (again)", "POST", "/flower/add", 409, "duplicate_transaction",
+               raw='{\n  "sender": "dup-test", "sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5,\n'
+                   '  "petal_width": 0.2, "flower_type": "setosa", "timestamp": {{dupTimestamp}}\n}'),
+]
+
+
+def collection() -> dict:
+    return {
+        "info": {
+            "name": "Iris chain node",
+            "description": "Every route of one node, with tests. Run against a live node: "
+                           "npx newman run postman_collection.json --env-var baseUrl=http://127.0.0.1:5000",
+            "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
+        },
+        "variable": [{"key": "baseUrl", "value": "http://127.0.0.1:5000"}],
+        "item": [
+            {"name": "Single node", "item": SINGLE_NODE},
+            {"name": "Errors", "item": ERRORS},
+        ],
+    }
+
+
+def render() -> str:
+    return json.dumps(collection(), indent=2) + "\n"
+
+
+if __name__ == "__main__":
+    OUT.write_text(render(), encoding="utf-8")
+    print(f"wrote {OUT}")
