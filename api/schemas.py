@@ -82,7 +82,13 @@ def describe(error: ValidationError) -> tuple[str, list[dict]]:
         msg = err["msg"]
         if msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
+        if msg.startswith("Input should be "):
+            msg = "must be " + msg[len("Input should be "):]
+        elif err["type"] == "missing":
+            msg = "is required"
+        elif err["type"] == "extra_forbidden":
+            msg = "is not a known field; remove it"
         details.append({"field": field, "problem": msg, "got": got_text})
     first = details[0]
-    sentence = f"{first['field']}: {first['problem'][0].lower()}{first['problem'][1:]}; got {first['got']}"
+    sentence = f"{first['field']}: {first['problem']}; got {first['got']}"
     return sentence, details
