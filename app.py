@@ -25,6 +25,13 @@ def difficulty_value(text: str) -> int:
     return value
 
 
+def seconds(text: str) -> float:
+    value = float(text)
+    if not 0.1 <= value <= 300:
+        raise argparse.ArgumentTypeError(f"timeout must be 0.1 to 300 seconds; got {text}")
+    return value
+
+
 def parse_args(argv=None) -> NodeConfig:
     parser = argparse.ArgumentParser(description="A blockchain node that trains an Iris KNN model from its blocks.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
@@ -35,6 +42,10 @@ def parse_args(argv=None) -> NodeConfig:
     store.add_argument("--data-dir", type=Path, help="where the chain, pending pool and node key live "
                                                      "(default: ./data/node-<port>)")
     store.add_argument("--ephemeral", action="store_true", help="keep everything in memory; lost on exit")
+    parser.add_argument("--peers", default="", metavar="URL,URL",
+                        help="peers to connect to at start, comma-separated (kept with the chain)")
+    parser.add_argument("--peer-timeout", type=seconds, default=5.0, metavar="SECONDS",
+                        help="total deadline of one call to a peer (default: 5)")
     parser.add_argument("--require-signatures", action="store_true",
                         help="refuse unsigned user transactions")
     parser.add_argument("--base-data", type=Path,
@@ -42,7 +53,8 @@ def parse_args(argv=None) -> NodeConfig:
                              "experiment network with its own genesis instead of the Iris split")
     args = parser.parse_args(argv)
     return NodeConfig(host=args.host, port=args.port, difficulty=args.difficulty, data_dir=args.data_dir,
-                      ephemeral=args.ephemeral, require_signatures=args.require_signatures,
+                      ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
+                      require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
                       base_data=args.base_data)
 
 

@@ -19,6 +19,8 @@ class NodeConfig:
     require_signatures: bool = False
     base_data: Optional[Path] = None
     max_body: int = DEFAULT_MAX_BODY
+    peer_timeout: float = 5.0   # total deadline of one call to a peer, seconds
+    sync_interval: float = 2.0  # how often peers' heights are polled, seconds
 
     @classmethod
     def from_mapping(cls, values) -> "NodeConfig":

@@ -85,7 +85,9 @@ def startup_error_message(exc: Exception):
     """A one-line reason for errors a person can fix when starting a node; None for bugs."""
     from ml import BaseDataError
 
-    if isinstance(exc, (chain_errors.StorageError, BaseDataError)):
+    from .peer_urls import PeerURLError
+
+    if isinstance(exc, (chain_errors.StorageError, BaseDataError, PeerURLError)):
         return str(exc)
     if isinstance(exc, OSError):
         return f"{exc.strerror or exc}: {exc.filename or ''}".strip()

@@ -92,3 +92,8 @@ def describe(error: ValidationError) -> tuple[str, list[dict]]:
     first = details[0]
     sentence = f"{first['field']}: {first['problem']}; got {first['got']}"
     return sentence, details
+
+
+class RegisterNodesIn(Strict):
+    nodes: Annotated[list[str], Field(min_length=1, max_length=64,
+                                      description='peer URLs like "http://127.0.0.1:5001"')]

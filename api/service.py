@@ -10,12 +10,13 @@ import time
 from pathlib import Path
 from typing import Optional
 
-from blockchain import Blockchain, MemoryStore, SQLiteStore, Transaction
+from blockchain import Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore, SQLiteStore, Transaction
 from blockchain import crypto
 from blockchain.transactions import MODEL_UPDATE, flower_body, transfer_body
 from ml import BaseData, IrisModel
 
 from .config import NodeConfig
+from .network import Network
 from .schemas import FlowerIn, TransferIn
 
 log = logging.getLogger("node")
@@ -41,29 +42,67 @@ class NodeService:
         self.node_id = self.address[:16]
         self._history_cache: tuple[str, list] = ("", [])
         self._history_lock = threading.Lock()
+        self.network = Network(self.chain, config.host, config.port, self.node_id,
+                               peer_timeout=config.peer_timeout, sync_interval=config.sync_interval)
+        if config.peers:
+            self.network.register(list(config.peers))
+        self.network.start()
 
     @property
     def model(self) -> IrisModel:
         return self.chain.model  # the chain may rebuild its model; always ask it
 
     def close(self) -> None:
+        self.network.stop()
         self.chain.close()
 
     # -- writes -----------------------------------------------------------------------
     def submit_transfer(self, payload: TransferIn) -> tuple[Transaction, int]:
         body = transfer_body(payload.sender, payload.recipient, payload.amount,
                              payload.timestamp if payload.timestamp is not None else time.time(), payload.public_key)
-        tx = Transaction.create(body, payload.signature)
-        return tx, self.chain.add_transaction(tx)
+        return self._accept_new(Transaction.create(body, payload.signature))
 
     def submit_flower(self, payload: FlowerIn) -> tuple[Transaction, int]:
         body = flower_body(payload.sender, payload.model_dump(), payload.flower_type,
                            payload.timestamp if payload.timestamp is not None else time.time(), payload.public_key)
-        tx = Transaction.create(body, payload.signature)
-        return tx, self.chain.add_transaction(tx)
+        return self._accept_new(Transaction.create(body, payload.signature))
 
-    def mine(self):
-        return self.chain.mine(self.address)
+    def _accept_new(self, tx: Transaction) -> tuple[Transaction, int]:
+        index = self.chain.add_transaction(tx)
+        self.network.broadcast_transaction(tx)
+        return tx, index
+
+    def mine(self) -> Block:
+        block = self.chain.mine(self.address)
+        self.network.broadcast_block(block)
+        return block
+
+    # -- from peers -------------------------------------------------------------------
+    def receive_transaction(self, data) -> bool:
+        """A full transaction from a peer: True if new (and passed on), False if already known."""
+        tx = Transaction.from_dict(data)
+        try:
+            self.chain.add_transaction(tx)
+        except DuplicateTransaction:
+            return False
+        self.network.broadcast_transaction(tx)
+        return True
+
+    def receive_block(self, data) -> bool:
+        """A block from a peer: True if appended (and passed on), False if already known.
+
+        A valid-looking block that does not extend our tip raises BlockConflict and makes the
+        node sync from its peers in the background.
+        """
+        block = Block.from_dict(data)
+        try:
+            appended = self.chain.add_block(block)
+        except BlockConflict:
+            self.network.request_sync()
+            raise
+        if appended:
+            self.network.broadcast_block(block)
+        return appended
 
     # -- reads ------------------------------------------------------------------------
     def health(self) -> dict:
@@ -71,7 +110,8 @@ class NodeService:
         return {"status": "ok", "node_id": self.node_id, "address": self.address, "height": tip.index,
                 "tip": tip.hash, "difficulty": self.chain.difficulty, "pending": len(self.chain.pool),
                 "model_hash": self.model.state_hash, "require_signatures": self.chain.require_signatures,
-                "data_dir": str(self.data_dir) if self.data_dir else None}
+                "data_dir": str(self.data_dir) if self.data_dir else None,
+                "total_work": self.chain.total_work, "peers": len(self.network.peers())}
 
     def model_history(self) -> list[dict]:
         """One row per block that changed the model, genesis first (from its MODEL_UPDATEs)."""

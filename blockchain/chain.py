@@ -17,7 +17,7 @@ from .audit import AuditResult, audit_chain
 from .block import Block, header_prefix
 from .encoding import merkle_root
 from .errors import (BlockchainError, BlockConflict, DuplicateTransaction, InsufficientFunds,
-                     InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull, StorageError)
+                     InvalidBlock, InvalidChain, InvalidTransaction, ModelUpdateError, PoolFull, StorageError)
 from .genesis import make_genesis
 from .ledger import ChainState, Issue, apply_transfer, check_block, feed_model, flower_points
 from .pool import MAX_PENDING, PendingPool
@@ -271,6 +271,52 @@ class Blockchain:
         for block in blocks[1:]:
             feed_model(model, block)
         return model
+
+    # -- fork choice ------------------------------------------------------------------
+    @property
+    def total_work(self) -> int:
+        return self.state.total_work
+
+    def replace_chain(self, blocks) -> tuple[bool, list[Transaction]]:
+        """Adopt ``blocks`` (dicts or Blocks, from genesis) if fully valid and of strictly more work.
+
+        Returns (replaced, transactions put back in the pool). A tie or less work keeps our chain
+        (False) without auditing it; an invalid chain raises InvalidChain and changes nothing.
+        The model becomes exactly the model replayed from the adopted chain.
+        """
+        claimed_work = len(blocks) * 16 ** self.difficulty  # every valid block has the network's difficulty
+        if claimed_work <= self.total_work:
+            return False, []
+        result = audit_chain(blocks, self.difficulty, self.model.fresh(), now=self._clock(), stop_at_first=True)
+        if not result.valid:
+            first = result.issues[0]
+            raise InvalidChain(f"block {first.block_index}: {first.message}", block_index=first.block_index,
+                               tx_id=first.tx_id)
+        with self._lock:
+            if result.state.total_work <= self.state.total_work:
+                return False, []  # our chain grew meanwhile
+            old, new = self.state.blocks, result.state.blocks
+            fork = 0
+            while fork < min(len(old), len(new)) and old[fork].hash == new[fork].hash:
+                fork += 1
+            dropped = [tx for b in old[fork:] for tx in b.transactions if tx.is_user]
+            old_pool = list(self.pool)
+            candidates = {tx.id: tx for tx in dropped + old_pool if tx.id not in result.state.tx_block}
+            new_pool = PendingPool()
+            for tx in candidates.values():  # dropped first: they are older than what is pending
+                if tx.type == TRANSFER and tx.amount > result.state.balance(tx.sender) - new_pool.outgoing(tx.sender):
+                    continue
+                new_pool.add(tx)
+            old_ids = {tx.id for tx in old_pool}
+            restored = [tx for tx in new_pool if tx.id not in old_ids]
+            self.store.replace_blocks(fork, [b.to_dict() for b in new[fork:]],
+                                      remove_pending=[i for i in old_ids if i not in new_pool],
+                                      add_pending=[tx.to_dict() for tx in restored])
+            self.state, self.model, self.pool = result.state, result.model, new_pool
+            self._abort.set()
+        log.info("switched to a chain of %d blocks (fork at %d, dropped %d blocks, %d transactions back in the pool)",
+                 len(new), fork, len(old) - fork, len(restored))
+        return True, restored
 
     # -- audit ------------------------------------------------------------------------
     def validate_chain(self, blocks=None) -> AuditResult:

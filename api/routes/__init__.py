@@ -29,6 +29,6 @@ def parse(schema: type[M]) -> M:
 
 
 def blueprints():
-    from . import chain, flower, model, status, transactions
+    from . import chain, flower, model, network, status, transactions
 
-    return [status.bp, chain.bp, transactions.bp, flower.bp, model.bp]
+    return [status.bp, chain.bp, transactions.bp, flower.bp, model.bp, network.bp]

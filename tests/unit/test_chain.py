@@ -200,3 +200,68 @@ def test_audit_replays_any_chain_to_the_live_model():
         chain.mine("m")
     result = audit_chain([b.to_dict() for b in chain.blocks()], 1, IrisModel())
     assert result.valid and result.model.state_hash == chain.model.state_hash
+
+
+# -- fork choice and reorgs (PROTOCOL.md, "Which chain wins") --------------------------
+def test_more_work_wins_and_the_model_follows_the_adopted_chain():
+    a, b = ledger(), ledger()
+    a.mine("a")
+    a.mine("a")
+    mine_flower = flower(sender="only-on-a", label="virginica", features=(6.0, 3.0, 5.0, 2.0))
+    a.add_transaction(mine_flower)
+    spend = transfer("a", "bob", 1)
+    a.add_transaction(spend)
+    a.mine("a")
+    shared = flower(sender="on-both")
+    b.add_transaction(shared)
+    for _ in range(4):
+        b.mine("b")
+    a.add_transaction(shared)  # gossip brought it to a too, where it is pending
+    replaced, restored = a.replace_chain([blk.to_dict() for blk in b.blocks()])
+    assert replaced
+    assert a.last_block.hash == b.last_block.hash
+    assert a.model.state_hash == b.model.state_hash
+    pending = {tx.id for tx in a.pending()}
+    assert mine_flower.id in pending            # dropped, still valid: back in the pool
+    assert spend.id not in pending              # "a" has no coins on b's chain
+    assert shared.id not in pending             # already in b's chain
+    assert [tx.id for tx in restored] == [mine_flower.id]
+    assert a.validate_chain().valid
+
+
+def test_a_tie_keeps_the_current_chain():
+    a, b = ledger(), ledger()
+    a.mine("a")
+    b.mine("b")
+    assert a.replace_chain([blk.to_dict() for blk in b.blocks()]) == (False, [])
+    assert a.last_block.transactions[0].recipient == "a"
+
+
+def test_an_invalid_longer_chain_changes_nothing():
+    from blockchain import InvalidChain
+
+    a, b = ledger(), ledger()
+    b.add_transaction(flower())
+    for _ in range(3):
+        b.mine("b")
+    chain = [blk.to_dict() for blk in b.blocks()]
+    chain[1]["transactions"][1]["data"]["flower_type"] = "virginica"
+    before = (a.last_block.hash, a.model.state_hash)
+    with pytest.raises(InvalidChain, match="block 1"):
+        a.replace_chain(chain)
+    assert (a.last_block.hash, a.model.state_hash) == before
+
+
+def test_reorg_is_persisted(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    a, b = ledger(store=SQLiteStore(path)), ledger()
+    a.add_transaction(flower(sender="dropped"))
+    a.mine("a")
+    for _ in range(2):
+        b.mine("b")
+    assert a.replace_chain(b.blocks())[0]
+    state = (a.last_block.hash, [tx.id for tx in a.pending()], a.model.state_hash)
+    a.close()
+    again = ledger(store=SQLiteStore(path))
+    assert (again.last_block.hash, [tx.id for tx in again.pending()], again.model.state_hash) == state
+    again.close()

@@ -1,0 +1,85 @@
+"""Which peer URLs a node accepts (DESIGN.md): http(s), a host and a port, nothing else.
+
+Loopback is allowed (several nodes on one machine is the normal case); link-local, unspecified
+and multicast addresses are not. A refused URL is never contacted.
+"""
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+MAX_PEERS = 64
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+class PeerURLError(ValueError):
+    pass
+
+
+def normalize_peer_url(url) -> str:
+    """``scheme://host:port`` for an acceptable peer URL; PeerURLError (naming the URL) otherwise."""
+    if not isinstance(url, str):
+        raise PeerURLError(f"a peer URL must be a string; got {type(url).__name__ if url is not None else 'null'}")
+    shown = url if len(url) <= 100 else url[:97] + "..."
+    if not url or len(url) > 2048 or not url.isprintable() or url != url.strip():
+        raise PeerURLError(f"a peer URL must be printable text with no spaces around it; got {shown!r}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise PeerURLError(f"a peer URL must be well formed ({exc}); got {shown!r}") from None
+    if parts.scheme not in ("http", "https"):
+        raise PeerURLError(f"a peer URL must start with http:// or https://; got {shown!r}")
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise PeerURLError(f"a peer URL must not carry user info; got {shown!r}")
+    host = parts.hostname
+    if not host:
+        raise PeerURLError(f"a peer URL must name a host; got {shown!r}")
+    if port is None:
+        raise PeerURLError(f"a peer URL must name a port, like http://127.0.0.1:5001; got {shown!r}")
+    if port == 0:
+        raise PeerURLError(f"a peer URL's port must be 1 to 65535; got {shown!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise PeerURLError(f"a peer URL must have no path, query or fragment; got {shown!r}")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+        if not all(label and len(label) <= 63 and label.replace("-", "").isalnum() for label in host.split(".")):
+            raise PeerURLError(f"a peer URL's host must be an IP address or a DNS name; got {shown!r}") from None
+    if ip is not None:
+        if ip.version == 6 and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped  # judge ::ffff:a.b.c.d as the IPv4 address it is
+        if ip.is_unspecified:
+            raise PeerURLError(f"a peer URL must not use an unspecified address ({ip}); got {shown!r}")
+        if ip.is_link_local:
+            raise PeerURLError(f"a peer URL must not use a link-local address ({ip}); got {shown!r}")
+        if ip.is_multicast:
+            raise PeerURLError(f"a peer URL must not use a multicast address ({ip}); got {shown!r}")
+        host = f"[{ip.compressed}]" if ip.version == 6 else ip.compressed
+    else:
+        host = host.lower()
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def is_loopback_host(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_self(url: str, own_host: str, own_port: int) -> bool:
+    """True when ``url`` (normalized) points back at this node."""
+    parts = urlsplit(url)
+    if parts.port != own_port:
+        return False
+    host = (parts.hostname or "").lower()
+    own = own_host.strip("[]").lower()
+    if host == own:
+        return True
+    listening_everywhere = own in ("0.0.0.0", "::", "")
+    return is_loopback_host(host) and (listening_everywhere or is_loopback_host(own))

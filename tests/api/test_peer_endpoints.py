@@ -1,0 +1,102 @@
+"""Peer endpoints and registration rules through the test client (DESIGN.md, peer URL rules)."""
+import pytest
+
+from blockchain import Transaction
+from tests.helpers.chains import build_chain
+from tests.helpers.factories import flower
+from tests.helpers.fake_peer import FakePeer
+from tests.api.conftest import snapshot
+
+
+@pytest.fixture(scope="module")
+def other_chain():
+    return build_chain(3, 1, miner="elsewhere")
+
+
+def nodes(client):
+    return client.get("/nodes").get_json()["nodes"]
+
+
+@pytest.mark.parametrize("body,words", [
+    ({"nodes": "http://127.0.0.1:5001"}, "valid list"),
+    ({"nodes": [None]}, "valid string"),
+    ({"nodes": [5001]}, "valid string"),
+    ({"nodes": []}, "at least 1"),
+    ({"nodes": ["http://127.0.0.1:%d" % (6000 + i) for i in range(65)]}, "at most 64"),
+    ({}, "required"),
+    ({"nodes": ["127.0.0.1:5001"]}, "http:// or https://"),
+    ({"nodes": ["ftp://127.0.0.1:5001"]}, "http:// or https://"),
+    ({"nodes": ["http://127.0.0.1"]}, "must name a port"),
+    ({"nodes": ["http://user:pw@127.0.0.1:5001"]}, "user info"),
+    ({"nodes": ["http://127.0.0.1:5001/chain"]}, "no path"),
+    ({"nodes": ["http://127.0.0.1:5001?x=1"]}, "no path, query"),
+    ({"nodes": ["http://127.0.0.1:5001#top"]}, "fragment"),
+    ({"nodes": ["http://169.254.169.254:80"]}, "link-local"),
+    ({"nodes": ["http://[fe80::1]:80"]}, "link-local"),
+    ({"nodes": ["http://[::ffff:169.254.169.254]:80"]}, "link-local"),
+    ({"nodes": ["http://0.0.0.0:5001"]}, "unspecified"),
+    ({"nodes": ["http://[::]:5001"]}, "unspecified"),
+    ({"nodes": ["http://127.0.0.1:5000"]}, "never registers itself"),
+    ({"nodes": ["http://localhost:5000"]}, "never registers itself"),
+    ({"nodes": ["http://127.0.0.1:5001", "http://10.0.0.1"]}, "must name a port"),
+])
+def test_refused_registrations(client, body, words):
+    r = client.post("/nodes/register", json=body)
+    assert r.status_code == 400
+    assert words in r.get_json()["error"]["message"]
+    assert nodes(client) == []  # all or nothing
+
+
+def test_a_refused_url_is_never_contacted(client):
+    with FakePeer() as fake:
+        for bad in (fake.url + "/x", fake.url + "?q=1", fake.url.replace("http://", "http://u@")):
+            assert client.post("/nodes/register", json={"nodes": [bad]}).status_code == 400
+        assert fake.hits == []
+
+
+def test_registration_is_normalized_and_idempotent(client):
+    with FakePeer() as fake:
+        port = fake.url.rsplit(":", 1)[1]
+        r = client.post("/nodes/register", json={"nodes": [f"HTTP://LOCALHOST:{port}/", f"http://localhost:{port}"]})
+        assert r.status_code == 201
+        assert r.get_json()["total_nodes"] == [f"http://localhost:{port}"]
+        again = client.post("/nodes/register", json={"nodes": [f"http://localhost:{port}"]})
+        assert again.status_code == 201 and again.get_json()["added"] == []
+        assert nodes(client) == [f"http://localhost:{port}"]
+
+
+def test_resolve_without_peers(client):
+    for method in ("get", "post"):
+        body = getattr(client, method)("/nodes/resolve").get_json()
+        assert body["replaced"] is False and body["length"] == 1
+
+
+def test_post_blocks(client, other_chain):
+    assert client.post("/blocks", json=other_chain[1]).status_code == 201
+    assert client.post("/blocks", json=other_chain[1]).status_code == 200  # already known
+    before = snapshot(client)
+    r = client.post("/blocks", json=other_chain[3])  # skips block 2
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "block_conflict"
+    assert snapshot(client) == before
+    bad = dict(other_chain[2], nonce=other_chain[2]["nonce"] + 1)
+    r = client.post("/blocks", json=bad)
+    assert r.status_code == 400 and "hash must be" in r.get_json()["error"]["message"]
+    for junk in ({}, {"index": "1"}, {**other_chain[2], "transactions": "x"}):
+        r = client.post("/blocks", json=junk)
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_block"
+    assert snapshot(client) == before
+    assert client.post("/blocks", json=other_chain[2]).status_code == 201
+
+
+def test_post_transactions(client):
+    tx = flower().to_dict()
+    assert client.post("/transactions", json=tx).status_code == 201
+    assert client.post("/transactions", json=tx).status_code == 200
+    before = snapshot(client)
+    for bad in ({**tx, "id": "0" * 64}, {**tx, "amount": 5}, {"type": "REWARD"},
+                Transaction.create({"type": "REWARD", "sender": "0", "recipient": "me", "amount": 1,
+                                    "block_index": 1}).to_dict()):
+        r = client.post("/transactions", json=bad)
+        assert r.status_code == 400, bad
+        assert r.get_json()["error"]["code"].startswith("invalid")
+    assert snapshot(client) == before

@@ -1,0 +1,101 @@
+"""Several nodes, one network: propagation, partitions and reorgs, ties, peers kept on restart."""
+import pytest
+
+from tests.helpers.network import connect, step, tips, wait_for_agreement, wait_until
+
+pytestmark = pytest.mark.network
+
+FLOWER = {"sepal_length": 6.4, "sepal_width": 2.9, "petal_length": 4.3, "petal_width": 1.3,
+          "flower_type": "versicolor"}
+
+
+def pending_ids(node):
+    return {t["id"] for t in node.get("/transactions/pending").json()["transactions"]}
+
+
+def test_transactions_and_blocks_propagate_without_resolve(start_node):
+    step("start three nodes; c knows a and b from the command line, a registers b")
+    a = start_node("a")
+    b = start_node("b")
+    c = start_node("c", extra_args=("--peers", f"{a.url},{b.url}"))
+    connect(a, b)
+    wait_until(lambda: len(a.get("/nodes").json()["nodes"]) == 2 and len(b.get("/nodes").json()["nodes"]) == 2,
+               what="every node to know the two others")
+
+    step("a flower sent to a reaches every pool")
+    tx_id = a.post("/flower/add", json={"sender": "alice", **FLOWER}).json()["transaction_id"]
+    wait_until(lambda: all(tx_id in pending_ids(n) for n in (a, b, c)), what="the flower in every pool")
+
+    step("b mines; every node gets the block and the same model")
+    mined = b.post("/mine").json()
+    assert any(t["id"] == tx_id for t in mined["transactions"])
+    height, tip, model = wait_for_agreement([a, b, c], height=1)
+    assert tip == mined["hash"]
+    assert all(not pending_ids(n) for n in (a, b, c))
+
+    step("c mines twice, a once more; all agree again")
+    c.post("/mine")
+    c.post("/mine")
+    wait_for_agreement([a, b, c], height=3)
+    a.post("/mine")
+    wait_for_agreement([a, b, c], height=4)
+
+    step("nothing loops: each node accepted each block from elsewhere once")
+    for node in (a, b, c):
+        accepted = node.log().count("from elsewhere")
+        mined_here = node.log().count("mined block")
+        assert accepted + mined_here == 4, node.log()
+
+
+def test_partition_then_reconnect_ends_on_the_chain_with_more_work(start_node):
+    step("two nodes mine apart: a 2 blocks, b 4 blocks")
+    a = start_node("a")
+    b = start_node("b")
+    dropped = a.post("/flower/add", json={"sender": "only-a", **FLOWER}).json()["transaction_id"]
+    a.post("/mine")
+    a.post("/mine")
+    for _ in range(4):
+        b.post("/mine")
+    b_tip = b.get("/health").json()["tip"]
+    b_model = b.get("/health").json()["model_hash"]
+
+    step("connect them: a must switch to b's chain")
+    connect(a, b)
+    height, tip, model = wait_for_agreement([a, b], height=4)
+    assert (tip, model) == (b_tip, b_model)
+    step("the dropped flower is back in the pool (and gossiped on)")
+    wait_until(lambda: dropped in pending_ids(a) and dropped in pending_ids(b), what="the dropped flower pending")
+    mined = b.post("/mine").json()
+    assert dropped in [t["id"] for t in mined["transactions"]]
+    wait_for_agreement([a, b], height=5)
+    assert a.get("/chain/validate").json()["valid"] is True
+    assert a.get("/model/info").json()["data_count"] == 121
+
+
+def test_a_tie_keeps_each_chain_until_one_has_more_work(start_node):
+    a = start_node("a")
+    b = start_node("b")
+    for node in (a, b):
+        node.post("/mine")
+        node.post("/mine")
+    before = tips([a, b])
+    step("connect two chains of equal work")
+    connect(a, b)
+    for node in (a, b):
+        body = node.post("/nodes/resolve").json()
+        assert body["replaced"] is False and body["length"] == 3
+    assert tips([a, b]) == before
+    step("a mines one more; b follows")
+    a.post("/mine")
+    wait_for_agreement([a, b], height=3)
+
+
+def test_peers_survive_a_restart(start_node):
+    a = start_node("a")
+    b = start_node("b")
+    connect(a, b)
+    a.kill()
+    a.start()
+    assert a.get("/nodes").json()["nodes"] == [b.url]
+    b.post("/mine")
+    wait_for_agreement([a, b], height=1)
