@@ -15,9 +15,10 @@ FLOWER = {"sender": "botanist_123", "sepal_length": 5.1, "sepal_width": 3.5, "pe
 MEASURES = {"sepal_length": 6.7, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}
 
 
-def request(name, method, path, tests, body=None, raw=None, content_type="application/json", prerequest=None):
+def request(name, method, path, tests, body=None, raw=None, content_type="application/json", prerequest=None,
+            base="{{baseUrl}}"):
     item = {"name": name, "request": {"method": method, "header": [], "url": {
-        "raw": "{{baseUrl}}" + path, "host": ["{{baseUrl}}"], "path": [p for p in path.split("/") if p]}}}
+        "raw": base + path, "host": [base], "path": [p for p in path.split("/") if p]}}}
     if body is not None or raw is not None:
         item["request"]["header"].append({"key": "Content-Type", "value": content_type})
         item["request"]["body"] = {"mode": "raw", "raw": raw if raw is not None else json.dumps(body, indent=2)}
@@ -29,7 +30,8 @@ def request(name, method, path, tests, body=None, raw=None, content_type="applic
     return item
 
 
-def error_case(name, method, path, status, code, body=None, raw=None, content_type="application/json"):
+def error_case(name, method, path, status, code, body=None, raw=None, content_type="application/json",
+               base="{{baseUrl}}"):
     return request(name, method, path, f"""
 pm.test("status is {status}", () => pm.response.to.have.status({status}));
 pm.test("JSON error with code {code}", () => {{
@@ -37,7 +39,7 @@ pm.test("JSON error with code {code}", () => {{
     pm.expect(err.code).to.eql("{code}");
     pm.expect(err.message).to.be.a("string").and.not.empty;
 }});
-""", body=body, raw=raw, content_type=content_type)
+""", body=body, raw=raw, content_type=content_type, base=base)
 
 
 SINGLE_NODE = [
@@ -184,18 +186,73 @@ pm.test("status is 201", () => pm.response.to.have.status(201));
 ]
 
 
+NETWORK = [
+    request("Peers (none yet)", "GET", "/nodes", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("a list of peers", () => pm.expect(pm.response.json().nodes).to.be.an("array"));
+"""),
+    request("Register the second node", "POST", "/nodes/register", """
+pm.test("status is 201", () => pm.response.to.have.status(201));
+pm.test("the peer is listed", () => pm.expect(pm.response.json().total_nodes).to.include(pm.variables.get("peerUrl")));
+""", raw='{\n  "nodes": ["{{peerUrl}}"]\n}'),
+    request("Second node registers the first", "POST", "/nodes/register", """
+pm.test("status is 201", () => pm.response.to.have.status(201));
+""", raw='{\n  "nodes": ["{{baseUrl}}"]\n}', base="{{peerUrl}}"),
+    request("Second node resolves: takes the longer chain", "POST", "/nodes/resolve", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("it now has the first node's chain", () => {
+    pm.expect(pm.response.json().length).to.be.at.least(Number(pm.collectionVariables.get("lastIndex")) + 1);
+});
+""", base="{{peerUrl}}"),
+    request("Second node mines", "POST", "/mine", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.collectionVariables.set("peerTip", pm.response.json().hash);
+""", base="{{peerUrl}}"),
+    request("First node resolves", "GET", "/nodes/resolve", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("answers whether it switched", () => pm.expect(pm.response.json().replaced).to.be.a("boolean"));
+"""),
+    request("Both nodes have the same tip", "GET", "/health", """
+pm.test("the first node's tip is the block the second mined", () => {
+    pm.expect(pm.response.json().tip).to.eql(pm.collectionVariables.get("peerTip"));
+});
+"""),
+    request("A block already known", "POST", "/blocks", """
+pm.test("status is 200 (already known, not re-sent)", () => pm.response.to.have.status(200));
+""", raw="{{lastBlock}}", prerequest="""
+pm.sendRequest(pm.variables.get("baseUrl") + "/chain", (err, res) => {
+    const chain = res.json().chain;
+    pm.collectionVariables.set("lastBlock", JSON.stringify(chain[chain.length - 1]));
+});
+"""),
+    error_case("A forged block", "POST", "/blocks", 400, "invalid_block", body={"index": 1, "hash": "00"}),
+    error_case("A client cannot send a REWARD", "POST", "/transactions", 400, "invalid_transaction",
+               body={"type": "REWARD", "sender": "0", "recipient": "me", "amount": 1, "block_index": 1,
+                     "id": "0" * 64}),
+    error_case("Link-local peer refused", "POST", "/nodes/register", 400, "invalid_peer",
+               body={"nodes": ["http://169.254.169.254:80"]}),
+    error_case("A node never registers itself", "POST", "/nodes/register", 400, "invalid_peer",
+               raw='{\n  "nodes": ["{{baseUrl}}"]\n}'),
+    error_case("A string instead of a list", "POST", "/nodes/register", 400, "invalid_request",
+               body={"nodes": "http://127.0.0.1:5001"}),
+]
+
+
 def collection() -> dict:
     return {
         "info": {
             "name": "Iris chain node",
-            "description": "Every route of one node, with tests. Run against a live node: "
-                           "npx newman run postman_collection.json --env-var baseUrl=http://127.0.0.1:5000",
+            "description": "Every route, with tests. Run against two live nodes of one network: "
+                           "npx newman run postman_collection.json --env-var baseUrl=http://127.0.0.1:5000 "
+                           "--env-var peerUrl=http://127.0.0.1:5001",
             "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
         },
-        "variable": [{"key": "baseUrl", "value": "http://127.0.0.1:5000"}],
+        "variable": [{"key": "baseUrl", "value": "http://127.0.0.1:5000"},
+                     {"key": "peerUrl", "value": "http://127.0.0.1:5001"}],
         "item": [
             {"name": "Single node", "item": SINGLE_NODE},
             {"name": "Errors", "item": ERRORS},
+            {"name": "Network (needs a second node at peerUrl)", "item": NETWORK},
         ],
     }
 

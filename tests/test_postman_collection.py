@@ -23,10 +23,11 @@ def test_every_request_has_tests_and_uses_base_url():
     assert data["info"]["schema"].endswith("v2.1.0/collection.json")
     items = [i for folder in data["item"] for i in folder["item"]]
     for item in items:
-        assert item["request"]["url"]["raw"].startswith("{{baseUrl}}")
+        assert item["request"]["url"]["raw"].startswith(("{{baseUrl}}", "{{peerUrl}}"))
         tests = [e for e in item["event"] if e["listen"] == "test"]
         assert tests and any("pm.test" in line for line in tests[0]["script"]["exec"])
     paths = {"/" + "/".join(i["request"]["url"]["path"]) for i in items}
     for route in ("/health", "/mine", "/transactions/new", "/transactions/pending", "/chain", "/chain/validate",
-                  "/flower/add", "/flower/predict", "/model/info", "/model/evaluate", "/model/history"):
+                  "/flower/add", "/flower/predict", "/model/info", "/model/evaluate", "/model/history",
+                  "/nodes", "/nodes/register", "/nodes/resolve", "/blocks", "/transactions"):
         assert route in paths
