@@ -16,6 +16,7 @@ from blockchain.transactions import MODEL_UPDATE, flower_body, transfer_body
 from ml import BaseData, IrisModel
 
 from .config import NodeConfig
+from .errors import ApiError
 from .network import Network
 from .schemas import FlowerIn, TransferIn
 
@@ -112,6 +113,36 @@ class NodeService:
                 "model_hash": self.model.state_hash, "require_signatures": self.chain.require_signatures,
                 "data_dir": str(self.data_dir) if self.data_dir else None,
                 "total_work": self.chain.total_work, "peers": len(self.network.peers())}
+
+    def proof(self, tx_id: str) -> dict:
+        """An inclusion proof, or a pending notice; ApiError 404 for an unknown id."""
+        proof = self.chain.proof(tx_id)
+        if proof is not None:
+            return {"status": "confirmed", **proof}
+        index, tx = self.chain.find_transaction(tx_id)
+        if tx is not None:
+            return {"status": "pending", "tx_id": tx_id, "block_index": None,
+                    "message": "the transaction is pending; a proof exists once it is in a mined block"}
+        raise ApiError(404, "unknown_transaction", f"no transaction {tx_id!r:.80} on the chain or in the pool")
+
+    def contributions(self, sender: str) -> dict:
+        """A sender's FLOWER_DATA on the chain, and the model before and after each block that carried them."""
+        items, blocks = [], []
+        previous = None
+        for block in self.chain.blocks():
+            mine = [tx for tx in block.transactions if tx.type == "FLOWER_DATA" and tx.sender == sender]
+            update = next((tx.body["data"] for tx in block.transactions if tx.type == MODEL_UPDATE), None)
+            if mine and update is not None:
+                items.extend({"tx_id": tx.id, "block_index": block.index, "timestamp": tx.body["timestamp"],
+                              "data": tx.body["data"]} for tx in mine)
+                blocks.append({"block_index": block.index, "block_hash": block.hash, "points_from_sender": len(mine),
+                               "accuracy_before": previous["accuracy"], "accuracy_after": update["accuracy"],
+                               "data_points_before": previous["data_points_trained"],
+                               "data_points_after": update["data_points_trained"],
+                               "model_hash_after": update["model_hash"]})
+            if update is not None:
+                previous = update
+        return {"sender": sender, "count": len(items), "contributions": items, "blocks": blocks}
 
     def model_history(self) -> list[dict]:
         """One row per block that changed the model, genesis first (from its MODEL_UPDATEs)."""

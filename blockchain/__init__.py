@@ -12,6 +12,7 @@ from .errors import (BlockchainError, BlockConflict, DuplicateTransaction, Insuf
                      ModelUpdateError, PoolFull, SignatureRequired, StorageError, ValidationError)
 from .genesis import make_genesis
 from .ledger import Issue
+from .proofs import inclusion_proof, verify_inclusion
 from .storage import MemoryStore, SQLiteStore
 from .transactions import (FEATURES, FLOWER_DATA, FLOWER_TYPES, MODEL_UPDATE, REWARD, TRANSFER,
                            Transaction, flower_body, transfer_body)

@@ -320,17 +320,33 @@ class Blockchain:
 
     # -- audit ------------------------------------------------------------------------
     def validate_chain(self, blocks=None) -> AuditResult:
-        """Re-verify a chain from genesis, with a model replay; our own chain by default.
+        """Re-verify a chain from genesis, with a model replay.
 
-        For our own chain it also checks that the live model equals the replayed one.
+        By default the chain is read back from storage, so that the check covers what is on disk;
+        it must also end at the live tip, and the live model must equal the replayed one.
         """
         own = blocks is None
         with self._lock:
             if own:
-                blocks = list(self.state.blocks)
-                live_hash = self.model.state_hash
+                blocks = self.store.load_blocks()
+                live_tip, live_hash = self.state.tip.hash, self.model.state_hash
         result = audit_chain(blocks, self.difficulty, self.model.fresh(), now=self._clock())
-        if own and result.complete and result.model.state_hash != live_hash:
-            result.issues.append(Issue(None, f"the live model must equal the replayed model "
-                                             f"{result.model.state_hash}; got {live_hash}"))
+        if own and result.complete:
+            stored_tip = blocks[-1].get("hash") if blocks else None
+            if stored_tip != live_tip:
+                result.issues.append(Issue(None, f"the stored chain must end at the live tip {live_tip}; "
+                                                 f"it ends at {stored_tip}"))
+            elif result.model.state_hash != live_hash:
+                result.issues.append(Issue(None, f"the live model must equal the replayed model "
+                                                 f"{result.model.state_hash}; got {live_hash}"))
         return result
+
+    def proof(self, tx_id: str) -> Optional[dict]:
+        """An inclusion proof for a transaction on the chain; None when pending or unknown."""
+        from .proofs import inclusion_proof
+
+        with self._lock:
+            index = self.state.tx_block.get(tx_id)
+            if index is None:
+                return None
+            return inclusion_proof(self.state.blocks[index], tx_id)

@@ -4,7 +4,17 @@ Knows nothing of the chain: it takes plain feature lists and labels.
 """
 from .base import FEATURE_NAMES, BaseData, BaseDataError, iris_base
 from .hashing import base_model_hash, next_model_hash
-from .model import InvalidFeatures, InvalidLabel, IrisModel, ModelError, check_features
+from .model import InvalidFeatures, InvalidLabel, IrisModel, ModelError, SnapshotError, check_features
+
+
+def ledger_model(base_data=None) -> IrisModel:
+    """A model in its base state, for tools that replay a chain (``python -m blockchain.verify``).
+
+    ``base_data`` is None for the Iris split, or the path of a base data JSON file.
+    """
+    return IrisModel(base=BaseData.from_file(base_data) if base_data else None)
+
 
 __all__ = ["FEATURE_NAMES", "BaseData", "BaseDataError", "iris_base", "base_model_hash", "next_model_hash",
-           "InvalidFeatures", "InvalidLabel", "IrisModel", "ModelError", "check_features"]
+           "InvalidFeatures", "InvalidLabel", "IrisModel", "ModelError", "SnapshotError", "check_features",
+           "ledger_model"]

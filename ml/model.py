@@ -17,7 +17,7 @@ from sklearn.metrics import classification_report, confusion_matrix
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from .base import FEATURE_NAMES, N_FEATURES, BaseData, iris_base
+from .base import FEATURE_NAMES, N_FEATURES, BaseData, BaseDataError, iris_base
 from .hashing import base_model_hash, next_model_hash
 
 
@@ -31,6 +31,13 @@ class InvalidFeatures(ModelError):
 
 class InvalidLabel(ModelError):
     pass
+
+
+class SnapshotError(ModelError):
+    """A snapshot that is malformed or does not match the model_hash it carries."""
+
+
+SNAPSHOT_FORMAT = "iris-chain-model/1"
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ class IrisModel:
         self._staged: list[tuple[list[float], str]] = []
         self._preview: Optional[tuple[str, _Fitted]] = None  # (parent hash, fitted) of the last preview
         self._evaluation: Optional[tuple[str, dict]] = None
+        self.updates_: list[tuple[list[list[float]], list[str]]] = []  # one (rows, labels) per committed block
         base_hash = base_model_hash(n_neighbors, [list(r) for r in self.base.train_rows], self.base.train_labels)
         self.fitted_ = self._fit(base_hash, np.asarray(self.base.train_rows, dtype=float),
                                  np.asarray(self.base.train_labels, dtype=object))
@@ -142,7 +150,9 @@ class IrisModel:
         with self._lock:
             staged, self._staged = self._staged, []
             if staged:
-                self.fitted_ = self._fit_with([r for r, _ in staged], [label for _, label in staged])
+                rows, labels = [r for r, _ in staged], [label for _, label in staged]
+                self.fitted_ = self._fit_with(rows, labels)
+                self.updates_.append((rows, labels))
                 self._preview = None
         return self.summary()
 
@@ -189,3 +199,57 @@ class IrisModel:
         return {"trained": True, "data_count": len(fitted.labels), "classes": list(self.classes_),
                 "n_neighbors": self.n_neighbors, "model_hash": fitted.model_hash,
                 "accuracy": fitted.accuracy, "base_data": self.base.name}
+
+    # -- snapshots: plain JSON-able data, never pickle ----------------------------------
+    def serialize(self) -> dict:
+        """Everything needed to rebuild this model and to re-check its model_hash, as plain data."""
+        fitted = self.fitted_
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "n_neighbors": self.n_neighbors,
+            "base": {"name": self.base.name, **self.base.to_dict()},
+            "updates": [{"features": rows, "labels": labels} for rows, labels in self.updates_],
+            "data_count": len(fitted.labels),
+            "model_hash": fitted.model_hash,
+            "accuracy": fitted.accuracy,
+        }
+
+    @classmethod
+    def deserialize(cls, data) -> "IrisModel":
+        """Rebuild a model from ``serialize()`` output; SnapshotError unless its model_hash recomputes.
+
+        The hash chain is recomputed over the base and every update, and the model is fitted
+        once on the resulting training set, so it predicts exactly like the original.
+        """
+        if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
+            raise SnapshotError(f"snapshot must be an object with format {SNAPSHOT_FORMAT!r}")
+        try:
+            base_data = dict(data["base"])
+            name = base_data.pop("name", "custom")
+            base = BaseData.from_dict(base_data, name=name)
+            model = cls(int(data["n_neighbors"]), base)
+            updates = data["updates"]
+            if not isinstance(updates, list):
+                raise SnapshotError("snapshot updates must be a list")
+            model_hash = model.fitted_.model_hash
+            x, y = [model.fitted_.x], [model.fitted_.labels]
+            for i, update in enumerate(updates):
+                rows = [model._check_point(r, label) for r, label in zip(update["features"], update["labels"], strict=True)]
+                labels = list(update["labels"])
+                if not rows:
+                    raise SnapshotError(f"snapshot update {i} must carry at least one data point")
+                model_hash = next_model_hash(model_hash, rows, labels)
+                model.updates_.append((rows, labels))
+                x.append(np.asarray(rows, dtype=float))
+                y.append(np.asarray(labels, dtype=object))
+        except SnapshotError:
+            raise
+        except (KeyError, TypeError, ValueError, BaseDataError) as exc:
+            raise SnapshotError(f"snapshot is malformed: {exc}") from None
+        if model_hash != data.get("model_hash"):
+            raise SnapshotError(f"snapshot model_hash must be the recomputed {model_hash}; got {data.get('model_hash')!r:.80}")
+        if updates:
+            model.fitted_ = model._fit(model_hash, np.vstack(x), np.concatenate(y))
+        if data.get("data_count") != model.data_count or data.get("accuracy") != model.fitted_.accuracy:
+            raise SnapshotError("snapshot data_count and accuracy must match the rebuilt model")
+        return model

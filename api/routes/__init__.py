@@ -29,6 +29,6 @@ def parse(schema: type[M]) -> M:
 
 
 def blueprints():
-    from . import chain, flower, model, network, status, transactions
+    from . import audit, chain, flower, model, network, status, transactions
 
-    return [status.bp, chain.bp, transactions.bp, flower.bp, model.bp, network.bp]
+    return [status.bp, chain.bp, audit.bp, transactions.bp, flower.bp, model.bp, network.bp]

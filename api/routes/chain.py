@@ -18,8 +18,3 @@ def mine():
 def chain():
     blocks = node().chain.blocks()
     return {"chain": [b.to_dict() for b in blocks], "length": len(blocks)}
-
-
-@bp.get("/chain/validate")
-def validate():
-    return node().chain.validate_chain().to_dict()

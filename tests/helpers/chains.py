@@ -31,3 +31,35 @@ def remine(chain: list[dict], start: int, difficulty: int) -> list[dict]:
         nonce = search_nonce(draft.prefix(), difficulty)
         out[i] = Block.assemble(data["index"], data["timestamp"], prev, difficulty, txs, nonce).to_dict()
     return out
+
+
+def rich_chain(difficulty: int = 1):
+    """A chain with transfers, a signed transfer, flowers, and blocks of 1 to 8 transactions.
+
+    Returns (blocks as dicts, the miner's signing key).
+    """
+    from blockchain import crypto, transfer_body
+    from blockchain.transactions import signed
+    from tests.helpers.factories import transfer
+
+    key = crypto.private_key_from_seed("11" * 32)
+    miner = crypto.address_of(crypto.public_key_hex(key))
+    chain = ledger(difficulty=difficulty)
+    chain.add_transaction(flower(sender="ann", label="virginica", features=(6.3, 2.9, 5.6, 1.8)))
+    chain.mine(miner)                                                     # 3 txs
+    chain.mine(miner)                                                     # 1 tx
+    chain.add_transaction(transfer(miner, "bob", 1))
+    for i in range(3):
+        chain.add_transaction(flower(sender="ann", label="versicolor", features=(5.9 + i / 10, 3.0, 4.2, 1.5)))
+    chain.mine(miner)                                                     # 6 txs
+    pub = crypto.public_key_hex(key)
+    chain.add_transaction(signed(transfer_body(miner, "carol", 1, 1_700_000_100.0, pub), key))
+    chain.add_transaction(flower(sender="dan", label="setosa", features=(5.0, 3.5, 1.3, 0.3)))
+    chain.add_transaction(flower(sender="ann", label="setosa", features=(4.8, 3.1, 1.6, 0.2)))
+    chain.mine(miner)                                                     # 5 txs
+    for i in range(6):
+        chain.add_transaction(flower(sender=f"s{i}", label="virginica", features=(6.5, 3.0, 5.5 + i / 10, 2.0)))
+    chain.mine(miner)                                                     # 8 txs
+    chain.add_transaction(transfer("bob", "erin", 1))
+    chain.mine(miner)                                                     # 2 txs
+    return [b.to_dict() for b in chain.blocks()], key

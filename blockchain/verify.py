@@ -1,0 +1,96 @@
+"""Check a chain exported from any node, without running one.
+
+    python -m blockchain.verify CHAIN.json [--difficulty N] [--base-data FILE]
+
+CHAIN.json is the body of ``GET /chain`` or a bare list of blocks. Prints one line per problem
+and a summary; exits 0 when the chain is valid, 1 when it is not, 2 when it cannot be read.
+
+The checks are the node's own (``blockchain.audit``). Replaying the model needs a model
+implementation, which this package does not import: it is loaded as a plug-in named by
+``--model`` (default ``ml:ledger_model``, this project's IrisModel).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from pathlib import Path
+
+from .audit import audit_chain
+
+DEFAULT_MODEL = "ml:ledger_model"
+
+
+class VerifyError(Exception):
+    pass
+
+
+def load_chain(path: Path) -> list:
+    def reject(name):
+        raise ValueError(f"{name} is not allowed in a chain")
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=reject)
+    except OSError as exc:
+        raise VerifyError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise VerifyError(f"{path} is not valid JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("chain"), list):
+        data = data["chain"]
+    if not isinstance(data, list):
+        raise VerifyError(f"{path} must hold the body of GET /chain or a list of blocks")
+    return data
+
+
+def load_model_factory(spec: str):
+    module_name, _, attr = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), attr or "ledger_model")
+    except (ImportError, AttributeError) as exc:
+        raise VerifyError(f"cannot load the model plug-in {spec!r} ({exc}); run from the project root "
+                          "with its requirements installed") from None
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m blockchain.verify",
+                                     description="Verify an exported chain: hashes, links, proof of work, Merkle "
+                                                 "roots, signatures, balances, and a replay of the model.")
+    parser.add_argument("chain", type=Path, help="JSON file: the body of GET /chain, or a list of blocks")
+    parser.add_argument("--difficulty", type=int, help="the network's difficulty (default: the genesis block's)")
+    parser.add_argument("--base-data", help="base data file of an experiment network (default: the Iris split)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"model plug-in, module:factory (default {DEFAULT_MODEL})")
+    args = parser.parse_args(argv)
+    try:
+        chain = load_chain(args.chain)
+        difficulty = args.difficulty
+        if difficulty is None:
+            first = chain[0] if chain else {}
+            difficulty = first.get("difficulty") if isinstance(first, dict) else None
+            if not isinstance(difficulty, int) or isinstance(difficulty, bool) or not 1 <= difficulty <= 32:
+                raise VerifyError("cannot read the difficulty from the genesis block; pass --difficulty")
+            print(f"difficulty {difficulty} (from the genesis block; pass --difficulty to insist on one)")
+        model = load_model_factory(args.model)(args.base_data)
+    except VerifyError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a base data file that cannot be used, and the like
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    result = audit_chain(chain, difficulty, model, now=time.time())
+    for issue in result.issues:
+        print(issue)
+    if result.valid:
+        summary = result.model.summary()
+        print(f"VALID: {len(chain)} blocks, tip {result.state.tip.hash}, model_hash {summary['model_hash']}, "
+              f"{summary['data_points_trained']} data points, accuracy {summary['accuracy']}")
+        return 0
+    blocks = sorted({i.block_index for i in result.issues if i.block_index is not None})
+    print(f"INVALID: {len(result.issues)} problem(s) in block(s) {', '.join(map(str, blocks)) or '-'} "
+          f"of {len(chain)}" + ("" if result.complete else "; blocks after the unreadable one were not checked"))
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
