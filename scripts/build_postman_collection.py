@@ -157,6 +157,25 @@ pm.test("genesis first, then each block that changed the model", () => {
     pm.expect(rows.length).to.be.at.least(2);
 });
 """),
+    request("Proof that the flower is in a block", "GET", "/proof/{{flowerTx}}", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("a confirmed proof with a Merkle path", () => {
+    pm.expect(body.status).to.eql("confirmed");
+    pm.expect(body.tx_id).to.eql(pm.collectionVariables.get("flowerTx"));
+    pm.expect(body.path).to.be.an("array");
+    body.path.forEach(step => pm.expect(["left", "right"]).to.include(step.side));
+});
+"""),
+    request("Contributions of a sender", "GET", "/contributions/botanist_123", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("lists the flower and the accuracy before and after its block", () => {
+    pm.expect(body.contributions.map(c => c.tx_id)).to.include(pm.collectionVariables.get("flowerTx"));
+    pm.expect(body.blocks[0]).to.have.property("accuracy_before");
+    pm.expect(body.blocks[0]).to.have.property("accuracy_after");
+});
+"""),
 ]
 
 ERRORS = [
@@ -174,6 +193,7 @@ ERRORS = [
                body={"sender": "nobody-has-coins", "recipient": "bob", "amount": 5}),
     error_case("Not JSON", "POST", "/flower/add", 415, "unsupported_media_type", raw="sender=a", content_type="text/plain"),
     error_case("Unknown route", "GET", "/flowers", 404, "not_found"),
+    error_case("Proof of an unknown transaction", "GET", "/proof/" + "ab" * 32, 404, "unknown_transaction"),
     error_case("Wrong method", "DELETE", "/chain", 405, "method_not_allowed"),
     request("Duplicate flower (first time)", "POST", "/flower/add", """
 pm.test("status is 201", () => pm.response.to.have.status(201));
