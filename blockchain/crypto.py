@@ -55,23 +55,59 @@ def verify_body(public_key_hex_: str, body: dict, signature_hex: str) -> bool:
     return True
 
 
-def load_or_create_key(path: Path) -> Ed25519PrivateKey:
-    """Read the key at ``path``; create it (owner-readable only, written atomically) if absent."""
+class KeyFileError(ValueError):
+    """A key file that cannot be created or read; the message says why."""
+
+
+def create_key_file(path: Path) -> Ed25519PrivateKey:
+    """Create a new key at ``path``: owner-readable only, written atomically, never overwriting."""
     path = Path(path)
-    if path.exists():
-        return private_key_from_seed(path.read_text(encoding="ascii").strip())
     key = generate_private_key()
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(private_key_seed_hex(key) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(private_key_seed_hex(key) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.link(tmp, path)  # fails if path exists: never replaces a key
+    except FileExistsError:
+        raise KeyFileError(f"{path} already exists; refusing to overwrite a key") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot create {path}: {exc.strerror or exc}") from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
     return key
+
+
+def read_key_file(path: Path) -> Ed25519PrivateKey:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise KeyFileError(f"{path} does not exist; create it first") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyFileError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        return private_key_from_seed(text)
+    except ValueError:
+        raise KeyFileError(f"{path} must hold a 64-character hex Ed25519 seed") from None
+
+
+def load_or_create_key(path: Path) -> Ed25519PrivateKey:
+    """The node's key: read it, or create it on first start."""
+    try:
+        return read_key_file(path)
+    except KeyFileError:
+        if Path(path).exists():
+            raise
+    return create_key_file(path)

@@ -1,0 +1,1 @@
+"""A wallet for people: keys, signed transfers and flower data, balances, against any node."""

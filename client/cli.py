@@ -1,0 +1,163 @@
+"""``python -m client``: a small wallet.
+
+    python -m client keygen  --key alice.key
+    python -m client address --key alice.key
+    python -m client send    --key alice.key --to bob --amount 2 [--node URL]
+    python -m client flower  --key alice.key --sepal-length 5.1 --sepal-width 3.5 \\
+                             --petal-length 1.4 --petal-width 0.2 --type setosa [--node URL]
+    python -m client balance [ADDRESS | --key alice.key] [--node URL]
+
+Transactions are signed here, with the key never leaving this machine: the node receives the
+body, the public key and the Ed25519 signature of the canonical body (PROTOCOL.md). Errors are
+one line on stderr; the exit status is 1 for a refused or failed request, 2 for bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from blockchain import crypto
+from blockchain.transactions import FLOWER_TYPES, flower_body, transfer_body
+
+DEFAULT_NODE = os.environ.get("IRIS_NODE", "http://127.0.0.1:5000")
+TIMEOUT = 30
+
+
+class WalletError(Exception):
+    pass
+
+
+def _post(node: str, path: str, body: dict) -> dict:
+    return _call("POST", node, path, body)
+
+
+def _call(method: str, node: str, path: str, body=None) -> dict:
+    url = node.rstrip("/") + path
+    try:
+        r = requests.request(method, url, json=body, timeout=TIMEOUT, allow_redirects=False)
+    except requests.RequestException as exc:
+        raise WalletError(f"cannot reach the node at {node} ({type(exc).__name__}); is it running?") from None
+    try:
+        data = r.json()
+    except ValueError:
+        raise WalletError(f"the node at {node} answered {r.status_code} without JSON") from None
+    if r.status_code >= 400:
+        err = data.get("error", {}) if isinstance(data, dict) else {}
+        raise WalletError(f"refused ({r.status_code} {err.get('code', '?')}): {err.get('message', data)}")
+    return data
+
+
+def _key(args):
+    return crypto.read_key_file(Path(args.key))
+
+
+def _signed(key, body: dict) -> dict:
+    """The request fields of a signed transaction: its body's fields plus the signature."""
+    return {"signature": crypto.sign_body(key, body)}
+
+
+def cmd_keygen(args) -> str:
+    key = crypto.create_key_file(Path(args.key))
+    address = crypto.address_of(crypto.public_key_hex(key))
+    return f"created {args.key} (readable by you only)\naddress {address}"
+
+
+def cmd_address(args) -> str:
+    key = _key(args)
+    return crypto.address_of(crypto.public_key_hex(key))
+
+
+def cmd_send(args) -> str:
+    key = _key(args)
+    pub = crypto.public_key_hex(key)
+    sender = crypto.address_of(pub)
+    body = transfer_body(sender, args.to, args.amount, time.time(), pub)
+    request = {"sender": sender, "recipient": args.to, "amount": args.amount, "timestamp": body["timestamp"],
+               "public_key": pub, **_signed(key, body)}
+    answer = _post(args.node, "/transactions/new", request)
+    return f"sent {args.amount} to {args.to}: transaction {answer['transaction_id']} (block {answer['block_index']})"
+
+
+def cmd_flower(args) -> str:
+    key = _key(args)
+    pub = crypto.public_key_hex(key)
+    sender = crypto.address_of(pub)
+    measures = {"sepal_length": args.sepal_length, "sepal_width": args.sepal_width,
+                "petal_length": args.petal_length, "petal_width": args.petal_width}
+    body = flower_body(sender, measures, args.type, time.time(), pub)
+    request = {"sender": sender, **body["data"], "timestamp": body["timestamp"], "public_key": pub,
+               **_signed(key, body)}
+    answer = _post(args.node, "/flower/add", request)
+    return f"flower data sent: transaction {answer['transaction_id']} (block {answer['block_index']})"
+
+
+def cmd_balance(args) -> str:
+    if args.address and args.key:
+        raise WalletError("give an address or --key, not both")
+    address = args.address or (crypto.address_of(crypto.public_key_hex(_key(args))) if args.key else None)
+    if not address:
+        raise WalletError("give an address or --key")
+    answer = _call("GET", args.node, f"/balance/{address}")
+    return f"{answer['address']}: balance {answer['balance']}, available {answer['available']}"
+
+
+def _measure(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(f"must be in (0, 100]; got {text}")
+    return value
+
+
+def _amount(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m client", description="Wallet: sign and send transactions.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_, key=True, node=True):
+        p = sub.add_parser(name, help=help_)
+        if key:
+            p.add_argument("--key", required=name != "balance", help="key file")
+        if node:
+            p.add_argument("--node", default=DEFAULT_NODE, help=f"node URL (default {DEFAULT_NODE}, or $IRIS_NODE)")
+        p.set_defaults(func=func)
+        return p
+
+    add("keygen", cmd_keygen, "create a new key file (never overwrites)", node=False)
+    add("address", cmd_address, "show the address of a key", node=False)
+    send = add("send", cmd_send, "send a signed transfer")
+    send.add_argument("--to", required=True, help="recipient address")
+    send.add_argument("--amount", required=True, type=_amount, help="whole coins")
+    fl = add("flower", cmd_flower, "send signed flower measurements")
+    for name in ("sepal-length", "sepal-width", "petal-length", "petal-width"):
+        fl.add_argument(f"--{name}", required=True, type=_measure, help="centimetres, 0 < v <= 100")
+    fl.add_argument("--type", required=True, choices=FLOWER_TYPES)
+    bal = add("balance", cmd_balance, "show a balance")
+    bal.add_argument("address", nargs="?", help="address (or use --key)")
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        print(args.func(args))
+    except (WalletError, crypto.KeyFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,83 @@
+"""Signed transactions through the API (PROTOCOL.md, "Signed transactions")."""
+import pytest
+
+from api import create_app
+from blockchain import crypto
+from blockchain.transactions import flower_body, transfer_body
+from tests.api.conftest import MEASURES, snapshot
+
+KEY = crypto.private_key_from_seed("22" * 32)
+PUB = crypto.public_key_hex(KEY)
+ADDR = crypto.address_of(PUB)
+
+
+def signed_flower(ts=1_700_000_000.0, **change):
+    body = flower_body(ADDR, MEASURES, "setosa", ts, PUB)
+    request = {"sender": ADDR, **MEASURES, "flower_type": "setosa", "timestamp": ts, "public_key": PUB,
+               "signature": crypto.sign_body(KEY, body)}
+    request.update(change)
+    return request
+
+
+def test_a_signed_flower_is_accepted_and_stored_with_its_signature(client):
+    r = client.post("/flower/add", json=signed_flower())
+    assert r.status_code == 201
+    tx = r.get_json()["transaction"]
+    assert tx["public_key"] == PUB and len(tx["signature"]) == 128 and tx["sender"] == ADDR
+    mined = client.post("/mine").get_json()
+    assert mined["transactions"][1]["signature"] == tx["signature"]
+    assert client.get("/chain/validate").get_json()["valid"] is True
+
+
+def test_the_same_signed_transaction_twice_is_409_and_stored_once(client):
+    assert client.post("/flower/add", json=signed_flower()).status_code == 201
+    again = client.post("/flower/add", json=signed_flower())
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "duplicate_transaction"
+    assert client.get("/transactions/pending").get_json()["count"] == 1
+
+
+@pytest.mark.parametrize("change,code", [
+    ({"sepal_length": 6.0}, "invalid_signature"),               # edited after signing
+    ({"flower_type": "virginica"}, "invalid_signature"),
+    ({"timestamp": 1_700_000_001.0}, "invalid_signature"),
+    ({"signature": "00" * 64}, "invalid_signature"),             # does not verify
+    ({"sender": "someone-else"}, "invalid_transaction"),          # not the key's address
+    ({"public_key": crypto.public_key_hex(crypto.private_key_from_seed("33" * 32))}, "invalid_transaction"),
+    ({"signature": None}, "invalid_signature"),                  # key without signature
+])
+def test_forged_or_edited_signed_flowers_are_refused(client, change, code):
+    before = snapshot(client)
+    r = client.post("/flower/add", json=signed_flower(**change))
+    assert r.status_code == 400
+    assert r.get_json()["error"]["code"] == code
+    assert snapshot(client) == before
+
+
+def test_signed_transfer(client):
+    client.post("/transactions/new", json={"sender": "x", "recipient": ADDR, "amount": 1})  # unfunded: refused
+    app_address = client.get("/health").get_json()["address"]
+    client.post("/mine")
+    client.post("/mine")
+    assert client.post("/transactions/new", json={"sender": app_address, "recipient": ADDR, "amount": 2}).status_code == 201
+    client.post("/mine")
+    body = transfer_body(ADDR, "bob", 2, 1_700_000_000.0, PUB)
+    request = {"sender": ADDR, "recipient": "bob", "amount": 2, "timestamp": 1_700_000_000.0, "public_key": PUB,
+               "signature": crypto.sign_body(KEY, body)}
+    assert client.post("/transactions/new", json={**request, "amount": 1}).status_code == 400  # edited
+    assert client.post("/transactions/new", json=request).status_code == 201
+    assert client.post("/transactions/new", json=request).status_code == 409
+
+
+def test_require_signatures_refuses_unsigned_with_instructions():
+    app = create_app({"ephemeral": True, "difficulty": 1, "require_signatures": True})
+    try:
+        client = app.test_client()
+        r = client.post("/flower/add", json={"sender": "anon", **MEASURES, "flower_type": "setosa"})
+        assert r.status_code == 400
+        error = r.get_json()["error"]
+        assert error["code"] == "signature_required"
+        assert "public_key" in error["message"] and "signature" in error["message"] and "canon(body)" in error["message"]
+        assert client.post("/flower/add", json=signed_flower()).status_code == 201
+        assert client.get("/health").get_json()["require_signatures"] is True
+    finally:
+        app.extensions["node"].close()

@@ -1,0 +1,73 @@
+"""The wallet (python -m client) end to end against a live --require-signatures node."""
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers.nodes import ROOT
+
+pytestmark = pytest.mark.network
+
+
+def wallet(*args, node=None):
+    cmd = [sys.executable, "-m", "client", *args]
+    if node is not None:
+        cmd += ["--node", node]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_signed_session_with_the_wallet(start_node, tmp_path):
+    node = start_node("signed", difficulty=2, extra_args=("--require-signatures",))
+    key = tmp_path / "alice.key"
+
+    made = wallet("keygen", "--key", str(key))
+    assert made.returncode == 0, made.stderr
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    again = wallet("keygen", "--key", str(key))
+    assert again.returncode == 1 and again.stderr.count("\n") == 1 and "refusing to overwrite" in again.stderr
+    address = wallet("address", "--key", str(key)).stdout.strip()
+    assert len(address) == 40
+
+    unsigned = node.post("/flower/add", json={"sender": "anon", "sepal_length": 5.0, "sepal_width": 3.4,
+                                              "petal_length": 1.5, "petal_width": 0.2, "flower_type": "setosa"})
+    assert unsigned.status_code == 400 and unsigned.json()["error"]["code"] == "signature_required"
+
+    sent = wallet("flower", "--key", str(key), "--sepal-length", "5.0", "--sepal-width", "3.4",
+                  "--petal-length", "1.5", "--petal-width", "0.2", "--type", "setosa", node=node.url)
+    assert sent.returncode == 0, sent.stderr
+    assert "flower data sent" in sent.stdout
+    pending = node.get("/transactions/pending").json()["transactions"]
+    assert pending[0]["sender"] == address and pending[0]["signature"]
+
+    node.post("/mine")
+    node.post("/mine")
+    node_key = node.data_dir / "node_key"  # the node's own key is a wallet key too
+    node_address = node.get("/health").json()["address"]
+    funded = wallet("send", "--key", str(node_key), "--to", address, "--amount", "2", node=node.url)
+    assert funded.returncode == 0, funded.stderr
+    node.post("/mine")
+    balance = wallet("balance", "--key", str(key), node=node.url)
+    assert balance.returncode == 0 and f"{address}: balance 2, available 2" in balance.stdout
+
+    paid = wallet("send", "--key", str(key), "--to", "bob", "--amount", "2", node=node.url)
+    assert paid.returncode == 0, paid.stderr
+    too_much = wallet("send", "--key", str(key), "--to", "bob", "--amount", "1", node=node.url)
+    assert too_much.returncode == 1
+    assert too_much.stderr.startswith("error: refused (400 insufficient_funds)") and too_much.stderr.count("\n") == 1
+    node.post("/mine")
+    assert wallet("balance", "bob", node=node.url).stdout.strip() == "bob: balance 2, available 2"
+    assert wallet("balance", node_address, node=node.url).returncode == 0
+    assert node.get("/chain/validate").json()["valid"] is True
+
+
+def test_wallet_errors_are_one_readable_line(tmp_path):
+    missing = wallet("address", "--key", str(tmp_path / "nope.key"))
+    assert missing.returncode == 1 and missing.stderr == f"error: {tmp_path / 'nope.key'} does not exist; create it first\n"
+    wallet("keygen", "--key", str(tmp_path / "k"))
+    down = wallet("balance", "--key", str(tmp_path / "k"), node="http://127.0.0.1:9")
+    assert down.returncode == 1 and "cannot reach the node" in down.stderr and "Traceback" not in down.stderr
+    bad = wallet("flower", "--key", str(tmp_path / "k"), "--sepal-length", "-1", "--sepal-width", "3",
+                 "--petal-length", "1", "--petal-width", "1", "--type", "setosa")
+    assert bad.returncode == 2 and "must be in (0, 100]" in bad.stderr and "Traceback" not in bad.stderr
