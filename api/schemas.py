@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Literal, Optional
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
-                      ValidationError)
+                      ValidationError, WithJsonSchema)
 
 from blockchain.transactions import FLOWER_TYPES, MAX_AMOUNT, MAX_ADDRESS_LENGTH, RESERVED_ADDRESSES
 
@@ -26,7 +26,10 @@ def _not_reserved(value: str) -> str:
 
 
 Address = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ADDRESS_LENGTH), AfterValidator(_printable)]
-Sender = Annotated[Address, AfterValidator(_not_reserved)]
+Sender = Annotated[Address, AfterValidator(_not_reserved),
+                   WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_ADDRESS_LENGTH,
+                                   "not": {"enum": list(RESERVED_ADDRESSES)},
+                                   "description": "1 to 128 printable characters; not 0 or MODEL"})]
 Measurement = Annotated[float, Field(gt=0, le=100, description="centimetres, 0 < v <= 100")]
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Hex128 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]

@@ -96,7 +96,7 @@ def _check_model_update_data(data: Any) -> None:
 def check_body(body: Mapping[str, Any]) -> None:
     """Every rule of PROTOCOL.md that a transaction body must meet on its own."""
     tx_type = body.get("type")
-    if tx_type not in _BODY_KEYS:
+    if not isinstance(tx_type, str) or tx_type not in _BODY_KEYS:
         _fail(f"type must be one of {', '.join(_BODY_KEYS)}; got {tx_type!r:.40}")
     required = _BODY_KEYS[tx_type]
     allowed = required | ({"public_key"} if tx_type in USER_TYPES else set())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from flask import current_app
+from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
 from ..errors import ApiError
@@ -18,8 +18,11 @@ def node():
     return current_app.extensions["node"]
 
 
-def parse(schema: type[M]) -> M:
-    """The request body checked against ``schema``, or a 400 that names the first bad field."""
+def parse(schema: type[M] | None = None) -> M:
+    """The request body checked against ``schema`` (by default the ``body`` the route declares
+    with ``@doc``, which is also what the OpenAPI document shows), or a 400 naming the first bad field."""
+    if schema is None:
+        schema = current_app.view_functions[request.endpoint].openapi["body"]
     body = read_json_object()
     try:
         return schema.model_validate(body)
@@ -32,3 +35,6 @@ def blueprints():
     from . import audit, chain, flower, model, network, status, transactions
 
     return [status.bp, chain.bp, audit.bp, transactions.bp, flower.bp, model.bp, network.bp]
+
+
+__all__ = ["node", "parse", "blueprints"]

@@ -1,11 +1,14 @@
 from flask import Blueprint
 
+from ..openapi import doc
+from ..responses import ChainOut, MinedOut
 from . import node
 
 bp = Blueprint("chain", __name__)
 
 
 @bp.route("/mine", methods=["GET", "POST"])
+@doc("Mine a block with the pending transactions; the reward goes to this node", ok={200: MinedOut}, errors=(503,))
 def mine():
     block = node().mine().to_dict()
     return {"message": "New block forged", "index": block["index"], "hash": block["hash"],
@@ -15,6 +18,7 @@ def mine():
 
 
 @bp.get("/chain")
+@doc("The whole chain, genesis first", ok={200: ChainOut})
 def chain():
     blocks = node().chain.blocks()
     return {"chain": [b.to_dict() for b in blocks], "length": len(blocks)}

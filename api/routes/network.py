@@ -2,7 +2,9 @@ from flask import Blueprint
 
 from ..errors import ApiError
 from ..jsonbody import read_json_object
+from ..openapi import doc
 from ..peer_urls import PeerURLError
+from ..responses import BlockOut, MessageOut, NodesOut, RegisterOut, ResolveOut, TransactionOut
 from ..schemas import RegisterNodesIn
 from . import node, parse
 
@@ -10,8 +12,10 @@ bp = Blueprint("network", __name__)
 
 
 @bp.post("/nodes/register")
+@doc("Add peers (http(s)://host:port; loopback allowed, link-local and unspecified refused)",
+     body=RegisterNodesIn, ok={201: RegisterOut})
 def register():
-    payload = parse(RegisterNodesIn)
+    payload = parse()
     network = node().network
     try:
         added = network.register(payload.nodes)
@@ -22,11 +26,13 @@ def register():
 
 
 @bp.get("/nodes")
+@doc("The peers this node knows", ok={200: NodesOut})
 def nodes():
     return {"nodes": node().network.peers()}
 
 
 @bp.route("/nodes/resolve", methods=["GET", "POST"])
+@doc("Adopt the valid peer chain with the most work, if it has more than ours", ok={200: ResolveOut})
 def resolve():
     result = node().network.resolve()
     message = "Our chain was replaced" if result["replaced"] else "Our chain is authoritative"
@@ -34,14 +40,20 @@ def resolve():
 
 
 @bp.post("/blocks")
+@doc("A peer's block: 201 appended, 200 already known, 409 does not extend our tip", body_schema=BlockOut,
+     ok={201: MessageOut, 200: MessageOut}, errors=(409,))
 def receive_block():
+    """Checked by the protocol's block parser and validity rules, not by a request schema."""
     if node().receive_block(read_json_object()):
         return {"message": "block appended"}, 201
     return {"message": "block already known"}, 200
 
 
 @bp.post("/transactions")
+@doc("A peer's transaction: 201 added to the pool, 200 already known", body_schema=TransactionOut,
+     ok={201: MessageOut, 200: MessageOut}, errors=(503,))
 def receive_transaction():
+    """Checked by the protocol's transaction parser, not by a request schema."""
     if node().receive_transaction(read_json_object()):
         return {"message": "transaction added to the pool"}, 201
     return {"message": "transaction already known"}, 200

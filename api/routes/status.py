@@ -1,16 +1,26 @@
-from flask import Blueprint
+from flask import Blueprint, current_app
 
+from ..openapi import build_openapi, doc
+from ..responses import BalanceOut, HealthOut, Out
 from . import node
 
 bp = Blueprint("status", __name__)
 
 
 @bp.get("/health")
+@doc("Is the node up; its address, height, tip and model", ok={200: HealthOut})
 def health():
     return node().health()
 
 
 @bp.get("/balance/<path:address>")
+@doc("Balance of an address, and what it can still spend", ok={200: BalanceOut})
 def balance(address: str):
     chain = node().chain
     return {"address": address, "balance": chain.balance(address), "available": chain.available(address)}
+
+
+@bp.get("/openapi.json")
+@doc("This API as an OpenAPI 3.1 document", ok={200: Out})
+def openapi():
+    return build_openapi(current_app)

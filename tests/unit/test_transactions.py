@@ -102,3 +102,10 @@ def test_clients_cannot_forge_node_transactions():
     reward = {"type": "REWARD", "sender": "0", "recipient": "me", "amount": 1000, "block_index": 1}
     with pytest.raises(InvalidTransaction, match="REWARD"):
         Transaction.create(reward)
+
+
+@pytest.mark.parametrize("value", [{}, [], None, 5, {"a": 1}])
+def test_a_type_of_the_wrong_kind_is_invalid_not_a_crash(value):
+    # found by schemathesis: {"type": {}} used to raise TypeError (unhashable) and answer 500
+    with pytest.raises(InvalidTransaction, match="type must be one of"):
+        Transaction.create({**GOOD_TRANSFER, "type": value})

@@ -1,0 +1,88 @@
+"""The OpenAPI 3.1 document, generated from the app's routes and the schemas they declare.
+
+Each view is decorated with ``@doc(...)``; its ``body`` model is the very schema ``parse()``
+validates the request with, so the document and the checks cannot drift apart.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+from flask import Flask
+from pydantic import BaseModel
+
+from .config import DEFAULT_MAX_BODY
+from .responses import ErrorOut
+
+_REF = "#/components/schemas/{model}"
+_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def doc(summary: str, body: Optional[type[BaseModel]] = None, ok: Optional[dict[int, type[BaseModel]]] = None,
+        errors: tuple[int, ...] = (), body_schema: Optional[type[BaseModel]] = None):
+    """Describe a route. ``body`` is validated by ``parse()``; ``body_schema`` only documents a
+    body that another parser checks (the protocol parsers of ``/blocks`` and ``/transactions``)."""
+    def wrap(view):
+        view.openapi = {"summary": summary, "body": body, "body_schema": body_schema or body, "ok": ok or {},
+                        "errors": errors, "doc": (view.__doc__ or "").strip()}
+        return view
+    return wrap
+
+
+def _schema(model: type[BaseModel], components: dict) -> dict:
+    schema = model.model_json_schema(ref_template=_REF)
+    for name, sub in schema.pop("$defs", {}).items():
+        components[name] = sub
+    components[model.__name__] = schema
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _error(description: str, components: dict) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": _schema(ErrorOut, components)}}}
+
+
+ERROR_TEXT = {400: "bad input: the error names the field and what is expected", 404: "not found",
+              409: "duplicate or conflict", 413: f"body over the limit ({DEFAULT_MAX_BODY} bytes by default)",
+              415: "the body is not sent as application/json", 503: "the node cannot take it now"}
+
+
+def build_openapi(app: Flask) -> dict[str, Any]:
+    components: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        view = app.view_functions.get(rule.endpoint)
+        meta = getattr(view, "openapi", None)
+        if meta is None:
+            continue
+        path = _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
+        params = [{"name": m.group(2), "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+                  for m in _PARAM.finditer(rule.rule)]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            op: dict[str, Any] = {"summary": meta["summary"], "operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}"}
+            if meta["doc"]:
+                op["description"] = meta["doc"]
+            if params:
+                op["parameters"] = params
+            responses: dict[str, Any] = {}
+            for status, model in meta["ok"].items():
+                responses[str(status)] = {"description": model.__doc__.strip() if model.__doc__ else "success",
+                                          "content": {"application/json": {"schema": _schema(model, components)}}}
+            errors = set(meta["errors"]) | {405}
+            if meta["body_schema"] is not None and method != "GET":
+                op["requestBody"] = {"required": True, "content": {"application/json": {
+                    "schema": _schema(meta["body_schema"], components)}}}
+                errors |= {400, 413, 415}
+            if params:
+                errors.add(404)
+            for status in sorted(errors):
+                responses[str(status)] = _error(ERROR_TEXT.get(status, "method not allowed"), components)
+            op["responses"] = responses
+            paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Iris chain node", "version": "1.0.0",
+                 "description": "A blockchain node that trains a KNN model from FLOWER_DATA transactions. "
+                                "Every error is {\"error\": {\"code\", \"message\"}}."},
+        "paths": paths,
+        "components": {"schemas": dict(sorted(components.items()))},
+    }

@@ -1,0 +1,148 @@
+"""Shapes of the answers, for the OpenAPI document. Extra fields are allowed: the contract is
+that these fields exist with these types (DESIGN.md: "add fields freely")."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorDetail(Out):
+    code: str
+    message: str
+
+
+class ErrorOut(Out):
+    error: ErrorDetail
+
+
+class TransactionOut(Out):
+    type: Literal["TRANSFER", "FLOWER_DATA", "REWARD", "MODEL_UPDATE"]
+    id: str
+    sender: str
+    recipient: str
+    amount: int
+
+
+class BlockOut(Out):
+    index: int
+    timestamp: float
+    previous_hash: str
+    difficulty: int
+    merkle_root: str
+    nonce: int
+    transactions: list[TransactionOut]
+    hash: str
+
+
+class MinedOut(BlockOut):
+    message: str
+
+
+class HealthOut(Out):
+    status: Literal["ok"]
+    node_id: str
+    address: str
+    height: int
+    difficulty: int
+
+
+class TxAcceptedOut(Out):
+    message: str
+    transaction_id: str
+    block_index: int
+
+
+class PendingOut(Out):
+    transactions: list[TransactionOut]
+    count: int
+
+
+class ChainOut(Out):
+    chain: list[BlockOut]
+    length: int
+
+
+class ValidateIssue(Out):
+    block_index: Optional[int]
+    tx_id: Optional[str]
+    message: str
+
+
+class ValidateOut(Out):
+    valid: bool
+    length: int
+    errors: list[ValidateIssue]
+
+
+class PredictOut(Out):
+    prediction: str
+    probabilities: dict[str, float]
+
+
+class ModelInfoOut(Out):
+    trained: bool
+    data_count: int
+    classes: list[str]
+    n_neighbors: int
+    model_hash: str
+
+
+class EvaluateOut(Out):
+    accuracy: float
+    data_points_trained: int
+    test_samples: int
+    class_metrics: dict[str, Any]
+
+
+class HistoryRow(Out):
+    block_index: int
+    data_points_trained: int
+    accuracy: float
+    model_hash: str
+
+
+class HistoryOut(Out):
+    history: list[HistoryRow]
+
+
+class BalanceOut(Out):
+    address: str
+    balance: int
+    available: int
+
+
+class ProofOut(Out):
+    status: Literal["confirmed", "pending"]
+    tx_id: str
+    block_index: Optional[int]
+
+
+class ContributionsOut(Out):
+    sender: str
+    count: int
+    contributions: list[dict[str, Any]]
+    blocks: list[dict[str, Any]]
+
+
+class NodesOut(Out):
+    nodes: list[str]
+
+
+class RegisterOut(Out):
+    message: str
+    total_nodes: list[str]
+
+
+class ResolveOut(Out):
+    message: str
+    replaced: bool
+    length: int
+
+
+class MessageOut(Out):
+    message: str
