@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neighbors import KDTree, KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 from .base import FEATURE_NAMES, N_FEATURES, BaseData, BaseDataError, iris_base
@@ -40,16 +40,44 @@ class SnapshotError(ModelError):
 SNAPSHOT_FORMAT = "iris-chain-model/1"
 
 
-@dataclass(frozen=True)
 class _Fitted:
-    """One immutable fitted state."""
+    """One fitted state, never changed after it is made (the KNN is built on first use)."""
 
-    model_hash: str
-    x: np.ndarray          # training rows, unscaled
-    labels: np.ndarray     # training labels (str)
-    scaler: StandardScaler
-    knn: KNeighborsClassifier
-    accuracy: float
+    __slots__ = ("model_hash", "x", "y", "scaler", "accuracy", "test_pred", "_knn", "_n_neighbors")
+
+    def __init__(self, model_hash: str, x: np.ndarray, y: np.ndarray, scaler: StandardScaler, accuracy: float,
+                 test_pred: np.ndarray, n_neighbors: int) -> None:
+        self.model_hash, self.x, self.y, self.scaler = model_hash, x, y, scaler
+        self.accuracy, self.test_pred, self._n_neighbors = accuracy, test_pred, n_neighbors
+        self._knn: Optional[KNeighborsClassifier] = None
+
+    @property
+    def knn(self) -> KNeighborsClassifier:
+        """``KNeighborsClassifier(n_neighbors)`` on the scaled rows, built once, when first needed."""
+        knn = self._knn
+        if knn is None:
+            knn = KNeighborsClassifier(n_neighbors=self._n_neighbors).fit(self.scaler.transform(self.x), self.y)
+            self._knn = knn
+        return knn
+
+
+def knn_predict_codes(train_scaled: np.ndarray, train_codes: np.ndarray, queries: np.ndarray, k: int,
+                      n_classes: int) -> np.ndarray:
+    """What ``KNeighborsClassifier(k).fit(train_scaled, train_codes).predict(queries)`` answers.
+
+    For 4 features and more than 2k rows scikit-learn's default ("auto") uses a KD-tree
+    (leaf_size 30, euclidean) and, among the k neighbours, the smallest most frequent class.
+    The same KDTree and the same rule are used here without the estimator's per-call overhead,
+    which dominates a chain replay. Smaller sets go through the estimator itself.
+    tests/unit/test_model.py checks the equivalence on data full of ties.
+    """
+    if k >= train_scaled.shape[0] // 2:
+        return KNeighborsClassifier(n_neighbors=k).fit(train_scaled, train_codes).predict(queries)
+    neighbours = KDTree(train_scaled, leaf_size=30, metric="euclidean").query(queries, k=k, return_distance=False)
+    votes = train_codes[neighbours]
+    counts = np.zeros((len(queries), n_classes), dtype=np.int64)
+    np.add.at(counts, (np.repeat(np.arange(len(queries)), k), votes.ravel()), 1)
+    return np.argmax(counts, axis=1)  # first maximum: the smallest class among ties
 
 
 def check_features(features) -> list[float]:
@@ -77,8 +105,12 @@ class IrisModel:
         self.n_neighbors = n_neighbors
         self.base = base if base is not None else iris_base()
         self.classes_ = tuple(sorted(set(self.base.train_labels)))
+        self._codes = {label: code for code, label in enumerate(self.classes_)}
+        if len(self.base.train_rows) < n_neighbors:
+            raise BaseDataError(f"base data must have at least {n_neighbors} training rows; got {len(self.base.train_rows)}")
         self._test_x = np.asarray(self.base.test_rows, dtype=float)
-        self._test_y = np.asarray(self.base.test_labels, dtype=object)
+        self._test_labels = np.asarray(self.base.test_labels, dtype=object)
+        self._test_codes = np.asarray([self._codes.get(label, -1) for label in self.base.test_labels], dtype=np.int64)
         self._lock = threading.Lock()
         self._staged: list[tuple[list[float], str]] = []
         self._preview: Optional[tuple[str, _Fitted]] = None  # (parent hash, fitted) of the last preview
@@ -86,15 +118,18 @@ class IrisModel:
         self.updates_: list[tuple[list[list[float]], list[str]]] = []  # one (rows, labels) per committed block
         base_hash = base_model_hash(n_neighbors, [list(r) for r in self.base.train_rows], self.base.train_labels)
         self.fitted_ = self._fit(base_hash, np.asarray(self.base.train_rows, dtype=float),
-                                 np.asarray(self.base.train_labels, dtype=object))
+                                 self._encode(self.base.train_labels))
 
     # -- fitting ----------------------------------------------------------------------
-    def _fit(self, model_hash: str, x: np.ndarray, labels: np.ndarray) -> _Fitted:
+    def _encode(self, labels) -> np.ndarray:
+        return np.asarray([self._codes[label] for label in labels], dtype=np.int64)
+
+    def _fit(self, model_hash: str, x: np.ndarray, codes: np.ndarray) -> _Fitted:
         scaler = StandardScaler().fit(x)
-        knn = KNeighborsClassifier(n_neighbors=self.n_neighbors).fit(scaler.transform(x), labels)
-        predicted = knn.predict(scaler.transform(self._test_x))
-        accuracy = round(float(np.mean(predicted == self._test_y)), 6)
-        return _Fitted(model_hash, x, labels, scaler, knn, accuracy)
+        predicted = knn_predict_codes(scaler.transform(x), codes, scaler.transform(self._test_x), self.n_neighbors,
+                                      len(self.classes_))
+        accuracy = round(float(np.mean(predicted == self._test_codes)), 6)
+        return _Fitted(model_hash, x, codes, scaler, accuracy, predicted, self.n_neighbors)
 
     def _fit_with(self, rows: Sequence[Sequence[float]], labels: Sequence[str]) -> _Fitted:
         current = self.fitted_
@@ -103,7 +138,7 @@ class IrisModel:
         if cached is not None and cached[0] == current.model_hash and cached[1].model_hash == new_hash:
             return cached[1]
         x = np.vstack([current.x, np.asarray(rows, dtype=float)])
-        y = np.concatenate([current.labels, np.asarray(labels, dtype=object)])
+        y = np.concatenate([current.y, self._encode(labels)])
         return self._fit(new_hash, x, y)
 
     def _check_point(self, features, label) -> list[float]:
@@ -119,11 +154,11 @@ class IrisModel:
 
     @property
     def data_count(self) -> int:
-        return len(self.fitted_.labels)
+        return len(self.fitted_.y)
 
     def summary(self) -> dict:
         fitted = self.fitted_
-        return {"data_points_trained": len(fitted.labels), "model_hash": fitted.model_hash,
+        return {"data_points_trained": len(fitted.y), "model_hash": fitted.model_hash,
                 "accuracy": fitted.accuracy}
 
     def preview_update(self, rows: Sequence[Sequence[float]], labels: Sequence[str]) -> dict:
@@ -132,7 +167,7 @@ class IrisModel:
         with self._lock:
             fitted = self._fit_with(checked, list(labels))
             self._preview = (self.fitted_.model_hash, fitted)
-        return {"data_points_trained": len(fitted.labels), "model_hash": fitted.model_hash,
+        return {"data_points_trained": len(fitted.y), "model_hash": fitted.model_hash,
                 "accuracy": fitted.accuracy}
 
     def add_data_point(self, features, label) -> bool:
@@ -168,9 +203,10 @@ class IrisModel:
         """The predicted class and the share of the k neighbours in each class."""
         values = check_features(features)
         fitted = self.fitted_
-        proba = fitted.knn.predict_proba(fitted.scaler.transform(np.asarray([values])))[0]
-        probabilities = {str(c): round(float(p), 6) for c, p in zip(fitted.knn.classes_, proba)}
-        prediction = str(fitted.knn.classes_[int(np.argmax(proba))])
+        knn = fitted.knn
+        proba = knn.predict_proba(fitted.scaler.transform(np.asarray([values])))[0]
+        probabilities = {self.classes_[int(c)]: round(float(p), 6) for c, p in zip(knn.classes_, proba)}
+        prediction = self.classes_[int(knn.classes_[int(np.argmax(proba))])]
         return prediction, probabilities
 
     def evaluate_model(self) -> dict:
@@ -179,16 +215,16 @@ class IrisModel:
         cached = self._evaluation
         if cached is not None and cached[0] == fitted.model_hash:
             return cached[1]
-        predicted = fitted.knn.predict(fitted.scaler.transform(self._test_x))
+        predicted = np.asarray(self.classes_, dtype=object)[fitted.test_pred]
         labels = list(self.classes_)
-        report = classification_report(self._test_y, predicted, labels=labels, output_dict=True, zero_division=0)
+        report = classification_report(self._test_labels, predicted, labels=labels, output_dict=True, zero_division=0)
         result = {
             "accuracy": fitted.accuracy,
-            "data_points_trained": len(fitted.labels),
-            "test_samples": len(self._test_y),
+            "data_points_trained": len(fitted.y),
+            "test_samples": len(self._test_labels),
             "class_metrics": report,
             "confusion_matrix": {"labels": labels,
-                                 "matrix": confusion_matrix(self._test_y, predicted, labels=labels).tolist()},
+                                 "matrix": confusion_matrix(self._test_labels, predicted, labels=labels).tolist()},
             "model_hash": fitted.model_hash,
         }
         self._evaluation = (fitted.model_hash, result)
@@ -196,7 +232,7 @@ class IrisModel:
 
     def info(self) -> dict:
         fitted = self.fitted_
-        return {"trained": True, "data_count": len(fitted.labels), "classes": list(self.classes_),
+        return {"trained": True, "data_count": len(fitted.y), "classes": list(self.classes_),
                 "n_neighbors": self.n_neighbors, "model_hash": fitted.model_hash,
                 "accuracy": fitted.accuracy, "base_data": self.base.name}
 
@@ -209,7 +245,7 @@ class IrisModel:
             "n_neighbors": self.n_neighbors,
             "base": {"name": self.base.name, **self.base.to_dict()},
             "updates": [{"features": rows, "labels": labels} for rows, labels in self.updates_],
-            "data_count": len(fitted.labels),
+            "data_count": len(fitted.y),
             "model_hash": fitted.model_hash,
             "accuracy": fitted.accuracy,
         }
@@ -232,7 +268,7 @@ class IrisModel:
             if not isinstance(updates, list):
                 raise SnapshotError("snapshot updates must be a list")
             model_hash = model.fitted_.model_hash
-            x, y = [model.fitted_.x], [model.fitted_.labels]
+            x, y = [model.fitted_.x], [model.fitted_.y]
             for i, update in enumerate(updates):
                 rows = [model._check_point(r, label) for r, label in zip(update["features"], update["labels"], strict=True)]
                 labels = list(update["labels"])
@@ -241,7 +277,7 @@ class IrisModel:
                 model_hash = next_model_hash(model_hash, rows, labels)
                 model.updates_.append((rows, labels))
                 x.append(np.asarray(rows, dtype=float))
-                y.append(np.asarray(labels, dtype=object))
+                y.append(model._encode(labels))
         except SnapshotError:
             raise
         except (KeyError, TypeError, ValueError, BaseDataError) as exc:

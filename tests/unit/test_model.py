@@ -101,3 +101,62 @@ def test_custom_base_data():
     assert model.state_hash != IrisModel().state_hash
     with pytest.raises(BaseDataError):
         BaseData.from_dict({"train_rows": [[1, 2]], "train_labels": ["a"], "test_rows": [], "test_labels": []})
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fast_accuracy_path_equals_the_estimator_even_with_ties(seed):
+    """knn_predict_codes must answer exactly what KNeighborsClassifier(3) predicts, or nodes
+    would disagree about MODEL_UPDATE accuracies. Data on a coarse grid, with duplicated points
+    carrying different labels, makes distance ties and vote ties common."""
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    from ml.model import knn_predict_codes
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(7, 400))
+    x = rng.integers(1, 5, size=(n, 4)).astype(float)  # few distinct values: many equal distances
+    x = np.vstack([x, x[: n // 3]])                      # exact duplicates...
+    y = rng.integers(0, 3, size=len(x))                  # ...with labels that may differ
+    y[:3] = [0, 1, 2]
+    queries = rng.integers(1, 5, size=(60, 4)).astype(float)
+    scaler = StandardScaler().fit(x)
+    xs, qs = scaler.transform(x), scaler.transform(queries)
+    expected = KNeighborsClassifier(n_neighbors=3).fit(xs, y).predict(qs)
+    assert np.array_equal(knn_predict_codes(xs, y, qs, 3, 3), expected)
+
+
+def test_tiny_training_sets_use_the_estimator_itself():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from ml.model import knn_predict_codes
+
+    x = np.array([[0.0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]])
+    y = np.array([0, 1, 2, 2, 1])
+    q = np.array([[1.0, 1, 1, 1], [2.5, 2.5, 2.5, 2.5]])
+    assert np.array_equal(knn_predict_codes(x, y, q, 3, 3), KNeighborsClassifier(3).fit(x, y).predict(q))
+
+
+def test_model_predictions_match_a_plain_scikit_learn_pipeline():
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    model = _grown_model()
+    x = np.asarray(model.fitted_.x)
+    labels = np.asarray(model.classes_)[model.fitted_.y]
+    scaler = StandardScaler().fit(x)
+    knn = KNeighborsClassifier(n_neighbors=3).fit(scaler.transform(x), labels)
+    grid = np.random.default_rng(3).uniform(0.5, 8, size=(300, 4))
+    assert [model.predict(list(g))[0] for g in grid] == list(knn.predict(scaler.transform(grid)))
+    test_pred = knn.predict(scaler.transform(np.asarray(model.base.test_rows)))
+    assert model.summary()["accuracy"] == round(float(np.mean(test_pred == np.asarray(model.base.test_labels))), 6)
+
+
+def _grown_model():
+    model = IrisModel()
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        for _ in range(5):
+            model.add_data_point(list(rng.uniform(0.5, 8, size=4)), str(rng.choice(model.classes_)))
+        model.commit_data_points()
+    return model
