@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def parse_args(argv=None) -> NodeConfig:
                         help="peers to connect to at start, comma-separated (kept with the chain)")
     parser.add_argument("--peer-timeout", type=seconds, default=5.0, metavar="SECONDS",
                         help="total deadline of one call to a peer (default: 5)")
+    parser.add_argument("--miners", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="proof-of-work worker processes (default: one per core; 0 mines in a thread)")
     parser.add_argument("--require-signatures", action="store_true",
                         help="refuse unsigned user transactions")
     parser.add_argument("--base-data", type=Path,
@@ -55,6 +58,7 @@ def parse_args(argv=None) -> NodeConfig:
     return NodeConfig(host=args.host, port=args.port, difficulty=args.difficulty, data_dir=args.data_dir,
                       ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
+                      miners=max(0, args.miners),
                       base_data=args.base_data)
 
 

@@ -12,6 +12,7 @@ from typing import Optional
 
 from blockchain import Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore, SQLiteStore, Transaction
 from blockchain import crypto
+from blockchain.miner import ProcessMiner
 from blockchain.transactions import MODEL_UPDATE, flower_body, transfer_body
 from ml import BaseData, IrisModel
 
@@ -36,7 +37,9 @@ class NodeService:
             self.data_dir = config.resolved_data_dir
             store = SQLiteStore(self.data_dir / "chain.sqlite3")
             key = crypto.load_or_create_key(self.data_dir / "node_key")
-        self.chain = Blockchain(model, config.difficulty, store, require_signatures=config.require_signatures)
+        self.miner = ProcessMiner(config.miners) if config.miners > 0 else None
+        extra = {"nonce_finder": self.miner} if self.miner else {}
+        self.chain = Blockchain(model, config.difficulty, store, require_signatures=config.require_signatures, **extra)
         self.key = key
         self.public_key = crypto.public_key_hex(key)
         self.address = crypto.address_of(self.public_key)
@@ -56,6 +59,8 @@ class NodeService:
     def close(self) -> None:
         self.network.stop()
         self.chain.close()
+        if self.miner is not None:
+            self.miner.close()
 
     # -- writes -----------------------------------------------------------------------
     def submit_transfer(self, payload: TransferIn) -> tuple[Transaction, int]:

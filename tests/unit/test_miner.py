@@ -1,0 +1,48 @@
+"""Mining in worker processes: valid nonces, prompt abort, recovery from a dead worker."""
+import threading
+import time
+
+import pytest
+
+from blockchain.block import block_hash
+from blockchain.miner import ProcessMiner
+from tests.helpers.factories import flower, ledger
+
+
+@pytest.fixture(scope="module")
+def miner():
+    m = ProcessMiner(2)
+    yield m
+    m.close()
+
+
+def test_finds_nonces_that_meet_the_difficulty(miner):
+    never = threading.Event()
+    for i in range(5):
+        prefix = f"block-{i}:".encode()
+        nonce = miner(prefix, 4, never)
+        assert block_hash(prefix, nonce).startswith("0000")
+
+
+def test_abort_stops_a_long_search_promptly(miner):
+    abort = threading.Event()
+    threading.Timer(0.3, abort.set).start()
+    started = time.monotonic()
+    assert miner(b"impossible:", 16, abort) is None
+    assert time.monotonic() - started < 5
+    assert miner(b"after-abort:", 3, threading.Event()) is not None  # the pool is still usable
+
+
+def test_a_dead_worker_is_replaced(miner):
+    miner._procs[0].kill()
+    miner._procs[0].wait()
+    prefix = b"after-death:"
+    assert block_hash(prefix, miner(prefix, 3, threading.Event())).startswith("000")
+    assert all(p.poll() is None for p in miner._procs)
+
+
+def test_a_chain_mines_with_worker_processes(miner):
+    chain = ledger(difficulty=3, nonce_finder=miner)
+    chain.add_transaction(flower())
+    block = chain.mine("m")
+    assert block.hash.startswith("000") and chain.validate_chain().valid
