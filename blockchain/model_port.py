@@ -30,3 +30,13 @@ class LedgerModel(Protocol):
 
     def fresh(self) -> "LedgerModel":
         """A new model in the base state (same base data), for replays."""
+
+    # Optional, for restarting from a snapshot instead of refitting block by block:
+    def snapshot(self) -> dict:
+        """The model as plain JSON-able data."""
+
+    def restore(self, data: dict) -> "LedgerModel":
+        """A model rebuilt from ``snapshot()`` data; raises if the data does not verify."""
+
+    def update_history(self) -> list:
+        """``(rows, labels, model_hash, data_points_trained)`` after each committed update."""

@@ -116,6 +116,7 @@ class IrisModel:
         self._preview: Optional[tuple[str, _Fitted]] = None  # (parent hash, fitted) of the last preview
         self._evaluation: Optional[tuple[str, dict]] = None
         self.updates_: list[tuple[list[list[float]], list[str]]] = []  # one (rows, labels) per committed block
+        self.hashes_: list[str] = []  # model_hash after each of updates_
         base_hash = base_model_hash(n_neighbors, [list(r) for r in self.base.train_rows], self.base.train_labels)
         self.fitted_ = self._fit(base_hash, np.asarray(self.base.train_rows, dtype=float),
                                  self._encode(self.base.train_labels))
@@ -188,6 +189,7 @@ class IrisModel:
                 rows, labels = [r for r, _ in staged], [label for _, label in staged]
                 self.fitted_ = self._fit_with(rows, labels)
                 self.updates_.append((rows, labels))
+                self.hashes_.append(self.fitted_.model_hash)
                 self._preview = None
         return self.summary()
 
@@ -237,6 +239,25 @@ class IrisModel:
                 "accuracy": fitted.accuracy, "base_data": self.base.name}
 
     # -- snapshots: plain JSON-able data, never pickle ----------------------------------
+    def snapshot(self) -> dict:
+        """LedgerModel seam: this model as plain data (``serialize``)."""
+        return self.serialize()
+
+    def restore(self, data) -> "IrisModel":
+        """LedgerModel seam: a verified model from ``snapshot()`` data of this same base and k."""
+        model = IrisModel.deserialize(data)
+        if model.base != self.base or model.n_neighbors != self.n_neighbors:
+            raise SnapshotError("snapshot must be of this model's base data and n_neighbors")
+        return model
+
+    def update_history(self) -> list[tuple[list[list[float]], list[str], str, int]]:
+        """(rows, labels, model_hash after, data points after) for every committed update."""
+        out, count = [], len(self.base.train_rows)
+        for (rows, labels), model_hash in zip(self.updates_, self.hashes_):
+            count += len(rows)
+            out.append((rows, labels, model_hash, count))
+        return out
+
     def serialize(self) -> dict:
         """Everything needed to rebuild this model and to re-check its model_hash, as plain data."""
         fitted = self.fitted_
@@ -276,6 +297,7 @@ class IrisModel:
                     raise SnapshotError(f"snapshot update {i} must carry at least one data point")
                 model_hash = next_model_hash(model_hash, rows, labels)
                 model.updates_.append((rows, labels))
+                model.hashes_.append(model_hash)
                 x.append(np.asarray(rows, dtype=float))
                 y.append(model._encode(labels))
         except SnapshotError:

@@ -265,3 +265,76 @@ def test_reorg_is_persisted(tmp_path):
     again = ledger(store=SQLiteStore(path))
     assert (again.last_block.hash, [tx.id for tx in again.pending()], again.model.state_hash) == state
     again.close()
+
+
+# -- restart from a verified model snapshot -------------------------------------------
+def _chain_on_disk(path, blocks=6):
+    chain = ledger(store=SQLiteStore(path))
+    for i in range(blocks):
+        chain.add_transaction(flower(sender=f"s{i}", features=(5.0 + i / 10, 3.0, 1.5 + i / 5, 0.3),
+                                     label=["setosa", "versicolor", "virginica"][i % 3]))
+        if i % 2:
+            chain.add_transaction(flower(sender=f"t{i}", features=(6.0, 2.9, 4.5, 1.5), label="versicolor"))
+        chain.mine("m")
+    chain.mine("m")  # a block without FLOWER_DATA too
+    return chain
+
+
+def test_restart_uses_the_snapshot_and_gets_the_same_model(tmp_path, caplog):
+    import logging
+
+    path = tmp_path / "c.sqlite3"
+    chain = _chain_on_disk(path)
+    expected = (chain.last_block.hash, chain.model.summary())
+    chain.close()  # writes the snapshot
+    with caplog.at_level(logging.INFO, logger="blockchain"):
+        again = ledger(store=SQLiteStore(path))
+    assert "verified snapshot at block 7" in caplog.text
+    assert (again.last_block.hash, again.model.summary()) == expected
+    assert again.validate_chain().valid
+    again.add_transaction(flower(sender="after"))
+    again.mine("m")
+    assert again.validate_chain().valid
+    again.close()
+
+
+def test_a_tampered_snapshot_means_a_full_replay_not_a_wrong_model(tmp_path, caplog):
+    import logging
+
+    path = tmp_path / "c.sqlite3"
+    chain = _chain_on_disk(path)
+    expected = chain.model.summary()
+    chain.close()
+    store = SQLiteStore(path)
+    saved = json.loads(store.get_meta("model_snapshot"))
+    saved["model"]["updates"][0]["labels"][0] = "virginica"  # a forged snapshot...
+    store.set_meta("model_snapshot", json.dumps(saved))
+    store.close()
+    with caplog.at_level(logging.INFO, logger="blockchain"):
+        again = ledger(store=SQLiteStore(path))
+    assert "ignoring the model snapshot" in caplog.text and "replayed the model" in caplog.text
+    assert again.model.summary() == expected
+    again.close()
+
+
+def test_a_snapshot_that_disagrees_with_the_chain_is_not_used(tmp_path, caplog):
+    """A consistent snapshot of other data (its own hash chain verifies) must still be refused."""
+    import logging
+
+    path = tmp_path / "c.sqlite3"
+    chain = _chain_on_disk(path)
+    expected = chain.model.summary()
+    chain.close()
+    other = IrisModel()
+    other.add_data_point([7.0, 3.0, 6.0, 2.0], "virginica")
+    other.commit_data_points()
+    store = SQLiteStore(path)
+    saved = json.loads(store.get_meta("model_snapshot"))
+    saved["model"] = other.serialize()
+    store.set_meta("model_snapshot", json.dumps(saved))
+    store.close()
+    with caplog.at_level(logging.INFO, logger="blockchain"):
+        again = ledger(store=SQLiteStore(path))
+    assert "does not match the stored chain" in caplog.text
+    assert again.model.summary() == expected
+    again.close()
