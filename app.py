@@ -21,8 +21,8 @@ def port_number(text: str) -> int:
 
 def difficulty_value(text: str) -> int:
     value = int(text)
-    if not 1 <= value <= 8:
-        raise argparse.ArgumentTypeError(f"difficulty must be 1 to 8 hex zeros; got {value}")
+    if not 1 <= value <= 7:
+        raise argparse.ArgumentTypeError(f"difficulty must be 1 to 7 hex zeros; got {value}")
     return value
 
 
@@ -49,6 +49,9 @@ def parse_args(argv=None) -> NodeConfig:
                         help="total deadline of one call to a peer (default: 5)")
     parser.add_argument("--miners", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="proof-of-work worker processes (default: one per core; 0 mines in a thread)")
+    parser.add_argument("--durability", choices=("fsync", "os"), default="fsync",
+                        help="fsync: every 201 is synced to the device (survives a power cut; default); "
+                             "os: handed to the operating system (survives the node being killed; faster)")
     parser.add_argument("--require-signatures", action="store_true",
                         help="refuse unsigned user transactions")
     parser.add_argument("--base-data", type=Path,
@@ -58,7 +61,7 @@ def parse_args(argv=None) -> NodeConfig:
     return NodeConfig(host=args.host, port=args.port, difficulty=args.difficulty, data_dir=args.data_dir,
                       ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
-                      miners=max(0, args.miners),
+                      miners=max(0, args.miners), durability=args.durability,
                       base_data=args.base_data)
 
 

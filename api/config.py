@@ -22,6 +22,7 @@ class NodeConfig:
     peer_timeout: float = 5.0   # total deadline of one call to a peer, seconds
     sync_interval: float = 2.0  # how often peers' heights are polled, seconds
     miners: int = 0             # proof-of-work worker processes; 0 mines in a thread of the node
+    durability: str = "fsync"   # "fsync": synced to the device before a 201; "os": handed to the OS
 
     @classmethod
     def from_mapping(cls, values) -> "NodeConfig":

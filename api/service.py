@@ -35,7 +35,7 @@ class NodeService:
             self.data_dir: Optional[Path] = None
         else:
             self.data_dir = config.resolved_data_dir
-            store = SQLiteStore(self.data_dir / "chain.sqlite3")
+            store = SQLiteStore(self.data_dir / "chain.sqlite3", durability=config.durability)
             key = crypto.load_or_create_key(self.data_dir / "node_key")
         self.miner = ProcessMiner(config.miners) if config.miners > 0 else None
         extra = {"nonce_finder": self.miner} if self.miner else {}

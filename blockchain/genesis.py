@@ -3,12 +3,22 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from .block import Block, header_prefix
+from .block import Block, block_hash, header_prefix
 from .encoding import ZERO_HASH, merkle_root
-from .pow import search_nonce
+from .pow import meets_difficulty, search_nonce
 from .transactions import model_update
 
 _CACHE: dict[tuple, Block] = {}
+
+# Smallest genesis nonces of the Iris network (merkle root = the base MODEL_UPDATE's id), found
+# once by the same sequential search as below: they spare every node minutes of hashing at start
+# at high difficulty. An entry is used only if its hash meets the difficulty; the unit tests
+# re-derive the ones that take seconds.
+IRIS_ROOT = "27e11d514ac69185bda7fc8ea7ab4f2b544a900a9455552fc44ab1d8a4f530a4"
+KNOWN_NONCES = {
+    (IRIS_ROOT, 1): 23, (IRIS_ROOT, 2): 301, (IRIS_ROOT, 3): 1562, (IRIS_ROOT, 4): 89589,
+    (IRIS_ROOT, 5): 367160, (IRIS_ROOT, 6): 7769004,
+}
 
 
 def make_genesis(difficulty: int, base_summary: Mapping) -> Block:
@@ -21,6 +31,9 @@ def make_genesis(difficulty: int, base_summary: Mapping) -> Block:
     if key not in _CACHE:
         txs = (model_update(0, base_summary),)
         root = merkle_root([tx.id for tx in txs])
-        nonce = search_nonce(header_prefix(0, 0.0, ZERO_HASH, difficulty, root), difficulty)
+        prefix = header_prefix(0, 0.0, ZERO_HASH, difficulty, root)
+        nonce = KNOWN_NONCES.get((root, difficulty))
+        if nonce is None or not meets_difficulty(block_hash(prefix, nonce), difficulty):
+            nonce = search_nonce(prefix, difficulty)
         _CACHE[key] = Block.assemble(0, 0.0, ZERO_HASH, difficulty, txs, nonce)
     return _CACHE[key]

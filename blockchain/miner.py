@@ -52,8 +52,11 @@ def worker_main() -> int:
         stop = _StdinStop()
         nonce = search_nonce(bytes.fromhex(job["prefix"]), job["difficulty"], start=job["start"], step=job["step"],
                              stop=stop)
-        sys.stdout.write(json.dumps({"nonce": nonce}) + "\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(json.dumps({"nonce": nonce}) + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:  # the node is gone
+            return 0
         if stop.eof:
             return 0
 

@@ -1,7 +1,8 @@
 """Where a node keeps its chain, pending pool and settings: SQLite on disk, or memory.
 
-Every write is one SQLite transaction with ``synchronous=FULL`` in WAL mode, so when a method
-returns, the data survives a crash (kill -9 or power loss) and a restart sees all or nothing of it.
+Every write is one SQLite transaction in WAL mode, so when a method returns, the data survives
+the node being killed at any moment, and a restart sees all or nothing of it; by default it is
+also synced to the device (``synchronous=FULL``) and survives a power cut.
 """
 from __future__ import annotations
 
@@ -63,9 +64,17 @@ class MemoryStore:
 
 
 class SQLiteStore:
-    """The embedded default: one SQLite file in the node's data directory."""
+    """The embedded default: one SQLite file in the node's data directory.
 
-    def __init__(self, path: Path) -> None:
+    ``durability="fsync"`` (the default) syncs every commit to the device before returning, so
+    it survives a power cut; ``"os"`` hands each commit to the operating system (WAL with
+    ``synchronous=NORMAL``): it survives the node being killed at any moment, but a power cut
+    may lose the last commits. It saves the fsync on every write.
+    """
+
+    def __init__(self, path: Path, durability: str = "fsync") -> None:
+        if durability not in ("fsync", "os"):
+            raise StorageError(f"durability must be 'fsync' or 'os'; got {durability!r}")
         path = Path(path)
         self.path = path
         self._lock = threading.Lock()
@@ -73,7 +82,7 @@ class SQLiteStore:
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA synchronous=" + ("FULL" if durability == "fsync" else "NORMAL"))
             self._db.executescript(
                 """
                 CREATE TABLE IF NOT EXISTS blocks (idx INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, body TEXT NOT NULL);

@@ -43,13 +43,28 @@ SNAPSHOT_FORMAT = "iris-chain-model/1"
 class _Fitted:
     """One fitted state, never changed after it is made (the KNN is built on first use)."""
 
-    __slots__ = ("model_hash", "x", "y", "scaler", "accuracy", "test_pred", "_knn", "_n_neighbors")
+    __slots__ = ("model_hash", "x", "y", "scaler", "accuracy", "test_pred", "_knn", "_tree", "_n_neighbors")
 
     def __init__(self, model_hash: str, x: np.ndarray, y: np.ndarray, scaler: StandardScaler, accuracy: float,
                  test_pred: np.ndarray, n_neighbors: int) -> None:
         self.model_hash, self.x, self.y, self.scaler = model_hash, x, y, scaler
         self.accuracy, self.test_pred, self._n_neighbors = accuracy, test_pred, n_neighbors
         self._knn: Optional[KNeighborsClassifier] = None
+        self._tree: Optional[KDTree] = None
+
+    def neighbour_counts(self, scaled: np.ndarray, n_classes: int) -> np.ndarray:
+        """Per query, how many of the k nearest training rows are in each class: exactly what
+        ``KNeighborsClassifier.predict_proba`` counts (see ``knn_predict_codes``)."""
+        k = self._n_neighbors
+        if k >= self.x.shape[0] // 2:
+            return np.rint(self.knn.predict_proba(scaled) * k).astype(np.int64)
+        tree = self._tree
+        if tree is None:
+            tree = self._tree = KDTree(self.scaler.transform(self.x), leaf_size=30, metric="euclidean")
+        neighbours = tree.query(scaled, k=k, return_distance=False)
+        counts = np.zeros((len(scaled), n_classes), dtype=np.int64)
+        np.add.at(counts, (np.repeat(np.arange(len(scaled)), k), self.y[neighbours].ravel()), 1)
+        return counts
 
     @property
     def knn(self) -> KNeighborsClassifier:
@@ -205,11 +220,9 @@ class IrisModel:
         """The predicted class and the share of the k neighbours in each class."""
         values = check_features(features)
         fitted = self.fitted_
-        knn = fitted.knn
-        proba = knn.predict_proba(fitted.scaler.transform(np.asarray([values])))[0]
-        probabilities = {self.classes_[int(c)]: round(float(p), 6) for c, p in zip(knn.classes_, proba)}
-        prediction = self.classes_[int(knn.classes_[int(np.argmax(proba))])]
-        return prediction, probabilities
+        counts = fitted.neighbour_counts(fitted.scaler.transform(np.asarray([values])), len(self.classes_))[0]
+        probabilities = {label: round(float(c) / self.n_neighbors, 6) for label, c in zip(self.classes_, counts)}
+        return self.classes_[int(np.argmax(counts))], probabilities
 
     def evaluate_model(self) -> dict:
         """Accuracy and per-class metrics on the held-out test rows, computed once per model state."""

@@ -18,8 +18,9 @@ def state(node):
     return chain["chain"], sorted(t["id"] for t in pending["transactions"]), health["model_hash"], health["address"]
 
 
-def test_kill_9_and_restart_keep_chain_pool_model_and_key(start_node, tmp_path):
-    node = start_node("a", difficulty=2)
+@pytest.mark.parametrize("durability", ["fsync", "os"])
+def test_kill_9_and_restart_keep_chain_pool_model_and_key(start_node, tmp_path, durability):
+    node = start_node("a", difficulty=2, extra_args=("--durability", durability))
     assert node.post("/flower/add", json=FLOWER).status_code == 201
     assert node.post("/mine").status_code == 200
     address = node.get("/health").json()["address"]
@@ -39,8 +40,9 @@ def test_kill_9_and_restart_keep_chain_pool_model_and_key(start_node, tmp_path):
     assert node.get("/balance/bob").json()["balance"] == 1
 
 
-def test_every_acknowledged_item_survives_a_kill_at_any_moment(start_node):
-    node = start_node("a", difficulty=2)
+@pytest.mark.parametrize("durability", ["fsync", "os"])
+def test_every_acknowledged_item_survives_a_kill_at_any_moment(start_node, durability):
+    node = start_node("a", difficulty=2, extra_args=("--durability", durability))
     acknowledged, stop = [], threading.Event()
     lock = threading.Lock()
 

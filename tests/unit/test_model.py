@@ -160,3 +160,19 @@ def _grown_model():
             model.add_data_point(list(rng.uniform(0.5, 8, size=4)), str(rng.choice(model.classes_)))
         model.commit_data_points()
     return model
+
+
+def test_predict_probabilities_equal_the_estimators():
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    model = _grown_model()
+    x = np.asarray(model.fitted_.x)
+    scaler = StandardScaler().fit(x)
+    knn = KNeighborsClassifier(n_neighbors=3).fit(scaler.transform(x), model.fitted_.y)
+    grid = np.random.default_rng(5).integers(1, 8, size=(300, 4)).astype(float)  # grid points: ties
+    expected = knn.predict_proba(scaler.transform(grid))
+    for point, proba in zip(grid, expected):
+        label, got = model.predict(list(point))
+        assert [got[c] for c in model.classes_] == [round(float(p), 6) for p in proba]
+        assert label == model.classes_[int(np.argmax(proba))]

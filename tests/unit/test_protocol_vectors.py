@@ -80,3 +80,23 @@ def test_invalid_chains_are_caught_and_named(case):
     first = result.issues[0]
     assert first.block_index == index
     assert words in first.message
+
+
+@pytest.mark.parametrize("difficulty", [5, 6])
+def test_known_genesis_nonces_are_the_smallest(difficulty):
+    from blockchain.block import header_prefix
+    from blockchain.encoding import ZERO_HASH
+    from blockchain.genesis import IRIS_ROOT, KNOWN_NONCES
+    from blockchain.pow import search_nonce
+
+    genesis = make_genesis(difficulty, IrisModel().summary())
+    assert genesis.merkle_root == IRIS_ROOT
+    assert search_nonce(header_prefix(0, 0.0, ZERO_HASH, difficulty, IRIS_ROOT), difficulty) == \
+        KNOWN_NONCES[(IRIS_ROOT, difficulty)] == genesis.nonce
+
+
+def test_table_entries_for_the_vectors_match():
+    from blockchain.genesis import IRIS_ROOT, KNOWN_NONCES
+
+    for d in "1234":
+        assert KNOWN_NONCES[(IRIS_ROOT, int(d))] == V["genesis"][d]["nonce"]

@@ -1,0 +1,113 @@
+"""Per-request latency of every endpoint against a real node, beside the HTTP floor and the paper."""
+from __future__ import annotations
+
+import threading
+import time
+
+import requests
+
+from .util import PAPER_CODE_HERE_MS, PAPER_MS, FloorProcess, NodeProcess, Progress, summarize, timed
+
+FLOWER = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2, "flower_type": "setosa"}
+MEASURES = {k: v for k, v in FLOWER.items() if k != "flower_type"}
+
+
+def run(workdir, n: int, n_mine: int) -> dict:
+    """Medians and p95 of each endpoint (difficulty 4, a short chain), the floor, and the ratios."""
+    floor = FloorProcess(workdir)
+    node = NodeProcess(workdir, "bench-endpoints", difficulty=4).start()
+    s, fs = requests.Session(), requests.Session()
+    try:
+        for i in range(5):  # a short chain with a few contributions
+            s.post(node.url + "/flower/add", json={**FLOWER, "sender": f"seed{i}"})
+            s.post(node.url + "/mine")
+        for _ in range(50):  # warm both servers and the connections
+            fs.get(floor.url + "/ping")
+            s.get(node.url + "/health")
+        floor_get = summarize(timed(fs, "GET", floor.url + "/ping", n, "floor GET /ping"))
+        floor_post = summarize(timed(fs, "POST", floor.url + "/echo", n, "floor POST /echo", expect=201,
+                                     body_fn=lambda i: {**FLOWER, "sender": f"f{i}"}))
+        rows = {}
+        rows["chain"] = summarize(timed(s, "GET", node.url + "/chain", n, "GET /chain"))
+        rows["model_info"] = summarize(timed(s, "GET", node.url + "/model/info", n, "GET /model/info"))
+        rows["evaluate"] = summarize(timed(s, "GET", node.url + "/model/evaluate", n, "GET /model/evaluate"))
+        rows["predict"] = summarize(timed(s, "POST", node.url + "/flower/predict", n, "POST /flower/predict",
+                                          body_fn=lambda i: {**MEASURES, "sepal_length": 4.5 + (i % 30) / 10}))
+        rows["flower_add"] = summarize(timed(s, "POST", node.url + "/flower/add", n, "POST /flower/add", expect=201,
+                                             body_fn=lambda i: {**FLOWER, "sender": f"b{i}"}))
+        s.post(node.url + "/mine")  # the contributions go into one block
+        address = s.get(node.url + "/health").json()["address"]
+        bar = Progress(f"mine {n} blocks to fund transfers", n)
+        for _ in range(n):
+            s.post(node.url + "/mine")
+            bar.step()
+        rows["transaction"] = summarize(timed(s, "POST", node.url + "/transactions/new", n, "POST /transactions/new",
+                                              expect=201, body_fn=lambda i: {"sender": address, "recipient": "bob",
+                                                                             "amount": 1}))
+        s.post(node.url + "/mine")
+        rows["mine_empty"] = summarize(timed(s, "POST", node.url + "/mine", n_mine, "POST /mine (empty pool)"))
+        one = []
+        bar = Progress("POST /mine (one pending flower)", n_mine)
+        for i in range(n_mine):
+            s.post(node.url + "/flower/add", json={**FLOWER, "sender": f"m{i}"})
+            t = time.perf_counter()
+            s.post(node.url + "/mine")
+            one.append(time.perf_counter() - t)
+            bar.step()
+        rows["mine_one_flower"] = summarize(one)
+    finally:
+        node.stop()
+        floor.stop()
+    table = []
+    for key, stats in rows.items():
+        floor_stats = floor_post if key in ("predict", "flower_add", "transaction") else floor_get
+        paper_key = "mine" if key.startswith("mine") else key
+        table.append({"endpoint": key, "ours_median_ms": stats["median_ms"], "ours_p95_ms": stats["p95_ms"],
+                      "floor_median_ms": floor_stats["median_ms"],
+                      "x_floor": round(stats["median_ms"] / floor_stats["median_ms"], 2),
+                      "paper_ms": PAPER_MS.get(paper_key), "paper_code_here_ms": PAPER_CODE_HERE_MS.get(key),
+                      "x_faster_than_paper": round(PAPER_MS[paper_key] / stats["median_ms"], 1)})
+    return {"floor": {"GET /ping": floor_get, "POST /echo": floor_post}, "endpoints": rows, "table": table,
+            "requests_per_endpoint": n, "mines": n_mine}
+
+
+def while_mining(workdir, seconds: float, miners: int, clients: int = 4) -> dict:
+    """Predict latency seen by ``clients`` clients while blocks are mined back to back at difficulty 6."""
+    node = NodeProcess(workdir, f"bench-busy-{miners}", difficulty=6, extra_args=("--miners", str(miners))).start()
+    stop = threading.Event()
+    latencies: list[float] = []
+    blocks = [0]
+    lock = threading.Lock()
+
+    def mine():
+        with requests.Session() as s:
+            while not stop.is_set():
+                s.post(node.url + "/mine", timeout=600)
+                blocks[0] += 1
+
+    def client():
+        with requests.Session() as s:
+            mine_ = []
+            while not stop.is_set():
+                t = time.perf_counter()
+                r = s.post(node.url + "/flower/predict", json=MEASURES, timeout=60)
+                mine_.append(time.perf_counter() - t)
+                assert r.status_code == 200
+            with lock:
+                latencies.extend(mine_)
+
+    threads = [threading.Thread(target=mine)] + [threading.Thread(target=client) for _ in range(clients)]
+    try:
+        for t in threads:
+            t.start()
+        bar = Progress(f"predict while mining (miners={miners})", int(seconds))
+        for _ in range(int(seconds)):
+            time.sleep(1)
+            bar.step()
+        stop.set()
+        for t in threads[1:]:
+            t.join()
+    finally:
+        node.stop()
+        threads[0].join(timeout=30)
+    return {"miners": miners, "clients": clients, "seconds": seconds, "blocks_mined": blocks[0], **summarize(latencies)}

@@ -1,0 +1,102 @@
+"""Figures (PNG) and the Markdown summary of a benchmark run."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def _save(fig, out: Path, name: str) -> str:
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=110)
+    plt.close(fig)
+    return name
+
+
+def render(r: dict, out: Path) -> str:
+    lines = [f"Benchmark run {r['started']} ({'quick' if r['config']['quick'] else 'full'}), "
+             f"{r['machine']['cpus']} CPUs, Python {r['machine']['python']}.", ""]
+    if "endpoints" in r:
+        e = r["endpoints"]
+        lines += [f"### Endpoints (median of {e['requests_per_endpoint']} keep-alive requests; /mine: {e['mines']})", "",
+                  "| endpoint | paper (ms) | paper's code here (ms) | ours median (ms) | ours p95 (ms) | HTTP floor (ms) | x floor | x faster than paper |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for row in e["table"]:
+            lines.append(f"| {row['endpoint']} | {row['paper_ms']} | {row['paper_code_here_ms']} | {row['ours_median_ms']} | "
+                         f"{row['ours_p95_ms']} | {row['floor_median_ms']} | {row['x_floor']} | {row['x_faster_than_paper']} |")
+        lines.append("")
+    if "mining" in r:
+        m = r["mining"]
+        lines += ["### Hash rate", "",
+                  f"- one core: {m['one_core_hashes_per_s_0_pending']:,} hashes/s with 0 pending, "
+                  f"{m['one_core_hashes_per_s_1000_pending']:,} with 1000 pending (ratio {m['ratio_1000_vs_0']})",
+                  f"- {m['blocks']} blocks at difficulty {m['difficulty']}: one core {m['one_core_rate_on_blocks']:,}/s, "
+                  f"{m['workers']} worker processes {m['workers_rate_on_blocks']:,}/s (x{m['speedup']})", ""]
+    if "while_mining" in r:
+        lines += ["### /flower/predict while blocks are mined back to back (difficulty 6)", "",
+                  "| mining in | clients | requests | median (ms) | p99 (ms) | blocks mined |", "|---|---:|---:|---:|---:|---:|"]
+        for w in r["while_mining"]:
+            where = f"{w['miners']} worker processes" if w["miners"] else "a thread of the node"
+            lines.append(f"| {where} | {w['clients']} | {w['n']} | {w['median_ms']} | {w['p99_ms']} | {w['blocks_mined']} |")
+        lines.append("")
+    if "model_size" in r:
+        rows = r["model_size"]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        xs = [x["rows"] for x in rows]
+        ax.plot(xs, [x["predict"]["median_ms"] for x in rows], "o-", label="predict (in process)")
+        ax.plot(xs, [x["evaluate_uncached"]["median_ms"] for x in rows], "s-", label="evaluate, computed")
+        ax.plot(xs, [x["evaluate_cached"]["median_ms"] for x in rows], "^-", label="evaluate, cached per model_hash")
+        ax.plot(xs, [x["fit_ms"] for x in rows], "d--", label="refit (once per block)")
+        ax.set(xscale="log", yscale="log", xlabel="training rows", ylabel="ms (median)", title="Model cost vs training set")
+        ax.legend()
+        name = _save(fig, out, "model_size.png")
+        hp = r["http_predict"]
+        lines += ["### Model cost vs training rows", "", f"![model cost]({name})", "",
+                  "| rows | refit (ms) | predict median (ms) | evaluate computed (ms) | evaluate cached (ms) |",
+                  "|---:|---:|---:|---:|---:|"]
+        for x in rows:
+            lines.append(f"| {x['rows']:,} | {x['fit_ms']} | {x['predict']['median_ms']} | "
+                         f"{x['evaluate_uncached']['median_ms']} | {x['evaluate_cached']['median_ms']} |")
+        lines += ["", f"HTTP `/flower/predict` on a node with {hp['rows']:,} training rows: median {hp['median_ms']} ms, "
+                      f"p95 {hp['p95_ms']} ms.", ""]
+    if "block_apply" in r:
+        rows = r["block_apply"]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot([x["flower_data"] for x in rows], [x["median_ms"] for x in rows], "o-")
+        ax.set(xscale="log", xlabel="FLOWER_DATA in the block", ylabel="ms (median)",
+               title=f"Validate and apply a peer's block ({rows[0]['rows_before']:,} rows)")
+        name = _save(fig, out, "block_apply.png")
+        lines += ["### Applying a peer's block", "", f"![block apply]({name})", "",
+                  "| FLOWER_DATA | ms (median) |", "|---:|---:|"] + \
+                 [f"| {x['flower_data']} | {x['median_ms']} |" for x in rows] + [""]
+    if "mine_vs_pending" in r:
+        rows = r["mine_vs_pending"]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot([max(x["pending"], 1) for x in rows], [x["median_ms"] for x in rows], "o-")
+        ax.set(xscale="log", xlabel="pending FLOWER_DATA (0 shown at 1)", ylabel="ms (median)", title="/mine vs pending, difficulty 4")
+        name = _save(fig, out, "mine_vs_pending.png")
+        lines += ["### /mine vs pending transactions (difficulty 4)", "", f"![mine vs pending]({name})", "",
+                  "| pending | ms (median) |", "|---:|---:|"] + [f"| {x['pending']} | {x['median_ms']} |" for x in rows] + [""]
+    if "chain_length" in r:
+        rows = r["chain_length"]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        xs = [x["blocks"] for x in rows]
+        ax.plot(xs, [x["chain"]["median_ms"] / 1000 for x in rows], "o-", label="GET /chain")
+        ax.plot(xs, [x["validate_s"] for x in rows], "s-", label="GET /chain/validate (full replay)")
+        ax.plot(xs, [x["fresh_node_sync_s"] for x in rows], "^-", label="fresh node: sync and validate")
+        ax.plot(xs, [x["start_full_replay_s"] for x in rows], "d--", label="start, full replay")
+        ax.plot(xs, [x["restart_snapshot_s"] for x in rows], "v-", label="restart from snapshot")
+        ax.set(xscale="log", yscale="log", xlabel="blocks (one FLOWER_DATA each)", ylabel="seconds", title="Cost vs chain length")
+        ax.legend(fontsize=8)
+        name = _save(fig, out, "chain_length.png")
+        lines += ["### Cost vs chain length (one FLOWER_DATA per block)", "", f"![chain length]({name})", "",
+                  "| blocks | GET /chain median (ms) | validate (s) | fresh node sync (s) | start, full replay (s) | restart from snapshot (s) |",
+                  "|---:|---:|---:|---:|---:|---:|"]
+        for x in rows:
+            lines.append(f"| {x['blocks']:,} | {x['chain']['median_ms']} | {x['validate_s']} | {x['fresh_node_sync_s']} | "
+                         f"{x['start_full_replay_s']} | {x['restart_snapshot_s']} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"

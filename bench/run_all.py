@@ -1,0 +1,74 @@
+"""Run the whole benchmark suite: ``.venv/bin/python -m bench.run_all [--quick] [--out bench/results]``.
+
+Writes results.json (every number), summary.md (the tables) and PNG figures to --out.
+--quick runs small sizes in about a minute; the full run takes several minutes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import endpoints, mining, plots, scaling
+
+QUICK = dict(n=100, n_mine=15, hashes=500_000, blocks=6, busy_s=4, rows=[100, 1000, 10_000], http_rows=10_000,
+             block_sizes=[1, 10, 100, 1000], apply_rows=10_000, repeats=3, pending=[0, 10, 100, 1000],
+             lengths=[100, 300], difficulty=2)
+FULL = dict(n=1000, n_mine=50, hashes=4_000_000, blocks=20, busy_s=20, rows=[100, 1000, 10_000, 100_000],
+            http_rows=100_000, block_sizes=[1, 10, 100, 1000], apply_rows=10_000, repeats=5,
+            pending=[0, 10, 100, 1000], lengths=[100, 1000, 10_000], difficulty=2)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")
+    parser.add_argument("--only", nargs="*", choices=["endpoints", "mining", "busy", "model", "blocks", "pending", "chain"],
+                        help="run only these parts")
+    args = parser.parse_args(argv)
+    cfg = QUICK if args.quick else FULL
+    parts = set(args.only or ["endpoints", "mining", "busy", "model", "blocks", "pending", "chain"])
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = {"config": {"quick": args.quick, **cfg}, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                                                  "platform": platform.platform()},
+               "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    with tempfile.TemporaryDirectory(prefix="iris-bench-") as tmp:
+        work = Path(tmp)
+        if "endpoints" in parts:
+            print("== endpoint latency (difficulty 4, keep-alive)", flush=True)
+            results["endpoints"] = endpoints.run(work, cfg["n"], cfg["n_mine"])
+        if "mining" in parts:
+            print("== hash rate", flush=True)
+            results["mining"] = mining.run(cfg["hashes"], cfg["blocks"])
+        if "busy" in parts:
+            print("== answering while mining (difficulty 6, 4 clients)", flush=True)
+            results["while_mining"] = [endpoints.while_mining(work, cfg["busy_s"], miners)
+                                       for miners in (os.cpu_count() or 1, 0)]
+        if "model" in parts:
+            print("== model cost vs training rows", flush=True)
+            results["model_size"] = scaling.model_size(cfg["rows"], 200)
+            results["http_predict"] = scaling.http_predict_at(work, cfg["http_rows"], 300)
+        if "blocks" in parts:
+            print("== applying a block vs its FLOWER_DATA", flush=True)
+            results["block_apply"] = scaling.block_apply(cfg["apply_rows"], cfg["block_sizes"], cfg["repeats"])
+        if "pending" in parts:
+            print("== /mine vs pending transactions", flush=True)
+            results["mine_vs_pending"] = scaling.mine_vs_pending(work, cfg["pending"], cfg["repeats"])
+        if "chain" in parts:
+            print(f"== chain length (difficulty {cfg['difficulty']}, one FLOWER_DATA per block)", flush=True)
+            results["chain_length"] = scaling.chain_length(work, cfg["lengths"], cfg["difficulty"], 20)
+    results["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    summary = plots.render(results, args.out)
+    (args.out / "summary.md").write_text(summary)
+    print(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Shared helpers: statistics, progress lines, and starting real processes on free ports."""
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.helpers.nodes import NodeProcess, free_port  # one way to start nodes, shared with the tests
+
+ROOT = Path(__file__).resolve().parent.parent
+PAPER_MS = {"mine": 239, "transaction": 9, "chain": 6, "flower_add": 13, "predict": 17, "model_info": 5,
+            "evaluate": 16}
+PAPER_CODE_HERE_MS = {"mine_empty": 72, "mine_one_flower": 243, "transaction": 1.1, "chain": 1.9, "flower_add": 1.1,
+                      "predict": 2.7, "model_info": 1.05, "evaluate": 8.3}
+
+
+def summarize(samples_s: list[float]) -> dict:
+    ms = sorted(s * 1000 for s in samples_s)
+
+    def pct(p):
+        return ms[min(len(ms) - 1, int(round(p / 100 * (len(ms) - 1))))]
+    return {"n": len(ms), "median_ms": round(statistics.median(ms), 3), "p95_ms": round(pct(95), 3),
+            "p99_ms": round(pct(99), 3), "min_ms": round(ms[0], 3)}
+
+
+class Progress:
+    """A one-line progress bar on stderr (no extra dependency)."""
+
+    def __init__(self, label: str, total: int) -> None:
+        self.label, self.total, self.done, self.started = label, max(total, 1), 0, time.monotonic()
+        self._last = 0.0
+
+    def step(self, n: int = 1) -> None:
+        self.done += n
+        now = time.monotonic()
+        if now - self._last > 0.2 or self.done >= self.total:
+            self._last = now
+            width = 30
+            filled = int(width * self.done / self.total)
+            sys.stderr.write(f"\r  {self.label:<38} [{'#' * filled}{'.' * (width - filled)}] "
+                             f"{self.done}/{self.total} {now - self.started:6.1f}s")
+            if self.done >= self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def timed(session: requests.Session, method: str, url: str, n: int, label: str, expect: int = 200,
+          body_fn=None) -> list[float]:
+    """``n`` keep-alive requests; returns their durations in seconds."""
+    out = []
+    bar = Progress(label, n)
+    for i in range(n):
+        kwargs = {"json": body_fn(i)} if body_fn else {}
+        t = time.perf_counter()
+        r = session.request(method, url, timeout=120, **kwargs)
+        out.append(time.perf_counter() - t)
+        if r.status_code != expect:
+            raise RuntimeError(f"{method} {url} answered {r.status_code}: {r.text[:200]}")
+        bar.step()
+    return out
+
+
+class FloorProcess:
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.log = open(workdir / "floor.log", "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.floor_app", "--port", str(self.port)], cwd=ROOT,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(200):
+            try:
+                requests.get(self.url + "/ping", timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise RuntimeError("the floor app did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.log.close()
+
+
+__all__ = ["NodeProcess", "free_port", "summarize", "Progress", "timed", "FloorProcess", "PAPER_MS",
+           "PAPER_CODE_HERE_MS", "ROOT"]
