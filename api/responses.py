@@ -146,3 +146,12 @@ class ResolveOut(Out):
 
 class MessageOut(Out):
     message: str
+
+
+class DriftOut(Out):
+    window: int
+    alpha: float
+    enough_data: bool
+    drifted: bool
+    drifted_features: list[str]
+    features: dict[str, Any]

@@ -15,6 +15,7 @@ from blockchain import crypto
 from blockchain.miner import ProcessMiner
 from blockchain.transactions import MODEL_UPDATE, flower_body, transfer_body
 from ml import BaseData, IrisModel
+from ml.drift import drift_report
 
 from .config import NodeConfig
 from .errors import ApiError
@@ -148,6 +149,19 @@ class NodeService:
             if update is not None:
                 previous = update
         return {"sender": sender, "count": len(items), "contributions": items, "blocks": blocks}
+
+    def drift(self, window: int) -> dict:
+        """Drift of the last ``window`` contributions on the chain against the base training data."""
+        recent = []
+        for block in reversed(self.chain.blocks()):
+            for tx in reversed(block.transactions):
+                if tx.type == "FLOWER_DATA":
+                    recent.append(tx.features())
+            if len(recent) >= window:
+                break
+        recent = recent[:window][::-1]
+        model = self.model
+        return {"window": window, **drift_report(model.base.train_rows, recent)}
 
     def model_history(self) -> list[dict]:
         """One row per block that changed the model, genesis first (from its MODEL_UPDATEs)."""

@@ -1,7 +1,8 @@
-from flask import Blueprint
+from flask import Blueprint, request
 
+from ..errors import ApiError
 from ..openapi import doc
-from ..responses import EvaluateOut, HistoryOut, ModelInfoOut
+from ..responses import DriftOut, EvaluateOut, HistoryOut, ModelInfoOut
 from . import node
 
 bp = Blueprint("model", __name__)
@@ -23,3 +24,13 @@ def evaluate():
 @doc("One row per block that changed the model, genesis first", ok={200: HistoryOut})
 def history():
     return {"history": node().model_history()}
+
+
+@bp.get("/model/drift")
+@doc("Do the last contributions (?window=50) drift from the base data? KS test and mean shift per feature",
+     ok={200: DriftOut}, errors=(400,))
+def drift():
+    raw = request.args.get("window", "50")
+    if not raw.isdigit() or not 5 <= int(raw) <= 100_000:
+        raise ApiError(400, "invalid_request", f"window must be a whole number from 5 to 100000; got {raw!r:.40}")
+    return node().drift(int(raw))
