@@ -93,6 +93,7 @@ class Network:
 
 
 def growth_run(workdir: Path, name: str, data: dict, out: Path, bar: Progress) -> dict:
+    (out / f"base_{name}.json").write_text(json.dumps(data["base"]))  # to verify the chain: --base-data
     net = Network(workdir, name, data["base"])
     confusion = {}
     try:
@@ -109,6 +110,7 @@ def growth_run(workdir: Path, name: str, data: dict, out: Path, bar: Progress) -
         return {"points": [h["data_points_trained"] for h in history], "accuracy": [h["accuracy"] for h in history],
                 "history": history, "confusion": {str(k): v for k, v in sorted(confusion.items())},
                 "chain_length": chain["length"], "tip_hash": chain["chain"][-1]["hash"], "chain_file": f"chain_{name}.json",
+                "base_file": f"base_{name}.json",
                 "validate": net.call("get", "/chain/validate")["valid"]}
     finally:
         net.close()
@@ -146,7 +148,7 @@ def plot(results: dict, out: Path) -> None:
         g = results["growth"][name]
         ax.plot(g["points"], [a * 100 for a in g["accuracy"]], style, label=f"{name} (read from /model/history)")
     ax.set(xlabel="training samples (30 in the base, then 10 per mined block)", ylabel="test accuracy (%)",
-           title="Fig. 4: accuracy as data arrives through the chain", ylim=(0, 102))
+           title="Fig. 4: accuracy as data arrives through the chain", ylim=(80, 101))
     ax.legend()
     fig.tight_layout()
     fig.savefig(out / "fig4_model_growth.png", dpi=110)
