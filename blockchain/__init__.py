@@ -17,4 +17,11 @@ from .storage import MemoryStore, SQLiteStore
 from .transactions import (FEATURES, FLOWER_DATA, FLOWER_TYPES, MODEL_UPDATE, REWARD, TRANSFER,
                            Transaction, flower_body, transfer_body)
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [
+    "AuditResult", "audit_chain", "Block", "Blockchain", "MiningAborted", "canon", "merkle_proof", "merkle_root",
+    "sha256_hex", "verify_merkle_proof", "BlockchainError", "BlockConflict", "DuplicateTransaction",
+    "InsufficientFunds", "InvalidBlock", "InvalidChain", "InvalidSignature", "InvalidTransaction", "ModelUpdateError",
+    "PoolFull", "SignatureRequired", "StorageError", "ValidationError", "make_genesis", "Issue", "inclusion_proof",
+    "verify_inclusion", "MemoryStore", "SQLiteStore", "FEATURES", "FLOWER_DATA", "FLOWER_TYPES", "MODEL_UPDATE",
+    "REWARD", "TRANSFER", "Transaction", "flower_body", "transfer_body",
+]

@@ -7,7 +7,6 @@ tip that has since moved is thrown away and mined again on the new tip.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -23,13 +22,12 @@ from .genesis import make_genesis
 from .ledger import ChainState, Issue, apply_transfer, check_block, feed_model, flower_points
 from .pool import MAX_PENDING, PendingPool
 from .pow import search_nonce
+from .snapshots import SNAPSHOT_EVERY, read_snapshot, save_snapshot
 from .storage import MemoryStore
 from .transactions import TRANSFER, Transaction, model_update, reward
 
 log = logging.getLogger("blockchain")
 
-SNAPSHOT_KEY = "model_snapshot"
-SNAPSHOT_EVERY = 1000  # blocks; also written when the node closes
 
 NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]
 
@@ -88,7 +86,7 @@ class Blockchain:
                 "start with the same --difficulty and base data, or use another --data-dir"
             )
         started = time.perf_counter()
-        checkpoint = self._read_snapshot(raw)
+        checkpoint = read_snapshot(self.store, self.model, raw)
         if checkpoint is not None:
             result = audit_chain(raw, self.difficulty, self.model.fresh(), now=None, stop_at_first=True,
                                  checkpoint=checkpoint)
@@ -104,34 +102,6 @@ class Blockchain:
             raise StorageError(f"the stored chain is not valid, refusing to start: {result.issues[0]}")
         log.info("loaded %d blocks and replayed the model in %.2f s", len(raw), time.perf_counter() - started)
         return result.state
-
-    def _read_snapshot(self, raw: list) -> Optional[tuple]:
-        """(height, restored model) from a snapshot of this chain, or None to replay in full."""
-        if not hasattr(self.model, "restore"):
-            return None
-        text = self.store.get_meta(SNAPSHOT_KEY)
-        if not text:
-            return None
-        try:
-            saved = json.loads(text)
-            height = saved["height"]
-            if not (isinstance(height, int) and 0 < height < len(raw) and raw[height].get("hash") == saved["tip_hash"]):
-                return None  # a snapshot of a branch we are no longer on, or of nothing to skip
-            return height, self.model.restore(saved["model"])
-        except Exception as exc:  # any doubt about the snapshot: replay instead
-            log.warning("ignoring the model snapshot: %s", exc)
-            return None
-
-    def save_snapshot(self) -> None:
-        """Write the model as plain JSON with the tip it belongs to, for a fast restart."""
-        if not hasattr(self.model, "snapshot"):
-            return
-        with self._lock:
-            tip = self.state.tip
-            if tip.index == 0:
-                return
-            data = {"height": tip.index, "tip_hash": tip.hash, "model": self.model.snapshot()}
-            self.store.set_meta(SNAPSHOT_KEY, json.dumps(data, separators=(",", ":")))
 
     def _load_pending(self) -> None:
         dropped = []
@@ -267,7 +237,7 @@ class Blockchain:
         self._abort.set()
         with self._lock:
             try:
-                self.save_snapshot()
+                save_snapshot(self.store, self.model, self.state.tip)
             except Exception as exc:  # the chain itself is safe on disk; a snapshot only saves time
                 log.warning("could not save the model snapshot: %s", exc)
             self.store.close()
@@ -303,7 +273,7 @@ class Blockchain:
         self.pool.remove(user_ids)
         self._process_ml_transactions(block)
         if block.index % SNAPSHOT_EVERY == 0:
-            self.save_snapshot()
+            save_snapshot(self.store, self.model, block)
 
     def _process_ml_transactions(self, block: Block) -> Optional[dict]:
         """Feed an accepted block's FLOWER_DATA to the model, as one all-or-nothing update."""
