@@ -41,7 +41,7 @@ class Network:
         self._stopping = threading.Event()
         self._sender = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gossip")
         self._thread: Optional[threading.Thread] = None
-        self._rejected: dict[str, str] = {}  # peer -> tip hash of the invalid chain it last offered
+        self._rejected: dict[str, tuple[str, str]] = {}  # peer -> (tip hash, reason) of the invalid chain it offered
         stored = chain.store.get_meta(PEERS_KEY)
         if stored:
             self._peers = [p for p in json.loads(stored) if isinstance(p, str)][:MAX_PEERS]
@@ -143,14 +143,15 @@ class Network:
                 if length <= self.chain.height + 1:
                     break
                 tip = chain[-1].get("hash") if isinstance(chain[-1], dict) else None
-                if tip is not None and self._rejected.get(url) == tip:
-                    problems.append(f"{url}: offers the same invalid chain as before")
+                known = self._rejected.get(url)
+                if tip is not None and known is not None and known[0] == tip:
+                    problems.append(f"{url}: offers the same invalid chain as before: {known[1]}")
                     continue
                 try:
                     replaced, restored = self.chain.replace_chain(chain)
                 except BlockchainError as exc:
                     if isinstance(tip, str):
-                        self._rejected[url] = tip
+                        self._rejected[url] = (tip, str(exc))
                     problems.append(f"{url}: invalid chain: {exc}")
                     log.warning("peer %s offered an invalid chain: %s", url, exc)
                     continue

@@ -1,7 +1,7 @@
 """Run the whole benchmark suite: ``.venv/bin/python -m bench.run_all [--quick] [--out bench/results]``.
 
 Writes results.json (every number), summary.md (the tables) and PNG figures to --out.
---quick runs small sizes in about a minute; the full run takes several minutes.
+--quick runs small sizes in about half a minute; the full run takes about 7 minutes.
 """
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from pathlib import Path
 
 from . import endpoints, mining, plots, scaling
 
-QUICK = dict(n=100, n_mine=15, hashes=500_000, blocks=6, busy_s=4, rows=[100, 1000, 10_000], http_rows=10_000,
-             block_sizes=[1, 10, 100, 1000], apply_rows=10_000, repeats=3, pending=[0, 10, 100, 1000],
-             lengths=[100, 300], difficulty=2)
+QUICK = dict(n=40, n_mine=8, hashes=300_000, blocks=3, busy_s=2, rows=[100, 1000], http_rows=1000,
+             block_sizes=[1, 10, 100], apply_rows=1000, repeats=1, pending=[0, 10, 100],
+             lengths=[100], difficulty=2)
 FULL = dict(n=1000, n_mine=50, hashes=4_000_000, blocks=20, busy_s=20, rows=[100, 1000, 10_000, 100_000],
             http_rows=100_000, block_sizes=[1, 10, 100, 1000], apply_rows=10_000, repeats=5,
             pending=[0, 10, 100, 1000], lengths=[100, 1000, 10_000], difficulty=2)
@@ -26,7 +26,7 @@ FULL = dict(n=1000, n_mine=50, hashes=4_000_000, blocks=20, busy_s=20, rows=[100
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
+    parser.add_argument("--quick", action="store_true", help="small sizes, about half a minute")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")
     parser.add_argument("--only", nargs="*", choices=["endpoints", "mining", "busy", "model", "blocks", "pending", "chain"],
                         help="run only these parts")

@@ -1,0 +1,53 @@
+"""python app.py refuses what it cannot run with: one line on stderr, exit status 2, no traceback."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers.nodes import ROOT, free_port
+
+pytestmark = pytest.mark.network
+
+
+def run_app(*args, cwd):
+    return subprocess.run([sys.executable, str(ROOT / "app.py"), "--port", str(free_port()), *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("args,words", [
+    (("--base-data", "missing.json"), "cannot read base data"),
+    (("--base-data", "bad.json"), "base data must have the keys"),
+    (("--peers", "http://169.254.169.254:80"), "link-local"),
+    (("--peers", "ftp://127.0.0.1:5001"), "http:// or https://"),
+    (("--difficulty", "9"), "difficulty must be 1 to 7"),
+    (("--difficulty", "x"), "invalid difficulty_value value"),
+    (("--peer-timeout", "0"), "timeout must be 0.1 to 300 seconds"),
+    (("--durability", "maybe"), "invalid choice"),
+])
+def test_startup_refusals_are_one_clear_line(tmp_path, args, words):
+    (tmp_path / "bad.json").write_text(json.dumps({"train_rows": [[1, 2, 3, 4]]}))
+    r = run_app("--ephemeral", *args, cwd=tmp_path)
+    assert r.returncode == 2, r.stderr
+    assert words in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_an_experiment_network_has_its_own_genesis(start_node, tmp_path):
+    base = {"train_rows": [[1, 1, 1, 1], [2, 2, 2, 2], [1.5, 1, 1, 1], [9, 9, 9, 9], [8, 8, 8, 8], [8.5, 9, 9, 9],
+                           [5, 5, 5, 5], [5.5, 5, 5, 5]],
+            "train_labels": ["setosa", "setosa", "setosa", "virginica", "virginica", "virginica", "versicolor",
+                             "versicolor"],
+            "test_rows": [[1.2, 1, 1, 1], [8.8, 9, 9, 9]], "test_labels": ["setosa", "virginica"]}
+    path = tmp_path / "base.json"
+    path.write_text(json.dumps(base))
+    experiment = start_node("experiment", extra_args=("--base-data", str(path)))
+    iris = start_node("iris")
+    assert experiment.get("/health").json()["tip"] != iris.get("/health").json()["tip"]
+    assert experiment.get("/model/info").json()["data_count"] == 8
+    iris.post("/mine")
+    iris.post("/mine")
+    experiment.post("/nodes/register", json={"nodes": [iris.url]})
+    body = experiment.post("/nodes/resolve").json()
+    assert body["replaced"] is False and any("genesis" in p for p in body["problems"]), body
+    assert experiment.get("/health").json()["height"] == 0
