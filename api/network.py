@@ -25,6 +25,7 @@ from .peers import CHAIN_ANSWER, PeerClient, PeerError
 log = logging.getLogger("network")
 
 PEERS_KEY = "peers"
+BACKOFF_SECONDS = 60.0  # a peer that offered an invalid chain does not trigger syncs by its height for this long
 
 
 class Network:
@@ -42,6 +43,7 @@ class Network:
         self._sender = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gossip")
         self._thread: Optional[threading.Thread] = None
         self._rejected: dict[str, tuple[str, str]] = {}  # peer -> (tip hash, reason) of the invalid chain it offered
+        self._quiet_until: dict[str, float] = {}        # peer -> until when its height claims are ignored
         stored = chain.store.get_meta(PEERS_KEY)
         if stored:
             self._peers = [p for p in json.loads(stored) if isinstance(p, str)][:MAX_PEERS]
@@ -152,6 +154,7 @@ class Network:
                 except BlockchainError as exc:
                     if isinstance(tip, str):
                         self._rejected[url] = (tip, str(exc))
+                    self._quiet_until[url] = time.monotonic() + BACKOFF_SECONDS
                     problems.append(f"{url}: invalid chain: {exc}")
                     log.warning("peer %s offered an invalid chain: %s", url, exc)
                     continue
@@ -175,7 +178,10 @@ class Network:
         return url, body["chain"], None
 
     def _peer_has_more_work(self) -> bool:
+        now = time.monotonic()
         for url in self.peers():
+            if self._quiet_until.get(url, 0.0) > now:
+                continue  # it lied to us recently: its claims do not make us download its chain again
             try:
                 status, body = self.client.get(url, "/health")
             except PeerError:

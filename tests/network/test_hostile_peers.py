@@ -106,3 +106,16 @@ def test_blocks_pushed_by_a_forger_are_refused(start_node, forged):
     assert r.status_code in (400, 409)
     after = node.get("/health").json()
     assert (after["tip"], after["model_hash"]) == (before["tip"], before["model_hash"])
+
+
+def test_a_lying_peer_is_not_downloaded_on_every_poll(start_node, forged):
+    node = start_node("honest", difficulty=D)
+    with FakePeer() as fake:
+        fake.mode, fake.chain = "tampered", forged["tampered"]
+        node.post("/nodes/register", json={"nodes": [fake.url]})
+        time.sleep(7)  # three or four polls of the fake's /health, which claims height 1000
+        chain_fetches = sum(1 for hit in fake.hits if hit == "GET /chain")
+        health_polls = sum(1 for hit in fake.hits if hit == "GET /health")
+    assert chain_fetches == 1, fake.hits       # fetched once (on registration), then left alone
+    assert health_polls == 0, fake.hits        # while it is in back-off its claims are not even asked for
+    assert node.get("/health").json()["height"] == 0
