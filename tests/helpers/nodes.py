@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -86,3 +87,14 @@ class NodeProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.session.close()
+
+
+def thread_sessions():
+    """A function giving each calling thread its own keep-alive ``requests.Session``."""
+    local = threading.local()
+
+    def session() -> requests.Session:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return local.session
+    return session

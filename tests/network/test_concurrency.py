@@ -6,6 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.helpers.nodes import thread_sessions
+
 pytestmark = pytest.mark.network
 
 MEASURES = {"sepal_length": 6.3, "sepal_width": 3.3, "petal_length": 6.0, "petal_width": 2.5}
@@ -13,12 +15,7 @@ MEASURES = {"sepal_length": 6.3, "sepal_width": 3.3, "petal_length": 6.0, "petal
 
 def test_many_submissions_and_concurrent_mines_keep_the_chain_valid(start_node):
     node = start_node("a", difficulty=3)
-    local = threading.local()
-
-    def session():
-        if not hasattr(local, "s"):
-            local.s = requests.Session()
-        return local.s
+    session = thread_sessions()
 
     def submit(i):
         r = session().post(node.url + "/flower/add", timeout=30,

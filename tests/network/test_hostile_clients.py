@@ -2,12 +2,12 @@
 bad, keeps answering others, and its state and chain stay as they were (and valid)."""
 import json
 import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import requests
+
+from tests.helpers.nodes import thread_sessions
 
 pytestmark = pytest.mark.network
 
@@ -119,12 +119,7 @@ def test_a_client_that_gives_up_half_way_changes_nothing(node):
 
 
 def test_hostile_and_honest_clients_at_once(node):
-    local = threading.local()
-
-    def session():
-        if not hasattr(local, "s"):
-            local.s = requests.Session()
-        return local.s
+    session = thread_sessions()
 
     def honest(i):
         r = session().post(node.url + "/flower/add", json={**FLOWER, "sender": f"h{i}"}, timeout=60)

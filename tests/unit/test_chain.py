@@ -298,7 +298,8 @@ def test_restart_uses_the_snapshot_and_gets_the_same_model(tmp_path, caplog):
     again.close()
 
 
-def test_a_tampered_snapshot_means_a_full_replay_not_a_wrong_model(tmp_path, caplog):
+def _restart_with_edited_snapshot(tmp_path, caplog, edit):
+    """Write a chain and its snapshot, edit the snapshot on disk, restart: (expected, restarted, log)."""
     import logging
 
     path = tmp_path / "c.sqlite3"
@@ -307,34 +308,31 @@ def test_a_tampered_snapshot_means_a_full_replay_not_a_wrong_model(tmp_path, cap
     chain.close()
     store = SQLiteStore(path)
     saved = json.loads(store.get_meta("model_snapshot"))
-    saved["model"]["updates"][0]["labels"][0] = "virginica"  # a forged snapshot...
+    edit(saved)
     store.set_meta("model_snapshot", json.dumps(saved))
     store.close()
     with caplog.at_level(logging.INFO, logger="blockchain"):
         again = ledger(store=SQLiteStore(path))
-    assert "ignoring the model snapshot" in caplog.text and "replayed the model" in caplog.text
+    return expected, again, caplog.text
+
+
+def test_a_tampered_snapshot_means_a_full_replay_not_a_wrong_model(tmp_path, caplog):
+    def forge(saved):
+        saved["model"]["updates"][0]["labels"][0] = "virginica"
+    expected, again, text = _restart_with_edited_snapshot(tmp_path, caplog, forge)
+    assert "ignoring the model snapshot" in text and "replayed the model" in text
     assert again.model.summary() == expected
     again.close()
 
 
 def test_a_snapshot_that_disagrees_with_the_chain_is_not_used(tmp_path, caplog):
     """A consistent snapshot of other data (its own hash chain verifies) must still be refused."""
-    import logging
-
-    path = tmp_path / "c.sqlite3"
-    chain = _chain_on_disk(path)
-    expected = chain.model.summary()
-    chain.close()
-    other = IrisModel()
-    other.add_data_point([7.0, 3.0, 6.0, 2.0], "virginica")
-    other.commit_data_points()
-    store = SQLiteStore(path)
-    saved = json.loads(store.get_meta("model_snapshot"))
-    saved["model"] = other.serialize()
-    store.set_meta("model_snapshot", json.dumps(saved))
-    store.close()
-    with caplog.at_level(logging.INFO, logger="blockchain"):
-        again = ledger(store=SQLiteStore(path))
-    assert "does not match the stored chain" in caplog.text
+    def replace(saved):
+        other = IrisModel()
+        other.add_data_point([7.0, 3.0, 6.0, 2.0], "virginica")
+        other.commit_data_points()
+        saved["model"] = other.serialize()
+    expected, again, text = _restart_with_edited_snapshot(tmp_path, caplog, replace)
+    assert "does not match the stored chain" in text
     assert again.model.summary() == expected
     again.close()
