@@ -78,6 +78,7 @@ class ProcessMiner:
         self.workers = workers or os.cpu_count() or 1
         self._lock = threading.Lock()
         self._procs: list[subprocess.Popen] = []
+        self._closed = False
         self._start()
 
     def _start(self) -> None:
@@ -90,11 +91,15 @@ class ProcessMiner:
 
     def __call__(self, prefix: bytes, difficulty: int, abort: threading.Event) -> Optional[int]:
         with self._lock:  # one search at a time
+            if self._closed:
+                return None
             try:
                 return self._search(prefix, difficulty, abort)
             except (OSError, ValueError) as exc:  # a worker died: start fresh ones, mine here this time
+                if self._closed:
+                    return None  # we are shutting down: the workers were stopped on purpose
                 log.warning("mining workers failed (%s); restarting them", exc)
-                self.close()
+                self._stop_workers()
                 self._start()
                 return search_nonce(prefix, difficulty, stop=abort)
 
@@ -124,6 +129,11 @@ class ProcessMiner:
         return min(found) if found else None
 
     def close(self) -> None:
+        """Stop the workers for good; a search under way ends with no nonce."""
+        self._closed = True
+        self._stop_workers()
+
+    def _stop_workers(self) -> None:
         for proc in self._procs:
             try:
                 proc.stdin.close()

@@ -46,3 +46,15 @@ def test_a_chain_mines_with_worker_processes(miner):
     chain.add_transaction(flower())
     block = chain.mine("m")
     assert block.hash.startswith("000") and chain.validate_chain().valid
+
+
+def test_close_during_a_search_ends_it_without_restarting_workers():
+    m = ProcessMiner(2)
+    result = {}
+    t = threading.Thread(target=lambda: result.setdefault("nonce", m(b"long:", 16, threading.Event())))
+    t.start()
+    time.sleep(0.3)
+    m.close()
+    t.join(10)
+    assert not t.is_alive() and result["nonce"] is None
+    assert m._procs == []  # no new workers started after close
