@@ -89,6 +89,11 @@ class ProcessMiner:
                                         stdout=subprocess.PIPE, text=True, bufsize=1, env=env)
                        for _ in range(self.workers)]
 
+    @property
+    def worker_pids(self) -> list[int]:
+        """Process ids of the live workers (empty once closed)."""
+        return [proc.pid for proc in self._procs if proc.poll() is None]
+
     def __call__(self, prefix: bytes, difficulty: int, abort: threading.Event) -> Optional[int]:
         with self._lock:  # one search at a time
             if self._closed:

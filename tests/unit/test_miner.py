@@ -1,4 +1,6 @@
 """Mining in worker processes: valid nonces, prompt abort, recovery from a dead worker."""
+import os
+import signal
 import threading
 import time
 
@@ -34,11 +36,14 @@ def test_abort_stops_a_long_search_promptly(miner):
 
 
 def test_a_dead_worker_is_replaced(miner):
-    miner._procs[0].kill()
-    miner._procs[0].wait()
+    victim = miner.worker_pids[0]
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while victim in miner.worker_pids and time.monotonic() < deadline:
+        time.sleep(0.01)
     prefix = b"after-death:"
     assert block_hash(prefix, miner(prefix, 3, threading.Event())).startswith("000")
-    assert all(p.poll() is None for p in miner._procs)
+    assert len(miner.worker_pids) == miner.workers and victim not in miner.worker_pids
 
 
 def test_a_chain_mines_with_worker_processes(miner):
@@ -57,4 +62,4 @@ def test_close_during_a_search_ends_it_without_restarting_workers():
     m.close()
     t.join(10)
     assert not t.is_alive() and result["nonce"] is None
-    assert m._procs == []  # no new workers started after close
+    assert m.worker_pids == []  # no new workers started after close
