@@ -16,6 +16,17 @@ def _save(fig, out: Path, name: str) -> str:
     return name
 
 
+def _one_curve(out: Path, name: str, heading: str, title: str, xlabel: str, column: str,
+               xs: list, ys: list, plotted_xs: list | None = None) -> list[str]:
+    """A single median curve on a log x axis, and its two-column table."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(plotted_xs or xs, ys, "o-")
+    ax.set(xscale="log", xlabel=xlabel, ylabel="ms (median)", title=title)
+    _save(fig, out, name)
+    return [f"### {heading}", "", f"![{heading}]({name})", "", f"| {column} | ms (median) |", "|---:|---:|"] + \
+        [f"| {x} | {y} |" for x, y in zip(xs, ys)] + [""]
+
+
 def render(r: dict, out: Path) -> str:
     lines = [f"Benchmark run {r['started']} ({'quick' if r['config']['quick'] else 'full'}), "
              f"{r['machine']['cpus']} CPUs, Python {r['machine']['python']}.", ""]
@@ -64,22 +75,16 @@ def render(r: dict, out: Path) -> str:
                       f"p95 {hp['p95_ms']} ms.", ""]
     if "block_apply" in r:
         rows = r["block_apply"]
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot([x["flower_data"] for x in rows], [x["median_ms"] for x in rows], "o-")
-        ax.set(xscale="log", xlabel="FLOWER_DATA in the block", ylabel="ms (median)",
-               title=f"Validate and apply a peer's block ({rows[0]['rows_before']:,} rows)")
-        name = _save(fig, out, "block_apply.png")
-        lines += ["### Applying a peer's block", "", f"![block apply]({name})", "",
-                  "| FLOWER_DATA | ms (median) |", "|---:|---:|"] + \
-                 [f"| {x['flower_data']} | {x['median_ms']} |" for x in rows] + [""]
+        lines += _one_curve(out, "block_apply.png", "Applying a peer's block",
+                            f"Validate and apply a peer's block ({rows[0]['rows_before']:,} rows)",
+                            "FLOWER_DATA in the block", "FLOWER_DATA",
+                            [x["flower_data"] for x in rows], [x["median_ms"] for x in rows])
     if "mine_vs_pending" in r:
         rows = r["mine_vs_pending"]
-        fig, ax = plt.subplots(figsize=(6, 4))
-        ax.plot([max(x["pending"], 1) for x in rows], [x["median_ms"] for x in rows], "o-")
-        ax.set(xscale="log", xlabel="pending FLOWER_DATA (0 shown at 1)", ylabel="ms (median)", title="/mine vs pending, difficulty 4")
-        name = _save(fig, out, "mine_vs_pending.png")
-        lines += ["### /mine vs pending transactions (difficulty 4)", "", f"![mine vs pending]({name})", "",
-                  "| pending | ms (median) |", "|---:|---:|"] + [f"| {x['pending']} | {x['median_ms']} |" for x in rows] + [""]
+        pending = [x["pending"] for x in rows]
+        lines += _one_curve(out, "mine_vs_pending.png", "/mine vs pending transactions (difficulty 4)",
+                            "/mine vs pending, difficulty 4", "pending FLOWER_DATA (0 shown at 1)", "pending",
+                            pending, [x["median_ms"] for x in rows], plotted_xs=[max(p, 1) for p in pending])
     if "chain_length" in r:
         rows = r["chain_length"]
         fig, ax = plt.subplots(figsize=(6, 4))

@@ -10,7 +10,7 @@ from typing import Optional
 
 from .block import Block
 from .encoding import canon
-from .errors import InvalidSignature
+from .errors import InvalidSignature, ModelUpdateError
 from .pow import meets_difficulty
 from .transactions import (FLOWER_DATA, MAX_FUTURE_SECONDS, MODEL_UPDATE, REWARD, TRANSFER,
                            Transaction)
@@ -201,8 +201,6 @@ def feed_model(model, block: Block) -> Optional[dict]:
 
     Returns the model's new summary, or None when the block carries no FLOWER_DATA.
     """
-    from .errors import ModelUpdateError
-
     rows, labels = flower_points(block.transactions)
     if not rows:
         return None

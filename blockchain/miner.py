@@ -29,6 +29,7 @@ class _StdinStop:
 
     def __init__(self) -> None:
         self._set = False
+        self.eof = False  # the parent closed our input: exit after answering
 
     def is_set(self) -> bool:
         if not self._set and select.select([sys.stdin], [], [], 0)[0]:
@@ -37,8 +38,6 @@ class _StdinStop:
                 self._set = True
                 self.eof = line == ""
         return self._set
-
-    eof = False
 
 
 WORKER_NICENESS = 10

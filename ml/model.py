@@ -53,17 +53,14 @@ class _Fitted:
 
     def neighbour_counts(self, scaled: np.ndarray, n_classes: int) -> np.ndarray:
         """Per query, how many of the k nearest training rows are in each class: exactly what
-        ``KNeighborsClassifier.predict_proba`` counts (see ``knn_predict_codes``)."""
+        ``KNeighborsClassifier.predict_proba`` counts (see ``vote_counts``)."""
         k = self._n_neighbors
         if k >= self.x.shape[0] // 2:
             return np.rint(self.knn.predict_proba(scaled) * k).astype(np.int64)
         tree = self._tree
         if tree is None:
             tree = self._tree = KDTree(self.scaler.transform(self.x), leaf_size=30, metric="euclidean")
-        neighbours = tree.query(scaled, k=k, return_distance=False)
-        counts = np.zeros((len(scaled), n_classes), dtype=np.int64)
-        np.add.at(counts, (np.repeat(np.arange(len(scaled)), k), self.y[neighbours].ravel()), 1)
-        return counts
+        return vote_counts(tree, self.y, scaled, k, n_classes)
 
     @property
     def knn(self) -> KNeighborsClassifier:
@@ -73,6 +70,14 @@ class _Fitted:
             knn = KNeighborsClassifier(n_neighbors=self._n_neighbors).fit(self.scaler.transform(self.x), self.y)
             self._knn = knn
         return knn
+
+
+def vote_counts(tree: KDTree, train_codes: np.ndarray, queries: np.ndarray, k: int, n_classes: int) -> np.ndarray:
+    """Per query, the classes of its k nearest training rows, counted (one row per query)."""
+    neighbours = tree.query(queries, k=k, return_distance=False)
+    counts = np.zeros((len(queries), n_classes), dtype=np.int64)
+    np.add.at(counts, (np.repeat(np.arange(len(queries)), k), train_codes[neighbours].ravel()), 1)
+    return counts
 
 
 def knn_predict_codes(train_scaled: np.ndarray, train_codes: np.ndarray, queries: np.ndarray, k: int,
@@ -87,11 +92,8 @@ def knn_predict_codes(train_scaled: np.ndarray, train_codes: np.ndarray, queries
     """
     if k >= train_scaled.shape[0] // 2:
         return KNeighborsClassifier(n_neighbors=k).fit(train_scaled, train_codes).predict(queries)
-    neighbours = KDTree(train_scaled, leaf_size=30, metric="euclidean").query(queries, k=k, return_distance=False)
-    votes = train_codes[neighbours]
-    counts = np.zeros((len(queries), n_classes), dtype=np.int64)
-    np.add.at(counts, (np.repeat(np.arange(len(queries)), k), votes.ravel()), 1)
-    return np.argmax(counts, axis=1)  # first maximum: the smallest class among ties
+    tree = KDTree(train_scaled, leaf_size=30, metric="euclidean")
+    return np.argmax(vote_counts(tree, train_codes, queries, k, n_classes), axis=1)  # first max: smallest class
 
 
 def check_features(features) -> list[float]:
