@@ -1,20 +1,21 @@
-"""The model: IrisModel (KNN + scaler), base data, evaluation, model_hash.
+"""The model: the exact integer KNN of PROTOCOL.md (IrisModel), base data, measurements, evaluation.
 
-Knows nothing of the chain: it takes plain feature lists and labels.
+Knows nothing of the chain: it takes plain rows (measurement strings or numbers) and labels.
 """
-from .base import FEATURE_NAMES, BaseData, BaseDataError, iris_base
+from .base import FEATURE_NAMES, BaseData, BaseDataError, iris_base, weights
 from .hashing import base_model_hash, next_model_hash
+from .measurements import MeasurementError, from_number, units
 from .model import InvalidFeatures, InvalidLabel, IrisModel, ModelError, SnapshotError, check_features
 
 
 def ledger_model(base_data=None) -> IrisModel:
     """A model in its base state, for tools that replay a chain (``python -m blockchain.verify``).
 
-    ``base_data`` is None for the Iris split, or the path of a base data JSON file.
+    ``base_data`` is None for the Iris base, or the path of a base data JSON file.
     """
     return IrisModel(base=BaseData.from_file(base_data) if base_data else None)
 
 
-__all__ = ["FEATURE_NAMES", "BaseData", "BaseDataError", "iris_base", "base_model_hash", "next_model_hash",
-           "InvalidFeatures", "InvalidLabel", "IrisModel", "ModelError", "SnapshotError", "check_features",
-           "ledger_model"]
+__all__ = ["FEATURE_NAMES", "BaseData", "BaseDataError", "iris_base", "weights", "base_model_hash",
+           "next_model_hash", "MeasurementError", "from_number", "units", "InvalidFeatures", "InvalidLabel",
+           "IrisModel", "ModelError", "SnapshotError", "check_features", "ledger_model"]

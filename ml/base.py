@@ -1,54 +1,95 @@
-"""Base data sets a model starts from: the Iris split of PROTOCOL.md, or one read from a file."""
+"""Base data a network's model starts from (PROTOCOL.md "Genesis", "Base data").
+
+A base is ``{"classes", "train", "train_labels", "test", "test_labels"}`` with measurements as
+protocol strings. The Iris base (``load_iris()`` split 120/30 by ``train_test_split(test_size=0.2,
+random_state=42)``) is shipped as data in ``ml/data/iris-base.json``, so that nobody needs
+scikit-learn, or a particular version of it, to agree on genesis.
+"""
 from __future__ import annotations
 
 import json
-import math
+import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from math import isqrt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from .hashing import canon, sha256_hex
+from .measurements import MeasurementError, units
+
 N_FEATURES = 4
 FEATURE_NAMES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+CLASS_NAME = re.compile(r"[a-z0-9_-]{1,32}")
+BASE_KEYS = ("classes", "train", "train_labels", "test", "test_labels")
+IRIS_FILE = Path(__file__).resolve().parent / "data" / "iris-base.json"
+MAX_WEIGHT = 4096
 
 
 class BaseDataError(ValueError):
-    """A base data set that cannot be used."""
+    """A base data set that cannot be used; the message says why."""
+
+
+def weights(train_units: np.ndarray) -> list[int]:
+    """The frozen standardisation of PROTOCOL.md: ``w_j = 2^17 / std_j`` in exact integers.
+
+    ``Q = n * sum(x^2) - (sum x)^2``; ``w = 1`` if ``Q == 0``, else
+    ``min(4096, max(1, isqrt(2^34 * n^2 // Q)))``. Python integers: nothing can overflow.
+    """
+    n = int(train_units.shape[0])
+    out = []
+    for j in range(train_units.shape[1]):
+        column = [int(v) for v in train_units[:, j]]
+        q = n * sum(v * v for v in column) - sum(column) ** 2
+        out.append(1 if q == 0 else min(MAX_WEIGHT, max(1, isqrt((1 << 34) * n * n // q))))
+    return out
 
 
 @dataclass(frozen=True)
 class BaseData:
-    train_rows: tuple[tuple[float, ...], ...]
+    classes: tuple[str, ...]
+    train: tuple[tuple[str, ...], ...]
     train_labels: tuple[str, ...]
-    test_rows: tuple[tuple[float, ...], ...]
+    test: tuple[tuple[str, ...], ...]
     test_labels: tuple[str, ...]
     name: str = "iris"
 
     @classmethod
     def from_dict(cls, data: Any, name: str = "custom") -> "BaseData":
-        """Check and build a base from ``{"train_rows", "train_labels", "test_rows", "test_labels"}``."""
+        """Check a base against PROTOCOL.md and build it; BaseDataError names the first problem."""
         if not isinstance(data, dict):
             raise BaseDataError(f"base data must be a JSON object; got {type(data).__name__}")
-        keys = ("train_rows", "train_labels", "test_rows", "test_labels")
-        missing = [k for k in keys if k not in data]
-        if missing:
-            raise BaseDataError(f"base data must have the keys {list(keys)}; missing {missing}")
-        parts = {}
-        for rows_key, labels_key in (("train_rows", "train_labels"), ("test_rows", "test_labels")):
+        if set(data) != set(BASE_KEYS):
+            raise BaseDataError(f"base data must have exactly the keys {list(BASE_KEYS)}; got {sorted(map(str, data))}")
+        classes = data["classes"]
+        if (not isinstance(classes, list) or not 2 <= len(classes) <= 16
+                or not all(isinstance(c, str) and CLASS_NAME.fullmatch(c) for c in classes)
+                or len(set(classes)) != len(classes)):
+            raise BaseDataError('classes must be 2 to 16 distinct names of [a-z0-9_-]{1,32}; got '
+                                f"{classes!r:.120}")
+        parts: dict[str, tuple] = {}
+        for rows_key, labels_key, least in (("train", "train_labels", 3), ("test", "test_labels", 1)):
             rows, labels = data[rows_key], data[labels_key]
-            if not isinstance(rows, list) or not isinstance(labels, list) or len(rows) != len(labels) or not rows:
-                raise BaseDataError(f"{rows_key} and {labels_key} must be non-empty lists of the same length")
+            if not isinstance(rows, list) or not isinstance(labels, list) or len(rows) != len(labels):
+                raise BaseDataError(f"{rows_key} and {labels_key} must be lists of the same length")
+            if len(rows) < least:
+                raise BaseDataError(f"{rows_key} must hold at least {least} rows; got {len(rows)}")
             for i, row in enumerate(rows):
-                if (not isinstance(row, list) or len(row) != N_FEATURES
-                        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in row)):
-                    raise BaseDataError(f"{rows_key}[{i}] must be a list of {N_FEATURES} finite numbers; got {row!r:.80}")
-            if not all(isinstance(label, str) and label for label in labels):
-                raise BaseDataError(f"{labels_key} must be non-empty strings")
-            parts[rows_key] = tuple(tuple(float(v) for v in row) for row in rows)
+                if not isinstance(row, list) or len(row) != N_FEATURES:
+                    raise BaseDataError(f"{rows_key}[{i}] must be a list of {N_FEATURES} measurements; got {row!r:.80}")
+                for value in row:
+                    try:
+                        units(value)
+                    except MeasurementError as exc:
+                        raise BaseDataError(f"{rows_key}[{i}]: a measurement {exc}") from None
+            for i, label in enumerate(labels):
+                if label not in classes:
+                    raise BaseDataError(f"{labels_key}[{i}] must be one of the classes {classes}; got {label!r:.40}")
+            parts[rows_key] = tuple(tuple(row) for row in rows)
             parts[labels_key] = tuple(labels)
-        if len(set(parts["train_labels"])) < 2:
-            raise BaseDataError("train_labels must hold at least two classes")
-        return cls(name=name, **parts)
+        return cls(classes=tuple(classes), name=name, **parts)
 
     @classmethod
     def from_file(cls, path: str | Path) -> "BaseData":
@@ -60,18 +101,28 @@ class BaseData:
         return cls.from_dict(data, name=path.stem)
 
     def to_dict(self) -> dict:
-        return {"train_rows": [list(r) for r in self.train_rows], "train_labels": list(self.train_labels),
-                "test_rows": [list(r) for r in self.test_rows], "test_labels": list(self.test_labels)}
+        return {"classes": list(self.classes), "train": [list(r) for r in self.train],
+                "train_labels": list(self.train_labels), "test": [list(r) for r in self.test],
+                "test_labels": list(self.test_labels)}
+
+    @cached_property
+    def base_hash(self) -> str:
+        return sha256_hex(canon(self.to_dict()))
+
+    @cached_property
+    def train_units(self) -> np.ndarray:
+        return np.array([[units(v) for v in row] for row in self.train], dtype=np.int64)
+
+    @cached_property
+    def test_units(self) -> np.ndarray:
+        return np.array([[units(v) for v in row] for row in self.test], dtype=np.int64)
+
+    @cached_property
+    def weights(self) -> list[int]:
+        return weights(self.train_units)
 
 
 @lru_cache(maxsize=1)
 def iris_base() -> BaseData:
-    """``load_iris()`` split by ``train_test_split(test_size=0.2, random_state=42)``: 120 + 30 rows."""
-    from sklearn.datasets import load_iris
-    from sklearn.model_selection import train_test_split
-
-    iris = load_iris()
-    rows = [[float(v) for v in row] for row in iris.data]
-    labels = [str(iris.target_names[t]) for t in iris.target]
-    x_train, x_test, y_train, y_test = train_test_split(rows, labels, test_size=0.2, random_state=42)
-    return BaseData(tuple(map(tuple, x_train)), tuple(y_train), tuple(map(tuple, x_test)), tuple(y_test), "iris")
+    """The Iris base of PROTOCOL.md, from the file shipped with this package."""
+    return BaseData.from_dict(json.loads(IRIS_FILE.read_text(encoding="utf-8")), name="iris")

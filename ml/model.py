@@ -1,23 +1,27 @@
-"""IrisModel: a KNN classifier (k=3) on standardised features, trained from a base data set
-plus every accepted contribution, with the model_hash commitments of PROTOCOL.md.
+"""IrisModel: the exact integer KNN of PROTOCOL.md, trained from a base plus every accepted
+contribution, with its model_hash commitments.
 
-Learned state changes only through ``commit_data_points`` (one block's points, all or nothing);
-``add_data_point`` merely stages a point. A fitted state is an immutable snapshot swapped in
-with one assignment, so predictions from other threads always see a whole model.
+The model is held in incremental form: for each test row, its current k neighbours. A block's
+rows cost O(test rows) each, whatever the training-set size; the state at any earlier size is
+one vectorised pass over its rows (``at_size``). Learned state changes only through
+``commit_data_points`` (one block, all or nothing); a state is an immutable object swapped in
+with one assignment, so readers in other threads always see a whole model.
 """
 from __future__ import annotations
 
-import math
+import bisect
 import threading
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import numpy as np
-from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.neighbors import KDTree, KNeighborsClassifier
-from sklearn.preprocessing import StandardScaler
 
+from . import knn
 from .base import FEATURE_NAMES, N_FEATURES, BaseData, BaseDataError, iris_base
 from .hashing import base_model_hash, next_model_hash
+from .measurements import MeasurementError, parse, text
+
+K = 3
 
 
 class ModelError(ValueError):
@@ -36,159 +40,164 @@ class SnapshotError(ModelError):
     """A snapshot that is malformed or does not match the model_hash it carries."""
 
 
-SNAPSHOT_FORMAT = "iris-chain-model/1"
+SNAPSHOT_FORMAT = "iris-chain-model/2"
 
 
-class _Fitted:
-    """One fitted state, never changed after it is made (the KNN is built on first use)."""
-
-    __slots__ = ("model_hash", "x", "y", "scaler", "accuracy", "test_pred", "_knn", "_tree", "_n_neighbors")
-
-    def __init__(self, model_hash: str, x: np.ndarray, y: np.ndarray, scaler: StandardScaler, accuracy: float,
-                 test_pred: np.ndarray, n_neighbors: int) -> None:
-        self.model_hash, self.x, self.y, self.scaler = model_hash, x, y, scaler
-        self.accuracy, self.test_pred, self._n_neighbors = accuracy, test_pred, n_neighbors
-        self._knn: Optional[KNeighborsClassifier] = None
-        self._tree: Optional[KDTree] = None
-
-    def neighbour_counts(self, scaled: np.ndarray, n_classes: int) -> np.ndarray:
-        """Per query, how many of the k nearest training rows are in each class: exactly what
-        ``KNeighborsClassifier.predict_proba`` counts (see ``vote_counts``)."""
-        k = self._n_neighbors
-        if k >= self.x.shape[0] // 2:
-            return np.rint(self.knn.predict_proba(scaled) * k).astype(np.int64)
-        tree = self._tree
-        if tree is None:
-            tree = self._tree = KDTree(self.scaler.transform(self.x), leaf_size=30, metric="euclidean")
-        return vote_counts(tree, self.y, scaled, k, n_classes)
-
-    @property
-    def knn(self) -> KNeighborsClassifier:
-        """``KNeighborsClassifier(n_neighbors)`` on the scaled rows, built once, when first needed."""
-        knn = self._knn
-        if knn is None:
-            knn = KNeighborsClassifier(n_neighbors=self._n_neighbors).fit(self.scaler.transform(self.x), self.y)
-            self._knn = knn
-        return knn
-
-
-def vote_counts(tree: KDTree, train_codes: np.ndarray, queries: np.ndarray, k: int, n_classes: int) -> np.ndarray:
-    """Per query, the classes of its k nearest training rows, counted (one row per query)."""
-    neighbours = tree.query(queries, k=k, return_distance=False)
-    counts = np.zeros((len(queries), n_classes), dtype=np.int64)
-    np.add.at(counts, (np.repeat(np.arange(len(queries)), k), train_codes[neighbours].ravel()), 1)
-    return counts
-
-
-def knn_predict_codes(train_scaled: np.ndarray, train_codes: np.ndarray, queries: np.ndarray, k: int,
-                      n_classes: int) -> np.ndarray:
-    """What ``KNeighborsClassifier(k).fit(train_scaled, train_codes).predict(queries)`` answers.
-
-    For 4 features and more than 2k rows scikit-learn's default ("auto") uses a KD-tree
-    (leaf_size 30, euclidean) and, among the k neighbours, the smallest most frequent class.
-    The same KDTree and the same rule are used here without the estimator's per-call overhead,
-    which dominates a chain replay. Smaller sets go through the estimator itself.
-    tests/unit/test_model.py checks the equivalence on data full of ties.
-    """
-    if k >= train_scaled.shape[0] // 2:
-        return KNeighborsClassifier(n_neighbors=k).fit(train_scaled, train_codes).predict(queries)
-    tree = KDTree(train_scaled, leaf_size=30, metric="euclidean")
-    return np.argmax(vote_counts(tree, train_codes, queries, k, n_classes), axis=1)  # first max: smallest class
-
-
-def check_features(features) -> list[float]:
-    """Four finite numbers (not booleans, not strings), as floats."""
-    if isinstance(features, (str, bytes)) or not isinstance(features, Sequence) and not isinstance(features, np.ndarray):
-        raise InvalidFeatures(f"features must be a sequence of {N_FEATURES} numbers; got {type(features).__name__}")
+def check_features(features) -> list[int]:
+    """Four measurements (protocol strings, or numbers in cm that are whole hundredths) as units."""
+    if isinstance(features, (str, bytes, dict)) or not hasattr(features, "__len__"):
+        raise InvalidFeatures(f"features must be a sequence of {N_FEATURES} measurements; got {type(features).__name__}")
     values = list(features)
     if len(values) != N_FEATURES:
         raise InvalidFeatures(f"features must have {N_FEATURES} values {FEATURE_NAMES}; got {len(values)}")
     out = []
-    for name, v in zip(FEATURE_NAMES, values):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-            raise InvalidFeatures(f"{name} must be a number; got {v!r:.40}")
-        v = float(v)
-        if not math.isfinite(v):
-            raise InvalidFeatures(f"{name} must be finite; got {v}")
-        out.append(v)
+    for name, value in zip(FEATURE_NAMES, values):
+        try:
+            out.append(parse(value.item() if isinstance(value, np.generic) else value))
+        except MeasurementError as exc:
+            raise InvalidFeatures(f"{name} {exc}") from None
     return out
+
+
+class _Rows:
+    """The training rows, append-only, in a buffer that doubles: appending never moves the rows
+    an older state reads (it reads only its own first ``n``)."""
+
+    def __init__(self, x_units: np.ndarray, codes: np.ndarray, weights: np.ndarray) -> None:
+        n = len(x_units)
+        cap = max(16, 2 * n)
+        self.x = np.zeros((cap, N_FEATURES), dtype=np.int64)
+        self.xw = np.zeros((cap, N_FEATURES), dtype=np.int64)
+        self.y = np.zeros(cap, dtype=np.int64)
+        self.x[:n], self.xw[:n], self.y[:n] = x_units, x_units * weights, codes
+        self.n = n
+        self.weights = weights
+
+    def append(self, x_units: np.ndarray, codes: np.ndarray) -> "_Rows":
+        """Add rows after the first ``n``; returns the object holding them (self, or a bigger copy)."""
+        target = self
+        m, n = len(x_units), self.n
+        if n + m > len(self.y):
+            target = _Rows.__new__(_Rows)
+            cap = max(2 * len(self.y), n + m)
+            target.x = np.zeros((cap, N_FEATURES), dtype=np.int64)
+            target.xw = np.zeros((cap, N_FEATURES), dtype=np.int64)
+            target.y = np.zeros(cap, dtype=np.int64)
+            target.x[:n], target.xw[:n], target.y[:n] = self.x[:n], self.xw[:n], self.y[:n]
+            target.weights = self.weights
+        target.x[n:n + m], target.xw[n:n + m], target.y[n:n + m] = x_units, x_units * self.weights, codes
+        target.n = n + m
+        return target
+
+
+@dataclass(frozen=True)
+class _State:
+    rows: _Rows
+    size: int                 # training rows in this state
+    nb_dist: np.ndarray       # (test rows, k) distances of each test row's neighbours
+    nb_idx: np.ndarray        # (test rows, k) their row indices
+    test_pred: np.ndarray     # predicted class code per test row
+    test_correct: int
+    model_hash: str
+    history: tuple            # ((size, model_hash) after each committed update), oldest first
 
 
 class IrisModel:
     """The collaboratively trained classifier of one chain."""
 
-    def __init__(self, n_neighbors: int = 3, base: Optional[BaseData] = None) -> None:
-        self.n_neighbors = n_neighbors
+    def __init__(self, base: Optional[BaseData] = None, k: int = K) -> None:
         self.base = base if base is not None else iris_base()
-        self.classes_ = tuple(sorted(set(self.base.train_labels)))
+        self.n_neighbors = self.k = k
+        self.classes_ = tuple(self.base.classes)
         self._codes = {label: code for code, label in enumerate(self.classes_)}
-        if len(self.base.train_rows) < n_neighbors:
-            raise BaseDataError(f"base data must have at least {n_neighbors} training rows; got {len(self.base.train_rows)}")
-        self._test_x = np.asarray(self.base.test_rows, dtype=float)
-        self._test_labels = np.asarray(self.base.test_labels, dtype=object)
-        self._test_codes = np.asarray([self._codes.get(label, -1) for label in self.base.test_labels], dtype=np.int64)
+        if len(self.base.train) < k:
+            raise BaseDataError(f"base data must have at least {k} training rows; got {len(self.base.train)}")
+        self.weights = np.asarray(self.base.weights, dtype=np.int64)
+        self._test_w = knn.weighted(self.base.test_units, self.weights)
+        self._test_codes = self._encode(self.base.test_labels)
         self._lock = threading.Lock()
-        self._staged: list[tuple[list[float], str]] = []
-        self._preview: Optional[tuple[str, _Fitted]] = None  # (parent hash, fitted) of the last preview
+        self._staged: list[tuple[list[int], str]] = []
         self._evaluation: Optional[tuple[str, dict]] = None
-        self.updates_: list[tuple[list[list[float]], list[str]]] = []  # one (rows, labels) per committed block
-        self.hashes_: list[str] = []  # model_hash after each of updates_
-        base_hash = base_model_hash(n_neighbors, [list(r) for r in self.base.train_rows], self.base.train_labels)
-        self.fitted_ = self._fit(base_hash, np.asarray(self.base.train_rows, dtype=float),
-                                 self._encode(self.base.train_labels))
+        rows = _Rows(self.base.train_units, self._encode(self.base.train_labels), self.weights)
+        self.state_ = self._state_from_rows(rows, len(self.base.train), base_model_hash(self.base.base_hash, k), ())
 
-    # -- fitting ----------------------------------------------------------------------
-    def _encode(self, labels) -> np.ndarray:
+    # -- building states --------------------------------------------------------------
+    def _encode(self, labels: Sequence[str]) -> np.ndarray:
         return np.asarray([self._codes[label] for label in labels], dtype=np.int64)
 
-    def _fit(self, model_hash: str, x: np.ndarray, codes: np.ndarray) -> _Fitted:
-        scaler = StandardScaler().fit(x)
-        predicted = knn_predict_codes(scaler.transform(x), codes, scaler.transform(self._test_x), self.n_neighbors,
-                                      len(self.classes_))
-        accuracy = round(float(np.mean(predicted == self._test_codes)), 6)
-        return _Fitted(model_hash, x, codes, scaler, accuracy, predicted, self.n_neighbors)
+    def _finish(self, rows: _Rows, size: int, nb_dist, nb_idx, model_hash: str, history: tuple) -> _State:
+        valid = nb_idx != knn.NO_ROW
+        codes = rows.y[np.where(valid, nb_idx, 0)]
+        pred = knn.predict_codes(knn.votes(codes, valid, len(self.classes_)))
+        correct = int(np.count_nonzero(pred == self._test_codes))
+        return _State(rows, size, nb_dist, nb_idx, pred, correct, model_hash, history)
 
-    def _fit_with(self, rows: Sequence[Sequence[float]], labels: Sequence[str]) -> _Fitted:
-        current = self.fitted_
-        new_hash = next_model_hash(current.model_hash, rows, labels)
-        cached = self._preview
-        if cached is not None and cached[0] == current.model_hash and cached[1].model_hash == new_hash:
-            return cached[1]
-        x = np.vstack([current.x, np.asarray(rows, dtype=float)])
-        y = np.concatenate([current.y, self._encode(labels)])
-        return self._fit(new_hash, x, y)
+    def _state_from_rows(self, rows: _Rows, size: int, model_hash: str, history: tuple) -> _State:
+        nb_dist, nb_idx = knn.neighbours_of(self._test_w, rows.xw[:size], self.k)
+        return self._finish(rows, size, nb_dist, nb_idx, model_hash, history)
 
-    def _check_point(self, features, label) -> list[float]:
+    def _extend(self, state: _State, x_units: np.ndarray, labels: Sequence[str], write: bool) -> _State:
+        """The state after one block's rows: each test row's neighbours merged with the new rows."""
+        m = len(x_units)
+        new_w = knn.weighted(x_units, self.weights)
+        new_dist = knn.distance_matrix(self._test_w, new_w)
+        new_idx = np.arange(state.size, state.size + m, dtype=np.int64)
+        nb_dist, nb_idx = knn.merge(state.nb_dist, state.nb_idx, new_dist, new_idx, self.k)
+        new_hash = next_model_hash(state.model_hash, [[text(int(v)) for v in row] for row in x_units], labels)
+        size = state.size + m
+        if write:
+            if state.rows.n != state.size:
+                raise ModelError("the model's rows moved under a commit")  # a bug, never input
+            rows = state.rows.append(x_units, self._encode(labels))
+            history = state.history + ((size, new_hash),)
+        else:
+            rows, history = state.rows, state.history  # a preview: votes read only base..old rows
+        if not write:
+            # The new rows' labels are not in the buffer; count votes with them laid over it.
+            codes_all = np.concatenate([state.rows.y[:state.size], self._encode(labels)])
+            valid = nb_idx != knn.NO_ROW
+            codes = codes_all[np.where(valid, nb_idx, 0)]
+            pred = knn.predict_codes(knn.votes(codes, valid, len(self.classes_)))
+            correct = int(np.count_nonzero(pred == self._test_codes))
+            return _State(rows, size, nb_dist, nb_idx, pred, correct, new_hash, history)
+        return self._finish(rows, size, nb_dist, nb_idx, new_hash, history)
+
+    def _check_point(self, features, label) -> list[int]:
         values = check_features(features)
-        if label not in self.classes_:
+        if label not in self._codes:
             raise InvalidLabel(f"label must be one of {', '.join(self.classes_)}; got {label!r:.40}")
         return values
 
+    def _summary(self, state: _State) -> dict:
+        return {"data_points_trained": state.size, "model_hash": state.model_hash,
+                "test_correct": state.test_correct, "test_rows": len(self._test_codes)}
+
     # -- the LedgerModel seam ---------------------------------------------------------
+    def genesis_params(self) -> dict:
+        """What the network's genesis commits to about this model."""
+        return {"base_hash": self.base.base_hash, "classes": list(self.classes_), "k": self.k,
+                "weights": [int(w) for w in self.weights]}
+
     @property
     def state_hash(self) -> str:
-        return self.fitted_.model_hash
+        return self.state_.model_hash
 
     @property
     def data_count(self) -> int:
-        return len(self.fitted_.y)
+        return self.state_.size
 
     def summary(self) -> dict:
-        fitted = self.fitted_
-        return {"data_points_trained": len(fitted.y), "model_hash": fitted.model_hash,
-                "accuracy": fitted.accuracy}
+        """``MODEL_UPDATE.data`` of the current state."""
+        return self._summary(self.state_)
 
-    def preview_update(self, rows: Sequence[Sequence[float]], labels: Sequence[str]) -> dict:
+    def preview_update(self, rows: Sequence[Sequence], labels: Sequence[str]) -> dict:
         """The summary after one block carrying ``rows``/``labels``; the model does not change."""
         checked = [self._check_point(r, label) for r, label in zip(rows, labels, strict=True)]
-        with self._lock:
-            fitted = self._fit_with(checked, list(labels))
-            self._preview = (self.fitted_.model_hash, fitted)
-        return {"data_points_trained": len(fitted.y), "model_hash": fitted.model_hash,
-                "accuracy": fitted.accuracy}
+        return self._summary(self._extend(self.state_, np.asarray(checked, dtype=np.int64), list(labels), write=False))
 
     def add_data_point(self, features, label) -> bool:
-        """Stage one data point for the next commit. False (nothing staged) when it is not valid."""
+        """Stage one data point for the next commit (the paper's entry point). False, and nothing
+        staged, when it is not a valid point."""
         try:
             values = self._check_point(features, label)
         except ModelError:
@@ -198,15 +207,12 @@ class IrisModel:
         return True
 
     def commit_data_points(self) -> dict:
-        """Fold every staged point into the model as one update (one hash step, one refit)."""
+        """Fold every staged point into the model as one update: one hash step, all or nothing."""
         with self._lock:
             staged, self._staged = self._staged, []
             if staged:
-                rows, labels = [r for r, _ in staged], [label for _, label in staged]
-                self.fitted_ = self._fit_with(rows, labels)
-                self.updates_.append((rows, labels))
-                self.hashes_.append(self.fitted_.model_hash)
-                self._preview = None
+                x = np.asarray([r for r, _ in staged], dtype=np.int64)
+                self.state_ = self._extend(self.state_, x, [label for _, label in staged], write=True)
         return self.summary()
 
     def discard_data_points(self) -> None:
@@ -214,114 +220,152 @@ class IrisModel:
             self._staged = []
 
     def fresh(self) -> "IrisModel":
-        return IrisModel(self.n_neighbors, self.base)
+        """A new model in the base state (same base data)."""
+        return IrisModel(self.base, self.k)
+
+    def at_size(self, size: int) -> "IrisModel":
+        """A new model in the state it had with ``size`` training rows (after some committed
+        update, or the base): one vectorised pass over those rows, never a block-by-block refit."""
+        state = self.state_
+        sizes = [len(self.base.train)] + [s for s, _ in state.history]
+        pos = bisect.bisect_left(sizes, size)
+        if pos == len(sizes) or sizes[pos] != size:
+            raise ModelError(f"the model never had {size} training rows; it had {sizes[-3:]} ...")
+        model = IrisModel.__new__(IrisModel)
+        model.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("_lock", "_staged", "_evaluation")})
+        model._lock, model._staged, model._evaluation = threading.Lock(), [], None
+        history = state.history[:pos]
+        model_hash = history[-1][1] if history else base_model_hash(self.base.base_hash, self.k)
+        rows = _Rows(state.rows.x[:size], state.rows.y[:size], self.weights)
+        model.state_ = self._state_from_rows(rows, size, model_hash, history)
+        return model
+
+    def loo_predict(self, row: int) -> str:
+        """The leave-one-out prediction of training row ``row``: its neighbours among every other row."""
+        state = self.state_
+        if not 0 <= row < state.size:
+            raise ModelError(f"row must be 0 to {state.size - 1}; got {row}")
+        dist = knn.distances(state.rows.xw[:state.size], state.rows.xw[row])
+        dist[row] = knn.NO_ROW
+        idx = knn.nearest(dist, self.k + 1)
+        idx = idx[idx != row][:self.k]
+        counts = np.bincount(state.rows.y[idx], minlength=len(self.classes_))
+        return self.classes_[int(np.argmax(counts))]
 
     # -- using the model --------------------------------------------------------------
-    def predict(self, features) -> tuple[str, dict[str, float]]:
-        """The predicted class and the share of the k neighbours in each class."""
-        values = check_features(features)
-        fitted = self.fitted_
-        counts = fitted.neighbour_counts(fitted.scaler.transform(np.asarray([values])), len(self.classes_))[0]
-        probabilities = {label: round(float(c) / self.n_neighbors, 6) for label, c in zip(self.classes_, counts)}
-        return self.classes_[int(np.argmax(counts))], probabilities
+    def neighbours(self, features) -> list[dict]:
+        """The k nearest training rows of a query: row index, integer distance, label."""
+        q = np.asarray(check_features(features), dtype=np.int64) * self.weights
+        state = self.state_
+        dist = knn.distances(state.rows.xw[:state.size], q)
+        idx = knn.nearest(dist, self.k)
+        return [{"row": int(i), "distance": int(dist[i]), "label": self.classes_[int(state.rows.y[i])]} for i in idx]
+
+    def predict(self, features) -> dict:
+        """The predicted class, the share of the k neighbours in each class, and the neighbours."""
+        found = self.neighbours(features)
+        counts = [sum(1 for n in found if n["label"] == label) for label in self.classes_]
+        prediction = self.classes_[int(np.argmax(counts))]
+        return {"prediction": prediction,
+                "probabilities": {label: round(c / self.k, 6) for label, c in zip(self.classes_, counts)},
+                "neighbours": found}
+
+    def row(self, index: int) -> tuple[list[str], str]:
+        """Training row ``index`` as (measurement strings, label)."""
+        state = self.state_
+        if not 0 <= index < state.size:
+            raise ModelError(f"row must be 0 to {state.size - 1}; got {index}")
+        return [text(int(v)) for v in state.rows.x[index]], self.classes_[int(state.rows.y[index])]
+
+    @property
+    def accuracy(self) -> float:
+        return self.state_.test_correct / len(self._test_codes)
 
     def evaluate_model(self) -> dict:
-        """Accuracy and per-class metrics on the held-out test rows, computed once per model state."""
-        fitted = self.fitted_
+        """Accuracy, per-class metrics and the confusion matrix on the test rows, once per state."""
+        from sklearn.metrics import classification_report, confusion_matrix
+
+        state = self.state_
         cached = self._evaluation
-        if cached is not None and cached[0] == fitted.model_hash:
+        if cached is not None and cached[0] == state.model_hash:
             return cached[1]
-        predicted = np.asarray(self.classes_, dtype=object)[fitted.test_pred]
+        predicted = np.asarray(self.classes_, dtype=object)[state.test_pred]
+        truth = list(self.base.test_labels)
         labels = list(self.classes_)
-        report = classification_report(self._test_labels, predicted, labels=labels, output_dict=True, zero_division=0)
+        report = classification_report(truth, predicted, labels=labels, output_dict=True, zero_division=0)
         result = {
-            "accuracy": fitted.accuracy,
-            "data_points_trained": len(fitted.y),
-            "test_samples": len(self._test_labels),
+            "accuracy": state.test_correct / len(truth),
+            "test_correct": state.test_correct,
+            "test_rows": len(truth),
+            "data_points_trained": state.size,
+            "test_samples": len(truth),
             "class_metrics": report,
             "confusion_matrix": {"labels": labels,
-                                 "matrix": confusion_matrix(self._test_labels, predicted, labels=labels).tolist()},
-            "model_hash": fitted.model_hash,
+                                 "matrix": confusion_matrix(truth, predicted, labels=labels).tolist()},
+            "model_hash": state.model_hash,
         }
-        self._evaluation = (fitted.model_hash, result)
+        self._evaluation = (state.model_hash, result)
         return result
 
     def info(self) -> dict:
-        fitted = self.fitted_
-        return {"trained": True, "data_count": len(fitted.y), "classes": list(self.classes_),
-                "n_neighbors": self.n_neighbors, "model_hash": fitted.model_hash,
-                "accuracy": fitted.accuracy, "base_data": self.base.name}
+        state = self.state_
+        return {"trained": True, "data_count": state.size, "classes": list(self.classes_),
+                "n_neighbors": self.k, "weights": [int(w) for w in self.weights], "model_hash": state.model_hash,
+                "test_correct": state.test_correct, "test_rows": len(self._test_codes),
+                "accuracy": state.test_correct / len(self._test_codes), "base_data": self.base.name,
+                "base_hash": self.base.base_hash}
 
     # -- snapshots: plain JSON-able data, never pickle ----------------------------------
+    def update_history(self) -> list[tuple[int, str]]:
+        """``(training rows, model_hash)`` after each committed update, oldest first."""
+        return list(self.state_.history)
+
     def snapshot(self) -> dict:
-        """LedgerModel seam: this model as plain data (``serialize``)."""
-        return self.serialize()
-
-    def restore(self, data) -> "IrisModel":
-        """LedgerModel seam: a verified model from ``snapshot()`` data of this same base and k."""
-        model = IrisModel.deserialize(data)
-        if model.base != self.base or model.n_neighbors != self.n_neighbors:
-            raise SnapshotError("snapshot must be of this model's base data and n_neighbors")
-        return model
-
-    def update_history(self) -> list[tuple[list[list[float]], list[str], str, int]]:
-        """(rows, labels, model_hash after, data points after) for every committed update."""
-        out, count = [], len(self.base.train_rows)
-        for (rows, labels), model_hash in zip(self.updates_, self.hashes_):
-            count += len(rows)
-            out.append((rows, labels, model_hash, count))
-        return out
-
-    def serialize(self) -> dict:
-        """Everything needed to rebuild this model and to re-check its model_hash, as plain data."""
-        fitted = self.fitted_
+        """This model as plain data: the contributed rows (units), labels and each update's size."""
+        state = self.state_
+        base_n = len(self.base.train)
         return {
             "format": SNAPSHOT_FORMAT,
-            "n_neighbors": self.n_neighbors,
-            "base": {"name": self.base.name, **self.base.to_dict()},
-            "updates": [{"features": rows, "labels": labels} for rows, labels in self.updates_],
-            "data_count": len(fitted.y),
-            "model_hash": fitted.model_hash,
-            "accuracy": fitted.accuracy,
+            "k": self.k,
+            "base_hash": self.base.base_hash,
+            "rows": state.rows.x[base_n:state.size].tolist(),
+            "labels": state.rows.y[base_n:state.size].tolist(),
+            "sizes": [s for s, _ in state.history],
+            "model_hash": state.model_hash,
         }
 
-    @classmethod
-    def deserialize(cls, data) -> "IrisModel":
-        """Rebuild a model from ``serialize()`` output; SnapshotError unless its model_hash recomputes.
-
-        The hash chain is recomputed over the base and every update, and the model is fitted
-        once on the resulting training set, so it predicts exactly like the original.
-        """
+    def restore(self, data) -> "IrisModel":
+        """A model rebuilt from ``snapshot()`` data of this base; SnapshotError unless every
+        model_hash of its history recomputes."""
         if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
             raise SnapshotError(f"snapshot must be an object with format {SNAPSHOT_FORMAT!r}")
+        if data.get("base_hash") != self.base.base_hash or data.get("k") != self.k:
+            raise SnapshotError("snapshot must be of this model's base data and k")
         try:
-            base_data = dict(data["base"])
-            name = base_data.pop("name", "custom")
-            base = BaseData.from_dict(base_data, name=name)
-            model = cls(int(data["n_neighbors"]), base)
-            updates = data["updates"]
-            if not isinstance(updates, list):
-                raise SnapshotError("snapshot updates must be a list")
-            model_hash = model.fitted_.model_hash
-            x, y = [model.fitted_.x], [model.fitted_.y]
-            for i, update in enumerate(updates):
-                rows = [model._check_point(r, label) for r, label in zip(update["features"], update["labels"], strict=True)]
-                labels = list(update["labels"])
-                if not rows:
-                    raise SnapshotError(f"snapshot update {i} must carry at least one data point")
-                model_hash = next_model_hash(model_hash, rows, labels)
-                model.updates_.append((rows, labels))
-                model.hashes_.append(model_hash)
-                x.append(np.asarray(rows, dtype=float))
-                y.append(model._encode(labels))
-        except SnapshotError:
-            raise
-        except (KeyError, TypeError, ValueError, BaseDataError) as exc:
+            x = np.asarray(data["rows"], dtype=np.int64).reshape(-1, N_FEATURES)
+            codes = np.asarray(data["labels"], dtype=np.int64)
+            sizes = [int(s) for s in data["sizes"]]
+        except (KeyError, TypeError, ValueError) as exc:
             raise SnapshotError(f"snapshot is malformed: {exc}") from None
+        base_n = len(self.base.train)
+        if (len(codes) != len(x) or (len(x) and (x.min() < 1 or x.max() > 10_000))
+                or (len(codes) and (codes.min() < 0 or codes.max() >= len(self.classes_)))
+                or sizes != sorted(set(sizes)) or (sizes and (sizes[0] <= base_n or sizes[-1] != base_n + len(x)))
+                or (not sizes and len(x))):
+            raise SnapshotError("snapshot rows, labels and sizes must agree")
+        model_hash = base_model_hash(self.base.base_hash, self.k)
+        history, start = [], 0
+        for size in sizes:
+            end = size - base_n
+            block_rows = [[text(int(v)) for v in row] for row in x[start:end]]
+            block_labels = [self.classes_[int(c)] for c in codes[start:end]]
+            model_hash = next_model_hash(model_hash, block_rows, block_labels)
+            history.append((size, model_hash))
+            start = end
         if model_hash != data.get("model_hash"):
             raise SnapshotError(f"snapshot model_hash must be the recomputed {model_hash}; got {data.get('model_hash')!r:.80}")
-        if updates:
-            model.fitted_ = model._fit(model_hash, np.vstack(x), np.concatenate(y))
-        if data.get("data_count") != model.data_count or data.get("accuracy") != model.fitted_.accuracy:
-            raise SnapshotError("snapshot data_count and accuracy must match the rebuilt model")
+        model = self.fresh()
+        rows = _Rows(np.vstack([self.base.train_units, x]),
+                     np.concatenate([self._encode(self.base.train_labels), codes]), self.weights)
+        model.state_ = model._state_from_rows(rows, base_n + len(x), model_hash, tuple(history))
         return model
