@@ -1,24 +1,23 @@
-"""Full re-verification of a chain from genesis, model replay included.
+"""Full re-verification of a chain from genesis, model replay included, in one linear pass.
 
-One code path serves the node at start-up, ``GET /chain/validate``, chains offered by peers and
-the standalone verifier, so that they can never disagree about what is valid.
+One code path serves the node at start-up, ``GET /chain/validate``, a peer's blocks past a fork
+point and the standalone verifier, so that they can never disagree about what is valid.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from .block import Block
 from .errors import InvalidBlock, InvalidTransaction
-from .genesis import make_genesis
-from .ledger import ChainState, Issue, check_block, check_genesis, feed_model, flower_points
-from .transactions import MODEL_UPDATE
+from .genesis import PARAM_KEYS, make_genesis, network_params
+from .ledger import ChainState, Delta, Issue, Rules, check_block, check_genesis, feed_model
 
 
 @dataclass
 class AuditResult:
     issues: list[Issue] = field(default_factory=list)
-    state: ChainState = field(default_factory=ChainState)
+    state: Optional[ChainState] = None
     model: Any = None
     length: int = 0
     complete: bool = True  # False when a block could not be parsed and later blocks were skipped
@@ -31,76 +30,96 @@ class AuditResult:
         return {"valid": self.valid, "length": self.length, "errors": [i.to_dict() for i in self.issues]}
 
 
-def audit_chain(blocks: Sequence[Any], difficulty: int, model, now: Optional[float] = None,
-                stop_at_first: bool = False, checkpoint: Optional[tuple[int, Any]] = None) -> AuditResult:
+def declared_params(first: Any) -> Optional[dict]:
+    """The params a chain's block 0 declares in its GENESIS transaction, if it reads as one."""
+    try:
+        txs = first["transactions"]
+        params = txs[0]["params"] if txs[0]["type"] == "GENESIS" else None
+    except (KeyError, IndexError, TypeError):
+        return None
+    return dict(params) if isinstance(params, dict) and set(params) == set(PARAM_KEYS) else None
+
+
+def genesis_state(genesis: Block, params: Mapping[str, Any], model) -> ChainState:
+    """The state after block 0 of a network whose base model is ``model``."""
+    state = ChainState(Rules.from_params(params))
+    delta = Delta(state, 0, model)
+    delta.rows = model.summary()["data_points_trained"]
+    state.apply(genesis, delta)
+    return state
+
+
+def audit_chain(blocks: Sequence[Any], model, params: Optional[Mapping[str, Any]] = None,
+                now_ms: Optional[int] = None, stop_at_first: bool = False) -> AuditResult:
     """Check ``blocks`` (dicts as served by ``GET /chain``, or ``Block`` objects) from genesis.
 
     ``model`` must be in its base state; it is replayed block by block and is the model of the
-    chain afterwards (``result.model``). With ``stop_at_first`` the audit ends at the first
-    invalid block (what a node does with a peer's chain); otherwise it names every problem it
-    can find, carrying on past bad blocks as far as they can be read.
-
-    ``checkpoint = (height, restored_model)`` is for a node restarting on its own data: blocks up
-    to ``height`` get every check but the per-block refit; instead each of their FLOWER_DATA
-    batches, model hashes and sizes must equal the restored model's history, which then stands
-    in for the replay. Blocks after ``height`` are replayed in full. A mismatch is an issue.
+    chain afterwards (``result.model``). ``params`` are the network's; without them they are
+    read from the chain's own genesis, and only its base model must match ``model``. With
+    ``stop_at_first`` the audit ends at the first invalid block (what a node does with a peer's
+    blocks); otherwise it names every problem it can find, as far as the blocks can be read.
     """
     result = AuditResult(model=model, length=len(blocks))
     if not blocks:
         result.issues.append(Issue(None, "a chain must hold at least the genesis block; got none"))
         return result
-    genesis = make_genesis(difficulty, model.summary())
-    trusted_height, history = -1, []
-    if checkpoint is not None:
-        trusted_height, restored = checkpoint
-        history = list(restored.update_history())
-    for position, raw in enumerate(blocks):
+    first = blocks[0].to_dict() if isinstance(blocks[0], Block) else blocks[0]
+    if params is None:
+        declared = declared_params(first)
+        if declared is None:
+            result.issues.append(Issue(0, "block 0 must be a genesis block with a GENESIS transaction and its params"))
+            result.complete = False
+            return result
+        try:
+            params = network_params(declared["difficulty"], model.genesis_params(), declared["min_deposit"],
+                                    declared["refund_wait"])
+        except (ValueError, TypeError) as exc:
+            result.issues.append(Issue(0, f"block 0 declares params that cannot be used: {exc}"))
+            result.complete = False
+            return result
+    genesis = make_genesis(params, model.summary())
+    try:
+        block0 = blocks[0] if isinstance(blocks[0], Block) else Block.from_dict(blocks[0], lenient=True)
+    except (InvalidBlock, InvalidTransaction) as exc:
+        block0 = None
+        result.issues.append(Issue(0, f"{exc.message} (later blocks not checked)", exc.tx_id))
+    if block0 is not None:
+        result.issues.extend(check_genesis(block0, genesis))
+    if result.issues:
+        result.complete = block0 is not None and len(blocks) == 1
+        if stop_at_first or block0 is None:
+            return result
+    state = result.state = genesis_state(genesis, params, model)
+    extend_audit(result, blocks, 1, model, now_ms, stop_at_first)
+    return result
+
+
+def extend_audit(result: AuditResult, blocks: Sequence[Any], start: int, model, now_ms: Optional[int],
+                 stop_at_first: bool) -> None:
+    """Check and apply ``blocks[start:]`` on top of ``result.state`` and ``model`` (both changed)."""
+    state = result.state
+    for position in range(start, len(blocks)):
+        raw = blocks[position]
         try:
             block = raw if isinstance(raw, Block) else Block.from_dict(raw, lenient=True)
         except (InvalidBlock, InvalidTransaction) as exc:
             index = exc.block_index if exc.block_index is not None else position
             result.issues.append(Issue(index, f"{exc.message} (later blocks not checked)", exc.tx_id))
             result.complete = False
-            return result
-        trusted = 0 < position <= trusted_height
-        if position == 0:
-            issues = check_genesis(block, genesis)
-        else:
-            issues = check_block(block, result.state, None if trusted else model, difficulty, now)
-            if trusted:
-                issues.extend(_check_against_history(block, history))
-            if block.index != position:
-                issues.insert(0, Issue(block.index, f"block at position {position} must have index {position}; got {block.index}"))
+            return
+        issues, delta = check_block(block, state, model, now_ms)
+        if block.index != state.height + 1 and not any("index must be" in i.message for i in issues):
+            issues.insert(0, Issue(block.index, f"block at height {state.height + 1} must have index "
+                                                f"{state.height + 1}; got {block.index}"))
         result.issues.extend(issues)
         if issues and stop_at_first:
-            return result
-        result.state.apply(block)
-        if position == trusted_height:
-            if history:
-                issues = [Issue(position, f"the snapshot holds {len(history)} model update(s) the chain does not")]
-                result.issues.extend(issues)
-                if stop_at_first:
-                    return result
-            model = result.model = checkpoint[1]
-        elif position > trusted_height:
+            return
+        state.apply(block, delta)
+        try:
             feed_model(model, block)
-    return result
-
-
-def _check_against_history(block: Block, history: list) -> list[Issue]:
-    """A block under a checkpoint: its data and MODEL_UPDATE must be the next snapshot update."""
-    rows, labels = flower_points(block.transactions)
-    if not rows:
-        return []
-    update = next((tx for tx in block.transactions if tx.type == MODEL_UPDATE), None)
-    if not history:
-        return [Issue(block.index, "the snapshot has no model update for this block's FLOWER_DATA")]
-    h_rows, h_labels, h_hash, h_count = history.pop(0)
-    if [list(r) for r in h_rows] != rows or list(h_labels) != labels:
-        return [Issue(block.index, "the block's FLOWER_DATA must be the snapshot's next update; it differs")]
-    if update is not None and (update.body["data"]["model_hash"] != h_hash
-                               or update.body["data"]["data_points_trained"] != h_count):
-        return [Issue(block.index, f"the MODEL_UPDATE must commit to model_hash {h_hash} and {h_count} points; "
-                                   f"got {update.body['data']['model_hash']} and {update.body['data']['data_points_trained']}",
-                      update.id)]
-    return []
+        except Exception as exc:  # only an invalid block's data can get here (audits name every issue)
+            result.issues.append(Issue(block.index, f"the model cannot take this block's data ({exc}); "
+                                                    "later blocks not checked"))
+            result.complete = False
+            return
+    result.model = model

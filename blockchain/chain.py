@@ -7,29 +7,30 @@ tip that has since moved is thrown away and mined again on the new tip.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
-from .audit import AuditResult, audit_chain
-from .block import Block, header_prefix
-from .encoding import merkle_root
-from .errors import (BlockchainError, BlockConflict, DuplicateTransaction, InsufficientFunds,
+from .audit import AuditResult, audit_chain, extend_audit, genesis_state
+from .block import MAX_BLOCK_BYTES, Block, header_prefix
+from .encoding import canon, merkle_root
+from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
                      InvalidBlock, InvalidChain, InvalidTransaction, ModelUpdateError, PoolFull, StorageError)
-from .genesis import make_genesis
-from .ledger import ChainState, Issue, apply_transfer, check_block, feed_model, flower_points
+from .genesis import make_genesis, network_params
+from .ledger import ChainState, Delta, Issue, check_block, feed_model
 from .pool import MAX_PENDING, PendingPool
 from .pow import search_nonce
 from .snapshots import SNAPSHOT_EVERY, read_snapshot, save_snapshot
 from .storage import MemoryStore
-from .transactions import TRANSFER, Transaction, model_update, reward
+from .transactions import CLAIM_TYPES, FLOWER_DATA, MODEL_UPDATE, Transaction, model_update, reward
 
 log = logging.getLogger("blockchain")
 
-
 NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]
+TEMPLATE_SPARE_BYTES = 4096  # room kept in a template for the header, the REWARD and the MODEL_UPDATE
 
 
 class MiningAborted(BlockchainError):
@@ -44,20 +45,25 @@ def _thread_finder(prefix: bytes, difficulty: int, stop: threading.Event) -> Opt
 class _Template:
     parent_hash: str
     index: int
-    timestamp: float
+    timestamp_ms: int
     transactions: tuple
     prefix: bytes
 
 
 class Blockchain:
-    """A node's chain. ``model`` is any LedgerModel (``blockchain.model_port``) in its base state."""
+    """A node's chain. ``model`` is any LedgerModel (``blockchain.model_port``) in its base state.
 
-    def __init__(self, model, difficulty: int = 4, store=None, *, require_signatures: bool = False,
-                 clock: Callable[[], float] = time.time, max_block_transactions: int = 1000,
-                 nonce_finder: NonceFinder = _thread_finder) -> None:
+    ``difficulty``, ``min_deposit`` and ``refund_wait`` fix the network together with the model's
+    base (PROTOCOL.md "Genesis").
+    """
+
+    def __init__(self, model, difficulty: int = 4, store=None, *, min_deposit: int = 0, refund_wait: int = 10,
+                 require_signatures: bool = False, clock: Callable[[], float] = time.time,
+                 max_block_transactions: int = 1000, nonce_finder: NonceFinder = _thread_finder) -> None:
         if not 1 <= difficulty <= 32:
             raise ValueError(f"difficulty must be 1 to 32; got {difficulty}")
         self.difficulty = difficulty
+        self.params = network_params(difficulty, model.genesis_params(), min_deposit, refund_wait)
         self.require_signatures = require_signatures
         self.max_block_transactions = max_block_transactions
         self.store = store if store is not None else MemoryStore()
@@ -67,41 +73,79 @@ class Blockchain:
         self._mine_lock = threading.Lock()
         self._abort = threading.Event()
         self._closing = False
-        self.genesis = make_genesis(difficulty, model.summary())
+        self.genesis = make_genesis(self.params, model.summary())
         self.model = model
         self.pool = PendingPool()
         self.state = self._load_chain()
         self._load_pending()
 
+    def now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
     # -- start-up ---------------------------------------------------------------------
     def _load_chain(self) -> ChainState:
-        raw = self.store.load_blocks()
-        if not raw:
+        texts = self.store.load_block_texts()
+        if not texts:
             self.store.append_block(self.genesis.to_dict())
-            raw = [self.genesis.to_dict()]
-        elif raw[0].get("hash") != self.genesis.hash:
+            return genesis_state(self.genesis, self.params, self.model)
+        try:
+            first = json.loads(texts[0])
+        except ValueError:
+            first = None
+        if first != self.genesis.to_dict():
+            found = first.get("hash") if isinstance(first, dict) else None
             raise StorageError(
-                f"the data directory holds another network's chain (genesis {str(raw[0].get('hash'))[:16]}..., "
-                f"this node's is {self.genesis.hash[:16]}... for difficulty {self.difficulty}); "
-                "start with the same --difficulty and base data, or use another --data-dir"
-            )
+                f"the data directory holds another network's chain (genesis {str(found)[:16]}..., this node's is "
+                f"{self.genesis.hash[:16]}... for difficulty {self.difficulty}, min_deposit "
+                f"{self.params['min_deposit']}, refund_wait {self.params['refund_wait']}); start with the same "
+                "--difficulty, --min-deposit, --refund-wait and base data, or use another --data-dir")
         started = time.perf_counter()
-        checkpoint = read_snapshot(self.store, self.model, raw)
+        checkpoint = read_snapshot(self.store, self.model, texts)
         if checkpoint is not None:
-            result = audit_chain(raw, self.difficulty, self.model.fresh(), now=None, stop_at_first=True,
-                                 checkpoint=checkpoint)
-            if result.valid:
-                self.model = result.model
+            state = self._restore(texts, *checkpoint)
+            if state is not None:
                 log.info("loaded %d blocks, model from the verified snapshot at block %d, in %.2f s",
-                         len(raw), checkpoint[0], time.perf_counter() - started)
-                return result.state
-            log.warning("the model snapshot does not match the stored chain (%s); replaying in full",
-                        result.issues[0])
-        result = audit_chain(raw, self.difficulty, self.model, now=None, stop_at_first=True)
+                         len(texts), checkpoint[0], time.perf_counter() - started)
+                return state
+        try:
+            blocks = [json.loads(t) for t in texts]
+        except ValueError as exc:
+            raise StorageError(f"a stored block is not JSON ({exc}); the data directory is damaged: "
+                               "start with a fresh --data-dir and sync from peers") from None
+        result = audit_chain(blocks, self.model, self.params, now_ms=None, stop_at_first=True)
         if not result.valid:
             raise StorageError(f"the stored chain is not valid, refusing to start: {result.issues[0]}")
-        log.info("loaded %d blocks and replayed the model in %.2f s", len(raw), time.perf_counter() - started)
+        log.info("loaded %d blocks and replayed the model in %.2f s", len(texts), time.perf_counter() - started)
         return result.state
+
+    def _restore(self, texts: list[str], height: int, restored) -> Optional[ChainState]:
+        """The state from blocks whose bytes the snapshot vouches for (up to ``height``) and a full
+        check of the rest; None (replay instead) if the blocks and the snapshot's model disagree."""
+        state = genesis_state(self.genesis, self.params, self.model)
+        history = iter(restored.update_history())
+        for text in texts[1:height + 1]:
+            block = Block.trusted(json.loads(text))
+            delta = Delta(state, block.index, None)
+            for tx in block.transactions:
+                delta.apply(tx, check=False)
+            update = next((tx for tx in block.transactions if tx.type == MODEL_UPDATE), None)
+            if update is not None:
+                size, model_hash = next(history, (None, None))
+                data = update.body["data"]
+                if (size, model_hash) != (data["data_points_trained"], data["model_hash"]) or size != delta.rows:
+                    log.warning("the snapshot's model disagrees with block %d; replaying in full", block.index)
+                    return None
+            state.apply(block, delta)
+        if next(history, None) is not None:
+            log.warning("the snapshot holds model updates the chain does not; replaying in full")
+            return None
+        result = AuditResult(state=state, model=restored, length=len(texts))
+        later = [None] * (height + 1) + [json.loads(t) for t in texts[height + 1:]]
+        extend_audit(result, later, height + 1, restored, None, True)
+        if not result.valid:
+            raise StorageError(f"the stored chain is not valid, refusing to start: {result.issues[0]}")
+        self.model = restored
+        return state
 
     def _load_pending(self) -> None:
         dropped = []
@@ -117,7 +161,7 @@ class Blockchain:
     # -- reads ------------------------------------------------------------------------
     @property
     def height(self) -> int:
-        return self.state.tip.index
+        return self.state.height
 
     @property
     def last_block(self) -> Block:
@@ -127,6 +171,10 @@ class Blockchain:
         with self._lock:
             return list(self.state.blocks)
 
+    def block_at(self, height: int) -> Optional[Block]:
+        blocks = self.state.blocks
+        return blocks[height] if 0 <= height < len(blocks) else None
+
     def pending(self) -> list[Transaction]:
         with self._lock:
             return list(self.pool)
@@ -135,7 +183,7 @@ class Blockchain:
         return self.state.balance(address)
 
     def available(self, address: str) -> int:
-        """Balance minus what pending transfers of ``address`` already promise."""
+        """Balance minus what pending transfers and deposits of ``address`` already promise."""
         with self._lock:
             return self.state.balance(address) - self.pool.outgoing(address)
 
@@ -152,12 +200,26 @@ class Blockchain:
                     return None, tx
         return None, None
 
+    def flower(self, flower_id: str):
+        """The ledger's record of a contribution (``ledger.Flower``), or None."""
+        return self.state.flowers.get(flower_id)
+
+    def good(self, address: str) -> int:
+        return self.state.good.get(address, 0)
+
+    def claim_problem(self, kind: str, sender: str, flower_id: str) -> Optional[str]:
+        """Why a REFUND or REPORT by ``sender`` could not stand in the next block, or None."""
+        body = {"type": kind, "sender": sender, "recipient": "MODEL", "amount": 0, "timestamp_ms": 0,
+                "flower_id": flower_id}
+        with self._lock:
+            return Delta(self.state, self.height + 1, self.model).claim_problem(Transaction(body, ""))
+
     # -- transactions -----------------------------------------------------------------
     def add_transaction(self, tx: Transaction) -> int:
         """Validate a user transaction against the chain and pool, store it, pool it.
 
         Returns the index of the next block. Raises DuplicateTransaction, InsufficientFunds,
-        InvalidTransaction, SignatureRequired or PoolFull; nothing changes when it raises.
+        ClaimNotAllowed, InvalidTransaction, SignatureRequired or PoolFull; nothing changes then.
         """
         with self._lock:
             self._admit(tx, persist=True)
@@ -168,18 +230,27 @@ class Blockchain:
             raise InvalidTransaction(f"only nodes create {tx.type} transactions; a client may not submit one", tx_id=tx.id)
         if self.require_signatures:
             tx.require_signature()
-        tx.check_timestamp(self._clock())
+        tx.check_timestamp(self.now_ms())
         if tx.id in self.state.tx_block:
             raise DuplicateTransaction(f"transaction {tx.id} is already in block {self.state.tx_block[tx.id]}", tx_id=tx.id)
         if tx.id in self.pool:
             raise DuplicateTransaction(f"transaction {tx.id} is already pending", tx_id=tx.id)
-        if tx.type == TRANSFER:
-            available = self.state.balance(tx.sender) - self.pool.outgoing(tx.sender)
-            if tx.amount > available:
-                raise InsufficientFunds(
-                    f"amount must be at most what {tx.sender} can spend ({available}: balance "
-                    f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); got {tx.amount}",
-                    tx_id=tx.id)
+        delta = Delta(self.state, self.height + 1, self.model)
+        if tx.type in CLAIM_TYPES:
+            problem = delta.claim_problem(tx)
+            if problem is not None:
+                raise ClaimNotAllowed(problem, tx_id=tx.id)
+        else:
+            spendable = self.state.balance(tx.sender) - self.pool.outgoing(tx.sender)
+            delta.balances[tx.sender] = spendable
+            problem = delta.problem(tx)
+            if problem is not None:
+                if tx.spends > spendable:
+                    raise InsufficientFunds(
+                        f"amount must be at most what {tx.sender} can spend ({spendable}: balance "
+                        f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); got {tx.amount}",
+                        tx_id=tx.id)
+                raise InvalidTransaction(problem, tx_id=tx.id)
         if len(self.pool) >= MAX_PENDING:
             raise PoolFull(f"the pending pool is full ({MAX_PENDING} transactions); mine a block and try again")
         if persist:
@@ -204,9 +275,12 @@ class Blockchain:
                 with self._lock:
                     if self.state.tip.hash != template.parent_hash:
                         continue
-                    block = Block.assemble(template.index, template.timestamp, template.parent_hash,
+                    block = Block.assemble(template.index, template.timestamp_ms, template.parent_hash,
                                            self.difficulty, template.transactions, nonce)
-                    self._accept(block)
+                    issues, delta = check_block(block, self.state, self.model, None)
+                    if issues:  # a bug, never input: the template broke a rule
+                        raise InvalidBlock(f"the mined block breaks a rule: {issues[0]}", block_index=block.index)
+                    self._accept(block, delta)
                 log.info("mined block %d hash=%s nonce=%d txs=%d in %.0f ms", block.index, block.hash[:16],
                          nonce, len(block.transactions), (time.perf_counter() - started) * 1000)
                 return block
@@ -214,22 +288,26 @@ class Blockchain:
     def _template(self, miner_address: str) -> _Template:
         parent = self.state.tip
         index = parent.index + 1
-        chosen, balances = [], {}
+        first = reward(miner_address, index)
+        delta = Delta(self.state, index, self.model)
+        delta.apply(first)
+        chosen, size = [], len(canon(first.to_dict())) + TEMPLATE_SPARE_BYTES
         for tx in self.pool:
             if len(chosen) >= self.max_block_transactions:
                 break
-            for address in (tx.sender, tx.recipient):
-                balances.setdefault(address, self.state.balance(address))
-            if apply_transfer(balances, tx):
+            tx_size = len(canon(tx.to_dict())) + 1
+            if size + tx_size > MAX_BLOCK_BYTES:
+                break
+            if delta.apply(tx) is None:
                 chosen.append(tx)
-        txs = [reward(miner_address, index), *chosen]
-        rows, labels = flower_points(chosen)
-        if rows:
-            txs.append(model_update(index, self.model.preview_update(rows, labels)))
-        timestamp = max(float(self._clock()), parent.timestamp)
+                size += tx_size
+        txs = [first, *chosen]
+        if delta.new_rows:
+            txs.append(model_update(index, self.model.preview_update(delta.new_rows, delta.new_labels)))
+        timestamp_ms = max(self.now_ms(), parent.timestamp_ms)
         root = merkle_root([tx.id for tx in txs])
-        return _Template(parent.hash, index, timestamp, tuple(txs),
-                         header_prefix(index, timestamp, parent.hash, self.difficulty, root))
+        return _Template(parent.hash, index, timestamp_ms, tuple(txs),
+                         header_prefix(index, timestamp_ms, parent.hash, self.difficulty, root))
 
     def close(self) -> None:
         """Stop any mining under way (it raises MiningAborted) and close the store."""
@@ -237,9 +315,9 @@ class Blockchain:
         self._abort.set()
         with self._lock:
             try:
-                save_snapshot(self.store, self.model, self.state.tip)
+                save_snapshot(self.store, self.model, self.height)
             except Exception as exc:  # the chain itself is safe on disk; a snapshot only saves time
-                log.warning("could not save the model snapshot: %s", exc)
+                log.warning("could not save the snapshot: %s", exc)
             self.store.close()
 
     # -- blocks from elsewhere --------------------------------------------------------
@@ -256,24 +334,54 @@ class Blockchain:
             if block.previous_hash != tip.hash or block.index != tip.index + 1:
                 raise BlockConflict(f"block {block.index} ({block.hash[:16]}...) does not extend our tip "
                                     f"{tip.index} ({tip.hash[:16]}...)", block_index=block.index)
-            issues = check_block(block, self.state, self.model, self.difficulty, now=self._clock())
+            issues, delta = check_block(block, self.state, self.model, self.now_ms())
             if issues:
                 first = issues[0]
                 raise InvalidBlock(first.message, block_index=first.block_index, tx_id=first.tx_id)
-            self._accept(block)
+            self._accept(block, delta)
             self._abort.set()  # a miner working on the old tip starts again
         log.info("accepted block %d hash=%s from elsewhere", block.index, block.hash[:16])
         return True
 
-    def _accept(self, block: Block) -> None:
+    def _accept(self, block: Block, delta: Delta) -> None:
         """Persist, then apply a validated block to the state, the pool and the model."""
-        user_ids = [tx.id for tx in block.transactions if tx.is_user]
-        self.store.append_block(block.to_dict(), user_ids)
-        self.state.apply(block)
-        self.pool.remove(user_ids)
+        included = [tx.id for tx in block.transactions if tx.is_user]
+        self.pool.remove(included)
+        kept, evicted = self._revalidated(list(self.pool), self.state, self.model, block, delta)
+        self.store.append_block(block.to_dict(), included + [tx.id for tx in evicted])
+        self.state.apply(block, delta)
+        self.pool = kept
         self._process_ml_transactions(block)
+        for tx in evicted:
+            log.info("dropped pending %s %s: block %d made it invalid", tx.type, tx.id[:16], block.index)
         if block.index % SNAPSHOT_EVERY == 0:
-            save_snapshot(self.store, self.model, block)
+            save_snapshot(self.store, self.model, block.index)
+
+    def _revalidated(self, candidates: Iterable[Transaction], state: ChainState, model, block: Optional[Block] = None,
+                     delta: Optional[Delta] = None) -> tuple[PendingPool, list[Transaction]]:
+        """The pool that stays valid on top of ``state`` (plus ``block`` when given), and what
+        does not: one rule for blocks from elsewhere, our own blocks and reorgs. Claims are
+        checked again when a template is built, against the model of that moment."""
+        if block is not None:
+            base = state.copy()
+            base.apply(block, delta)
+        else:
+            base = state
+        check = Delta(base, base.height + 1, None)
+        kept, evicted = PendingPool(), []
+        for tx in candidates:
+            if tx.id in base.tx_block:
+                continue
+            if tx.type in CLAIM_TYPES:
+                flower = check.flower(tx.body["flower_id"])
+                ok = flower is not None and flower.left > 0
+            else:
+                ok = check.apply(tx) is None
+            if ok:
+                kept.add(tx)
+            else:
+                evicted.append(tx)
+        return kept, evicted
 
     def _process_ml_transactions(self, block: Block) -> Optional[dict]:
         """Feed an accepted block's FLOWER_DATA to the model, as one all-or-nothing update."""
@@ -281,61 +389,68 @@ class Blockchain:
             return feed_model(self.model, block)
         except Exception as exc:
             log.error("model update for block %d failed (%s); rebuilding the model from the chain", block.index, exc)
-            self.model = self._replay_model(self.state.blocks)
+            self.model = self.model.at_size(self.state.rows - sum(1 for t in block.transactions if t.type == FLOWER_DATA))
             raise ModelUpdateError(f"the model could not take block {block.index}; it was rebuilt from the chain",
                                    block_index=block.index) from exc
 
-    def _replay_model(self, blocks):
-        model = self.model.fresh()
-        for block in blocks[1:]:
-            feed_model(model, block)
-        return model
-
     # -- fork choice ------------------------------------------------------------------
-    @property
-    def total_work(self) -> int:
-        return self.state.total_work
-
     def replace_chain(self, blocks) -> tuple[bool, list[Transaction]]:
-        """Adopt ``blocks`` (dicts or Blocks, from genesis) if fully valid and of strictly more work.
+        """Adopt ``blocks`` (dicts or Blocks, from genesis) if valid and strictly longer than ours.
 
-        Returns (replaced, transactions put back in the pool). A tie or less work keeps our chain
-        (False) without auditing it; an invalid chain raises InvalidChain and changes nothing.
-        The model becomes exactly the model replayed from the adopted chain.
+        Only the blocks after the fork point are validated, starting from our state at the fork
+        (the common prefix was valid before). Returns (replaced, transactions put back in the
+        pool). A tie or a shorter chain keeps ours (False) without checking it; an invalid chain
+        raises InvalidChain and changes nothing. The model becomes the adopted chain's model.
         """
-        claimed_work = len(blocks) * 16 ** self.difficulty  # every valid block has the network's difficulty
-        if claimed_work <= self.total_work:
+        if len(blocks) <= self.height + 1:
             return False, []
-        result = audit_chain(blocks, self.difficulty, self.model.fresh(), now=self._clock(), stop_at_first=True)
+        with self._lock:
+            fork = self._fork_point(blocks)
+            if fork < 0:
+                raise InvalidChain("block 0 must be this network's genesis "
+                                   f"(hash {self.genesis.hash}); the offered chain starts elsewhere", block_index=0)
+            state = self.state.copy()
+            state.rewind(fork)
+            model = self.model.at_size(state.rows)
+        result = AuditResult(state=state, length=len(blocks))
+        extend_audit(result, blocks, fork + 1, model, self.now_ms(), stop_at_first=True)
         if not result.valid:
             first = result.issues[0]
             raise InvalidChain(f"block {first.block_index}: {first.message}", block_index=first.block_index,
                                tx_id=first.tx_id)
         with self._lock:
-            if result.state.total_work <= self.state.total_work:
+            if state.height <= self.height:
                 return False, []  # our chain grew meanwhile
-            old, new = self.state.blocks, result.state.blocks
-            fork = 0
-            while fork < min(len(old), len(new)) and old[fork].hash == new[fork].hash:
-                fork += 1
-            dropped = [tx for b in old[fork:] for tx in b.transactions if tx.is_user]
+            current_fork = self._fork_point(state.blocks)  # our chain may have moved while we checked
+            old = self.state.blocks
+            dropped = [tx for b in old[current_fork + 1:] for tx in b.transactions if tx.is_user]
             old_pool = list(self.pool)
-            candidates = {tx.id: tx for tx in dropped + old_pool if tx.id not in result.state.tx_block}
-            new_pool = PendingPool()
-            for tx in candidates.values():  # dropped first: they are older than what is pending
-                if tx.type == TRANSFER and tx.amount > result.state.balance(tx.sender) - new_pool.outgoing(tx.sender):
-                    continue
-                new_pool.add(tx)
+            new_pool, _ = self._revalidated(dropped + old_pool, state, model)
             old_ids = {tx.id for tx in old_pool}
             restored = [tx for tx in new_pool if tx.id not in old_ids]
-            self.store.replace_blocks(fork, [b.to_dict() for b in new[fork:]],
+            self.store.replace_blocks(current_fork + 1, [b.to_dict() for b in state.blocks[current_fork + 1:]],
                                       remove_pending=[i for i in old_ids if i not in new_pool],
                                       add_pending=[tx.to_dict() for tx in restored])
-            self.state, self.model, self.pool = result.state, result.model, new_pool
+            dropped_blocks = len(old) - current_fork - 1
+            self.state, self.model, self.pool = state, result.model, new_pool
             self._abort.set()
         log.info("switched to a chain of %d blocks (fork at %d, dropped %d blocks, %d transactions back in the pool)",
-                 len(new), fork, len(old) - fork, len(restored))
+                 len(state.blocks), current_fork, dropped_blocks, len(restored))
         return True, restored
+
+    def _fork_point(self, blocks) -> int:
+        """The height of the last block ``blocks`` shares with our chain (-1: not even genesis)."""
+        own = self.state.blocks
+        lo, hi = 0, min(len(own), len(blocks)) - 1
+        if hi < 0 or _hash_of(blocks[0]) != own[0].hash:
+            return -1
+        while lo < hi:  # blocks link by hash: once they differ they differ for good
+            mid = (lo + hi + 1) // 2
+            if _hash_of(blocks[mid]) == own[mid].hash:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
 
     # -- audit ------------------------------------------------------------------------
     def validate_chain(self, blocks=None) -> AuditResult:
@@ -349,13 +464,13 @@ class Blockchain:
             if own:
                 blocks = self.store.load_blocks()
                 live_tip, live_hash = self.state.tip.hash, self.model.state_hash
-        result = audit_chain(blocks, self.difficulty, self.model.fresh(), now=self._clock())
+        result = audit_chain(blocks, self.model.fresh(), self.params, now_ms=self.now_ms())
         if own and result.complete:
             stored_tip = blocks[-1].get("hash") if blocks else None
             if stored_tip != live_tip:
                 result.issues.append(Issue(None, f"the stored chain must end at the live tip {live_tip}; "
                                                  f"it ends at {stored_tip}"))
-            elif result.model.state_hash != live_hash:
+            elif result.valid and result.model.state_hash != live_hash:
                 result.issues.append(Issue(None, f"the live model must equal the replayed model "
                                                  f"{result.model.state_hash}; got {live_hash}"))
         return result
@@ -369,3 +484,9 @@ class Blockchain:
             if index is None:
                 return None
             return inclusion_proof(self.state.blocks[index], tx_id)
+
+
+def _hash_of(block) -> Optional[str]:
+    if isinstance(block, Block):
+        return block.hash
+    return block.get("hash") if isinstance(block, dict) else None

@@ -3,16 +3,56 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, Sequence
 
 ZERO_HASH = "0" * 64
+_HEX = re.compile(r"[0-9a-f]*")
+MAX_SAFE = 2**53  # consensus integers v satisfy -2^53 < v < 2^53
+
+
+class ValueRuleError(ValueError):
+    """A value that no consensus object may hold; the message names where and why."""
+
+
+def check_value(value: Any, where: str = "value") -> None:
+    """PROTOCOL.md "Encoding and hashing": objects, arrays, printable-ASCII strings, integers with
+    ``-2^53 < v < 2^53``, true, false and null; nothing else (no floats, no non-ASCII)."""
+    stack = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        kind = type(item)
+        if kind is str:
+            if not (item.isascii() and item.isprintable()):
+                raise ValueRuleError(f"{path} must be printable ASCII (0x20-0x7E); got {item!r:.60}")
+        elif kind is int:
+            if not -MAX_SAFE < item < MAX_SAFE:
+                raise ValueRuleError(f"{path} must be an integer with -2^53 < v < 2^53; got {item}")
+        elif kind is dict:
+            for key, sub in item.items():
+                if type(key) is not str or not (key.isascii() and key.isprintable()):
+                    raise ValueRuleError(f"{path} must have printable ASCII keys; got {key!r:.60}")
+                stack.append((sub, f"{path}.{key}"))
+        elif kind is list:
+            stack.extend((sub, f"{path}[{i}]") for i, sub in enumerate(item))
+        elif item is None or kind is bool:
+            continue
+        elif kind is float:
+            raise ValueRuleError(f"{path} must not be a float (consensus holds integers only); got {item!r}")
+        else:
+            raise ValueRuleError(f"{path} must be a JSON value; got {kind.__name__}")
 
 
 def canon(value: Any) -> bytes:
-    """The one byte encoding every node hashes: sorted keys, no spaces, UTF-8, no NaN."""
+    """The one byte encoding every node hashes: sorted keys, no spaces, UTF-8."""
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
+
+
+def is_int(value: Any) -> bool:
+    """A JSON integer (never true or false)."""
+    return type(value) is int
 
 
 def sha256_hex(data: bytes) -> str:
@@ -21,9 +61,7 @@ def sha256_hex(data: bytes) -> str:
 
 def is_hex(value: Any, length: int) -> bool:
     """True for a string of exactly ``length`` lowercase hex characters."""
-    if not isinstance(value, str) or len(value) != length:
-        return False
-    return all(c in "0123456789abcdef" for c in value)
+    return type(value) is str and len(value) == length and _HEX.fullmatch(value) is not None
 
 
 def _merkle_levels(ids: Sequence[str]) -> list[list[bytes]]:

@@ -40,6 +40,12 @@ class InsufficientFunds(InvalidTransaction):
     code = "insufficient_funds"
 
 
+class ClaimNotAllowed(InvalidTransaction):
+    """A REFUND or REPORT that the rules do not allow now; the message says why."""
+
+    code = "claim_not_allowed"
+
+
 class InvalidBlock(ValidationError):
     code = "invalid_block"
 

@@ -1,39 +1,61 @@
-"""The deterministic genesis block: every node of a network derives the same one."""
+"""The deterministic genesis block of PROTOCOL.md: every node of a network derives the same one.
+
+A network is fixed by its params: ``{"protocol": 2, "difficulty", "base_hash", "classes", "k",
+"weights", "min_deposit", "refund_wait"}``. Block 0 holds the GENESIS transaction with them and
+the base model's MODEL_UPDATE, and its nonce is the smallest that meets the difficulty.
+"""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 from .block import Block, block_hash, header_prefix
-from .encoding import ZERO_HASH, merkle_root
+from .encoding import ZERO_HASH, canon, merkle_root
 from .pow import meets_difficulty, search_nonce
-from .transactions import model_update
+from .transactions import genesis_transaction, model_update
 
-_CACHE: dict[tuple, Block] = {}
+PROTOCOL_VERSION = 2
+PARAM_KEYS = ("protocol", "difficulty", "base_hash", "classes", "k", "weights", "min_deposit", "refund_wait")
 
-# Smallest genesis nonces of the Iris network (merkle root = the base MODEL_UPDATE's id), found
-# once by the same sequential search as below: they spare every node minutes of hashing at start
-# at high difficulty. An entry is used only if its hash meets the difficulty; the unit tests
-# re-derive the ones that take seconds.
-IRIS_ROOT = "27e11d514ac69185bda7fc8ea7ab4f2b544a900a9455552fc44ab1d8a4f530a4"
-KNOWN_NONCES = {
-    (IRIS_ROOT, 1): 23, (IRIS_ROOT, 2): 301, (IRIS_ROOT, 3): 1562, (IRIS_ROOT, 4): 89589,
-    (IRIS_ROOT, 5): 367160, (IRIS_ROOT, 6): 7769004, (IRIS_ROOT, 7): 686022109,
-}
+_CACHE: dict[bytes, Block] = {}
+
+# Smallest genesis nonces of the Iris networks with the default min_deposit 0 and refund_wait 10,
+# found once by the same sequential search as below (keyed by the merkle root): they spare every
+# node minutes of hashing at start at high difficulty. An entry is used only if its hash meets the
+# difficulty; the unit tests re-derive the ones that take seconds.
+KNOWN_NONCES: dict[tuple[str, int], int] = {}
 
 
-def make_genesis(difficulty: int, base_summary: Mapping) -> Block:
-    """Block 0 for a network of ``difficulty`` whose base model has ``base_summary``.
+def network_params(difficulty: int, model_params: Mapping[str, Any], min_deposit: int = 0,
+                   refund_wait: int = 10) -> dict:
+    """The params of a network: its difficulty, what the model commits to, and its deposit rules."""
+    if not isinstance(min_deposit, int) or min_deposit < 0:
+        raise ValueError(f"min_deposit must be an integer >= 0; got {min_deposit!r}")
+    if not isinstance(refund_wait, int) or refund_wait < 1:
+        raise ValueError(f"refund_wait must be an integer >= 1; got {refund_wait!r}")
+    params = {"protocol": PROTOCOL_VERSION, "difficulty": difficulty, **dict(model_params),
+              "min_deposit": min_deposit, "refund_wait": refund_wait}
+    return {key: params[key] for key in PARAM_KEYS}
 
-    ``base_summary`` is the base model's ``{"data_points_trained", "model_hash", "accuracy"}``.
-    The nonce is the smallest that meets the difficulty, so the block is the same everywhere.
-    """
-    key = (difficulty, base_summary["data_points_trained"], base_summary["model_hash"], base_summary["accuracy"])
-    if key not in _CACHE:
-        txs = (model_update(0, base_summary),)
+
+def make_genesis(params: Mapping[str, Any], base_summary: Mapping[str, Any]) -> Block:
+    """Block 0 of the network ``params`` whose base model has ``base_summary`` (MODEL_UPDATE data)."""
+    key = canon({"params": dict(params), "summary": dict(base_summary)})
+    block = _CACHE.get(key)
+    if block is None:
+        difficulty = params["difficulty"]
+        txs = (genesis_transaction(params), model_update(0, base_summary))
         root = merkle_root([tx.id for tx in txs])
-        prefix = header_prefix(0, 0.0, ZERO_HASH, difficulty, root)
+        prefix = header_prefix(0, 0, ZERO_HASH, difficulty, root)
         nonce = KNOWN_NONCES.get((root, difficulty))
         if nonce is None or not meets_difficulty(block_hash(prefix, nonce), difficulty):
             nonce = search_nonce(prefix, difficulty)
-        _CACHE[key] = Block.assemble(0, 0.0, ZERO_HASH, difficulty, txs, nonce)
-    return _CACHE[key]
+        block = _CACHE[key] = Block.assemble(0, 0, ZERO_HASH, difficulty, txs, nonce)
+    return block
+
+
+def genesis_params(block: Block) -> dict:
+    """The params a genesis block declares (for a verifier that learns the network from its chain)."""
+    txs = block.transactions
+    if block.index != 0 or not txs or txs[0].type != "GENESIS":
+        raise ValueError("block 0 must start with the GENESIS transaction")
+    return dict(txs[0].body["params"])

@@ -1,21 +1,28 @@
-"""Chain state (balances, known ids, total work) and the validity rules of PROTOCOL.md.
+"""Chain state and the validity rules of PROTOCOL.md version 2.
 
-``check_block`` lists everything wrong with a block on top of a state, so that the node can
-refuse a block with its first problem and an audit can name every problem in a chain.
+``ChainState`` is what a chain of accepted blocks implies: balances, known ids, the training-set
+size, every contribution's deposit (``left``), each address's ``good`` count and ``total_good``.
+Each applied block keeps an undo record, so a reorg rewinds the state to the fork point in time
+proportional to what the dropped blocks touched.
+
+``Delta`` applies transactions on top of a state without changing it; one rule set serves block
+validation, block templates and the admission of pending transactions. ``check_block`` lists
+everything wrong with a block, so that a node can refuse it with its first problem and an audit
+can name every problem in a chain.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Optional
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Optional
 
 from .block import Block
-from .encoding import canon
 from .errors import InvalidSignature, ModelUpdateError
 from .pow import meets_difficulty
-from .transactions import (FLOWER_DATA, MAX_FUTURE_SECONDS, MODEL_UPDATE, REWARD, TRANSFER,
-                           Transaction)
+from .transactions import (CLAIM_TYPES, FLOWER_DATA, MAX_FUTURE_MS, MODEL_UPDATE, REFUND, REPORT, REWARD,
+                           TRANSFER, Transaction)
 
 MAX_USER_TRANSACTIONS = 1000
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -35,52 +42,212 @@ class Issue:
         return f"{where}{tx}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Rules:
+    """What a network's genesis fixes for every later block."""
+
+    difficulty: int
+    classes: tuple[str, ...]
+    min_deposit: int
+    refund_wait: int
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "Rules":
+        return cls(params["difficulty"], tuple(params["classes"]), params["min_deposit"], params["refund_wait"])
+
+
+@dataclass(frozen=True)
+class Flower:
+    """A contribution on the chain and what is left of its deposit."""
+
+    block: int
+    row: int
+    sender: str
+    deposit: int
+    left: int
+    label: str
+    reporters: frozenset = frozenset()
+
+
 @dataclass
 class ChainState:
-    """What a chain of accepted blocks implies: balances, transaction ids, total work."""
-
+    rules: Rules
     blocks: list[Block] = field(default_factory=list)
     balances: dict[str, int] = field(default_factory=dict)
     tx_block: dict[str, int] = field(default_factory=dict)
     block_heights: dict[str, int] = field(default_factory=dict)
-    total_work: int = 0
+    flowers: dict[str, Flower] = field(default_factory=dict)
+    good: dict[str, int] = field(default_factory=dict)
+    total_good: int = 0
+    rows: int = 0            # training-set size after the tip
+    undo: list = field(default_factory=list)  # per block: (old table values, old total_good, old rows)
 
     @property
     def tip(self) -> Block:
         return self.blocks[-1]
 
+    @property
+    def height(self) -> int:
+        return len(self.blocks) - 1
+
     def balance(self, address: str) -> int:
         return self.balances.get(address, 0)
 
-    def apply(self, block: Block) -> None:
-        """Add a block that ``check_block`` accepted."""
+    def copy(self) -> "ChainState":
+        """An independent state (flowers are immutable records, so shallow copies suffice)."""
+        return ChainState(self.rules, list(self.blocks), dict(self.balances), dict(self.tx_block),
+                          dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
+                          self.rows, list(self.undo))
+
+    def apply(self, block: Block, delta: "Delta") -> None:
+        """Add a block that ``check_block`` accepted, with the effects its check computed."""
+        old = []
+        for name, table, changes in (("balances", self.balances, delta.balances),
+                                     ("flowers", self.flowers, delta.flowers), ("good", self.good, delta.good)):
+            for key, value in changes.items():
+                old.append((name, key, table.get(key, _MISSING)))
+                table[key] = value
+        self.undo.append((old, self.total_good, self.rows))
+        self.total_good, self.rows = delta.total_good, delta.rows
         for tx in block.transactions:
             self.tx_block[tx.id] = block.index
-            apply_transfer(self.balances, tx)
         self.blocks.append(block)
         self.block_heights[block.hash] = block.index
-        self.total_work += block.work
+
+    def rewind(self, height: int) -> list[Block]:
+        """Drop every block above ``height``; returns them, oldest first."""
+        dropped = []
+        while self.height > height:
+            block = self.blocks.pop()
+            old, self.total_good, self.rows = self.undo.pop()
+            for name, key, value in reversed(old):
+                table = getattr(self, name)
+                if value is _MISSING:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+            for tx in block.transactions:
+                if self.tx_block.get(tx.id) == block.index:
+                    del self.tx_block[tx.id]
+            self.block_heights.pop(block.hash, None)
+            dropped.append(block)
+        return dropped[::-1]
 
 
-def apply_transfer(balances: dict[str, int], tx: Transaction) -> bool:
-    """Move value for one transaction; False (and nothing moved) if the sender cannot pay."""
-    if tx.type == REWARD:
-        balances[tx.recipient] = balances.get(tx.recipient, 0) + tx.amount
-    elif tx.type == TRANSFER:
-        if balances.get(tx.sender, 0) < tx.amount:
-            return False
-        balances[tx.sender] -= tx.amount
-        balances[tx.recipient] = balances.get(tx.recipient, 0) + tx.amount
-    return True
+class Delta:
+    """The effects of transactions applied on top of a state that itself stays unchanged."""
 
+    def __init__(self, state: ChainState, block_index: int, model) -> None:
+        self.state, self.block_index, self.model = state, block_index, model
+        self.balances: dict[str, int] = {}
+        self.flowers: dict[str, Flower] = {}
+        self.good: dict[str, int] = {}
+        self.total_good, self.rows = state.total_good, state.rows
+        self.new_rows: list[list[str]] = []
+        self.new_labels: list[str] = []
+        self._predictions: dict[int, str] = {}
 
-def flower_points(transactions) -> tuple[list[list[float]], list[str]]:
-    rows, labels = [], []
-    for tx in transactions:
-        if tx.type == FLOWER_DATA:
-            rows.append(tx.features())
-            labels.append(tx.label())
-    return rows, labels
+    def balance(self, address: str) -> int:
+        value = self.balances.get(address)
+        return self.state.balances.get(address, 0) if value is None else value
+
+    def flower(self, flower_id: str) -> Optional[Flower]:
+        return self.flowers.get(flower_id) or self.state.flowers.get(flower_id)
+
+    def good_of(self, address: str) -> int:
+        value = self.good.get(address)
+        return self.state.good.get(address, 0) if value is None else value
+
+    def _credit(self, address: str, amount: int) -> None:
+        self.balances[address] = self.balance(address) + amount
+
+    def predict(self, row: int) -> str:
+        """The leave-one-out prediction of a row on the model after the parent block."""
+        if row not in self._predictions:
+            self._predictions[row] = self.model.loo_predict(row)
+        return self._predictions[row]
+
+    def claim_problem(self, tx: Transaction) -> Optional[str]:
+        """Why a REFUND or REPORT may not stand in this block, or None."""
+        rules = self.state.rules
+        flower = self.flower(tx.body["flower_id"])
+        if flower is None:
+            return f"flower_id must name a FLOWER_DATA on the chain; {tx.body['flower_id'][:16]}... is not one"
+        claimable = flower.block + rules.refund_wait
+        if self.block_index < claimable:
+            return (f"refund_wait is {rules.refund_wait} blocks; this flower can be claimed from block {claimable} "
+                    f"(now {self.block_index})")
+        if flower.left <= 0:
+            return "nothing is left of this deposit"
+        if tx.type == REFUND:
+            if tx.sender != flower.sender:
+                return f"only the contributor ({flower.sender}) may claim a refund of this flower"
+            predicted = self.predict(flower.row)
+            if predicted != flower.label:
+                return f"the model predicts {predicted} for this flower, not {flower.label}"
+            return None
+        if tx.sender == flower.sender:
+            return "a contributor may not report their own flower; claim a refund instead"
+        if self.good_of(tx.sender) < 1:
+            return "only contributors with a refunded contribution may report; you have none"
+        if tx.sender in flower.reporters:
+            return "you have already reported this flower"
+        predicted = self.predict(flower.row)
+        if predicted == flower.label:
+            return f"the model agrees with this flower's label {flower.label}; only data it disagrees with can be reported"
+        return None
+
+    def problem(self, tx: Transaction) -> Optional[str]:
+        """Why ``tx`` cannot be applied next, or None; nothing changes either way."""
+        kind = tx.type
+        if kind in (TRANSFER, FLOWER_DATA):
+            if kind == FLOWER_DATA:
+                rules = self.state.rules
+                if tx.label() not in rules.classes:
+                    return f"data.flower_type must be one of {', '.join(rules.classes)}; got {tx.label()!r:.40}"
+                if tx.amount < rules.min_deposit:
+                    return f"the deposit (amount) must be at least the network's min_deposit {rules.min_deposit}; got {tx.amount}"
+            if self.balance(tx.sender) < tx.amount:
+                what = "send" if kind == TRANSFER else "deposit"
+                return f"{tx.sender} must have at least {tx.amount} to {what}; has {self.balance(tx.sender)}"
+        elif kind in CLAIM_TYPES:
+            return self.claim_problem(tx)
+        return None
+
+    def apply(self, tx: Transaction, check: bool = True) -> Optional[str]:
+        """Apply ``tx`` if it can be; returns why not (and changes nothing) otherwise.
+
+        ``check=False`` is for blocks this node validated before (a restart whose stored bytes
+        match its snapshot's digest): the effects are computed without re-judging them.
+        """
+        problem = self.problem(tx) if check else None
+        if problem is not None:
+            return problem
+        kind = tx.type
+        if kind == REWARD:
+            self._credit(tx.recipient, tx.amount)
+        elif kind == TRANSFER:
+            self._credit(tx.sender, -tx.amount)
+            self._credit(tx.recipient, tx.amount)
+        elif kind == FLOWER_DATA:
+            self._credit(tx.sender, -tx.amount)
+            self.flowers[tx.id] = Flower(self.block_index, self.rows, tx.sender, tx.amount, tx.amount, tx.label())
+            self.rows += 1
+            self.new_rows.append(tx.features())
+            self.new_labels.append(tx.label())
+        elif kind == REFUND:
+            flower = self.flower(tx.body["flower_id"])
+            self._credit(tx.sender, flower.left)
+            self.flowers[tx.body["flower_id"]] = replace(flower, left=0)
+            self.good[tx.sender] = self.good_of(tx.sender) + 1
+            self.total_good += 1
+        elif kind == REPORT:
+            flower = self.flower(tx.body["flower_id"])
+            take = min(flower.left, max(1, flower.deposit * self.good_of(tx.sender) // self.total_good))
+            self._credit(tx.sender, take)
+            self.flowers[tx.body["flower_id"]] = replace(flower, left=flower.left - take,
+                                                         reporters=flower.reporters | {tx.sender})
+        return None
 
 
 def _check_order(block: Block) -> list[Issue]:
@@ -103,23 +270,16 @@ def _check_order(block: Block) -> list[Issue]:
     middle = txs[1:-1] if ends_with_update else txs[1:]
     for tx in middle:
         if not tx.is_user:
-            issues.append(Issue(at, f"a {tx.type} may stand only {'first' if tx.type == REWARD else 'last'} "
-                                    "in a block, once", tx.id))
+            place = {REWARD: "first in a block, once", MODEL_UPDATE: "last in a block, once"}.get(tx.type, "in genesis")
+            issues.append(Issue(at, f"a {tx.type} may stand only {place}", tx.id))
     if len(middle) > MAX_USER_TRANSACTIONS:
         issues.append(Issue(at, f"a block must hold at most {MAX_USER_TRANSACTIONS} user transactions; got {len(middle)}"))
     return issues
 
 
-def check_block(block: Block, state: ChainState, model, difficulty: int,
-                now: Optional[float] = None) -> list[Issue]:
-    """Everything wrong with ``block`` on top of ``state`` (whose model is ``model``).
-
-    ``model`` is the LedgerModel at the parent's state; it is only asked for a preview here.
-    With ``model=None`` the MODEL_UPDATE is not compared here (a restart from a verified
-    snapshot checks it against the snapshot's history instead). An empty list means valid.
-    """
+def check_header(block: Block, parent: Block, difficulty: int, now_ms: Optional[int]) -> list[Issue]:
+    """The rules a header meets on top of its parent's: links, proof of work, time."""
     at = block.index
-    parent = state.tip
     issues: list[Issue] = []
     if block.index != parent.index + 1:
         issues.append(Issue(at, f"index must be {parent.index + 1} (parent + 1); got {block.index}"))
@@ -127,7 +287,24 @@ def check_block(block: Block, state: ChainState, model, difficulty: int,
         issues.append(Issue(at, f"previous_hash must be the parent's hash {parent.hash}; got {block.previous_hash}"))
     if block.difficulty != difficulty:
         issues.append(Issue(at, f"difficulty must be the network's {difficulty}; got {block.difficulty}"))
+    real_hash = block.computed_hash()
+    if real_hash != block.hash:
+        issues.append(Issue(at, f"hash must be {real_hash} (recomputed from the header and nonce); got {block.hash}"))
+    elif not meets_difficulty(block.hash, difficulty):
+        issues.append(Issue(at, f"hash must start with {difficulty} hex zeros; got {block.hash}"))
+    if block.timestamp_ms < parent.timestamp_ms:
+        issues.append(Issue(at, f"timestamp_ms must be >= the parent's {parent.timestamp_ms}; got {block.timestamp_ms}"))
+    if now_ms is not None and block.timestamp_ms > now_ms + MAX_FUTURE_MS:
+        issues.append(Issue(at, f"timestamp_ms must be at most 2 hours ahead of this node's clock; got {block.timestamp_ms}"))
+    return issues
 
+
+def check_block(block: Block, state: ChainState, model, now_ms: Optional[int] = None) -> tuple[list[Issue], Delta]:
+    """Everything wrong with ``block`` on top of ``state`` (whose model is ``model``), and the
+    effects of its transactions. ``model`` is the LedgerModel after the parent block; it is only
+    asked for previews and leave-one-out predictions here. An empty list means valid."""
+    at = block.index
+    issues = check_header(block, state.tip, state.rules.difficulty, now_ms)
     for tx in block.transactions:
         if not tx.verified:
             real = tx.computed_id()
@@ -140,60 +317,56 @@ def check_block(block: Block, state: ChainState, model, difficulty: int,
     root = block.computed_merkle_root()
     if root != block.merkle_root:
         issues.append(Issue(at, f"merkle_root must be {root}; got {block.merkle_root}"))
-    real_hash = block.computed_hash()
-    if real_hash != block.hash:
-        issues.append(Issue(at, f"hash must be {real_hash} (recomputed from the header and nonce); got {block.hash}"))
-    elif not meets_difficulty(block.hash, difficulty):
-        issues.append(Issue(at, f"hash must start with {difficulty} hex zeros; got {block.hash}"))
-    if block.timestamp < parent.timestamp:
-        issues.append(Issue(at, f"timestamp must be >= the parent's {parent.timestamp}; got {block.timestamp}"))
-    if now is not None and block.timestamp > now + MAX_FUTURE_SECONDS:
-        issues.append(Issue(at, f"timestamp must be at most {MAX_FUTURE_SECONDS} s ahead of this node's clock; got {block.timestamp}"))
-
     issues.extend(_check_order(block))
 
+    delta = Delta(state, at, model)
     seen: set[str] = set()
-    balances: dict[str, int] = {}
     for tx in block.transactions:
         if tx.id in seen or tx.id in state.tx_block:
             where = "this block" if tx.id in seen else f"block {state.tx_block[tx.id]}"
             issues.append(Issue(at, f"transaction ids must be unique in the chain; this one is already in {where}", tx.id))
         seen.add(tx.id)
-        if now is not None and tx.is_user and tx.body["timestamp"] > now + MAX_FUTURE_SECONDS:
-            issues.append(Issue(at, "a user transaction's timestamp must be at most 2 hours ahead of this node's clock", tx.id))
-        for address in (tx.sender, tx.recipient):
-            if address not in balances:
-                balances[address] = state.balance(address)
-        if not apply_transfer(balances, tx):
-            issues.append(Issue(at, f"{tx.sender} must have at least {tx.amount} to send; has {balances.get(tx.sender, 0)}", tx.id))
-
-    if model is not None:
-        issues.extend(_check_model_update(block, model))
-    return issues
+        if now_ms is not None and tx.is_user and tx.body["timestamp_ms"] > now_ms + MAX_FUTURE_MS:
+            issues.append(Issue(at, "a user transaction's timestamp_ms must be at most 2 hours ahead of this node's clock",
+                                tx.id))
+        problem = delta.apply(tx)
+        if problem is not None:
+            issues.append(Issue(at, problem, tx.id))
+    issues.extend(_check_model_update(block, delta, model))
+    return issues, delta
 
 
-def _check_model_update(block: Block, model) -> list[Issue]:
-    rows, labels = flower_points(block.transactions)
+def _check_model_update(block: Block, delta: Delta, model) -> list[Issue]:
     updates = [tx for tx in block.transactions if tx.type == MODEL_UPDATE]
-    if not rows or len(updates) != 1:
+    if not delta.new_rows or len(updates) != 1:
         return []  # absence or surplus is an ordering issue, reported by _check_order
     update = updates[0]
     issues = []
     if update.body["block_index"] != block.index:
         issues.append(Issue(block.index, f"the MODEL_UPDATE's block_index must be {block.index}; "
                                          f"got {update.body['block_index']}", update.id))
-    expected = model.preview_update(rows, labels)
+    expected = model.preview_update(delta.new_rows, delta.new_labels)
     claimed = update.body["data"]
-    if canon(claimed) != canon(expected):
-        issues.append(Issue(block.index, f"the MODEL_UPDATE must equal the replayed model {canon(expected).decode()}; "
-                                         f"got {canon(claimed).decode()}", update.id))
+    if claimed != expected:
+        issues.append(Issue(block.index, f"the MODEL_UPDATE must equal the replayed model {expected}; got {dict(claimed)}",
+                            update.id))
     return issues
 
 
 def check_genesis(block: Block, genesis: Block) -> list[Issue]:
-    if block.to_dict() != genesis.to_dict() or block.hash != genesis.hash:
+    if block.to_dict() != genesis.to_dict():
         return [Issue(0, f"block 0 must be this network's genesis (hash {genesis.hash}); got hash {block.hash}")]
     return []
+
+
+def flower_points(transactions) -> tuple[list[list[str]], list[str]]:
+    """Rows (measurement strings) and labels of the FLOWER_DATA among ``transactions``, in order."""
+    rows, labels = [], []
+    for tx in transactions:
+        if tx.type == FLOWER_DATA:
+            rows.append(tx.features())
+            labels.append(tx.label())
+    return rows, labels
 
 
 def feed_model(model, block: Block) -> Optional[dict]:

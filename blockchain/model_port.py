@@ -1,7 +1,8 @@
 """What the ledger needs from a model: the one seam between the chain and machine learning.
 
 The chain never imports a model implementation; the node hands it any object with these
-methods. Rows are plain lists of floats and labels plain strings, in chain order.
+methods. Rows are lists of four measurement strings (PROTOCOL.md "Measurements") and labels
+plain strings, in chain order; row ``i`` is the i-th of the training set (base rows first).
 """
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from typing import Protocol, Sequence
 
 
 class LedgerModel(Protocol):
+    def genesis_params(self) -> dict:
+        """``{"base_hash", "classes", "k", "weights"}``: what the network's genesis commits to."""
+
     @property
     def state_hash(self) -> str:
         """The model_hash of PROTOCOL.md for the current state."""
 
     def summary(self) -> dict:
-        """``{"data_points_trained", "model_hash", "accuracy"}`` of the current state."""
+        """``{"data_points_trained", "model_hash", "test_correct", "test_rows"}`` (MODEL_UPDATE data)."""
 
-    def preview_update(self, rows: Sequence[Sequence[float]], labels: Sequence[str]) -> dict:
+    def preview_update(self, rows: Sequence[Sequence[str]], labels: Sequence[str]) -> dict:
         """The summary the model would have after one block carrying these rows; no change."""
 
-    def add_data_point(self, features: Sequence[float], label: str) -> bool:
+    def add_data_point(self, features: Sequence[str], label: str) -> bool:
         """Stage one accepted data point; False (and nothing staged) when it is not usable."""
 
     def commit_data_points(self) -> dict:
@@ -28,10 +32,16 @@ class LedgerModel(Protocol):
     def discard_data_points(self) -> None:
         """Drop staged points without applying them."""
 
+    def loo_predict(self, row: int) -> str:
+        """The leave-one-out prediction of training row ``row`` (claims are judged by it)."""
+
+    def at_size(self, size: int) -> "LedgerModel":
+        """A new model in the state it had with ``size`` training rows (for a reorg's fork point)."""
+
     def fresh(self) -> "LedgerModel":
         """A new model in the base state (same base data), for replays."""
 
-    # Optional, for restarting from a snapshot instead of refitting block by block:
+    # For restarting from a snapshot instead of replaying:
     def snapshot(self) -> dict:
         """The model as plain JSON-able data."""
 
@@ -39,4 +49,4 @@ class LedgerModel(Protocol):
         """A model rebuilt from ``snapshot()`` data; raises if the data does not verify."""
 
     def update_history(self) -> list:
-        """``(rows, labels, model_hash, data_points_trained)`` after each committed update."""
+        """``(training rows, model_hash)`` after each committed update, oldest first."""

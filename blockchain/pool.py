@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
-from .transactions import TRANSFER, Transaction
+from .transactions import Transaction
 
 MAX_PENDING = 50_000
 
@@ -23,19 +23,19 @@ class PendingPool:
         return iter(list(self._txs.values()))
 
     def outgoing(self, address: str) -> int:
-        """What ``address`` has promised in pending transfers."""
+        """What ``address`` has promised in pending transfers and deposits."""
         return self._outgoing.get(address, 0)
 
     def add(self, tx: Transaction) -> None:
         self._txs[tx.id] = tx
-        if tx.type == TRANSFER:
-            self._outgoing[tx.sender] = self._outgoing.get(tx.sender, 0) + tx.amount
+        if tx.spends:
+            self._outgoing[tx.sender] = self._outgoing.get(tx.sender, 0) + tx.spends
 
     def remove(self, ids: Iterable[str]) -> None:
         for tx_id in ids:
             tx = self._txs.pop(tx_id, None)
-            if tx is not None and tx.type == TRANSFER:
-                left = self._outgoing[tx.sender] - tx.amount
+            if tx is not None and tx.spends:
+                left = self._outgoing[tx.sender] - tx.spends
                 if left:
                     self._outgoing[tx.sender] = left
                 else:

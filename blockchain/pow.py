@@ -11,6 +11,7 @@ import threading
 from typing import Optional
 
 CHECK_EVERY = 1 << 15
+MAX_NONCE = 2**53  # PROTOCOL.md: 0 <= nonce < 2^53
 
 
 def meets_difficulty(block_hash: str, difficulty: int) -> bool:
@@ -26,7 +27,8 @@ def search_nonce(prefix: bytes, difficulty: int, start: int = 0, step: int = 1,
                  stop: Optional[threading.Event] = None, limit: Optional[int] = None) -> Optional[int]:
     """Smallest nonce ``start + k*step`` (k >= 0) that meets ``difficulty``.
 
-    Returns None when ``stop`` is set or ``limit`` tries are spent first.
+    Returns None when ``stop`` is set, ``limit`` tries are spent, or the nonces run past 2^53
+    first (a new template, with a new timestamp, then gives a fresh search space).
     """
     if not 0 <= difficulty <= 32:
         raise ValueError(f"difficulty must be 0 to 32; got {difficulty}")
@@ -42,10 +44,12 @@ def search_nonce(prefix: bytes, difficulty: int, start: int = 0, step: int = 1,
             h = base.copy()
             h.update(str(nonce).encode("ascii"))
             if from_bytes(h.digest()[:16], "big") < target:
-                return nonce
+                return nonce if nonce < MAX_NONCE else None
             nonce += step
         tries += CHECK_EVERY
         if stop is not None and stop.is_set():
+            return None
+        if nonce >= MAX_NONCE:
             return None
         if limit is not None and tries >= limit:
             return None

@@ -21,8 +21,7 @@ def inclusion_proof(block: Block, tx_id: str) -> dict[str, Any]:
         "merkle_root": block.merkle_root,
         "position": position,
         "path": merkle_proof(ids, position),
-        "header": {"index": block.index, "timestamp": block.timestamp, "previous_hash": block.previous_hash,
-                   "difficulty": block.difficulty, "merkle_root": block.merkle_root, "nonce": block.nonce},
+        "header": {key: value for key, value in block.header().items() if key != "hash"},
     }
 
 
@@ -37,7 +36,7 @@ def verify_inclusion(proof: Mapping[str, Any]) -> bool:
             return True
         if header["merkle_root"] != proof["merkle_root"]:
             return False
-        prefix = header_prefix(header["index"], header["timestamp"], header["previous_hash"],
+        prefix = header_prefix(header["index"], header["timestamp_ms"], header["previous_hash"],
                                header["difficulty"], header["merkle_root"])
         return block_hash(prefix, header["nonce"]) == proof["block_hash"]
     except (KeyError, TypeError, ValueError):

@@ -17,7 +17,13 @@ from typing import Iterable, Optional
 from .encoding import canon
 from .errors import StorageError
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # the protocol version of the chain a data directory holds
+
+
+def _refuse_version(version: str, path) -> StorageError:
+    return StorageError(f"the data directory {path} holds a protocol version {version} chain; this node speaks "
+                        f"version {SCHEMA_VERSION} and cannot read it: start with a fresh --data-dir "
+                        "(or move that directory away)")
 
 
 class MemoryStore:
@@ -30,6 +36,9 @@ class MemoryStore:
 
     def load_blocks(self) -> list[dict]:
         return list(self._blocks)
+
+    def load_block_texts(self, limit: Optional[int] = None) -> list[str]:
+        return [canon(b).decode("utf-8") for b in self._blocks[:limit]]
 
     def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
         self._blocks.append(block)
@@ -94,7 +103,7 @@ class SQLiteStore:
             if version is None:
                 self.set_meta("schema_version", SCHEMA_VERSION)
             elif version != SCHEMA_VERSION:
-                raise StorageError(f"the data file {path} must have schema version {SCHEMA_VERSION}; got {version}")
+                raise _refuse_version(version, path.parent)
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"cannot open the data file {path}: {exc}") from exc
 
@@ -134,9 +143,14 @@ class SQLiteStore:
                 raise
 
     def load_blocks(self) -> list[dict]:
+        return [json.loads(text) for text in self.load_block_texts()]
+
+    def load_block_texts(self, limit: Optional[int] = None) -> list[str]:
+        """The stored blocks as the exact text written (canon), genesis first."""
         with self._lock:
-            rows = self._db.execute("SELECT body FROM blocks ORDER BY idx").fetchall()
-        return [json.loads(r[0]) for r in rows]
+            rows = self._db.execute("SELECT body FROM blocks ORDER BY idx LIMIT ?",
+                                    (-1 if limit is None else limit,)).fetchall()
+        return [r[0] for r in rows]
 
     def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
         self._write([

@@ -1,25 +1,31 @@
-"""Transactions: construction, canonical ids, and the checks a transaction passes on its own.
+"""Transactions of PROTOCOL.md version 2: construction, canonical ids, and the checks a
+transaction passes on its own.
 
 A transaction is held as its **body** (a plain dict, never mutated after creation), its ``id``
-(``H(canon(body))``) and, when signed, its ``signature``. Everything that depends on the chain
-(balances, duplicates) is checked by the ledger, not here.
+(``H(canon(body))``) and, when signed, its ``signature``. What depends on the chain or the
+network (balances, duplicates, the network's classes and minimum deposit, claims) is checked
+by the ledger, not here.
 """
 from __future__ import annotations
 
-import math
+import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from . import crypto
-from .encoding import canon, is_hex, sha256_hex
+from .encoding import ValueRuleError, canon, check_value, is_hex, is_int, sha256_hex
 from .errors import InvalidSignature, InvalidTransaction, SignatureRequired
 
 TRANSFER = "TRANSFER"
 FLOWER_DATA = "FLOWER_DATA"
+REFUND = "REFUND"
+REPORT = "REPORT"
 REWARD = "REWARD"
 MODEL_UPDATE = "MODEL_UPDATE"
-USER_TYPES = (TRANSFER, FLOWER_DATA)
-NODE_TYPES = (REWARD, MODEL_UPDATE)
+GENESIS = "GENESIS"
+CLAIM_TYPES = (REFUND, REPORT)
+USER_TYPES = (TRANSFER, FLOWER_DATA, REFUND, REPORT)
+NODE_TYPES = (REWARD, MODEL_UPDATE, GENESIS)
 
 REWARD_SENDER = "0"
 MODEL_ADDRESS = "MODEL"
@@ -27,76 +33,88 @@ RESERVED_ADDRESSES = (REWARD_SENDER, MODEL_ADDRESS)
 REWARD_AMOUNT = 1
 MAX_AMOUNT = 10**12
 MAX_ADDRESS_LENGTH = 128
-MAX_FUTURE_SECONDS = 2 * 60 * 60
+MAX_FUTURE_MS = 2 * 60 * 60 * 1000
 
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-FLOWER_TYPES = ("setosa", "versicolor", "virginica")
-MODEL_UPDATE_KEYS = ("accuracy", "data_points_trained", "model_hash")
+MEASUREMENT = re.compile(r"(0|[1-9][0-9]{0,2})\.[0-9]{2}")
+CLASS_NAME = re.compile(r"[a-z0-9_-]{1,32}")
+MODEL_UPDATE_KEYS = ("data_points_trained", "model_hash", "test_correct", "test_rows")
 
 _BODY_KEYS = {
-    TRANSFER: {"type", "sender", "recipient", "amount", "timestamp"},
-    FLOWER_DATA: {"type", "sender", "recipient", "amount", "timestamp", "data"},
+    TRANSFER: {"type", "sender", "recipient", "amount", "timestamp_ms"},
+    FLOWER_DATA: {"type", "sender", "recipient", "amount", "timestamp_ms", "data"},
+    REFUND: {"type", "sender", "recipient", "amount", "timestamp_ms", "flower_id"},
+    REPORT: {"type", "sender", "recipient", "amount", "timestamp_ms", "flower_id"},
     REWARD: {"type", "sender", "recipient", "amount", "block_index"},
     MODEL_UPDATE: {"type", "sender", "recipient", "amount", "block_index", "data"},
+    GENESIS: {"type", "sender", "recipient", "amount", "params"},
 }
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _is_float(v: Any) -> bool:
-    return isinstance(v, float) and math.isfinite(v)
 
 
 def _fail(message: str, tx_id: str | None = None) -> None:
     raise InvalidTransaction(message, tx_id=tx_id)
 
 
-def check_address(name: str, value: Any, *, user_sender: bool = False) -> None:
-    """An address is 1 to 128 printable characters; a user's sender is never reserved."""
-    if not isinstance(value, str):
-        _fail(f"{name} must be a string; got {type(value).__name__}")
-    if not 1 <= len(value) <= MAX_ADDRESS_LENGTH:
-        _fail(f"{name} must be 1 to {MAX_ADDRESS_LENGTH} characters; got {len(value)}")
-    if not value.isprintable():
-        _fail(f"{name} must contain printable characters only; got {value!r:.60}")
-    if user_sender and value in RESERVED_ADDRESSES:
+def is_address(value: Any) -> bool:
+    """1 to 128 characters of 0x21-0x7E: printable ASCII without the space."""
+    return (type(value) is str and 1 <= len(value) <= MAX_ADDRESS_LENGTH and value.isascii()
+            and value.isprintable() and " " not in value)
+
+
+def check_address(name: str, value: Any, *, user: bool = False) -> None:
+    """An address; a user's (sender, transfer recipient, miner) is never reserved."""
+    if not is_address(value):
+        _fail(f"{name} must be 1 to {MAX_ADDRESS_LENGTH} characters of printable ASCII without spaces "
+              f"(0x21-0x7E); got {value!r:.60}")
+    if user and value in RESERVED_ADDRESSES:
         _fail(f"{name} must not be a reserved address ({', '.join(RESERVED_ADDRESSES)}); got {value!r}")
 
 
+def measurement_units(value: Any) -> int:
+    """Hundredths of a centimetre of a measurement string, or InvalidTransaction."""
+    if type(value) is not str or MEASUREMENT.fullmatch(value) is None:
+        _fail(f'a measurement must be centimetres with exactly two decimals, like "5.10"; got {value!r:.40}')
+    units = int(value.replace(".", ""))
+    if not 1 <= units <= 10_000:
+        _fail(f"a measurement must be 0.01 to 100.00; got {value!r}")
+    return units
+
+
 def check_flower_data(data: Any) -> None:
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         _fail(f"data must be an object; got {type(data).__name__}")
     expected = set(FEATURES) | {"flower_type"}
     if set(data) != expected:
         _fail(f"data must have exactly the keys {sorted(expected)}; got {sorted(map(str, data))}")
     for name in FEATURES:
-        v = data[name]
-        if not _is_float(v):
-            _fail(f"data.{name} must be a finite float; got {v!r:.40}")
-        if not 0 < v <= 100:
-            _fail(f"data.{name} must be in (0, 100]; got {v!r}")
-    if data["flower_type"] not in FLOWER_TYPES:
-        _fail(f"data.flower_type must be one of {', '.join(FLOWER_TYPES)}; got {data['flower_type']!r:.40}")
+        try:
+            measurement_units(data[name])
+        except InvalidTransaction as exc:
+            _fail(f"data.{name}: {exc.message}")
+    if type(data["flower_type"]) is not str or CLASS_NAME.fullmatch(data["flower_type"]) is None:
+        _fail(f"data.flower_type must be a class name of [a-z0-9_-]{{1,32}}; got {data['flower_type']!r:.40}")
 
 
 def _check_model_update_data(data: Any) -> None:
-    if not isinstance(data, dict) or set(data) != set(MODEL_UPDATE_KEYS):
+    if type(data) is not dict or set(data) != set(MODEL_UPDATE_KEYS):
         _fail(f"MODEL_UPDATE data must have exactly the keys {list(MODEL_UPDATE_KEYS)}")
-    if not _is_int(data["data_points_trained"]) or data["data_points_trained"] < 1:
-        _fail(f"data_points_trained must be a positive integer; got {data['data_points_trained']!r:.40}")
+    for name, least in (("data_points_trained", 1), ("test_correct", 0), ("test_rows", 1)):
+        if not is_int(data[name]) or data[name] < least:
+            _fail(f"{name} must be an integer of at least {least}; got {data[name]!r:.40}")
+    if data["test_correct"] > data["test_rows"]:
+        _fail(f"test_correct must be at most test_rows ({data['test_rows']}); got {data['test_correct']}")
     if not is_hex(data["model_hash"], 64):
         _fail(f"model_hash must be 64 lowercase hex characters; got {data['model_hash']!r:.80}")
-    acc = data["accuracy"]
-    if not (_is_float(acc) or _is_int(acc)) or not 0 <= acc <= 1:
-        _fail(f"accuracy must be a number in [0, 1]; got {acc!r:.40}")
 
 
 def check_body(body: Mapping[str, Any]) -> None:
     """Every rule of PROTOCOL.md that a transaction body must meet on its own."""
+    try:
+        check_value(dict(body), "transaction")
+    except ValueRuleError as exc:
+        _fail(str(exc))
     tx_type = body.get("type")
-    if not isinstance(tx_type, str) or tx_type not in _BODY_KEYS:
+    if type(tx_type) is not str or tx_type not in _BODY_KEYS:
         _fail(f"type must be one of {', '.join(_BODY_KEYS)}; got {tx_type!r:.40}")
     required = _BODY_KEYS[tx_type]
     allowed = required | ({"public_key"} if tx_type in USER_TYPES else set())
@@ -107,41 +125,54 @@ def check_body(body: Mapping[str, Any]) -> None:
     if extra:
         _fail(f"a {tx_type} transaction must not have the fields {sorted(extra)}")
     amount = body["amount"]
-    if not _is_int(amount):
+    if not is_int(amount):
         _fail(f"amount must be an integer; got {amount!r:.40}")
 
     if tx_type in USER_TYPES:
-        check_address("sender", body["sender"], user_sender=True)
-        if not _is_float(body["timestamp"]) or body["timestamp"] < 0:
-            _fail(f"timestamp must be a non-negative finite float; got {body['timestamp']!r:.40}")
+        check_address("sender", body["sender"], user=True)
+        if not is_int(body["timestamp_ms"]) or body["timestamp_ms"] < 0:
+            _fail(f"timestamp_ms must be a non-negative integer (milliseconds); got {body['timestamp_ms']!r:.40}")
         if "public_key" in body:
             pk = body["public_key"]
             if not is_hex(pk, 64):
                 _fail(f"public_key must be 64 lowercase hex characters; got {pk!r:.80}")
             if body["sender"] != crypto.address_of(pk):
                 _fail(f"sender must be the address of public_key ({crypto.address_of(pk)}); got {body['sender']!r:.60}")
-    else:
-        if not _is_int(body["block_index"]) or body["block_index"] < 0:
+        if tx_type != TRANSFER and body["recipient"] != MODEL_ADDRESS:
+            _fail(f'a {tx_type} must have recipient "{MODEL_ADDRESS}"; got {body["recipient"]!r:.60}')
+    elif tx_type != GENESIS:
+        if not is_int(body["block_index"]) or body["block_index"] < 0:
             _fail(f"block_index must be a non-negative integer; got {body['block_index']!r:.40}")
 
     if tx_type == TRANSFER:
-        check_address("recipient", body["recipient"])
+        check_address("recipient", body["recipient"], user=True)
         if not 1 <= amount <= MAX_AMOUNT:
             _fail(f"amount must be from 1 to {MAX_AMOUNT}; got {amount}")
         if body["recipient"] == body["sender"]:
             _fail("recipient must differ from sender; a transfer never sends to itself")
     elif tx_type == FLOWER_DATA:
-        if body["recipient"] != MODEL_ADDRESS or amount != 0:
-            _fail(f'a FLOWER_DATA transaction must have recipient "{MODEL_ADDRESS}" and amount 0')
+        if not 0 <= amount <= MAX_AMOUNT:
+            _fail(f"a FLOWER_DATA's amount (its deposit) must be from 0 to {MAX_AMOUNT}; got {amount}")
         check_flower_data(body["data"])
+    elif tx_type in CLAIM_TYPES:
+        if amount != 0:
+            _fail(f"a {tx_type} must have amount 0; got {amount}")
+        if not is_hex(body["flower_id"], 64):
+            _fail(f"flower_id must be 64 lowercase hex characters; got {body['flower_id']!r:.80}")
     elif tx_type == REWARD:
         if body["sender"] != REWARD_SENDER or amount != REWARD_AMOUNT:
-            _fail(f'a REWARD must have sender "{REWARD_SENDER}" and amount {REWARD_AMOUNT}')
-        check_address("recipient", body["recipient"])
-    else:  # MODEL_UPDATE
+            _fail(f'a REWARD must have sender "{REWARD_SENDER}" and amount {REWARD_AMOUNT}; '
+                  f"got {body['sender']!r:.20} and {amount}")
+        check_address("recipient", body["recipient"], user=True)
+    elif tx_type == MODEL_UPDATE:
         if body["sender"] != MODEL_ADDRESS or body["recipient"] != MODEL_ADDRESS or amount != 0:
             _fail(f'a MODEL_UPDATE must have sender and recipient "{MODEL_ADDRESS}" and amount 0')
         _check_model_update_data(body["data"])
+    else:  # GENESIS: its params are compared with the network's own by the ledger
+        if body["sender"] != REWARD_SENDER or body["recipient"] != MODEL_ADDRESS or amount != 0:
+            _fail(f'a GENESIS must have sender "{REWARD_SENDER}", recipient "{MODEL_ADDRESS}" and amount 0')
+        if type(body["params"]) is not dict:
+            _fail("a GENESIS must carry params as an object")
 
 
 @dataclass(frozen=True)
@@ -175,25 +206,30 @@ class Transaction:
         With ``lenient`` (audits only) a wrong id or signature does not raise: the transaction
         keeps its claimed id, is marked unverified, and the ledger reports what is wrong.
         """
-        if not isinstance(data, dict):
+        if type(data) is not dict:
             _fail(f"a transaction must be an object; got {type(data).__name__}")
         body = {k: v for k, v in data.items() if k not in ("id", "signature")}
         claimed = data.get("id")
         signature = data.get("signature")
+        tx_id = claimed if type(claimed) is str else None
+        if signature is not None and not is_hex(signature, 128):
+            _fail(f"signature must be 128 lowercase hex characters; got {signature!r:.80}", tx_id)
         if lenient:
-            check_body(body)
-            if not is_hex(claimed, 64) or (signature is not None and not isinstance(signature, str)):
+            try:
+                check_body(body)
+            except InvalidTransaction as exc:
+                exc.tx_id = tx_id
+                raise
+            if not is_hex(claimed, 64):
                 _fail(f"id must be 64 lowercase hex characters; got {claimed!r:.80}")
             return cls(body=body, id=claimed, signature=signature, verified=False)
         try:
             tx = cls.create(body, signature)
         except InvalidTransaction as exc:
-            exc.tx_id = claimed if isinstance(claimed, str) else None
+            exc.tx_id = tx_id
             raise
         if claimed != tx.id:
-            raise InvalidTransaction(
-                f"id must be H(canon(body)) = {tx.id}; got {claimed!r:.80}", tx_id=claimed if isinstance(claimed, str) else None
-            )
+            raise InvalidTransaction(f"id must be H(canon(body)) = {tx.id}; got {claimed!r:.80}", tx_id=tx_id)
         return tx
 
     def check_signature(self) -> None:
@@ -209,18 +245,18 @@ class Transaction:
                 tx_id=self.id or None,
             )
 
-    def check_timestamp(self, now: float) -> None:
-        ts = self.body.get("timestamp")
-        if ts is not None and ts > now + MAX_FUTURE_SECONDS:
+    def check_timestamp(self, now_ms: int) -> None:
+        ts = self.body.get("timestamp_ms")
+        if ts is not None and ts > now_ms + MAX_FUTURE_MS:
             raise InvalidTransaction(
-                f"timestamp must be at most {MAX_FUTURE_SECONDS} s ahead of this node's clock ({now:.0f}); got {ts}",
+                f"timestamp_ms must be at most 2 hours ahead of this node's clock ({now_ms}); got {ts}",
                 tx_id=self.id,
             )
 
     def require_signature(self) -> None:
         if self.type in USER_TYPES and not self.is_signed:
             raise SignatureRequired(
-                "this node requires signed transactions: add timestamp, public_key (hex Ed25519) and "
+                "this node requires signed transactions: add public_key (hex Ed25519) to the body and "
                 "signature (hex Ed25519 signature of canon(body)); sender must be the key's address",
                 tx_id=self.id,
             )
@@ -254,8 +290,13 @@ class Transaction:
     def is_user(self) -> bool:
         return self.type in USER_TYPES
 
-    def features(self) -> list[float]:
-        """The four measurements of a FLOWER_DATA in protocol order."""
+    @property
+    def spends(self) -> int:
+        """What the sender pays when the transaction is applied: a transfer's amount or a deposit."""
+        return self.body["amount"] if self.type in (TRANSFER, FLOWER_DATA) else 0
+
+    def features(self) -> list[str]:
+        """The four measurement strings of a FLOWER_DATA in protocol order."""
         return [self.body["data"][name] for name in FEATURES]
 
     def label(self) -> str:
@@ -276,22 +317,27 @@ def _with_key(body: dict, public_key: str | None) -> dict:
     return body
 
 
-def transfer_body(sender: str, recipient: str, amount: int, timestamp: float, public_key: str | None = None) -> dict:
-    return _with_key(
-        {"type": TRANSFER, "sender": sender, "recipient": recipient, "amount": amount, "timestamp": float(timestamp)},
-        public_key,
-    )
+def transfer_body(sender: str, recipient: str, amount: int, timestamp_ms: int,
+                  public_key: str | None = None) -> dict:
+    return _with_key({"type": TRANSFER, "sender": sender, "recipient": recipient, "amount": amount,
+                      "timestamp_ms": timestamp_ms}, public_key)
 
 
-def flower_body(sender: str, measurements: Mapping[str, Any], flower_type: str, timestamp: float,
-                public_key: str | None = None) -> dict:
-    data = {name: float(measurements[name]) for name in FEATURES}
+def flower_body(sender: str, measurements: Mapping[str, str], flower_type: str, timestamp_ms: int,
+                deposit: int = 0, public_key: str | None = None) -> dict:
+    """``measurements`` maps each feature to its protocol string ("5.10")."""
+    data = {name: measurements[name] for name in FEATURES}
     data["flower_type"] = flower_type
-    return _with_key(
-        {"type": FLOWER_DATA, "sender": sender, "recipient": MODEL_ADDRESS, "amount": 0,
-         "timestamp": float(timestamp), "data": data},
-        public_key,
-    )
+    return _with_key({"type": FLOWER_DATA, "sender": sender, "recipient": MODEL_ADDRESS, "amount": deposit,
+                      "timestamp_ms": timestamp_ms, "data": data}, public_key)
+
+
+def claim_body(kind: str, sender: str, flower_id: str, timestamp_ms: int, public_key: str | None = None) -> dict:
+    """A REFUND or REPORT of the FLOWER_DATA ``flower_id``."""
+    if kind not in CLAIM_TYPES:
+        raise ValueError(f"kind must be REFUND or REPORT; got {kind!r}")
+    return _with_key({"type": kind, "sender": sender, "recipient": MODEL_ADDRESS, "amount": 0,
+                      "timestamp_ms": timestamp_ms, "flower_id": flower_id}, public_key)
 
 
 def reward(recipient: str, block_index: int) -> Transaction:
@@ -305,6 +351,16 @@ def model_update(block_index: int, summary: Mapping[str, Any]) -> Transaction:
                                "amount": 0, "block_index": block_index, "data": data})
 
 
+def genesis_transaction(params: Mapping[str, Any]) -> Transaction:
+    return Transaction.create({"type": GENESIS, "sender": REWARD_SENDER, "recipient": MODEL_ADDRESS,
+                               "amount": 0, "params": dict(params)})
+
+
 def signed(body: dict, key) -> Transaction:
     """Sign ``body`` (which must carry the key's ``public_key`` and address) with ``key``."""
     return Transaction.create(body, crypto.sign_body(key, body))
+
+
+def flower_row(tx: Transaction) -> Optional[tuple[list[str], str]]:
+    """(measurements, label) of a FLOWER_DATA, else None."""
+    return (tx.features(), tx.label()) if tx.type == FLOWER_DATA else None

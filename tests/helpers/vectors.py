@@ -3,8 +3,9 @@ import copy
 import json
 from pathlib import Path
 
-_PATH = Path(__file__).resolve().parent.parent / "vectors" / "protocol-v1.json"
-_DATA = json.loads(_PATH.read_text(encoding="utf-8"))
+_DIR = Path(__file__).resolve().parent.parent / "vectors"
+_DATA = json.loads((_DIR / "protocol-v2.json").read_text(encoding="utf-8"))
+IRIS_BASE_FILE = _DIR / "iris-base.json"
 
 
 def vectors() -> dict:
