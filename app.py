@@ -26,6 +26,18 @@ def difficulty_value(text: str) -> int:
     return value
 
 
+def whole_number(least: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+        if not least <= value <= 10**12:
+            raise argparse.ArgumentTypeError(f"must be {least} to 10^12; got {value}")
+        return value
+    return parse
+
+
 def seconds(text: str) -> float:
     value = float(text)
     if not 0.1 <= value <= 300:
@@ -54,15 +66,20 @@ def parse_args(argv=None) -> NodeConfig:
                              "os: handed to the operating system (survives the node being killed; faster)")
     parser.add_argument("--require-signatures", action="store_true",
                         help="refuse unsigned user transactions")
+    parser.add_argument("--min-deposit", type=whole_number(0), default=0, metavar="N",
+                        help="smallest deposit a contribution must lock; fixes the network (default: 0)")
+    parser.add_argument("--refund-wait", type=whole_number(1), default=10, metavar="BLOCKS",
+                        help="blocks before a contribution can be refunded or reported; fixes the network "
+                             "(default: 10)")
     parser.add_argument("--base-data", type=Path,
-                        help="JSON file with train_rows, train_labels, test_rows, test_labels: starts an "
-                             "experiment network with its own genesis instead of the Iris split")
+                        help="JSON file with classes, train, train_labels, test, test_labels (PROTOCOL.md "
+                             "\"Base data\"): starts an experiment network with its own genesis instead of Iris")
     args = parser.parse_args(argv)
     return NodeConfig(host=args.host, port=args.port, difficulty=args.difficulty, data_dir=args.data_dir,
                       ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
                       miners=max(0, args.miners), durability=args.durability,
-                      base_data=args.base_data)
+                      base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait)
 
 
 def main(argv=None) -> int:
@@ -79,8 +96,9 @@ def main(argv=None) -> int:
     service = app.extensions["node"]
     where = "memory (--ephemeral)" if config.ephemeral else str(config.resolved_data_dir)
     logging.getLogger("node").info(
-        "node %s serving on http://%s:%d (difficulty %d, data in %s, height %d, mining rewards to %s)",
-        service.node_id, config.host, config.port, config.difficulty, where, service.chain.height, service.address)
+        "node %s serving on http://%s:%d (protocol 2, genesis %s, difficulty %d, data in %s, height %d, "
+        "mining rewards to %s)", service.node_id, config.host, config.port, service.chain.genesis.hash[:16],
+        config.difficulty, where, service.chain.height, service.address)
     serve(app, config.host, config.port)
     return 0
 

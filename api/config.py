@@ -13,6 +13,8 @@ class NodeConfig:
     host: str = "127.0.0.1"
     port: int = 5000
     difficulty: int = 4
+    min_deposit: int = 0        # the network's smallest deposit per contribution (part of its genesis)
+    refund_wait: int = 10       # blocks before a contribution can be refunded or reported (genesis)
     data_dir: Optional[Path] = None  # default: ./data/node-<port>
     ephemeral: bool = False
     peers: list[str] = field(default_factory=list)

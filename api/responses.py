@@ -21,7 +21,7 @@ class ErrorOut(Out):
 
 
 class TransactionOut(Out):
-    type: Literal["TRANSFER", "FLOWER_DATA", "REWARD", "MODEL_UPDATE"]
+    type: Literal["TRANSFER", "FLOWER_DATA", "REFUND", "REPORT", "REWARD", "MODEL_UPDATE", "GENESIS"]
     id: str
     sender: str
     recipient: str
@@ -30,7 +30,7 @@ class TransactionOut(Out):
 
 class BlockOut(Out):
     index: int
-    timestamp: float
+    timestamp_ms: int
     previous_hash: str
     difficulty: int
     merkle_root: str
@@ -45,10 +45,16 @@ class MinedOut(BlockOut):
 
 class HealthOut(Out):
     status: Literal["ok"]
+    protocol: int
     node_id: str
     address: str
     height: int
+    tip: str
+    genesis: str
     difficulty: int
+    pending: int
+    model_hash: str
+    peers: int
 
 
 class TxAcceptedOut(Out):
@@ -79,9 +85,17 @@ class ValidateOut(Out):
     errors: list[ValidateIssue]
 
 
+class Neighbour(Out):
+    row: int
+    distance: int
+    label: str
+
+
 class PredictOut(Out):
     prediction: str
     probabilities: dict[str, float]
+    neighbours: list[Neighbour]
+    model_hash: str
 
 
 class ModelInfoOut(Out):
@@ -89,7 +103,11 @@ class ModelInfoOut(Out):
     data_count: int
     classes: list[str]
     n_neighbors: int
+    weights: list[int]
     model_hash: str
+    test_correct: int
+    test_rows: int
+    accuracy: float
 
 
 class EvaluateOut(Out):
@@ -102,12 +120,15 @@ class EvaluateOut(Out):
 class HistoryRow(Out):
     block_index: int
     data_points_trained: int
+    test_correct: int
+    test_rows: int
     accuracy: float
     model_hash: str
 
 
 class HistoryOut(Out):
     history: list[HistoryRow]
+    next: Optional[int]
 
 
 class BalanceOut(Out):
@@ -122,11 +143,21 @@ class ProofOut(Out):
     block_index: Optional[int]
 
 
+class Contribution(Out):
+    flower_id: str
+    block_index: int
+    deposit: int
+    left: int
+    refunded: bool
+    claimable_from_block: int
+    model_agrees: bool
+
+
 class ContributionsOut(Out):
     sender: str
     count: int
-    contributions: list[dict[str, Any]]
-    blocks: list[dict[str, Any]]
+    contributions: list[Contribution]
+    good: int
 
 
 class NodesOut(Out):

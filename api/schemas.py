@@ -5,18 +5,30 @@ shapes. Messages name the field, what it must be, and what was sent.
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StringConstraints,
-                      ValidationError, WithJsonSchema)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr,
+                      StringConstraints, ValidationError, WithJsonSchema)
 
-from blockchain.transactions import FLOWER_TYPES, MAX_AMOUNT, MAX_ADDRESS_LENGTH, RESERVED_ADDRESSES
+from blockchain.transactions import MAX_ADDRESS_LENGTH, MAX_AMOUNT, RESERVED_ADDRESSES, is_address
+from ml.measurements import MeasurementError, from_number, units
 
 
-def _printable(value: str) -> str:
-    if not value.isprintable():
-        raise ValueError("must contain printable characters only")
+def _address(value: str) -> str:
+    if not is_address(value):
+        raise ValueError("must be printable ASCII without spaces (0x21-0x7E)")
     return value
+
+
+def _measurement(value) -> str:
+    """A number in cm or a protocol string, as the protocol string; never rounded."""
+    try:
+        if isinstance(value, str):
+            units(value)
+            return value
+        return from_number(value)
+    except MeasurementError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _not_reserved(value: str) -> str:
@@ -25,15 +37,23 @@ def _not_reserved(value: str) -> str:
     return value
 
 
-Address = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ADDRESS_LENGTH), AfterValidator(_printable)]
+_ADDRESS_SCHEMA = {"type": "string", "minLength": 1, "maxLength": MAX_ADDRESS_LENGTH, "pattern": "^[!-~]+$"}
+Address = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ADDRESS_LENGTH), AfterValidator(_address),
+                    WithJsonSchema({**_ADDRESS_SCHEMA, "description": "1 to 128 characters of 0x21-0x7E"})]
 Sender = Annotated[Address, AfterValidator(_not_reserved),
-                   WithJsonSchema({"type": "string", "minLength": 1, "maxLength": MAX_ADDRESS_LENGTH,
-                                   "not": {"enum": list(RESERVED_ADDRESSES)},
-                                   "description": "1 to 128 printable characters; not 0 or MODEL"})]
-Measurement = Annotated[float, Field(gt=0, le=100, description="centimetres, 0 < v <= 100")]
+                   WithJsonSchema({**_ADDRESS_SCHEMA, "not": {"enum": list(RESERVED_ADDRESSES)},
+                                   "description": "1 to 128 characters of 0x21-0x7E; not 0 or MODEL"})]
+Measurement = Annotated[Union[StrictInt, StrictFloat, StrictStr], AfterValidator(_measurement),
+                        WithJsonSchema({"oneOf": [
+                            {"type": "number", "exclusiveMinimum": 0, "maximum": 100, "multipleOf": 0.01},
+                            {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,2})\.[0-9]{2}$"}],
+                            "description": "centimetres, 0.01 to 100.00, a whole number of hundredths: 5.1 or \"5.10\""})]
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Hex128 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
-Timestamp = Annotated[float, Field(ge=0, description="seconds since the Unix epoch; set by the node when absent")]
+TimestampMs = Annotated[int, Field(ge=0, lt=2**53,
+                                   description="milliseconds since the Unix epoch; set by the node when absent")]
+ClassName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$"),
+                      Field(description="one of the network's classes (Iris: setosa, versicolor, virginica)")]
 
 
 class Strict(BaseModel):
@@ -43,14 +63,15 @@ class Strict(BaseModel):
 class Signing(Strict):
     """Fields a signed transaction adds (PROTOCOL.md, "Signed transactions")."""
 
-    timestamp: Optional[Timestamp] = None
+    timestamp_ms: Optional[TimestampMs] = None
     public_key: Optional[Hex64] = None
     signature: Optional[Hex128] = None
 
 
 class TransferIn(Signing):
+    type: Optional[Literal["TRANSFER"]] = None
     sender: Sender
-    recipient: Address
+    recipient: Sender
     amount: Annotated[int, Field(ge=1, le=MAX_AMOUNT)]
 
 
@@ -60,13 +81,23 @@ class Measurements(Strict):
     petal_length: Measurement
     petal_width: Measurement
 
-    def features(self) -> list[float]:
+    def features(self) -> list[str]:
+        """The four measurements as protocol strings."""
         return [self.sepal_length, self.sepal_width, self.petal_length, self.petal_width]
 
 
 class FlowerIn(Measurements, Signing):
     sender: Sender
-    flower_type: Literal[FLOWER_TYPES]  # type: ignore[valid-type]
+    flower_type: ClassName
+    deposit: Annotated[int, Field(ge=0, le=MAX_AMOUNT, description="coins locked with the contribution "
+                                                                   "(at least the network's min_deposit)")] = 0
+
+
+class ClaimIn(Signing):
+    """A REFUND (by the contributor) or REPORT (by another contributor) of a flower on the chain."""
+
+    sender: Sender
+    flower_id: Hex64
 
 
 class PredictIn(Measurements):
@@ -93,7 +124,10 @@ def describe(error: ValidationError) -> tuple[str, list[dict]]:
             msg = "is not a known field; remove it"
         details.append({"field": field, "problem": msg, "got": got_text})
     first = details[0]
-    sentence = f"{first['field']}: {first['problem']}; got {first['got']}"
+    if "; got " in first["problem"]:  # the check already said what it got
+        sentence = f"{first['field']}: {first['problem']}"
+    else:
+        sentence = f"{first['field']}: {first['problem']}; got {first['got']}"
     return sentence, details
 
 

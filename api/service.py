@@ -6,21 +6,20 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 from typing import Optional
 
-from blockchain import Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore, SQLiteStore, Transaction
-from blockchain import crypto
+from blockchain import (PROTOCOL_VERSION, Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
+                        SQLiteStore, Transaction, crypto)
 from blockchain.miner import ProcessMiner
-from blockchain.transactions import MODEL_UPDATE, flower_body, transfer_body
+from blockchain.transactions import FEATURES, FLOWER_DATA, MODEL_UPDATE, claim_body, flower_body, transfer_body
 from ml import BaseData, IrisModel
 from ml.drift import drift_report
 
 from .config import NodeConfig
 from .errors import ApiError
 from .network import Network
-from .schemas import FlowerIn, TransferIn
+from .schemas import ClaimIn, FlowerIn, TransferIn
 
 log = logging.getLogger("node")
 
@@ -40,7 +39,15 @@ class NodeService:
             key = crypto.load_or_create_key(self.data_dir / "node_key")
         self.miner = ProcessMiner(config.miners) if config.miners > 0 else None
         extra = {"nonce_finder": self.miner} if self.miner else {}
-        self.chain = Blockchain(model, config.difficulty, store, require_signatures=config.require_signatures, **extra)
+        try:
+            self.chain = Blockchain(model, config.difficulty, store, min_deposit=config.min_deposit,
+                                    refund_wait=config.refund_wait, require_signatures=config.require_signatures,
+                                    **extra)
+        except BaseException:
+            store.close()
+            if self.miner is not None:
+                self.miner.close()
+            raise
         self.key = key
         self.public_key = crypto.public_key_hex(key)
         self.address = crypto.address_of(self.public_key)
@@ -64,14 +71,22 @@ class NodeService:
             self.miner.close()
 
     # -- writes -----------------------------------------------------------------------
+    def _timestamp(self, payload) -> int:
+        return payload.timestamp_ms if payload.timestamp_ms is not None else self.chain.now_ms()
+
     def submit_transfer(self, payload: TransferIn) -> tuple[Transaction, int]:
-        body = transfer_body(payload.sender, payload.recipient, payload.amount,
-                             payload.timestamp if payload.timestamp is not None else time.time(), payload.public_key)
+        body = transfer_body(payload.sender, payload.recipient, payload.amount, self._timestamp(payload),
+                             payload.public_key)
         return self._accept_new(Transaction.create(body, payload.signature))
 
     def submit_flower(self, payload: FlowerIn) -> tuple[Transaction, int]:
-        body = flower_body(payload.sender, payload.model_dump(), payload.flower_type,
-                           payload.timestamp if payload.timestamp is not None else time.time(), payload.public_key)
+        measurements = dict(zip(FEATURES, payload.features()))
+        body = flower_body(payload.sender, measurements, payload.flower_type, self._timestamp(payload),
+                           payload.deposit, payload.public_key)
+        return self._accept_new(Transaction.create(body, payload.signature))
+
+    def submit_claim(self, kind: str, payload: ClaimIn) -> tuple[Transaction, int]:
+        body = claim_body(kind, payload.sender, payload.flower_id, self._timestamp(payload), payload.public_key)
         return self._accept_new(Transaction.create(body, payload.signature))
 
     def _accept_new(self, tx: Transaction) -> tuple[Transaction, int]:
@@ -114,11 +129,19 @@ class NodeService:
     # -- reads ------------------------------------------------------------------------
     def health(self) -> dict:
         tip = self.chain.last_block
-        return {"status": "ok", "node_id": self.node_id, "address": self.address, "height": tip.index,
-                "tip": tip.hash, "difficulty": self.chain.difficulty, "pending": len(self.chain.pool),
+        params = self.chain.params
+        return {"status": "ok", "protocol": PROTOCOL_VERSION, "node_id": self.node_id, "address": self.address,
+                "height": tip.index, "tip": tip.hash, "genesis": self.chain.genesis.hash,
+                "difficulty": self.chain.difficulty, "min_deposit": params["min_deposit"],
+                "refund_wait": params["refund_wait"], "pending": len(self.chain.pool),
                 "model_hash": self.model.state_hash, "require_signatures": self.chain.require_signatures,
                 "data_dir": str(self.data_dir) if self.data_dir else None,
-                "total_work": self.chain.total_work, "peers": len(self.network.peers())}
+                "peers": len(self.network.peers())}
+
+    def predict(self, features) -> dict:
+        model = self.model
+        out = model.predict(features)
+        return {**out, "model_hash": model.state_hash}
 
     def proof(self, tx_id: str) -> dict:
         """An inclusion proof, or a pending notice; ApiError 404 for an unknown id."""
@@ -132,36 +155,21 @@ class NodeService:
         raise ApiError(404, "unknown_transaction", f"no transaction {tx_id!r:.80} on the chain or in the pool")
 
     def contributions(self, sender: str) -> dict:
-        """A sender's FLOWER_DATA on the chain, and the model before and after each block that carried them."""
-        items, blocks = [], []
-        previous = None
-        for block in self.chain.blocks():
-            mine = [tx for tx in block.transactions if tx.type == "FLOWER_DATA" and tx.sender == sender]
-            update = next((tx.body["data"] for tx in block.transactions if tx.type == MODEL_UPDATE), None)
-            if mine and update is not None:
-                items.extend({"tx_id": tx.id, "block_index": block.index, "timestamp": tx.body["timestamp"],
-                              "data": tx.body["data"]} for tx in mine)
-                blocks.append({"block_index": block.index, "block_hash": block.hash, "points_from_sender": len(mine),
-                               "accuracy_before": previous["accuracy"], "accuracy_after": update["accuracy"],
-                               "data_points_before": previous["data_points_trained"],
-                               "data_points_after": update["data_points_trained"],
-                               "model_hash_after": update["model_hash"]})
-            if update is not None:
-                previous = update
-        return {"sender": sender, "count": len(items), "contributions": items, "blocks": blocks}
+        items = self.chain.contributions(sender)
+        return {"sender": sender, "count": len(items), "contributions": items, "good": self.chain.good(sender)}
 
     def drift(self, window: int) -> dict:
         """Drift of the last ``window`` contributions on the chain against the base training data."""
         recent = []
         for block in reversed(self.chain.blocks()):
             for tx in reversed(block.transactions):
-                if tx.type == "FLOWER_DATA":
-                    recent.append(tx.features())
+                if tx.type == FLOWER_DATA:
+                    recent.append([float(v) for v in tx.features()])
             if len(recent) >= window:
                 break
         recent = recent[:window][::-1]
-        model = self.model
-        return {"window": window, **drift_report(model.base.train_rows, recent)}
+        base_rows = [[float(v) for v in row] for row in self.model.base.train]
+        return {"window": window, **drift_report(base_rows, recent)}
 
     def model_history(self) -> list[dict]:
         """One row per block that changed the model, genesis first (from its MODEL_UPDATEs)."""
@@ -175,6 +183,8 @@ class NodeService:
             for block in blocks:
                 for tx in block.transactions:
                     if tx.type == MODEL_UPDATE:
-                        rows.append({"block_index": block.index, "timestamp": block.timestamp, **tx.body["data"]})
+                        data = tx.body["data"]
+                        rows.append({"block_index": block.index, "timestamp_ms": block.timestamp_ms, **data,
+                                     "accuracy": data["test_correct"] / data["test_rows"]})
             self._history_cache = (tip, rows)
             return rows

@@ -207,6 +207,22 @@ class Blockchain:
     def good(self, address: str) -> int:
         return self.state.good.get(address, 0)
 
+    def contributions(self, sender: str) -> list[dict]:
+        """``sender``'s FLOWER_DATA on the chain, oldest first: deposit, what is left, when it can
+        be claimed, and whether the tip's model agrees with it (its leave-one-out prediction)."""
+        with self._lock:
+            state, model, wait = self.state, self.model, self.params["refund_wait"]
+            mine = sorted(((f.row, fid, f) for fid, f in state.flowers.items() if f.sender == sender))
+            out = []
+            for _, flower_id, flower in mine:
+                tx = next(t for t in state.blocks[flower.block].transactions if t.id == flower_id)
+                out.append({"flower_id": flower_id, "block_index": flower.block, "row": flower.row,
+                            "data": dict(tx.body["data"]), "timestamp_ms": tx.body["timestamp_ms"],
+                            "deposit": flower.deposit, "left": flower.left, "refunded": flower.refunded,
+                            "reported_by": sorted(flower.reporters), "claimable_from_block": flower.block + wait,
+                            "model_agrees": model.loo_predict(flower.row) == flower.label})
+            return out
+
     def claim_problem(self, kind: str, sender: str, flower_id: str) -> Optional[str]:
         """Why a REFUND or REPORT by ``sender`` could not stand in the next block, or None."""
         body = {"type": kind, "sender": sender, "recipient": "MODEL", "amount": 0, "timestamp_ms": 0,

@@ -67,6 +67,7 @@ class Flower:
     left: int
     label: str
     reporters: frozenset = frozenset()
+    refunded: bool = False
 
 
 @dataclass
@@ -238,7 +239,7 @@ class Delta:
         elif kind == REFUND:
             flower = self.flower(tx.body["flower_id"])
             self._credit(tx.sender, flower.left)
-            self.flowers[tx.body["flower_id"]] = replace(flower, left=0)
+            self.flowers[tx.body["flower_id"]] = replace(flower, left=0, refunded=True)
             self.good[tx.sender] = self.good_of(tx.sender) + 1
             self.total_good += 1
         elif kind == REPORT:

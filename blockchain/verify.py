@@ -2,8 +2,10 @@
 
     python -m blockchain.verify CHAIN.json [--difficulty N] [--base-data FILE]
 
-CHAIN.json is the body of ``GET /chain`` or a bare list of blocks. Prints one line per problem
-and a summary; exits 0 when the chain is valid, 1 when it is not, 2 when it cannot be read.
+CHAIN.json is the body of ``GET /chain`` or a bare list of blocks. The network's params
+(difficulty, min_deposit, refund_wait) are read from the chain's own GENESIS transaction; its
+base model must be the Iris base, or the one given with ``--base-data``. Prints one line per
+problem and a summary; exits 0 when the chain is valid, 1 when it is not, 2 when it cannot be read.
 
 The checks are the node's own (``blockchain.audit``). Replaying the model needs a model
 implementation, which this package does not import: it is loaded as a plug-in named by
@@ -18,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from .audit import audit_chain
+from .audit import audit_chain, declared_params
 
 DEFAULT_MODEL = "ml:ledger_model"
 
@@ -56,21 +58,25 @@ def load_model_factory(spec: str):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m blockchain.verify",
                                      description="Verify an exported chain: hashes, links, proof of work, Merkle "
-                                                 "roots, signatures, balances, and a replay of the model.")
+                                                 "roots, signatures, balances, deposits and claims, and a replay of "
+                                                 "the model.")
     parser.add_argument("chain", type=Path, help="JSON file: the body of GET /chain, or a list of blocks")
-    parser.add_argument("--difficulty", type=int, help="the network's difficulty (default: the genesis block's)")
-    parser.add_argument("--base-data", help="base data file of an experiment network (default: the Iris split)")
+    parser.add_argument("--difficulty", type=int, help="insist on this difficulty (default: the genesis block's)")
+    parser.add_argument("--base-data", help="base data file of an experiment network (default: the Iris base)")
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"model plug-in, module:factory (default {DEFAULT_MODEL})")
     args = parser.parse_args(argv)
     try:
         chain = load_chain(args.chain)
-        difficulty = args.difficulty
-        if difficulty is None:
-            first = chain[0] if chain else {}
-            difficulty = first.get("difficulty") if isinstance(first, dict) else None
-            if not isinstance(difficulty, int) or isinstance(difficulty, bool) or not 1 <= difficulty <= 32:
-                raise VerifyError("cannot read the difficulty from the genesis block; pass --difficulty")
-            print(f"difficulty {difficulty} (from the genesis block; pass --difficulty to insist on one)")
+        params = declared_params(chain[0]) if chain else None
+        if params is None:
+            raise VerifyError("block 0 must be a protocol v2 genesis block with a GENESIS transaction and its params")
+        if params.get("protocol") != 2:
+            raise VerifyError(f"the chain declares protocol {params.get('protocol')!r}; this verifier checks version 2")
+        if args.difficulty is not None and params.get("difficulty") != args.difficulty:
+            raise VerifyError(f"the chain's genesis declares difficulty {params.get('difficulty')}; "
+                              f"--difficulty asks for {args.difficulty}")
+        print(f"network: difficulty {params['difficulty']}, min_deposit {params['min_deposit']}, "
+              f"refund_wait {params['refund_wait']} (from the genesis block)")
         model = load_model_factory(args.model)(args.base_data)
     except VerifyError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -78,13 +84,16 @@ def main(argv=None) -> int:
     except Exception as exc:  # a base data file that cannot be used, and the like
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    result = audit_chain(chain, difficulty, model, now=time.time())
+    started = time.perf_counter()
+    result = audit_chain(chain, model, None, now_ms=int(time.time() * 1000))
+    elapsed = time.perf_counter() - started
     for issue in result.issues:
         print(issue)
     if result.valid:
         summary = result.model.summary()
         print(f"VALID: {len(chain)} blocks, tip {result.state.tip.hash}, model_hash {summary['model_hash']}, "
-              f"{summary['data_points_trained']} data points, accuracy {summary['accuracy']}")
+              f"{summary['data_points_trained']} data points, test_correct {summary['test_correct']}/"
+              f"{summary['test_rows']} ({elapsed:.2f} s)")
         return 0
     blocks = sorted({i.block_index for i in result.issues if i.block_index is not None})
     print(f"INVALID: {len(result.issues)} problem(s) in block(s) {', '.join(map(str, blocks)) or '-'} "

@@ -1,4 +1,6 @@
-from flask import Blueprint
+from flask import Blueprint, request
+
+from ..errors import ApiError
 
 from ..openapi import doc
 from ..responses import ContributionsOut, ProofOut, ValidateOut
@@ -19,7 +21,17 @@ def proof(tx_id: str):
     return node().proof(tx_id)
 
 
+@bp.get("/contributions")
+@doc("A sender's contributions (?sender=address): deposit, what is left, when it can be claimed, whether the "
+     "model agrees", ok={200: ContributionsOut}, errors=(400,))
+def contributions_query():
+    sender = request.args.get("sender")
+    if not sender:
+        raise ApiError(400, "invalid_request", "sender must be given: /contributions?sender=<address>")
+    return node().contributions(sender)
+
+
 @bp.get("/contributions/<path:sender>")
-@doc("A sender's FLOWER_DATA on the chain, with accuracy before and after", ok={200: ContributionsOut})
+@doc("The same as /contributions?sender=", ok={200: ContributionsOut})
 def contributions(sender: str):
     return node().contributions(sender)

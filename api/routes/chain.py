@@ -10,11 +10,7 @@ bp = Blueprint("chain", __name__)
 @bp.route("/mine", methods=["GET", "POST"])
 @doc("Mine a block with the pending transactions; the reward goes to this node", ok={200: MinedOut}, errors=(503,))
 def mine():
-    block = node().mine().to_dict()
-    return {"message": "New block forged", "index": block["index"], "hash": block["hash"],
-            "previous_hash": block["previous_hash"], "nonce": block["nonce"], "timestamp": block["timestamp"],
-            "difficulty": block["difficulty"], "merkle_root": block["merkle_root"],
-            "transactions": block["transactions"]}
+    return {"message": "New block forged", **node().mine().to_dict()}
 
 
 @bp.get("/chain")

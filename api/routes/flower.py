@@ -2,25 +2,43 @@ from flask import Blueprint
 
 from ..openapi import doc
 from ..responses import PredictOut, TxAcceptedOut
-from ..schemas import FlowerIn, PredictIn
+from ..schemas import ClaimIn, FlowerIn, PredictIn
 from . import node, parse
 
 bp = Blueprint("flower", __name__)
 
 
+def _accepted(tx, block_index, what):
+    return {"message": f"{what} will be added to block {block_index}", "transaction_id": tx.id,
+            "block_index": block_index, "transaction": tx.to_dict()}, 201
+
+
 @bp.post("/flower/add")
-@doc("Contribute one flower's measurements; the model learns them when the block is mined", body=FlowerIn,
-     ok={201: TxAcceptedOut}, errors=(409, 503))
+@doc("Contribute one flower's measurements (optionally with a deposit); the model learns them when the block "
+     "is mined", body=FlowerIn, ok={201: TxAcceptedOut}, errors=(409, 503))
 def add():
     tx, block_index = node().submit_flower(parse())
-    return {"message": f"Flower data will be added to block {block_index}; the model learns it when that block is mined",
-            "transaction_id": tx.id, "block_index": block_index, "transaction": tx.to_dict()}, 201
+    return _accepted(tx, block_index, "Flower data")
+
+
+@bp.post("/flower/refund")
+@doc("Claim back a contribution's deposit: allowed refund_wait blocks after it, when the model agrees with "
+     "its label", body=ClaimIn, ok={201: TxAcceptedOut}, errors=(409, 503))
+def refund():
+    tx, block_index = node().submit_claim("REFUND", parse())
+    return _accepted(tx, block_index, "The refund")
+
+
+@bp.post("/flower/report")
+@doc("Take part of another contributor's deposit when the model disagrees with its label (reporters need a "
+     "refunded contribution of their own)", body=ClaimIn, ok={201: TxAcceptedOut}, errors=(409, 503))
+def report():
+    tx, block_index = node().submit_claim("REPORT", parse())
+    return _accepted(tx, block_index, "The report")
 
 
 @bp.post("/flower/predict")
-@doc("Predict the class of a flower with the current model", body=PredictIn, ok={200: PredictOut})
+@doc("Predict the class of a flower with the current model; shows the 3 neighbours that decided it",
+     body=PredictIn, ok={200: PredictOut})
 def predict():
-    features = parse().features()
-    model = node().model
-    prediction, probabilities = model.predict(features)
-    return {"prediction": prediction, "probabilities": probabilities, "model_hash": model.state_hash}
+    return node().predict(parse().features())

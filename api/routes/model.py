@@ -8,22 +8,39 @@ from . import node
 bp = Blueprint("model", __name__)
 
 
+def page_args(default_limit: int, max_limit: int) -> tuple[int, int]:
+    """``?from=i&limit=n`` as whole numbers, or a 400 naming the bad one."""
+    values = []
+    for name, default, most in (("from", 0, None), ("limit", default_limit, max_limit)):
+        raw = request.args.get(name, str(default))
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 15 or (most is not None and not 1 <= int(raw) <= most):
+            bound = f"from 1 to {most}" if most is not None else "of at least 0"
+            raise ApiError(400, "invalid_request", f"{name} must be a whole number {bound}; got {raw!r:.40}")
+        values.append(int(raw))
+    return values[0], values[1]
+
+
 @bp.get("/model/info")
-@doc("The current model: size, classes, k, model_hash", ok={200: ModelInfoOut})
+@doc("The current model: size, classes, k, weights, model_hash, test_correct / test_rows", ok={200: ModelInfoOut})
 def info():
     return node().model.info()
 
 
 @bp.get("/model/evaluate")
-@doc("Accuracy and per-class metrics on the held-out test rows", ok={200: EvaluateOut})
+@doc("Accuracy, per-class metrics and the confusion matrix on the held-out test rows", ok={200: EvaluateOut})
 def evaluate():
     return node().model.evaluate_model()
 
 
 @bp.get("/model/history")
-@doc("One row per block that changed the model, genesis first", ok={200: HistoryOut})
+@doc("One row per block that changed the model, genesis first; ?from=i&limit=n pages by position",
+     ok={200: HistoryOut}, errors=(400,))
 def history():
-    return {"history": node().model_history()}
+    start, limit = page_args(100_000, 100_000)
+    rows = node().model_history()
+    page = rows[start:start + limit]
+    following = start + limit if start + limit < len(rows) else None
+    return {"history": page, "count": len(rows), "next": following}
 
 
 @bp.get("/model/drift")
@@ -31,6 +48,6 @@ def history():
      ok={200: DriftOut}, errors=(400,))
 def drift():
     raw = request.args.get("window", "50")
-    if not raw.isdigit() or not 5 <= int(raw) <= 100_000:
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or not 5 <= int(raw) <= 100_000:
         raise ApiError(400, "invalid_request", f"window must be a whole number from 5 to 100000; got {raw!r:.40}")
     return node().drift(int(raw))

@@ -14,6 +14,7 @@ from blockchain.block import Block
 from blockchain.proofs import inclusion_proof
 from blockchain.verify import main as verify_main
 from ml import IrisModel, SnapshotError
+from ml.measurements import text
 from tests.helpers.chains import remine, rich_chain
 from tests.helpers.vectors import vectors
 
@@ -50,7 +51,7 @@ def t_drop_flower_remined(c):
 
 
 def t_timestamp(c):
-    c[2]["timestamp"] += 1.0
+    c[2]["timestamp_ms"] += 1
     return c
 
 
@@ -75,7 +76,7 @@ def t_remove_block(c):
 
 
 def t_genesis(c):
-    c[0]["transactions"][0]["data"]["accuracy"] = 0.5
+    c[0]["transactions"][1]["data"]["test_correct"] = 29
     return remine(c, 0, 1)
 
 
@@ -97,7 +98,7 @@ def t_signature(c):
 
 
 def t_future(c):
-    c[6]["timestamp"] = 4e9
+    c[6]["timestamp_ms"] = 4_000_000_000_000
     return remine(c, 6, 1)
 
 
@@ -107,7 +108,8 @@ def t_replayed_tx(c):
 
 
 def t_accuracy_claim(c):
-    _tx(c, 5, "MODEL_UPDATE")["data"]["accuracy"] = 1.0 if _tx(c, 5, "MODEL_UPDATE")["data"]["accuracy"] != 1.0 else 0.9
+    data = _tx(c, 5, "MODEL_UPDATE")["data"]
+    data["test_correct"] = data["test_correct"] - 1 if data["test_correct"] else 1
     return remine(c, 5, 1)
 
 
@@ -127,18 +129,18 @@ TAMPERS = [  # (what, how, block named first, words in its message)
     ("signature edited", t_signature, 4, "does not verify"),
     ("block from the future", t_future, 6, "ahead of this node's clock"),
     ("old transaction replayed", t_replayed_tx, 6, "unique"),
-    ("accuracy claim edited and re-mined", t_accuracy_claim, 5, "MODEL_UPDATE must equal"),
+    ("test_correct claim edited and re-mined", t_accuracy_claim, 5, "MODEL_UPDATE must equal"),
 ]
 
 
 def test_the_untampered_chain_is_valid(chain):
-    result = audit_chain(chain, 1, IrisModel())
+    result = audit_chain(chain, IrisModel())
     assert result.valid, [str(i) for i in result.issues]
 
 
 @pytest.mark.parametrize("what,tamper,index,words", TAMPERS, ids=[t[0] for t in TAMPERS])
 def test_audit_names_each_tampering(chain, what, tamper, index, words):
-    result = audit_chain(tamper(copy.deepcopy(chain)), 1, IrisModel(), now=1.9e9)
+    result = audit_chain(tamper(copy.deepcopy(chain)), IrisModel(), now_ms=1_900_000_000_000)
     assert not result.valid
     first = result.issues[0]
     assert first.block_index == index, [str(i) for i in result.issues]
@@ -155,7 +157,7 @@ def test_verifier_cli_names_each_tampering(chain, tmp_path, capsys, what, tamper
     assert out[-1].startswith("INVALID:")
 
 
-@pytest.mark.parametrize("case", vectors()["invalid_chains_difficulty_2"], ids=lambda c: c["reason"])
+@pytest.mark.parametrize("case", vectors()["invalid_chains_staked_d2"], ids=lambda c: c["reason"])
 def test_verifier_cli_catches_every_invalid_vector(case, tmp_path, capsys):
     path = tmp_path / "chain.json"
     path.write_text(json.dumps(case["chain"]))  # a bare list of blocks
@@ -165,11 +167,11 @@ def test_verifier_cli_catches_every_invalid_vector(case, tmp_path, capsys):
 
 def test_verifier_as_a_real_command(tmp_path):
     good = tmp_path / "good.json"
-    good.write_text(json.dumps({"chain": vectors()["valid_chain_difficulty_2"], "length": 4}))
+    good.write_text(json.dumps({"chain": vectors()["valid_chain_staked_d2"]["chain"], "length": 8}))
     run = subprocess.run([sys.executable, "-m", "blockchain.verify", str(good)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "VALID: 4 blocks" in run.stdout
+    assert "VALID: 8 blocks" in run.stdout
     missing = subprocess.run([sys.executable, "-m", "blockchain.verify", str(tmp_path / "nope.json")], cwd=ROOT,
                              capture_output=True, text=True, timeout=120)
     assert missing.returncode == 2 and missing.stderr.startswith("error: cannot read")
@@ -201,32 +203,35 @@ def _trained_model():
     rng = np.random.default_rng(7)
     for block in range(5):
         for _ in range(block + 1):
-            model.add_data_point(list(rng.uniform(0.5, 7.5, size=4)), ["setosa", "versicolor", "virginica"][block % 3])
+            row = [text(int(v)) for v in rng.integers(50, 750, size=4)]
+            model.add_data_point(row, ["setosa", "versicolor", "virginica"][block % 3])
         model.commit_data_points()
     return model
 
 
 def test_snapshot_round_trip_predicts_the_same():
     model = _trained_model()
-    data = json.loads(json.dumps(model.serialize()))  # plain JSON, no pickle
-    again = IrisModel.deserialize(data)
+    data = json.loads(json.dumps(model.snapshot()))  # plain JSON, no pickle
+    again = model.restore(data)
     assert again.summary() == model.summary()
-    grid = np.random.default_rng(1).uniform(0.1, 8, size=(200, 4))
-    assert [again.predict(list(p)) for p in grid] == [model.predict(list(p)) for p in grid]
+    assert again.update_history() == model.update_history()
+    grid = [[text(int(v)) for v in row] for row in np.random.default_rng(1).integers(10, 800, size=(200, 4))]
+    assert [again.predict(p) for p in grid] == [model.predict(p) for p in grid]
 
 
 @pytest.mark.parametrize("edit", [
-    lambda d: d["updates"][2]["labels"].__setitem__(0, "setosa" if d["updates"][2]["labels"][0] != "setosa" else "virginica"),
-    lambda d: d["updates"][0]["features"][0].__setitem__(0, 7.7),
-    lambda d: d["updates"].pop(),
+    lambda d: d["labels"].__setitem__(3, (d["labels"][3] + 1) % 3),
+    lambda d: d["rows"][0].__setitem__(0, d["rows"][0][0] + 1),
+    lambda d: (d["rows"].pop(), d["labels"].pop(), d["sizes"].__setitem__(-1, d["sizes"][-1] - 1)),
+    lambda d: d["sizes"].pop(0),
     lambda d: d.__setitem__("model_hash", "0" * 64),
-    lambda d: d.__setitem__("data_count", 1),
-    lambda d: d["base"]["train_labels"].__setitem__(0, "virginica"),
+    lambda d: d.__setitem__("base_hash", "0" * 64),
     lambda d: d.__setitem__("format", "pickle"),
-    lambda d: d["updates"][0].__setitem__("features", "nope"),
-], ids=["label", "feature", "dropped-update", "hash", "count", "base", "format", "malformed"])
+    lambda d: d.__setitem__("rows", "nope"),
+], ids=["label", "feature", "dropped-row", "merged-updates", "hash", "base", "format", "malformed"])
 def test_a_tampered_snapshot_is_refused(edit):
-    data = json.loads(json.dumps(_trained_model().serialize()))
+    model = _trained_model()
+    data = json.loads(json.dumps(model.snapshot()))
     edit(data)
     with pytest.raises(SnapshotError):
-        IrisModel.deserialize(data)
+        model.restore(data)

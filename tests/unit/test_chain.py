@@ -70,7 +70,7 @@ def test_node_transactions_cannot_be_submitted():
 
 def test_future_timestamps_are_refused():
     with pytest.raises(InvalidTransaction, match="ahead"):
-        ledger().add_transaction(flower(timestamp=4e9))
+        ledger().add_transaction(flower(timestamp_ms=4_000_000_000_000))
 
 
 def test_a_block_from_another_node_is_validated_and_appended():
@@ -100,11 +100,11 @@ def test_stale_model_update_is_refused():
     good = a.mine("a")
     txs = list(good.transactions)
     forged = {**txs[-1].to_dict()}
-    forged["data"] = {**forged["data"], "accuracy": 0.5}
+    forged["data"] = {**forged["data"], "test_correct": forged["data"]["test_correct"] - 1}
     forged_tx = Transaction.create({k: v for k, v in forged.items() if k != "id"})
-    block = Block.assemble(1, good.timestamp, good.previous_hash, 1, txs[:-1] + [forged_tx], 0)
+    block = Block.assemble(1, good.timestamp_ms, good.previous_hash, 1, txs[:-1] + [forged_tx], 0)
     nonce = search_nonce(block.prefix(), 1)
-    block = Block.assemble(1, good.timestamp, good.previous_hash, 1, txs[:-1] + [forged_tx], nonce)
+    block = Block.assemble(1, good.timestamp_ms, good.previous_hash, 1, txs[:-1] + [forged_tx], nonce)
     with pytest.raises(InvalidBlock, match="MODEL_UPDATE must equal"):
         b.add_block(block)
     assert b.height == 0
@@ -198,7 +198,7 @@ def test_audit_replays_any_chain_to_the_live_model():
     for i in range(3):
         chain.add_transaction(flower(sender=f"s{i}", features=(6.0 + i, 3.0, 5.0, 2.0), label="virginica"))
         chain.mine("m")
-    result = audit_chain([b.to_dict() for b in chain.blocks()], 1, IrisModel())
+    result = audit_chain([b.to_dict() for b in chain.blocks()], IrisModel())
     assert result.valid and result.model.state_hash == chain.model.state_hash
 
 
@@ -271,7 +271,7 @@ def test_reorg_is_persisted(tmp_path):
 def _chain_on_disk(path, blocks=6):
     chain = ledger(store=SQLiteStore(path))
     for i in range(blocks):
-        chain.add_transaction(flower(sender=f"s{i}", features=(5.0 + i / 10, 3.0, 1.5 + i / 5, 0.3),
+        chain.add_transaction(flower(sender=f"s{i}", features=(round(5.0 + i / 10, 2), 3.0, round(1.5 + i / 5, 2), 0.3),
                                      label=["setosa", "versicolor", "virginica"][i % 3]))
         if i % 2:
             chain.add_transaction(flower(sender=f"t{i}", features=(6.0, 2.9, 4.5, 1.5), label="versicolor"))
@@ -307,9 +307,9 @@ def _restart_with_edited_snapshot(tmp_path, caplog, edit):
     expected = chain.model.summary()
     chain.close()
     store = SQLiteStore(path)
-    saved = json.loads(store.get_meta("model_snapshot"))
+    saved = json.loads(store.get_meta("snapshot_v2"))
     edit(saved)
-    store.set_meta("model_snapshot", json.dumps(saved))
+    store.set_meta("snapshot_v2", json.dumps(saved))
     store.close()
     with caplog.at_level(logging.INFO, logger="blockchain"):
         again = ledger(store=SQLiteStore(path))
@@ -318,9 +318,9 @@ def _restart_with_edited_snapshot(tmp_path, caplog, edit):
 
 def test_a_tampered_snapshot_means_a_full_replay_not_a_wrong_model(tmp_path, caplog):
     def forge(saved):
-        saved["model"]["updates"][0]["labels"][0] = "virginica"
+        saved["model"]["labels"][0] = (saved["model"]["labels"][0] + 1) % 3
     expected, again, text = _restart_with_edited_snapshot(tmp_path, caplog, forge)
-    assert "ignoring the model snapshot" in text and "replayed the model" in text
+    assert "ignoring the snapshot" in text and "replayed the model" in text
     assert again.model.summary() == expected
     again.close()
 
@@ -331,8 +331,27 @@ def test_a_snapshot_that_disagrees_with_the_chain_is_not_used(tmp_path, caplog):
         other = IrisModel()
         other.add_data_point([7.0, 3.0, 6.0, 2.0], "virginica")
         other.commit_data_points()
-        saved["model"] = other.serialize()
+        saved["model"] = other.snapshot()
     expected, again, text = _restart_with_edited_snapshot(tmp_path, caplog, replace)
-    assert "does not match the stored chain" in text
+    assert "disagrees with block" in text and "replayed the model" in text
     assert again.model.summary() == expected
     again.close()
+
+
+def test_stored_blocks_that_differ_from_the_snapshot_mean_a_full_check(tmp_path, caplog):
+    """The snapshot's digest covers every stored byte: an edited block row is never taken on trust."""
+    import logging
+    import sqlite3
+
+    path = tmp_path / "c.sqlite3"
+    chain = _chain_on_disk(path)
+    chain.close()
+    db = sqlite3.connect(path)
+    body = json.loads(db.execute("SELECT body FROM blocks WHERE idx = 3").fetchone()[0])
+    body["transactions"][1]["data"]["flower_type"] = "setosa" if body["transactions"][1]["data"]["flower_type"] != "setosa" else "virginica"
+    db.execute("UPDATE blocks SET body = ? WHERE idx = 3", (json.dumps(body),))
+    db.commit()
+    db.close()
+    with caplog.at_level(logging.INFO, logger="blockchain"), pytest.raises(StorageError, match="block 3"):
+        ledger(store=SQLiteStore(path))
+    assert "differ from what the snapshot commits to" in caplog.text

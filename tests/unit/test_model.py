@@ -1,10 +1,15 @@
-"""IrisModel on its own: base state, staging and commits, predictions, evaluation."""
-import math
+"""IrisModel on its own: the exact integer KNN of PROTOCOL.md, checked against a plain-Python
+reading of the protocol text, against scikit-learn on data without ties, and for its own
+incremental bookkeeping (staging, commits, rebuilding an earlier state)."""
+from math import isqrt
 
 import numpy as np
 import pytest
 
 from ml import BaseData, BaseDataError, InvalidFeatures, IrisModel, next_model_hash
+from ml.measurements import text
+
+CLASSES = ["setosa", "versicolor", "virginica"]
 
 
 @pytest.fixture(scope="module")
@@ -12,26 +17,60 @@ def base_model():
     return IrisModel()
 
 
+def _random_rows(rng, n, low=10, high=800, grid=1):
+    """Rows as measurement strings; a coarse ``grid`` makes exact distance ties common."""
+    values = rng.integers(max(1, low // grid), high // grid, size=(n, 4)) * grid
+    return [[text(int(v)) for v in row] for row in values]
+
+
+# -- a second, deliberately plain implementation of PROTOCOL.md "The model" -------------------
+def _units(s):
+    return int(s.replace(".", ""))
+
+
+def reference_weights(train):
+    n, out = len(train), []
+    for j in range(4):
+        col = [_units(r[j]) for r in train]
+        q = n * sum(v * v for v in col) - sum(col) ** 2
+        out.append(1 if q == 0 else min(4096, max(1, isqrt(2**34 * n * n // q))))
+    return out
+
+
+def reference_predict(rows, labels, classes, weights, query, skip=None):
+    scored = sorted((sum((w * (_units(a) - _units(b))) ** 2 for w, a, b in zip(weights, r, query)), i)
+                    for i, r in enumerate(rows) if i != skip)
+    votes = [0] * len(classes)
+    for _, i in scored[:3]:
+        votes[classes.index(labels[i])] += 1
+    return classes[votes.index(max(votes))], [i for _, i in scored[:3]]
+
+
+# -- the base state -----------------------------------------------------------------------
 def test_base_state(base_model):
     info = base_model.info()
     assert info["data_count"] == 120 and info["n_neighbors"] == 3
-    assert info["classes"] == ["setosa", "versicolor", "virginica"]
+    assert info["classes"] == CLASSES and info["weights"] == [1597, 2930, 751, 1749]
+    assert (info["test_correct"], info["test_rows"], info["accuracy"]) == (30, 30, 1.0)
     ev = base_model.evaluate_model()
     assert ev["accuracy"] == 1.0 and ev["test_samples"] == 30 and ev["data_points_trained"] == 120
-    for cls in info["classes"]:
+    for cls in CLASSES:
         assert set(ev["class_metrics"][cls]) == {"precision", "recall", "f1-score", "support"}
     assert sum(map(sum, ev["confusion_matrix"]["matrix"])) == 30
 
 
-def test_predict(base_model):
-    label, proba = base_model.predict([5.1, 3.5, 1.4, 0.2])
-    assert label == "setosa" and proba["setosa"] == 1.0
-    assert math.isclose(sum(proba.values()), 1.0)
-    assert base_model.predict([6.9, 3.1, 5.8, 2.2])[0] == "virginica"
+def test_predict_shows_its_neighbours(base_model):
+    out = base_model.predict([5.1, 3.5, 1.4, 0.2])
+    assert out["prediction"] == "setosa" and out["probabilities"]["setosa"] == 1.0
+    assert [set(n) for n in out["neighbours"]] == [{"row", "distance", "label"}] * 3
+    distances = [n["distance"] for n in out["neighbours"]]
+    assert distances == sorted(distances) and all(isinstance(d, int) for d in distances)
+    assert base_model.predict(["6.90", "3.10", "5.80", "2.20"])["prediction"] == "virginica"
 
 
-@pytest.mark.parametrize("features", [[1, 2, 3], [1, 2, 3, float("nan")], [1, 2, 3, float("inf")],
-                                      ["1", 2, 3, 4], [True, 2, 3, 4], "abcd", None, [None] * 4])
+@pytest.mark.parametrize("features", [[1, 2, 3], [1, 2, 3, float("nan")], [1, 2, 3, float("inf")], [5.123, 2, 3, 4],
+                                      ["5.1", 2, 3, 4], [True, 2, 3, 4], [0, 2, 3, 4], [100.01, 2, 3, 4], "abcd",
+                                      None, [None] * 4])
 def test_bad_features_are_refused_without_change(features):
     model = IrisModel()
     before = model.summary()
@@ -42,8 +81,7 @@ def test_bad_features_are_refused_without_change(features):
 
 
 def test_bad_label_refused():
-    model = IrisModel()
-    assert model.add_data_point([5.0, 3.0, 1.0, 0.2], "rose") is False
+    assert IrisModel().add_data_point([5.0, 3.0, 1.0, 0.2], "rose") is False
 
 
 def test_staged_points_change_nothing_until_commit():
@@ -57,7 +95,7 @@ def test_staged_points_change_nothing_until_commit():
 
 def test_commit_is_one_block_update_matching_the_preview():
     model = IrisModel()
-    rows, labels = [[5.0, 3.0, 1.0, 0.2], [6.5, 3.0, 5.5, 2.0]], ["setosa", "virginica"]
+    rows, labels = [["5.00", "3.00", "1.00", "0.20"], [6.5, 3.0, 5.5, 2.0]], ["setosa", "virginica"]
     preview = model.preview_update(rows, labels)
     assert model.data_count == 120  # preview changed nothing
     for r, label in zip(rows, labels):
@@ -65,24 +103,81 @@ def test_commit_is_one_block_update_matching_the_preview():
     summary = model.commit_data_points()
     assert summary == preview
     assert summary["data_points_trained"] == 122
-    assert summary["model_hash"] == next_model_hash(IrisModel().state_hash, rows, labels)
+    strings = [["5.00", "3.00", "1.00", "0.20"], ["6.50", "3.00", "5.50", "2.00"]]
+    assert summary["model_hash"] == next_model_hash(IrisModel().state_hash, strings, labels)
 
 
-def test_refit_once_per_block_equals_refit_per_row():
-    rows = [[5.0 + i / 10, 3.0, 1.0 + i / 10, 0.2] for i in range(20)]
-    labels = ["setosa"] * 10 + ["versicolor"] * 10
-    batch, single = IrisModel(), IrisModel()
-    batch.preview_update(rows, labels)
-    for r, label in zip(rows, labels):
-        batch.add_data_point(r, label)
-    batch.commit_data_points()
-    # The same rows as one block each give the same training set (the hash chain differs, by design).
-    for r, label in zip(rows, labels):
-        single.add_data_point(r, label)
-        single.commit_data_points()
-    grid = np.random.default_rng(0).uniform(0.5, 8, size=(50, 4))
-    assert [batch.predict(list(g))[0] for g in grid] == [single.predict(list(g))[0] for g in grid]
-    assert batch.data_count == single.data_count == 140
+@pytest.mark.parametrize("seed,grid", [(1, 1), (2, 50), (3, 100), (4, 200)])
+def test_incremental_state_equals_the_protocol_read_plainly(seed, grid):
+    """Blocks of random rows, many with exact ties (coarse grids): after every block, test_correct,
+    every test row's neighbours and a leave-one-out prediction equal a plain recomputation."""
+    rng = np.random.default_rng(seed)
+    model = IrisModel()
+    base = model.base
+    rows, labels = [list(r) for r in base.train], list(base.train_labels)
+    weights = reference_weights(rows)
+    for _ in range(6):
+        block = _random_rows(rng, int(rng.integers(1, 8)), grid=grid)
+        block_labels = [CLASSES[int(c)] for c in rng.integers(0, 3, size=len(block))]
+        for r, label in zip(block, block_labels):
+            assert model.add_data_point(r, label)
+        summary = model.commit_data_points()
+        rows += block
+        labels += block_labels
+        correct = 0
+        for t, (query, truth) in enumerate(zip(base.test, base.test_labels)):
+            predicted, neighbours = reference_predict(rows, labels, CLASSES, weights, query)
+            correct += predicted == truth
+            assert model.state_.nb_idx[t].tolist() == neighbours
+        assert summary["test_correct"] == correct and summary["data_points_trained"] == len(rows)
+        probe = int(rng.integers(0, len(rows)))
+        assert model.loo_predict(probe) == reference_predict(rows, labels, CLASSES, weights, rows[probe], skip=probe)[0]
+        query = _random_rows(rng, 1, grid=grid)[0]
+        assert model.predict(query)["prediction"] == reference_predict(rows, labels, CLASSES, weights, query)[0]
+
+
+def test_an_earlier_state_is_rebuilt_exactly():
+    rng = np.random.default_rng(5)
+    model, states = IrisModel(), []
+    for _ in range(8):
+        for r in _random_rows(rng, 3, grid=50):
+            model.add_data_point(r, CLASSES[int(rng.integers(0, 3))])
+        states.append((model.summary(), model.state_.nb_idx.copy()))
+    for summary, neighbours in states:
+        again = model.at_size(summary["data_points_trained"])
+        assert again.summary() == summary and again.state_.nb_idx.tolist() == neighbours.tolist()
+    assert model.at_size(120).summary() == IrisModel().summary()
+    with pytest.raises(Exception):
+        model.at_size(121)  # never a size between two blocks
+
+
+def test_non_tie_predictions_equal_standard_scaler_and_knn():
+    """On data without near ties the integer KNN predicts what scikit-learn's StandardScaler
+    (fitted on the base) plus KNeighborsClassifier(3) predicts."""
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(11)
+    model = IrisModel()
+    extra = _random_rows(rng, 300, low=30, high=750)
+    extra_labels = [CLASSES[int(c)] for c in rng.integers(0, 3, size=len(extra))]
+    for r, label in zip(extra, extra_labels):
+        model.add_data_point(r, label)
+    model.commit_data_points()
+    to_f = lambda rows: np.array([[float(v) for v in r] for r in rows])  # noqa: E731
+    scaler = StandardScaler().fit(to_f(model.base.train))
+    x = scaler.transform(to_f(list(model.base.train) + extra))
+    knn = KNeighborsClassifier(3).fit(x, list(model.base.train_labels) + extra_labels)
+    queries = _random_rows(rng, 400, low=30, high=750)
+    compared = 0
+    for q in queries:
+        dist, _ = knn.kneighbors(scaler.transform(to_f([q])), n_neighbors=4)
+        d = dist[0]
+        if d[3] - d[2] < 1e-3 * d[3] or d[2] - d[1] < 1e-3 * d[2]:
+            continue  # a near tie: the frozen integer weights may order it differently, by design
+        compared += 1
+        assert model.predict(q)["prediction"] == knn.predict(scaler.transform(to_f([q])))[0], q
+    assert compared >= 300
 
 
 def test_fresh_is_the_base_state():
@@ -93,86 +188,17 @@ def test_fresh_is_the_base_state():
 
 
 def test_custom_base_data():
-    base = BaseData.from_dict({"train_rows": [[1, 1, 1, 1], [2, 2, 2, 2], [9, 9, 9, 9], [8, 8, 8, 8]],
-                               "train_labels": ["setosa", "setosa", "virginica", "virginica"],
-                               "test_rows": [[1.5, 1.5, 1.5, 1.5]], "test_labels": ["setosa"]})
+    base = BaseData.from_dict({"classes": ["a", "b"], "train": [["1.00"] * 4, ["2.00"] * 4, ["9.00"] * 4, ["8.00"] * 4],
+                               "train_labels": ["a", "a", "b", "b"], "test": [["1.50"] * 4], "test_labels": ["a"]})
     model = IrisModel(base=base)
-    assert model.data_count == 4 and model.summary()["accuracy"] == 1.0
-    assert model.state_hash != IrisModel().state_hash
-    with pytest.raises(BaseDataError):
-        BaseData.from_dict({"train_rows": [[1, 2]], "train_labels": ["a"], "test_rows": [], "test_labels": []})
-
-
-@pytest.mark.parametrize("seed", range(12))
-def test_fast_accuracy_path_equals_the_estimator_even_with_ties(seed):
-    """knn_predict_codes must answer exactly what KNeighborsClassifier(3) predicts, or nodes
-    would disagree about MODEL_UPDATE accuracies. Data on a coarse grid, with duplicated points
-    carrying different labels, makes distance ties and vote ties common."""
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.preprocessing import StandardScaler
-
-    from ml.model import knn_predict_codes
-
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(7, 400))
-    x = rng.integers(1, 5, size=(n, 4)).astype(float)  # few distinct values: many equal distances
-    x = np.vstack([x, x[: n // 3]])                      # exact duplicates...
-    y = rng.integers(0, 3, size=len(x))                  # ...with labels that may differ
-    y[:3] = [0, 1, 2]
-    queries = rng.integers(1, 5, size=(60, 4)).astype(float)
-    scaler = StandardScaler().fit(x)
-    xs, qs = scaler.transform(x), scaler.transform(queries)
-    expected = KNeighborsClassifier(n_neighbors=3).fit(xs, y).predict(qs)
-    assert np.array_equal(knn_predict_codes(xs, y, qs, 3, 3), expected)
-
-
-def test_tiny_training_sets_use_the_estimator_itself():
-    from sklearn.neighbors import KNeighborsClassifier
-
-    from ml.model import knn_predict_codes
-
-    x = np.array([[0.0, 0, 0, 0], [1, 1, 1, 1], [1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]])
-    y = np.array([0, 1, 2, 2, 1])
-    q = np.array([[1.0, 1, 1, 1], [2.5, 2.5, 2.5, 2.5]])
-    assert np.array_equal(knn_predict_codes(x, y, q, 3, 3), KNeighborsClassifier(3).fit(x, y).predict(q))
-
-
-def test_model_predictions_match_a_plain_scikit_learn_pipeline():
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.preprocessing import StandardScaler
-
-    model = _grown_model()
-    x = np.asarray(model.fitted_.x)
-    labels = np.asarray(model.classes_)[model.fitted_.y]
-    scaler = StandardScaler().fit(x)
-    knn = KNeighborsClassifier(n_neighbors=3).fit(scaler.transform(x), labels)
-    grid = np.random.default_rng(3).uniform(0.5, 8, size=(300, 4))
-    assert [model.predict(list(g))[0] for g in grid] == list(knn.predict(scaler.transform(grid)))
-    test_pred = knn.predict(scaler.transform(np.asarray(model.base.test_rows)))
-    assert model.summary()["accuracy"] == round(float(np.mean(test_pred == np.asarray(model.base.test_labels))), 6)
-
-
-def _grown_model():
-    model = IrisModel()
-    rng = np.random.default_rng(11)
-    for _ in range(20):
-        for _ in range(5):
-            model.add_data_point(list(rng.uniform(0.5, 8, size=4)), str(rng.choice(model.classes_)))
-        model.commit_data_points()
-    return model
-
-
-def test_predict_probabilities_equal_the_estimators():
-    from sklearn.neighbors import KNeighborsClassifier
-    from sklearn.preprocessing import StandardScaler
-
-    model = _grown_model()
-    x = np.asarray(model.fitted_.x)
-    scaler = StandardScaler().fit(x)
-    knn = KNeighborsClassifier(n_neighbors=3).fit(scaler.transform(x), model.fitted_.y)
-    grid = np.random.default_rng(5).integers(1, 8, size=(300, 4)).astype(float)  # grid points: ties
-    expected = knn.predict_proba(scaler.transform(grid))
-    for point, proba in zip(grid, expected):
-        label, got = model.predict(list(point))
-        assert [got[c] for c in model.classes_] == [round(float(p), 6) for p in proba]
-        assert label == model.classes_[int(np.argmax(proba))]
+    assert model.predict(["8.50"] * 4)["prediction"] == "b"
+    assert model.summary()["test_correct"] == 1
+    for bad in ({"classes": ["a"], "train": [], "train_labels": [], "test": [], "test_labels": []},
+                {"classes": ["a", "b"], "train": [["1.00"] * 4] * 2, "train_labels": ["a", "b"], "test": [["1.00"] * 4],
+                 "test_labels": ["a"]},
+                {"classes": ["a", "b"], "train": [[1.0] * 4] * 3, "train_labels": ["a", "b", "a"],
+                 "test": [["1.00"] * 4], "test_labels": ["a"]},
+                {"classes": ["A", "b"], "train": [["1.00"] * 4] * 3, "train_labels": ["A", "b", "b"],
+                 "test": [["1.00"] * 4], "test_labels": ["b"]}):
+        with pytest.raises(BaseDataError):
+            BaseData.from_dict(bad)

@@ -1,17 +1,19 @@
-"""A transaction's own rules (PROTOCOL.md, "Transactions"), checked without a chain."""
+"""A transaction's own rules (PROTOCOL.md v2, "Transactions"), checked without a chain."""
 import math
 
 import pytest
 
-from blockchain import InvalidSignature, InvalidTransaction, Transaction, crypto, transfer_body
+from blockchain import InvalidSignature, InvalidTransaction, Transaction, crypto, flower_body
 from blockchain.transactions import signed
 from tests.helpers.factories import flower
 from tests.helpers.vectors import vectors
 
-GOOD_FLOWER = {"type": "FLOWER_DATA", "sender": "a", "recipient": "MODEL", "amount": 0, "timestamp": 1.0,
-               "data": {"sepal_length": 5.0, "sepal_width": 3.0, "petal_length": 1.0, "petal_width": 0.2,
+GOOD_FLOWER = {"type": "FLOWER_DATA", "sender": "a", "recipient": "MODEL", "amount": 0, "timestamp_ms": 1000,
+               "data": {"sepal_length": "5.00", "sepal_width": "3.00", "petal_length": "1.00", "petal_width": "0.20",
                         "flower_type": "setosa"}}
-GOOD_TRANSFER = {"type": "TRANSFER", "sender": "a", "recipient": "b", "amount": 1, "timestamp": 1.0}
+GOOD_TRANSFER = {"type": "TRANSFER", "sender": "a", "recipient": "b", "amount": 1, "timestamp_ms": 1000}
+GOOD_REFUND = {"type": "REFUND", "sender": "a", "recipient": "MODEL", "amount": 0, "timestamp_ms": 1000,
+               "flower_id": "ab" * 32}
 
 
 def _with(base, path, value):
@@ -26,24 +28,32 @@ def _with(base, path, value):
 
 
 @pytest.mark.parametrize("path,value,words", [
-    ("data.sepal_length", -1.0, "(0, 100]"),
-    ("data.sepal_length", 0.0, "(0, 100]"),
-    ("data.sepal_length", 100.5, "(0, 100]"),
-    ("data.sepal_length", math.nan, "finite float"),
-    ("data.sepal_length", math.inf, "finite float"),
-    ("data.sepal_length", "5", "finite float"),
-    ("data.sepal_length", 5, "finite float"),  # stored form is a float, 5.0
-    ("data.sepal_length", True, "finite float"),
-    ("data.flower_type", "rose", "flower_type must be one of"),
+    ("data.sepal_length", "-1.00", "two decimals"),
+    ("data.sepal_length", "0.00", "0.01 to 100.00"),
+    ("data.sepal_length", "100.50", "0.01 to 100.00"),
+    ("data.sepal_length", "5.0", "two decimals"),
+    ("data.sepal_length", "05.00", "two decimals"),
+    ("data.sepal_length", 5.0, "float"),
+    ("data.sepal_length", math.nan, "float"),
+    ("data.sepal_length", 5, "two decimals"),
+    ("data.sepal_length", True, "two decimals"),
+    ("data.flower_type", "Rose", "flower_type must be a class name"),
+    ("data.flower_type", 7, "flower_type must be a class name"),
     ("data.petal_width", KeyError, "exactly the keys"),
     ("sender", "0", "reserved"),
     ("sender", "MODEL", "reserved"),
     ("sender", "", "1 to 128"),
     ("sender", "x" * 129, "1 to 128"),
-    ("sender", "a\nb", "printable"),
+    ("sender", "a\nb", "printable ASCII"),
+    ("sender", "a b", "without spaces"),
+    ("sender", "\U0001fae8", "printable ASCII"),  # a code point newer interpreters call printable
     ("recipient", "bob", 'recipient "MODEL"'),
-    ("amount", 1, 'amount 0'),
-    ("timestamp", "now", "timestamp"),
+    ("amount", -1, "from 0 to"),
+    ("amount", 10**12 + 1, "from 0 to"),
+    ("timestamp_ms", "now", "timestamp_ms"),
+    ("timestamp_ms", 1.5, "float"),
+    ("timestamp_ms", -1, "non-negative"),
+    ("timestamp_ms", 2**53, "-2^53 < v < 2^53"),
     ("extra", 1, "must not have the fields"),
 ])
 def test_flower_rules(path, value, words):
@@ -56,9 +66,10 @@ def test_flower_rules(path, value, words):
     ("amount", 0, "from 1 to"),
     ("amount", -5, "from 1 to"),
     ("amount", 10**12 + 1, "from 1 to"),
-    ("amount", 1.5, "integer"),
+    ("amount", 1.5, "float"),
     ("amount", True, "integer"),
     ("recipient", "a", "never sends to itself"),
+    ("recipient", "MODEL", "reserved"),
     ("sender", "0", "reserved"),
     ("type", "STEAL", "type must be one of"),
 ])
@@ -68,9 +79,21 @@ def test_transfer_rules(path, value, words):
     assert words in err.value.message
 
 
+@pytest.mark.parametrize("path,value,words", [
+    ("amount", 1, "amount 0"),
+    ("flower_id", "AB" * 32, "flower_id"),
+    ("recipient", "bob", 'recipient "MODEL"'),
+])
+def test_claim_rules(path, value, words):
+    with pytest.raises(InvalidTransaction) as err:
+        Transaction.create(_with(GOOD_REFUND, path, value))
+    assert words in err.value.message
+
+
 def test_valid_bodies_get_canonical_ids():
-    tx = Transaction.create(GOOD_TRANSFER)
-    assert Transaction.from_dict(tx.to_dict()) == tx
+    for body in (GOOD_TRANSFER, GOOD_FLOWER, GOOD_REFUND):
+        tx = Transaction.create(body)
+        assert Transaction.from_dict(tx.to_dict()) == tx
     assert flower().type == "FLOWER_DATA"
 
 
@@ -82,11 +105,13 @@ def test_wrong_id_is_refused():
 
 
 def test_signatures():
-    key = crypto.private_key_from_seed(vectors()["signed_transaction"]["private_key_seed_hex"])
+    vector = vectors()["transactions"]["signed"]
+    key = crypto.private_key_from_seed(vector["private_key_seed_hex"])
     pub = crypto.public_key_hex(key)
-    body = transfer_body(crypto.address_of(pub), "bob", 3, 1700000002.0, pub)
+    data = vector["transaction"]["data"]
+    body = flower_body(crypto.address_of(pub), data, data["flower_type"], 1700000000002, 0, pub)
     tx = signed(body, key)
-    assert tx.to_dict() == vectors()["signed_transaction"]["transaction"]
+    assert tx.to_dict() == vector["transaction"]
     edited = {**tx.to_dict(), "amount": 4}
     with pytest.raises(InvalidTransaction):
         Transaction.from_dict(edited)  # id no longer matches the edited body
