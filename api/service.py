@@ -52,6 +52,8 @@ class NodeService:
         self.public_key = crypto.public_key_hex(key)
         self.address = crypto.address_of(self.public_key)
         self.node_id = self.address[:16]
+        self._stamp_lock = threading.Lock()
+        self._last_stamp = 0
         self._history_cache: tuple[str, list] = ("", [])
         self._history_lock = threading.Lock()
         self.network = Network(self.chain, config.host, config.port, self.node_id,
@@ -72,7 +74,13 @@ class NodeService:
 
     # -- writes -----------------------------------------------------------------------
     def _timestamp(self, payload) -> int:
-        return payload.timestamp_ms if payload.timestamp_ms is not None else self.chain.now_ms()
+        """The client's timestamp_ms, or the node's clock: strictly increasing, so that two
+        requests in the same millisecond are two transactions, as they were meant to be."""
+        if payload.timestamp_ms is not None:
+            return payload.timestamp_ms
+        with self._stamp_lock:
+            self._last_stamp = max(self.chain.now_ms(), self._last_stamp + 1)
+            return self._last_stamp
 
     def submit_transfer(self, payload: TransferIn) -> tuple[Transaction, int]:
         body = transfer_body(payload.sender, payload.recipient, payload.amount, self._timestamp(payload),

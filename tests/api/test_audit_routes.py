@@ -22,7 +22,7 @@ def fill(client):
     for i, kind in enumerate(["setosa", "virginica", "versicolor"]):
         for j in range(i + 1):
             r = client.post("/flower/add", json={**FLOWER, "sender": f"s{j}", "flower_type": kind,
-                                                  "petal_length": 1.4 + i + j / 10})
+                                                  "petal_length": round(1.4 + i + j / 10, 2)})
             ids.append(r.get_json()["transaction_id"])
         client.post("/mine")
     return ids
@@ -92,15 +92,18 @@ def test_proof_for_every_transaction_and_pending_and_unknown(client):
     assert r.status_code == 404 and r.get_json()["error"]["code"] == "unknown_transaction"
 
 
-def test_contributions_with_accuracy_before_and_after(client):
+def test_contributions_show_deposits_and_whether_the_model_agrees(client):
     ids = fill(client)
-    body = client.get("/contributions/s0").get_json()
+    body = client.get("/contributions?sender=s0").get_json()
+    assert body == client.get("/contributions/s0").get_json()
     assert body["count"] == 3 and [c["block_index"] for c in body["contributions"]] == [1, 2, 3]
-    assert {c["tx_id"] for c in body["contributions"]} <= set(ids)
-    history = {h["block_index"]: h for h in client.get("/model/history").get_json()["history"]}
-    for row in body["blocks"]:
-        assert row["accuracy_after"] == history[row["block_index"]]["accuracy"]
-        assert row["data_points_before"] < row["data_points_after"]
-    assert body["blocks"][0]["accuracy_before"] == history[0]["accuracy"]
-    assert client.get("/contributions/nobody").get_json() == {"sender": "nobody", "count": 0, "contributions": [],
-                                                              "blocks": []}
+    assert {c["flower_id"] for c in body["contributions"]} <= set(ids)
+    for c in body["contributions"]:
+        assert (c["deposit"], c["left"], c["refunded"]) == (0, 0, False)
+        assert c["claimable_from_block"] == c["block_index"] + 10  # the default refund_wait
+        assert isinstance(c["model_agrees"], bool)
+    assert body["good"] == 0
+    assert client.get("/contributions?sender=nobody").get_json() == {"sender": "nobody", "count": 0,
+                                                                     "contributions": [], "good": 0}
+    r = client.get("/contributions")
+    assert r.status_code == 400 and "sender must be given" in r.get_json()["error"]["message"]

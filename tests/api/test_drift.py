@@ -18,8 +18,8 @@ def contribute(client, rows, labels):
 def resample_base(n, seed, shift=0.0):
     base = iris_base()
     rng = np.random.default_rng(seed)
-    pick = rng.integers(0, len(base.train_rows), size=n)
-    rows = np.asarray(base.train_rows)[pick] + rng.normal(0, 0.05, size=(n, 4))
+    pick = rng.integers(0, len(base.train), size=n)
+    rows = base.train_units[pick] / 100 + rng.normal(0, 0.05, size=(n, 4))
     rows[:, 2] += shift  # petal_length only
     return np.clip(rows, 0.1, 99).round(2), [base.train_labels[i] for i in pick]
 

@@ -33,8 +33,9 @@ def test_request_bodies_are_the_validating_schemas(client):
         assert schemas[name] == generated
     flower = schemas["FlowerIn"]
     assert flower["additionalProperties"] is False
-    assert flower["properties"]["sepal_length"]["exclusiveMinimum"] == 0
-    assert flower["properties"]["sepal_length"]["maximum"] == 100
+    number, string = flower["properties"]["sepal_length"]["oneOf"]
+    assert (number["exclusiveMinimum"], number["maximum"], number["multipleOf"]) == (0, 100, 0.01)
+    assert string["pattern"] == r"^(0|[1-9][0-9]{0,2})\.[0-9]{2}$"
     assert flower["properties"]["sender"]["not"] == {"enum": ["0", "MODEL"]}
 
 

@@ -13,7 +13,7 @@ def test_mine_post_and_get(client):
     assert first.status_code == 200
     block = first.get_json()
     assert block["index"] == 1 and block["hash"].startswith("0")
-    assert {"message", "index", "hash", "previous_hash", "nonce", "timestamp", "transactions"} <= set(block)
+    assert {"message", "index", "hash", "previous_hash", "nonce", "timestamp_ms", "transactions"} <= set(block)
     second = client.get("/mine").get_json()
     assert second["index"] == 2 and second["previous_hash"] == block["hash"]
 
@@ -24,7 +24,7 @@ def test_flower_add_then_mine_trains_the_model(client):
     assert added.status_code == 201
     body = added.get_json()
     assert body["block_index"] == 1 and len(body["transaction_id"]) == 64
-    assert body["transaction"]["data"]["sepal_length"] == 5.0  # stored as a float
+    assert body["transaction"]["data"]["sepal_length"] == "5.00"  # stored as the protocol's string
     assert client.get("/model/info").get_json() == before  # not trained until mined
     pending = client.get("/transactions/pending").get_json()
     assert pending["count"] == 1 and pending["transactions"][0]["id"] == body["transaction_id"]
@@ -74,7 +74,7 @@ def test_unfunded_transfer_is_a_clear_400(client):
 
 
 def test_duplicate_submission_is_409(client):
-    body = {**FLOWER, "timestamp": 1700000000.0}
+    body = {**FLOWER, "timestamp_ms": 1_700_000_000_000}
     assert client.post("/flower/add", json=body).status_code == 201
     again = client.post("/flower/add", json=body)
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "duplicate_transaction"

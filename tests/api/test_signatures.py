@@ -5,15 +5,16 @@ from api import create_app
 from blockchain import crypto
 from blockchain.transactions import flower_body, transfer_body
 from tests.api.conftest import MEASURES, snapshot
+from tests.helpers.factories import measurements
 
 KEY = crypto.private_key_from_seed("22" * 32)
 PUB = crypto.public_key_hex(KEY)
 ADDR = crypto.address_of(PUB)
 
 
-def signed_flower(ts=1_700_000_000.0, **change):
-    body = flower_body(ADDR, MEASURES, "setosa", ts, PUB)
-    request = {"sender": ADDR, **MEASURES, "flower_type": "setosa", "timestamp": ts, "public_key": PUB,
+def signed_flower(ts=1_700_000_000_000, **change):
+    body = flower_body(ADDR, measurements(MEASURES.values()), "setosa", ts, 0, PUB)
+    request = {"sender": ADDR, **MEASURES, "flower_type": "setosa", "timestamp_ms": ts, "public_key": PUB,
                "signature": crypto.sign_body(KEY, body)}
     request.update(change)
     return request
@@ -39,7 +40,8 @@ def test_the_same_signed_transaction_twice_is_409_and_stored_once(client):
 @pytest.mark.parametrize("change,code", [
     ({"sepal_length": 6.0}, "invalid_signature"),               # edited after signing
     ({"flower_type": "virginica"}, "invalid_signature"),
-    ({"timestamp": 1_700_000_001.0}, "invalid_signature"),
+    ({"timestamp_ms": 1_700_000_001_000}, "invalid_signature"),
+    ({"deposit": 1}, "invalid_signature"),
     ({"signature": "00" * 64}, "invalid_signature"),             # does not verify
     ({"sender": "someone-else"}, "invalid_transaction"),          # not the key's address
     ({"public_key": crypto.public_key_hex(crypto.private_key_from_seed("33" * 32))}, "invalid_transaction"),
@@ -60,8 +62,8 @@ def test_signed_transfer(client):
     client.post("/mine")
     assert client.post("/transactions/new", json={"sender": app_address, "recipient": ADDR, "amount": 2}).status_code == 201
     client.post("/mine")
-    body = transfer_body(ADDR, "bob", 2, 1_700_000_000.0, PUB)
-    request = {"sender": ADDR, "recipient": "bob", "amount": 2, "timestamp": 1_700_000_000.0, "public_key": PUB,
+    body = transfer_body(ADDR, "bob", 2, 1_700_000_000_000, PUB)
+    request = {"sender": ADDR, "recipient": "bob", "amount": 2, "timestamp_ms": 1_700_000_000_000, "public_key": PUB,
                "signature": crypto.sign_body(KEY, body)}
     assert client.post("/transactions/new", json={**request, "amount": 1}).status_code == 400  # edited
     assert client.post("/transactions/new", json=request).status_code == 201

@@ -1,0 +1,82 @@
+"""Deposits, refunds and reports through the API (PROTOCOL.md "Deposits, refunds and reports")
+on a staked network: min_deposit 1, refund_wait 2."""
+import pytest
+
+from api import create_app
+from tests.api.conftest import snapshot
+
+SETOSA = {"sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5, "petal_width": 0.2}
+
+
+@pytest.fixture
+def client():
+    app = create_app({"ephemeral": True, "difficulty": 1, "min_deposit": 1, "refund_wait": 2})
+    yield app.test_client()
+    app.extensions["node"].close()
+
+
+def fund(client, *addresses, each=3):
+    node = client.get("/health").get_json()["address"]
+    for _ in range(len(addresses) * each):
+        client.post("/mine")
+    for address in addresses:
+        r = client.post("/transactions/new", json={"sender": node, "recipient": address, "amount": each})
+        assert r.status_code == 201, r.get_json()
+    client.post("/mine")
+
+
+def claim(client, kind, sender, flower_id):
+    return client.post(f"/flower/{kind}", json={"sender": sender, "flower_id": flower_id})
+
+
+def test_an_honest_contributor_is_refunded_and_a_poisoner_is_reported(client):
+    fund(client, "alice", "mallory")
+    good = client.post("/flower/add", json={"sender": "alice", **SETOSA, "flower_type": "setosa", "deposit": 2})
+    bad = client.post("/flower/add", json={"sender": "mallory", **SETOSA, "flower_type": "virginica", "deposit": 2})
+    assert good.status_code == bad.status_code == 201
+    assert client.get("/balance/alice").get_json() == {"address": "alice", "balance": 3, "available": 1}
+    mined = client.post("/mine").get_json()
+    good_id, bad_id = good.get_json()["transaction_id"], bad.get_json()["transaction_id"]
+    assert client.get("/balance/alice").get_json()["balance"] == 1  # the deposit left the balance
+
+    before = snapshot(client)
+    early = claim(client, "refund", "alice", good_id)
+    assert early.status_code == 400 and early.get_json()["error"]["code"] == "claim_not_allowed"
+    assert early.get_json()["error"]["message"] == (
+        f"refund_wait is 2 blocks; this flower can be claimed from block {mined['index'] + 2} (now {mined['index'] + 1})")
+    assert snapshot(client) == before
+    client.post("/mine")
+
+    wrong = claim(client, "refund", "mallory", bad_id)
+    assert wrong.status_code == 400
+    assert wrong.get_json()["error"]["message"] == "the model predicts setosa for this flower, not virginica"
+    not_yet = claim(client, "report", "alice", bad_id)
+    assert not_yet.get_json()["error"]["message"] == (
+        "only contributors with a refunded contribution may report; you have none")
+    assert claim(client, "refund", "alice", good_id).status_code == 201
+    client.post("/mine")
+    mine = client.get("/contributions?sender=alice").get_json()
+    assert mine["good"] == 1
+    assert mine["contributions"][0] | {"deposit": 2, "left": 0, "refunded": True, "model_agrees": True} == mine["contributions"][0]
+    assert client.get("/balance/alice").get_json()["balance"] == 3
+
+    again = claim(client, "refund", "alice", good_id)
+    assert again.get_json()["error"]["message"] == "nothing is left of this deposit"
+    assert claim(client, "report", "alice", bad_id).status_code == 201
+    client.post("/mine")
+    assert client.get("/balance/alice").get_json()["balance"] == 5  # take = min(2, max(1, 2 * 1 // 1))
+    theirs = client.get("/contributions?sender=mallory").get_json()["contributions"][0]
+    assert (theirs["left"], theirs["refunded"], theirs["reported_by"], theirs["model_agrees"]) == (0, False, ["alice"], False)
+    assert client.get("/chain/validate").get_json()["valid"] is True
+
+
+def test_deposit_rules_at_submission(client):
+    fund(client, "alice", each=2)
+    r = client.post("/flower/add", json={"sender": "alice", **SETOSA, "flower_type": "setosa"})
+    assert r.status_code == 400 and "min_deposit 1" in r.get_json()["error"]["message"]
+    r = client.post("/flower/add", json={"sender": "alice", **SETOSA, "flower_type": "setosa", "deposit": 3})
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "insufficient_funds"
+    assert client.post("/flower/add", json={"sender": "alice", **SETOSA, "flower_type": "setosa",
+                                            "deposit": 2}).status_code == 201
+    r = client.post("/transactions/new", json={"sender": "alice", "recipient": "bob", "amount": 1})
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "insufficient_funds"  # the deposit is promised
