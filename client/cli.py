@@ -4,7 +4,10 @@
     python -m client address --key alice.key
     python -m client send    --key alice.key --to bob --amount 2 [--node URL]
     python -m client flower  --key alice.key --sepal-length 5.1 --sepal-width 3.5 \\
-                             --petal-length 1.4 --petal-width 0.2 --type setosa [--node URL]
+                             --petal-length 1.4 --petal-width 0.2 --type setosa [--deposit N] [--node URL]
+    python -m client refund  FLOWER_ID --key alice.key [--node URL]
+    python -m client report  FLOWER_ID --key alice.key [--node URL]
+    python -m client contributions [ADDRESS | --key alice.key] [--node URL]
     python -m client balance [ADDRESS | --key alice.key] [--node URL]
 
 Transactions are signed here, with the key never leaving this machine: the node receives the
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,7 +26,8 @@ from pathlib import Path
 import requests
 
 from blockchain import crypto
-from blockchain.transactions import FLOWER_TYPES, flower_body, transfer_body
+from blockchain.transactions import claim_body, flower_body, transfer_body
+from ml.measurements import MeasurementError, from_number, units
 
 DEFAULT_NODE = os.environ.get("IRIS_NODE", "http://127.0.0.1:5000")
 TIMEOUT = 30
@@ -72,58 +77,106 @@ def cmd_address(args) -> str:
     return crypto.address_of(crypto.public_key_hex(key))
 
 
-def cmd_send(args) -> str:
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _identity(args):
     key = _key(args)
     pub = crypto.public_key_hex(key)
-    sender = crypto.address_of(pub)
-    body = transfer_body(sender, args.to, args.amount, time.time(), pub)
-    request = {"sender": sender, "recipient": args.to, "amount": args.amount, "timestamp": body["timestamp"],
+    return key, pub, crypto.address_of(pub)
+
+
+def cmd_send(args) -> str:
+    key, pub, sender = _identity(args)
+    body = transfer_body(sender, args.to, args.amount, _now_ms(), pub)
+    request = {"sender": sender, "recipient": args.to, "amount": args.amount, "timestamp_ms": body["timestamp_ms"],
                "public_key": pub, **_signed(key, body)}
     answer = _post(args.node, "/transactions/new", request)
     return f"sent {args.amount} to {args.to}: transaction {answer['transaction_id']} (block {answer['block_index']})"
 
 
 def cmd_flower(args) -> str:
-    key = _key(args)
-    pub = crypto.public_key_hex(key)
-    sender = crypto.address_of(pub)
+    key, pub, sender = _identity(args)
     measures = {"sepal_length": args.sepal_length, "sepal_width": args.sepal_width,
                 "petal_length": args.petal_length, "petal_width": args.petal_width}
-    body = flower_body(sender, measures, args.type, time.time(), pub)
-    request = {"sender": sender, **body["data"], "timestamp": body["timestamp"], "public_key": pub,
-               **_signed(key, body)}
+    body = flower_body(sender, measures, args.type, _now_ms(), args.deposit, pub)
+    request = {"sender": sender, **body["data"], "deposit": args.deposit, "timestamp_ms": body["timestamp_ms"],
+               "public_key": pub, **_signed(key, body)}
     answer = _post(args.node, "/flower/add", request)
-    return f"flower data sent: transaction {answer['transaction_id']} (block {answer['block_index']})"
+    deposit = f" with a deposit of {args.deposit}" if args.deposit else ""
+    return f"flower data sent{deposit}: transaction {answer['transaction_id']} (block {answer['block_index']})"
 
 
-def cmd_balance(args) -> str:
+def _claim(kind: str, args) -> str:
+    key, pub, sender = _identity(args)
+    body = claim_body(kind, sender, args.flower_id, _now_ms(), pub)
+    request = {"sender": sender, "flower_id": args.flower_id, "timestamp_ms": body["timestamp_ms"],
+               "public_key": pub, **_signed(key, body)}
+    answer = _post(args.node, f"/flower/{kind.lower()}", request)
+    return f"{kind.lower()} sent: transaction {answer['transaction_id']} (block {answer['block_index']})"
+
+
+def cmd_refund(args) -> str:
+    return _claim("REFUND", args)
+
+
+def cmd_report(args) -> str:
+    return _claim("REPORT", args)
+
+
+def _address_arg(args) -> str:
     if args.address and args.key:
         raise WalletError("give an address or --key, not both")
     address = args.address or (crypto.address_of(crypto.public_key_hex(_key(args))) if args.key else None)
     if not address:
         raise WalletError("give an address or --key")
-    answer = _call("GET", args.node, f"/balance/{address}")
+    return address
+
+
+def cmd_contributions(args) -> str:
+    answer = _call("GET", args.node, "/contributions?" + requests.compat.urlencode({"sender": _address_arg(args)}))
+    lines = [f"{answer['sender']}: {answer['count']} contribution(s), good {answer['good']}"]
+    for c in answer["contributions"]:
+        d = c["data"]
+        state = ("refunded" if c["refunded"] else f"left {c['left']}/{c['deposit']}, claimable from block "
+                 f"{c['claimable_from_block']}")
+        agrees = "model agrees" if c["model_agrees"] else "model disagrees"
+        lines.append(f"{c['flower_id']}  block {c['block_index']}  {d['flower_type']} ({d['sepal_length']}, "
+                     f"{d['sepal_width']}, {d['petal_length']}, {d['petal_width']})  {state}; {agrees}")
+    return "\n".join(lines)
+
+
+def cmd_balance(args) -> str:
+    answer = _call("GET", args.node, f"/balance/{_address_arg(args)}")
     return f"{answer['address']}: balance {answer['balance']}, available {answer['available']}"
 
 
-def _measure(text: str) -> float:
+def _measure(text: str) -> str:
+    """Centimetres as the protocol's string: "5.1" and "5.10" give "5.10"; 5.123 is refused."""
     try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
-    if not 0 < value <= 100:
-        raise argparse.ArgumentTypeError(f"must be in (0, 100]; got {text}")
-    return value
+        return text if re.fullmatch(r"[0-9]+\.[0-9]{2}", text) and units(text) else from_number(float(text))
+    except (ValueError, MeasurementError) as exc:
+        raise argparse.ArgumentTypeError(f"{exc}" if isinstance(exc, MeasurementError)
+                                         else f"must be a number of centimetres; got {text!r}") from None
 
 
-def _amount(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
-    return value
+def _whole(least: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}; got {value}")
+        return value
+    return parse
+
+
+def _flower_id(text: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise argparse.ArgumentTypeError(f"must be a transaction id (64 lowercase hex characters); got {text!r:.80}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -133,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name, func, help_, key=True, node=True):
         p = sub.add_parser(name, help=help_)
         if key:
-            p.add_argument("--key", required=name != "balance", help="key file")
+            p.add_argument("--key", required=name not in ("balance", "contributions"), help="key file")
         if node:
             p.add_argument("--node", default=DEFAULT_NODE, help=f"node URL (default {DEFAULT_NODE}, or $IRIS_NODE)")
         p.set_defaults(func=func)
@@ -143,13 +196,20 @@ def build_parser() -> argparse.ArgumentParser:
     add("address", cmd_address, "show the address of a key", node=False)
     send = add("send", cmd_send, "send a signed transfer")
     send.add_argument("--to", required=True, help="recipient address")
-    send.add_argument("--amount", required=True, type=_amount, help="whole coins")
+    send.add_argument("--amount", required=True, type=_whole(1), help="whole coins")
     fl = add("flower", cmd_flower, "send signed flower measurements")
     for name in ("sepal-length", "sepal-width", "petal-length", "petal-width"):
-        fl.add_argument(f"--{name}", required=True, type=_measure, help="centimetres, 0 < v <= 100")
-    fl.add_argument("--type", required=True, choices=FLOWER_TYPES)
-    bal = add("balance", cmd_balance, "show a balance")
-    bal.add_argument("address", nargs="?", help="address (or use --key)")
+        fl.add_argument(f"--{name}", required=True, type=_measure, help="centimetres, 0.01 to 100.00")
+    fl.add_argument("--type", required=True, help="the flower's class (Iris: setosa, versicolor, virginica)")
+    fl.add_argument("--deposit", type=_whole(0), default=0, help="coins to lock with it (default 0)")
+    for name, func, what in (("refund", cmd_refund, "claim back the deposit of your contribution"),
+                             ("report", cmd_report, "report a contribution the model disagrees with")):
+        claim = add(name, func, what)
+        claim.add_argument("flower_id", type=_flower_id, help="the FLOWER_DATA transaction id")
+    for name, func, what in (("balance", cmd_balance, "show a balance"),
+                             ("contributions", cmd_contributions, "list contributions, deposits and claims")):
+        p = add(name, func, what)
+        p.add_argument("address", nargs="?", help="address (or use --key)")
     return parser
 
 

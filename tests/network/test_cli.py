@@ -17,7 +17,9 @@ def run_app(*args, cwd):
 
 @pytest.mark.parametrize("args,words", [
     (("--base-data", "missing.json"), "cannot read base data"),
-    (("--base-data", "bad.json"), "base data must have the keys"),
+    (("--base-data", "bad.json"), "base data must have exactly the keys"),
+        (("--min-deposit", "-1"), "must be 0 to 10^12"),
+        (("--refund-wait", "0"), "must be 1 to 10^12"),
     (("--peers", "http://169.254.169.254:80"), "link-local"),
     (("--peers", "ftp://127.0.0.1:5001"), "http:// or https://"),
     (("--difficulty", "9"), "difficulty must be 1 to 7"),
@@ -34,11 +36,13 @@ def test_startup_refusals_are_one_clear_line(tmp_path, args, words):
 
 
 def test_an_experiment_network_has_its_own_genesis(start_node, tmp_path):
-    base = {"train_rows": [[1, 1, 1, 1], [2, 2, 2, 2], [1.5, 1, 1, 1], [9, 9, 9, 9], [8, 8, 8, 8], [8.5, 9, 9, 9],
-                           [5, 5, 5, 5], [5.5, 5, 5, 5]],
+    row = lambda *v: [f"{x:.2f}" for x in v]  # noqa: E731
+    base = {"classes": ["setosa", "versicolor", "virginica"],
+            "train": [row(1, 1, 1, 1), row(2, 2, 2, 2), row(1.5, 1, 1, 1), row(9, 9, 9, 9), row(8, 8, 8, 8),
+                      row(8.5, 9, 9, 9), row(5, 5, 5, 5), row(5.5, 5, 5, 5)],
             "train_labels": ["setosa", "setosa", "setosa", "virginica", "virginica", "virginica", "versicolor",
                              "versicolor"],
-            "test_rows": [[1.2, 1, 1, 1], [8.8, 9, 9, 9]], "test_labels": ["setosa", "virginica"]}
+            "test": [row(1.2, 1, 1, 1), row(8.8, 9, 9, 9)], "test_labels": ["setosa", "virginica"]}
     path = tmp_path / "base.json"
     path.write_text(json.dumps(base))
     experiment = start_node("experiment", extra_args=("--base-data", str(path)))

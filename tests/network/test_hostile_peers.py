@@ -15,9 +15,10 @@ D = 2
 
 
 def other_base_chain(blocks: int) -> list[dict]:
-    base = BaseData.from_dict({"train_rows": [[1, 1, 1, 1], [2, 2, 2, 2], [9, 9, 9, 9], [8, 8, 8, 8]],
+    base = BaseData.from_dict({"classes": ["setosa", "versicolor", "virginica"],
+                               "train": [["1.00"] * 4, ["2.00"] * 4, ["9.00"] * 4, ["8.00"] * 4],
                                "train_labels": ["setosa", "setosa", "virginica", "virginica"],
-                               "test_rows": [[1.5, 1.5, 1.5, 1.5]], "test_labels": ["setosa"]})
+                               "test": [["1.50"] * 4], "test_labels": ["setosa"]})
     chain = Blockchain(IrisModel(base=base), D)
     for i in range(blocks):
         chain.add_transaction(flower(sender=f"x{i}"))

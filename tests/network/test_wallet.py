@@ -70,4 +70,4 @@ def test_wallet_errors_are_one_readable_line(tmp_path):
     assert down.returncode == 1 and "cannot reach the node" in down.stderr and "Traceback" not in down.stderr
     bad = wallet("flower", "--key", str(tmp_path / "k"), "--sepal-length", "-1", "--sepal-width", "3",
                  "--petal-length", "1", "--petal-width", "1", "--type", "setosa")
-    assert bad.returncode == 2 and "must be in (0, 100]" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode == 2 and "must be 0.01 to 100.00 cm" in bad.stderr and "Traceback" not in bad.stderr

@@ -178,3 +178,21 @@ def test_invalid_variants_are_refused_at_the_right_block(case):
         chain.add_block(Block.from_dict(case["chain"][case["first_bad_block"]]))
     assert caught.value.block_index in (case["first_bad_block"], None)
     assert chain.state.tip.hash == before
+
+
+@pytest.mark.parametrize("difficulty", [5, 6])
+def test_known_genesis_nonces_are_the_smallest(difficulty):
+    """The table of genesis nonces (which spares every node a search at start) is re-derived."""
+    from blockchain.genesis import KNOWN_NONCES
+    from blockchain.pow import search_nonce
+
+    model = IrisModel()
+    genesis = make_genesis(network_params(difficulty, model.genesis_params()), model.summary())
+    assert search_nonce(genesis.prefix(), difficulty) == KNOWN_NONCES[(genesis.merkle_root, difficulty)] == genesis.nonce
+
+
+def test_the_nonce_table_agrees_with_the_vectors():
+    from blockchain.genesis import KNOWN_NONCES
+
+    for d, block in V["genesis"]["iris"].items():
+        assert KNOWN_NONCES[(block["merkle_root"], int(d))] == block["nonce"]
