@@ -11,6 +11,7 @@ import requests
 
 from blockchain import Block, Blockchain, MemoryStore, SQLiteStore
 from ml import BaseData, IrisModel, iris_base
+from ml.measurements import text
 from tests.helpers.factories import flower
 
 from .util import NodeProcess, Progress, summarize, timed
@@ -22,12 +23,12 @@ def synthetic_base(rows: int, seed: int = 0) -> BaseData:
     """``rows`` training rows drawn around the Iris rows (labels kept), the 30 Iris test rows."""
     iris = iris_base()
     rng = np.random.default_rng(seed)
-    pick = rng.integers(0, len(iris.train_rows), size=rows)
-    x = np.clip(np.asarray(iris.train_rows)[pick] + rng.normal(0, 0.15, size=(rows, 4)), 0.1, 99.0).round(3)
+    pick = rng.integers(0, len(iris.train), size=rows)
+    x = np.clip(iris.train_units[pick] + rng.normal(0, 15, size=(rows, 4)), 1, 9900).round().astype(int)
     labels = [iris.train_labels[i] for i in pick]
-    return BaseData.from_dict({"train_rows": x.tolist(), "train_labels": labels,
-                               "test_rows": [list(r) for r in iris.test_rows], "test_labels": list(iris.test_labels)},
-                              name=f"synthetic-{rows}")
+    return BaseData.from_dict({"classes": list(iris.classes), "train": [[text(int(v)) for v in row] for row in x],
+                               "train_labels": labels, "test": [list(r) for r in iris.test],
+                               "test_labels": list(iris.test_labels)}, name=f"synthetic-{rows}")
 
 
 def model_size(sizes: list[int], repeats: int) -> list[dict]:
@@ -42,7 +43,7 @@ def model_size(sizes: list[int], repeats: int) -> list[dict]:
         pred = []
         for i in range(repeats):
             t = time.perf_counter()
-            model.predict([6.1 + (i % 10) / 10, 2.8, 4.7, 1.2])
+            model.predict([f"6.{i % 10}0", "2.80", "4.70", "1.20"])
             pred.append(time.perf_counter() - t)
         evals = []
         for _ in range(max(3, repeats // 20)):
@@ -86,7 +87,7 @@ def block_apply(rows: int, sizes: list[int], repeats: int) -> list[dict]:
         for r in range(repeats):
             a, b = Blockchain(IrisModel(base=base), 1), Blockchain(IrisModel(base=base), 1)
             for i in range(k):
-                a.add_transaction(flower(sender=f"k{k}-{r}-{i}", features=(5.0 + (i % 20) / 10, 3.0, 1.5 + (i % 40) / 10, 0.4),
+                a.add_transaction(flower(sender=f"k{k}-{r}-{i}", features=(f"{5 + (i % 20) // 10}.{(i % 20) % 10}0", "3.00", f"{(15 + i % 40) // 10}.{(15 + i % 40) % 10}0", "0.40"),
                                          label=["setosa", "versicolor", "virginica"][i % 3]))
             block = Block.from_dict(a.mine("a").to_dict())  # as it arrives from a peer
             t = time.perf_counter()
@@ -124,7 +125,7 @@ def build_chain_dir(data_dir: Path, blocks: int, difficulty: int) -> None:
     chain = Blockchain(IrisModel(), difficulty, MemoryStore())
     bar = Progress(f"build a {blocks}-block chain", blocks)
     for i in range(blocks):
-        chain.add_transaction(flower(sender=f"c{i}", features=(4.5 + (i % 40) / 10, 3.0, 1.0 + (i % 60) / 10, 0.2 + (i % 25) / 10),
+        chain.add_transaction(flower(sender=f"c{i}", features=(text(450 + (i % 40) * 10), "3.00", text(100 + (i % 60) * 10), text(20 + (i % 25) * 10)),
                                      label=["setosa", "versicolor", "virginica"][i % 3]))
         chain.mine("builder")
         bar.step()

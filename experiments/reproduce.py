@@ -26,7 +26,8 @@ NAMES = ("setosa", "versicolor", "virginica")
 PARAMS = {
     "make_classification": {"n_features": 4, "n_informative": 3, "n_redundant": 1, "n_repeated": 0, "n_classes": 3,
                             "n_clusters_per_class": 1, "class_sep": 1.5, "flip_y": 0.0},
-    "feature_shift": 10.0,          # added to every feature to bring them into (0, 100] (PROTOCOL.md)
+    "feature_shift": 10.0,          # added to every feature to bring them into 0.01..100.00 (PROTOCOL.md)
+    "decimals": 2,                  # measurements are whole hundredths of a centimetre (PROTOCOL.md)
     "base_samples": 30, "contributed_samples": 90, "test_samples": 60,
     "points_per_block": 10, "difficulty": 2,
     "drift": "concept drift: each contributed sample of class c is moved by d times (centroid of class c+1 "
@@ -42,24 +43,34 @@ def synthetic(seed: int) -> dict:
     p = PARAMS
     n = p["base_samples"] + p["contributed_samples"] + p["test_samples"]
     x, y = make_classification(n_samples=n, random_state=seed, **p["make_classification"])
-    x = np.round(x + p["feature_shift"], 4)
-    if x.min() <= 0 or x.max() > 100:
-        raise ValueError(f"seed {seed}: shifted features must be in (0, 100]; got {x.min()}..{x.max()}")
+    x = np.round(x + p["feature_shift"], p["decimals"])
+    if x.min() < 0.01 or x.max() > 100:
+        raise ValueError(f"seed {seed}: shifted features must be 0.01 to 100.00; got {x.min()}..{x.max()}")
     labels = [NAMES[int(c)] for c in y]
     b, c = p["base_samples"], p["base_samples"] + p["contributed_samples"]
     if len(set(labels[:b])) < 3:
         raise ValueError(f"seed {seed}: the base samples must hold all three classes")
-    return {"base": {"train_rows": x[:b].tolist(), "train_labels": labels[:b],
-                     "test_rows": x[c:].tolist(), "test_labels": labels[c:]},
-            "contributions": list(zip(x[b:c].tolist(), labels[b:c]))}
+    return {"base": {"classes": list(NAMES), "train": rows_text(x[:b]), "train_labels": labels[:b],
+                     "test": rows_text(x[c:]), "test_labels": labels[c:]},
+            "contributions": list(zip(rows_text(x[b:c]), labels[b:c]))}
+
+
+def rows_text(x) -> list[list[str]]:
+    """Rows of centimetres as the protocol's measurement strings (two decimals)."""
+    return [[f"{v:.2f}" for v in row] for row in np.asarray(x, dtype=float)]
+
+
+def rows_cm(rows) -> np.ndarray:
+    return np.asarray([[float(v) for v in row] for row in rows])
 
 
 def iris_growth_data() -> dict:
     iris = iris_base()
     b = PARAMS["base_samples"]
-    return {"base": {"train_rows": [list(r) for r in iris.train_rows[:b]], "train_labels": list(iris.train_labels[:b]),
-                     "test_rows": [list(r) for r in iris.test_rows], "test_labels": list(iris.test_labels)},
-            "contributions": list(zip([list(r) for r in iris.train_rows[b:]], iris.train_labels[b:]))}
+    return {"base": {"classes": list(iris.classes), "train": [list(r) for r in iris.train[:b]],
+                     "train_labels": list(iris.train_labels[:b]), "test": [list(r) for r in iris.test],
+                     "test_labels": list(iris.test_labels)},
+            "contributions": list(zip([list(r) for r in iris.train[b:]], iris.train_labels[b:]))}
 
 
 class Network:
@@ -118,11 +129,11 @@ def growth_run(workdir: Path, name: str, data: dict, out: Path, bar: Progress) -
 
 def drift_run(workdir: Path, seed: int, d: float) -> dict:
     data = synthetic(seed)
-    base = np.asarray(data["base"]["train_rows"])
+    base = rows_cm(data["base"]["train"])
     labels = np.asarray(data["base"]["train_labels"])
     centroid = {name: base[labels == name].mean(axis=0) for name in NAMES}
     step = {name: centroid[NAMES[(i + 1) % 3]] - centroid[name] for i, name in enumerate(NAMES)}
-    drifted = [(list(np.round(np.clip(np.asarray(row) + d * step[label], 0.0001, 100), 4)), label)
+    drifted = [(rows_text([np.clip(rows_cm([row])[0] + d * step[label], 0.01, 100)])[0], label)
                for row, label in data["contributions"]]
     net = Network(workdir, f"drift-{seed}-{d}", data["base"])
     try:
