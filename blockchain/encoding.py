@@ -15,12 +15,37 @@ class ValueRuleError(ValueError):
     """A value that no consensus object may hold; the message names where and why."""
 
 
+def _fits(item: Any) -> bool:
+    """True when ``item`` holds only values the consensus rules allow (the fast path)."""
+    kind = type(item)
+    if kind is str:
+        return item.isascii() and item.isprintable()
+    if kind is int:
+        return -MAX_SAFE < item < MAX_SAFE
+    if kind is dict:
+        for key, sub in item.items():
+            if type(key) is not str or not (key.isascii() and key.isprintable()) or not _fits(sub):
+                return False
+        return True
+    if kind is list:
+        for sub in item:
+            if not _fits(sub):
+                return False
+        return True
+    return item is None or kind is bool
+
+
 def check_value(value: Any, where: str = "value") -> None:
     """PROTOCOL.md "Encoding and hashing": objects, arrays, printable-ASCII strings, integers with
-    ``-2^53 < v < 2^53``, true, false and null; nothing else (no floats, no non-ASCII)."""
+    ``-2^53 < v < 2^53``, true, false and null; nothing else (no floats, no non-ASCII).
+
+    Raises ValueRuleError naming the first value that breaks the rule and where it is.
+    """
+    if _fits(value):
+        return
     stack = [(value, where)]
     while stack:
-        item, path = stack.pop()
+        item, path = stack.pop(0)
         kind = type(item)
         if kind is str:
             if not (item.isascii() and item.isprintable()):
@@ -41,6 +66,7 @@ def check_value(value: Any, where: str = "value") -> None:
             raise ValueRuleError(f"{path} must not be a float (consensus holds integers only); got {item!r}")
         else:
             raise ValueRuleError(f"{path} must be a JSON value; got {kind.__name__}")
+    raise ValueRuleError(f"{where} breaks the value rules")  # unreachable: _fits and the walk agree
 
 
 def canon(value: Any) -> bytes:

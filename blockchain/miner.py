@@ -2,10 +2,15 @@
 interpreter lock that the node's request threads need.
 
 Each worker is ``python -m blockchain.miner``: it reads one JSON job per line on stdin
-(``{"prefix": hex, "difficulty", "start", "step"}``), searches nonces ``start, start + step, ...``
-and writes one line back (``{"nonce": n}`` or ``{"nonce": null}`` when told to stop). Worker
-``i`` of ``n`` takes ``start = i`` and ``step = n``. A line ``stop`` ends a search early; end of
-input (the node is gone, even after kill -9) ends the worker.
+(``{"job", "prefix": hex, "difficulty", "start", "step"}``), searches nonces ``start, start + step,
+...`` and writes one line back (``{"job", "nonce": n}``, or ``"nonce": null`` when told to stop).
+Worker ``i`` of ``n`` takes ``start = i`` and ``step = n``. A line ``stop`` ends a search early;
+end of input (the node is gone, even after kill -9) ends the worker.
+
+A block needs any valid nonce, not the smallest, so the node takes the first answer and tells
+the other workers to stop without waiting for them: their late answers carry an old job number
+and are dropped. Workers look for ``stop`` every ``CHECK_EVERY`` tries (about a millisecond),
+so a search costs little beyond its hashing.
 """
 from __future__ import annotations
 
@@ -22,21 +27,56 @@ from .pow import search_nonce
 
 log = logging.getLogger("blockchain.miner")
 POLL = 0.01
+CHECK_EVERY = 2048
+
+
+class _Lines:
+    """Lines from a pipe, read with ``os.read`` into a buffer of our own, so that ``select`` on
+    the descriptor never misses a line that a buffered reader had already pulled in."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.buffer, self.eof = fd, b"", False
+
+    def fill(self, timeout: Optional[float]) -> None:
+        if select.select([self.fd], [], [], timeout)[0]:
+            data = os.read(self.fd, 65536)
+            if data:
+                self.buffer += data
+            else:
+                self.eof = True
+
+    def next_line(self, wait: bool = True) -> Optional[str]:
+        """The next line without its newline; "" at end of input; None when ``wait`` is False
+        and no whole line is there yet."""
+        while b"\n" not in self.buffer and not self.eof:
+            self.fill(None if wait else 0)
+            if not wait and b"\n" not in self.buffer and not self.eof:
+                return None
+        if b"\n" in self.buffer:
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            return line.decode("utf-8")
+        return ""
+
+    def push_back(self, line: str) -> None:
+        self.buffer = line.encode("utf-8") + b"\n" + self.buffer
 
 
 class _StdinStop:
     """``is_set()`` is true once the parent has written ``stop`` (or closed our input)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lines: _Lines) -> None:
+        self.lines = lines
         self._set = False
         self.eof = False  # the parent closed our input: exit after answering
 
     def is_set(self) -> bool:
-        if not self._set and select.select([sys.stdin], [], [], 0)[0]:
-            line = sys.stdin.readline()
-            if line.strip() == "stop" or line == "":
-                self._set = True
-                self.eof = line == ""
+        if not self._set:
+            line = self.lines.next_line(wait=False)
+            if line is not None:
+                if line.strip() == "stop" or line == "":
+                    self._set, self.eof = True, line == ""
+                else:
+                    self.lines.push_back(line)  # a new job: it runs after this one
         return self._set
 
 
@@ -51,18 +91,19 @@ def worker_main() -> int:
             os.nice(WORKER_NICENESS)
         except OSError:
             pass
+    lines = _Lines(sys.stdin.fileno())
     while True:
-        line = sys.stdin.readline()
+        line = lines.next_line()
         if not line:
             return 0
         if line.strip() == "stop":
             continue  # a stop that crossed our answer: nothing is running
         job = json.loads(line)
-        stop = _StdinStop()
+        stop = _StdinStop(lines)
         nonce = search_nonce(bytes.fromhex(job["prefix"]), job["difficulty"], start=job["start"], step=job["step"],
-                             stop=stop)
+                             stop=stop, check_every=CHECK_EVERY)
         try:
-            sys.stdout.write(json.dumps({"nonce": nonce}) + "\n")
+            sys.stdout.write(json.dumps({"job": job["job"], "nonce": nonce}) + "\n")
             sys.stdout.flush()
         except BrokenPipeError:  # the node is gone
             return 0
@@ -78,6 +119,7 @@ class ProcessMiner:
         self._lock = threading.Lock()
         self._procs: list[subprocess.Popen] = []
         self._closed = False
+        self._job = 0
         self._start()
 
     def _start(self) -> None:
@@ -87,6 +129,7 @@ class ProcessMiner:
         self._procs = [subprocess.Popen([sys.executable, "-m", "blockchain.miner"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True, bufsize=1, env=env)
                        for _ in range(self.workers)]
+        self._out = {proc.pid: _Lines(proc.stdout.fileno()) for proc in self._procs}
 
     @property
     def worker_pids(self) -> list[int]:
@@ -108,29 +151,38 @@ class ProcessMiner:
                 return search_nonce(prefix, difficulty, stop=abort)
 
     def _search(self, prefix: bytes, difficulty: int, abort: threading.Event) -> Optional[int]:
-        n = len(self._procs)
+        self._job += 1
+        job, n = self._job, len(self._procs)
         for i, proc in enumerate(self._procs):
-            proc.stdin.write(json.dumps({"prefix": prefix.hex(), "difficulty": difficulty, "start": i, "step": n}) + "\n")
+            proc.stdin.write(json.dumps({"job": job, "prefix": prefix.hex(), "difficulty": difficulty,
+                                         "start": i, "step": n}) + "\n")
             proc.stdin.flush()
-        waiting = {proc.stdout: proc for proc in self._procs}
-        found: list[int] = []
-        stopped = False
+        waiting = {self._out[proc.pid].fd: proc for proc in self._procs}
         while waiting:
+            if abort.is_set():
+                break
             ready, _, _ = select.select(list(waiting), [], [], POLL)
-            for out in ready:
-                line = out.readline()
-                if not line:
+            for fd in ready:
+                lines = self._out[waiting[fd].pid]
+                lines.fill(0)
+                while fd in waiting and b"\n" in lines.buffer:
+                    answer = json.loads(lines.next_line())
+                    if answer.get("job") != job:
+                        continue  # a late answer to an earlier search
+                    waiting.pop(fd)
+                    if answer["nonce"] is not None:
+                        self._stop(waiting.values())
+                        return answer["nonce"]
+                if lines.eof and fd in waiting:
                     raise OSError("a mining worker exited")
-                nonce = json.loads(line)["nonce"]
-                if nonce is not None:
-                    found.append(nonce)
-                del waiting[out]
-            if not stopped and (found or abort.is_set()):
-                stopped = True
-                for proc in waiting.values():
-                    proc.stdin.write("stop\n")
-                    proc.stdin.flush()
-        return min(found) if found else None
+        self._stop(waiting.values())
+        return None
+
+    @staticmethod
+    def _stop(procs) -> None:
+        for proc in procs:
+            proc.stdin.write("stop\n")
+            proc.stdin.flush()
 
     def close(self) -> None:
         """Stop the workers for good; a search under way ends with no nonce."""

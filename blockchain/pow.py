@@ -24,7 +24,8 @@ def _target(difficulty: int) -> int:
 
 
 def search_nonce(prefix: bytes, difficulty: int, start: int = 0, step: int = 1,
-                 stop: Optional[threading.Event] = None, limit: Optional[int] = None) -> Optional[int]:
+                 stop: Optional[threading.Event] = None, limit: Optional[int] = None,
+                 check_every: int = CHECK_EVERY) -> Optional[int]:
     """Smallest nonce ``start + k*step`` (k >= 0) that meets ``difficulty``.
 
     Returns None when ``stop`` is set, ``limit`` tries are spent, or the nonces run past 2^53
@@ -40,13 +41,13 @@ def search_nonce(prefix: bytes, difficulty: int, start: int = 0, step: int = 1,
     tries = 0
     from_bytes = int.from_bytes
     while True:
-        for _ in range(CHECK_EVERY):
+        for _ in range(check_every):
             h = base.copy()
             h.update(str(nonce).encode("ascii"))
             if from_bytes(h.digest()[:16], "big") < target:
                 return nonce if nonce < MAX_NONCE else None
             nonce += step
-        tries += CHECK_EVERY
+        tries += check_every
         if stop is not None and stop.is_set():
             return None
         if nonce >= MAX_NONCE:

@@ -118,6 +118,7 @@ class IrisModel:
         self._lock = threading.Lock()
         self._staged: list[tuple[list[int], str]] = []
         self._evaluation: Optional[tuple[str, dict]] = None
+        self._preview: Optional[tuple] = None  # (parent model_hash, the _advance result) of the last preview
         rows = _Rows(self.base.train_units, self._encode(self.base.train_labels), self.weights)
         self.state_ = self._state_from_rows(rows, len(self.base.train), base_model_hash(self.base.base_hash, k), ())
 
@@ -125,42 +126,52 @@ class IrisModel:
     def _encode(self, labels: Sequence[str]) -> np.ndarray:
         return np.asarray([self._codes[label] for label in labels], dtype=np.int64)
 
-    def _finish(self, rows: _Rows, size: int, nb_dist, nb_idx, model_hash: str, history: tuple) -> _State:
+    def _predictions(self, nb_idx: np.ndarray, codes_of) -> np.ndarray:
         valid = nb_idx != knn.NO_ROW
-        codes = rows.y[np.where(valid, nb_idx, 0)]
-        pred = knn.predict_codes(knn.votes(codes, valid, len(self.classes_)))
-        correct = int(np.count_nonzero(pred == self._test_codes))
-        return _State(rows, size, nb_dist, nb_idx, pred, correct, model_hash, history)
+        codes = codes_of(np.where(valid, nb_idx, 0))
+        return knn.predict_codes(knn.votes(codes, valid, len(self.classes_)))
 
     def _state_from_rows(self, rows: _Rows, size: int, model_hash: str, history: tuple) -> _State:
         nb_dist, nb_idx = knn.neighbours_of(self._test_w, rows.xw[:size], self.k)
-        return self._finish(rows, size, nb_dist, nb_idx, model_hash, history)
+        pred = self._predictions(nb_idx, lambda idx: rows.y[idx])
+        correct = int(np.count_nonzero(pred == self._test_codes))
+        return _State(rows, size, nb_dist, nb_idx, pred, correct, model_hash, history)
 
-    def _extend(self, state: _State, x_units: np.ndarray, labels: Sequence[str], write: bool) -> _State:
-        """The state after one block's rows: each test row's neighbours merged with the new rows."""
-        m = len(x_units)
-        new_w = knn.weighted(x_units, self.weights)
-        new_dist = knn.distance_matrix(self._test_w, new_w)
-        new_idx = np.arange(state.size, state.size + m, dtype=np.int64)
-        nb_dist, nb_idx = knn.merge(state.nb_dist, state.nb_idx, new_dist, new_idx, self.k)
+    def _advance(self, state: _State, x_units: np.ndarray, labels: Sequence[str]):
+        """(model_hash, neighbours, predictions, test_correct) after one block's rows.
+
+        Only test rows with a new row strictly closer than their k-th neighbour change (a new
+        row has the largest index, so it loses every tie); only their votes are counted again.
+        """
         new_hash = next_model_hash(state.model_hash, [[text(int(v)) for v in row] for row in x_units], labels)
-        size = state.size + m
-        if write:
-            if state.rows.n != state.size:
-                raise ModelError("the model's rows moved under a commit")  # a bug, never input
-            rows = state.rows.append(x_units, self._encode(labels))
-            history = state.history + ((size, new_hash),)
-        else:
-            rows, history = state.rows, state.history  # a preview: votes read only base..old rows
-        if not write:
-            # The new rows' labels are not in the buffer; count votes with them laid over it.
-            codes_all = np.concatenate([state.rows.y[:state.size], self._encode(labels)])
-            valid = nb_idx != knn.NO_ROW
-            codes = codes_all[np.where(valid, nb_idx, 0)]
-            pred = knn.predict_codes(knn.votes(codes, valid, len(self.classes_)))
+        cached = self._preview
+        if cached is not None and cached[0] == state.model_hash and cached[1] == new_hash:
+            return cached[1:]
+        codes = self._encode(labels)
+        new_dist = knn.distance_matrix(self._test_w, knn.weighted(x_units, self.weights))
+        touched = np.flatnonzero((new_dist < state.nb_dist[:, -1:]).any(axis=1))
+        nb_dist, nb_idx, pred, correct = state.nb_dist, state.nb_idx, state.test_pred, state.test_correct
+        if touched.size:
+            new_idx = np.arange(state.size, state.size + len(x_units), dtype=np.int64)
+            d, i = knn.merge(nb_dist[touched], nb_idx[touched], new_dist[touched], new_idx, self.k)
+            nb_dist, nb_idx, pred = nb_dist.copy(), nb_idx.copy(), pred.copy()
+            nb_dist[touched], nb_idx[touched] = d, i
+            old_y, size = state.rows.y, state.size
+            pred[touched] = self._predictions(i, lambda idx: np.where(idx >= size, codes[np.clip(idx - size, 0, None)],
+                                                                       old_y[np.minimum(idx, size - 1)]))
             correct = int(np.count_nonzero(pred == self._test_codes))
-            return _State(rows, size, nb_dist, nb_idx, pred, correct, new_hash, history)
-        return self._finish(rows, size, nb_dist, nb_idx, new_hash, history)
+        result = (new_hash, nb_dist, nb_idx, pred, correct)
+        self._preview = (state.model_hash, *result)
+        return result
+
+    def _extend(self, state: _State, x_units: np.ndarray, labels: Sequence[str]) -> _State:
+        """The state after one block's rows, with the rows written after the state's own."""
+        new_hash, nb_dist, nb_idx, pred, correct = self._advance(state, x_units, labels)
+        if state.rows.n != state.size:
+            raise ModelError("the model's rows moved under a commit")  # a bug, never input
+        rows = state.rows.append(x_units, self._encode(labels))
+        size = state.size + len(x_units)
+        return _State(rows, size, nb_dist, nb_idx, pred, correct, new_hash, state.history + ((size, new_hash),))
 
     def _check_point(self, features, label) -> list[int]:
         values = check_features(features)
@@ -193,7 +204,11 @@ class IrisModel:
     def preview_update(self, rows: Sequence[Sequence], labels: Sequence[str]) -> dict:
         """The summary after one block carrying ``rows``/``labels``; the model does not change."""
         checked = [self._check_point(r, label) for r, label in zip(rows, labels, strict=True)]
-        return self._summary(self._extend(self.state_, np.asarray(checked, dtype=np.int64), list(labels), write=False))
+        state = self.state_
+        with self._lock:
+            new_hash, _, _, _, correct = self._advance(state, np.asarray(checked, dtype=np.int64), list(labels))
+        return {"data_points_trained": state.size + len(checked), "model_hash": new_hash, "test_correct": correct,
+                "test_rows": len(self._test_codes)}
 
     def add_data_point(self, features, label) -> bool:
         """Stage one data point for the next commit (the paper's entry point). False, and nothing
@@ -212,7 +227,8 @@ class IrisModel:
             staged, self._staged = self._staged, []
             if staged:
                 x = np.asarray([r for r, _ in staged], dtype=np.int64)
-                self.state_ = self._extend(self.state_, x, [label for _, label in staged], write=True)
+                self.state_ = self._extend(self.state_, x, [label for _, label in staged])
+                self._preview = None
         return self.summary()
 
     def discard_data_points(self) -> None:
@@ -232,8 +248,9 @@ class IrisModel:
         if pos == len(sizes) or sizes[pos] != size:
             raise ModelError(f"the model never had {size} training rows; it had {sizes[-3:]} ...")
         model = IrisModel.__new__(IrisModel)
-        model.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("_lock", "_staged", "_evaluation")})
-        model._lock, model._staged, model._evaluation = threading.Lock(), [], None
+        model.__dict__.update({k: v for k, v in self.__dict__.items()
+                               if k not in ("_lock", "_staged", "_evaluation", "_preview")})
+        model._lock, model._staged, model._evaluation, model._preview = threading.Lock(), [], None, None
         history = state.history[:pos]
         model_hash = history[-1][1] if history else base_model_hash(self.base.base_hash, self.k)
         rows = _Rows(state.rows.x[:size], state.rows.y[:size], self.weights)

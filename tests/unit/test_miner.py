@@ -63,3 +63,12 @@ def test_close_during_a_search_ends_it_without_restarting_workers():
     t.join(10)
     assert not t.is_alive() and result["nonce"] is None
     assert m.worker_pids == []  # no new workers started after close
+
+
+def test_back_to_back_searches_drop_late_answers(miner):
+    """The first answer wins and the other workers are told to stop without being waited for:
+    their late answers must be dropped, never taken for the next search's."""
+    for i in range(150):
+        prefix = f"quick-{i}:".encode()
+        nonce = miner(prefix, 1, threading.Event())
+        assert block_hash(prefix, nonce).startswith("0")
