@@ -54,8 +54,6 @@ class NodeService:
         self.node_id = self.address[:16]
         self._stamp_lock = threading.Lock()
         self._last_stamp = 0
-        self._history_cache: tuple[str, list] = ("", [])
-        self._history_lock = threading.Lock()
         self.network = Network(self.chain, config.host, config.port, self.node_id,
                                peer_timeout=config.peer_timeout, sync_interval=config.sync_interval)
         if config.peers:
@@ -181,18 +179,6 @@ class NodeService:
 
     def model_history(self) -> list[dict]:
         """One row per block that changed the model, genesis first (from its MODEL_UPDATEs)."""
-        blocks = self.chain.blocks()
-        tip = blocks[-1].hash
-        with self._history_lock:
-            cached_tip, rows = self._history_cache
-            if cached_tip == tip:
-                return rows
-            rows = []
-            for block in blocks:
-                for tx in block.transactions:
-                    if tx.type == MODEL_UPDATE:
-                        data = tx.body["data"]
-                        rows.append({"block_index": block.index, "timestamp_ms": block.timestamp_ms, **data,
-                                     "accuracy": data["test_correct"] / data["test_rows"]})
-            self._history_cache = (tip, rows)
-            return rows
+        return [{"block_index": index, "timestamp_ms": timestamp_ms, **data,
+                 "accuracy": data["test_correct"] / data["test_rows"]}
+                for index, timestamp_ms, data in self.chain.model_updates()]

@@ -20,7 +20,8 @@ from .encoding import canon, merkle_root
 from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
                      InvalidBlock, InvalidChain, InvalidTransaction, ModelUpdateError, PoolFull, StorageError)
 from .genesis import make_genesis, network_params
-from .ledger import ChainState, Delta, Issue, check_block, feed_model
+from .blocklist import scan_text
+from .ledger import ChainState, Delta, Issue, UndoMissing, check_block, feed_model
 from .pool import MAX_PENDING, PendingPool
 from .pow import search_nonce
 from .snapshots import SNAPSHOT_EVERY, read_snapshot, save_snapshot
@@ -102,6 +103,7 @@ class Blockchain:
         started = time.perf_counter()
         checkpoint = read_snapshot(self.store, self.model, texts)
         if checkpoint is not None:
+            log.info("the stored blocks match the snapshot at block %d", checkpoint[0])
             state = self._restore(texts, *checkpoint)
             if state is not None:
                 log.info("loaded %d blocks, model from the verified snapshot at block %d, in %.2f s",
@@ -118,33 +120,45 @@ class Blockchain:
         log.info("loaded %d blocks and replayed the model in %.2f s", len(texts), time.perf_counter() - started)
         return result.state
 
-    def _restore(self, texts: list[str], height: int, restored) -> Optional[ChainState]:
+    def _restore(self, texts: list[str], height: int, restored, ledger: dict) -> Optional[ChainState]:
         """The state from blocks whose bytes the snapshot vouches for (up to ``height``) and a full
-        check of the rest; None (replay instead) if the blocks and the snapshot's model disagree."""
+        check of the rest; None (replay instead) if the blocks and the snapshot disagree."""
         state = genesis_state(self.genesis, self.params, self.model)
-        history = iter(restored.update_history())
-        for text in texts[1:height + 1]:
-            block = Block.trusted(json.loads(text))
-            delta = Delta(state, block.index, None)
-            for tx in block.transactions:
-                delta.apply(tx, check=False)
-            update = next((tx for tx in block.transactions if tx.type == MODEL_UPDATE), None)
-            if update is not None:
-                size, model_hash = next(history, (None, None))
-                data = update.body["data"]
-                if (size, model_hash) != (data["data_points_trained"], data["model_hash"]) or size != delta.rows:
-                    log.warning("the snapshot's model disagrees with block %d; replaying in full", block.index)
-                    return None
-            state.apply(block, delta)
-        if next(history, None) is not None:
-            log.warning("the snapshot holds model updates the chain does not; replaying in full")
+        try:
+            for text in texts[1:height + 1]:
+                state.add_restored(text, *scan_text(text))
+            state.load_ledger_data(ledger)
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
+            log.warning("the snapshot cannot be used (%s); replaying in full", exc)
+            return None
+        history = [(data["data_points_trained"], data["model_hash"]) for _, _, data in state.updates[1:]]
+        if history != restored.update_history() or state.rows != restored.data_count:
+            where = next((state.updates[1 + i][0] for i, (a, b) in enumerate(zip(history, restored.update_history()))
+                          if a != b), "the tip")
+            log.warning("the snapshot's model disagrees with block %s; replaying in full", where)
             return None
         result = AuditResult(state=state, model=restored, length=len(texts))
-        later = [None] * (height + 1) + [json.loads(t) for t in texts[height + 1:]]
+        try:
+            later = [None] * (height + 1) + [json.loads(t) for t in texts[height + 1:]]
+        except ValueError as exc:
+            raise StorageError(f"a stored block is not JSON ({exc}); the data directory is damaged: "
+                               "start with a fresh --data-dir and sync from peers") from None
         extend_audit(result, later, height + 1, restored, None, True)
         if not result.valid:
             raise StorageError(f"the stored chain is not valid, refusing to start: {result.issues[0]}")
         self.model = restored
+        return state
+
+    def _state_at(self, height: int) -> ChainState:
+        """Our state at ``height``, rebuilt from genesis by applying blocks this node accepted
+        before (for a reorg deeper than the undo records a snapshot restart brought back)."""
+        state = genesis_state(self.genesis, self.params, self.model.fresh())
+        for index in range(1, height + 1):
+            block = self.state.blocks[index]
+            delta = Delta(state, index, None)
+            for tx in block.transactions:
+                delta.apply(tx, check=False)
+            state.apply(block, delta)
         return state
 
     def _load_pending(self) -> None:
@@ -170,6 +184,11 @@ class Blockchain:
     def blocks(self) -> list[Block]:
         with self._lock:
             return list(self.state.blocks)
+
+    def model_updates(self) -> list:
+        """(block index, timestamp_ms, MODEL_UPDATE data) of every block that changed the model."""
+        with self._lock:
+            return list(self.state.updates)
 
     def block_at(self, height: int) -> Optional[Block]:
         blocks = self.state.blocks
@@ -331,7 +350,7 @@ class Blockchain:
         self._abort.set()
         with self._lock:
             try:
-                save_snapshot(self.store, self.model, self.height)
+                save_snapshot(self.store, self.model, self.state)
             except Exception as exc:  # the chain itself is safe on disk; a snapshot only saves time
                 log.warning("could not save the snapshot: %s", exc)
             self.store.close()
@@ -371,7 +390,7 @@ class Blockchain:
         for tx in evicted:
             log.info("dropped pending %s %s: block %d made it invalid", tx.type, tx.id[:16], block.index)
         if block.index % SNAPSHOT_EVERY == 0:
-            save_snapshot(self.store, self.model, block.index)
+            save_snapshot(self.store, self.model, self.state)
 
     def _revalidated(self, candidates: Iterable[Transaction], state: ChainState, model, block: Optional[Block] = None,
                      delta: Optional[Delta] = None) -> tuple[PendingPool, list[Transaction]]:
@@ -426,7 +445,11 @@ class Blockchain:
                 raise InvalidChain("block 0 must be this network's genesis "
                                    f"(hash {self.genesis.hash}); the offered chain starts elsewhere", block_index=0)
             state = self.state.copy()
-            state.rewind(fork)
+            try:
+                state.rewind(fork)
+            except UndoMissing:
+                log.info("reorg below the undo records of the last restart: rebuilding the state at %d", fork)
+                state = self._state_at(fork)
             model = self.model.at_size(state.rows)
         result = AuditResult(state=state, length=len(blocks))
         extend_audit(result, blocks, fork + 1, model, self.now_ms(), stop_at_first=True)
@@ -437,7 +460,7 @@ class Blockchain:
         with self._lock:
             if state.height <= self.height:
                 return False, []  # our chain grew meanwhile
-            current_fork = self._fork_point(state.blocks)  # our chain may have moved while we checked
+            current_fork = self._fork_point(state.hashes)  # our chain may have moved while we checked
             old = self.state.blocks
             dropped = [tx for b in old[current_fork + 1:] for tx in b.transactions if tx.is_user]
             old_pool = list(self.pool)
@@ -456,13 +479,13 @@ class Blockchain:
 
     def _fork_point(self, blocks) -> int:
         """The height of the last block ``blocks`` shares with our chain (-1: not even genesis)."""
-        own = self.state.blocks
+        own = self.state.hashes
         lo, hi = 0, min(len(own), len(blocks)) - 1
-        if hi < 0 or _hash_of(blocks[0]) != own[0].hash:
+        if hi < 0 or _hash_of(blocks[0]) != own[0]:
             return -1
         while lo < hi:  # blocks link by hash: once they differ they differ for good
             mid = (lo + hi + 1) // 2
-            if _hash_of(blocks[mid]) == own[mid].hash:
+            if _hash_of(blocks[mid]) == own[mid]:
                 lo = mid
             else:
                 hi = mid - 1
@@ -505,4 +528,6 @@ class Blockchain:
 def _hash_of(block) -> Optional[str]:
     if isinstance(block, Block):
         return block.hash
+    if isinstance(block, str):
+        return block  # a hash already
     return block.get("hash") if isinstance(block, dict) else None

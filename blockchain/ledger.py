@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional
 
 from .block import Block
+from .blocklist import BlockList
 from .errors import InvalidSignature, ModelUpdateError
 from .pow import meets_difficulty
 from .transactions import (CLAIM_TYPES, FLOWER_DATA, MAX_FUTURE_MS, MODEL_UPDATE, REFUND, REPORT, REWARD,
@@ -70,10 +71,15 @@ class Flower:
     refunded: bool = False
 
 
+class UndoMissing(Exception):
+    """A rewind below the blocks whose undo records this state holds (see ``ChainState.rewind``)."""
+
+
 @dataclass
 class ChainState:
     rules: Rules
-    blocks: list[Block] = field(default_factory=list)
+    blocks: BlockList = field(default_factory=BlockList)
+    hashes: list[str] = field(default_factory=list)
     balances: dict[str, int] = field(default_factory=dict)
     tx_block: dict[str, int] = field(default_factory=dict)
     block_heights: dict[str, int] = field(default_factory=dict)
@@ -81,7 +87,8 @@ class ChainState:
     good: dict[str, int] = field(default_factory=dict)
     total_good: int = 0
     rows: int = 0            # training-set size after the tip
-    undo: list = field(default_factory=list)  # per block: (old table values, old total_good, old rows)
+    undo: list = field(default_factory=list)  # per block: (old table values, old total_good, old rows) or None
+    updates: list = field(default_factory=list)  # (block index, timestamp_ms, MODEL_UPDATE data) in chain order
 
     @property
     def tip(self) -> Block:
@@ -89,16 +96,16 @@ class ChainState:
 
     @property
     def height(self) -> int:
-        return len(self.blocks) - 1
+        return len(self.hashes) - 1
 
     def balance(self, address: str) -> int:
         return self.balances.get(address, 0)
 
     def copy(self) -> "ChainState":
         """An independent state (flowers are immutable records, so shallow copies suffice)."""
-        return ChainState(self.rules, list(self.blocks), dict(self.balances), dict(self.tx_block),
+        return ChainState(self.rules, self.blocks.copy(), list(self.hashes), dict(self.balances), dict(self.tx_block),
                           dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
-                          self.rows, list(self.undo))
+                          self.rows, list(self.undo), list(self.updates))
 
     def apply(self, block: Block, delta: "Delta") -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
@@ -112,14 +119,36 @@ class ChainState:
         self.total_good, self.rows = delta.total_good, delta.rows
         for tx in block.transactions:
             self.tx_block[tx.id] = block.index
+            if tx.type == MODEL_UPDATE:
+                self.updates.append((block.index, block.timestamp_ms, dict(tx.body["data"])))
         self.blocks.append(block)
+        self.hashes.append(block.hash)
         self.block_heights[block.hash] = block.index
 
+    def add_restored(self, text: str, block_hash: str, tx_ids: list[str], timestamp_ms: int, update) -> None:
+        """Add a block restored from a verified snapshot: its text, hash and ids; no undo record."""
+        index = len(self.hashes)
+        self.blocks.append(text)
+        self.hashes.append(block_hash)
+        self.block_heights[block_hash] = index
+        for tx_id in tx_ids:
+            self.tx_block[tx_id] = index
+        if update is not None:
+            self.updates.append((index, timestamp_ms, update))
+        self.undo.append(None)
+
     def rewind(self, height: int) -> list[Block]:
-        """Drop every block above ``height``; returns them, oldest first."""
+        """Drop every block above ``height``; returns them, oldest first.
+
+        UndoMissing (and no change) when a block to drop came from a snapshot without its undo
+        record: the caller rebuilds the state at ``height`` instead.
+        """
+        if any(record is None for record in self.undo[height + 1:]):
+            raise UndoMissing(f"no undo records below height {self.height - len(self.undo[height + 1:])}")
         dropped = []
         while self.height > height:
             block = self.blocks.pop()
+            self.hashes.pop()
             old, self.total_good, self.rows = self.undo.pop()
             for name, key, value in reversed(old):
                 table = getattr(self, name)
@@ -130,9 +159,48 @@ class ChainState:
             for tx in block.transactions:
                 if self.tx_block.get(tx.id) == block.index:
                     del self.tx_block[tx.id]
+            if self.updates and self.updates[-1][0] == block.index:
+                self.updates.pop()
             self.block_heights.pop(block.hash, None)
             dropped.append(block)
         return dropped[::-1]
+
+    # -- plain data, for snapshots ------------------------------------------------------
+    def ledger_data(self, undo_blocks: int) -> dict:
+        """The ledger tables, and the undo records of the last ``undo_blocks`` blocks, as JSON-able data."""
+        def flower_row(fid, f):
+            return [fid, f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded]
+
+        def undo_row(record):
+            if record is None:
+                return None
+            old, total_good, rows = record
+            values = [[name, key, None if value is _MISSING else
+                       (flower_row(key, value)[1:] if name == "flowers" else value)] for name, key, value in old]
+            return [values, total_good, rows]
+
+        return {"balances": self.balances, "flowers": [flower_row(k, v) for k, v in self.flowers.items()],
+                "good": self.good, "total_good": self.total_good, "rows": self.rows,
+                "undo": [undo_row(r) for r in self.undo[-undo_blocks:]] if undo_blocks else []}
+
+    def load_ledger_data(self, data: dict) -> None:
+        """Tables from ``ledger_data`` (after every block was added with ``add_restored``)."""
+        def flower(row):
+            block, r, sender, deposit, left, label, reporters, refunded = row
+            return Flower(block, r, sender, deposit, left, label, frozenset(reporters), refunded)
+
+        self.balances = {str(k): int(v) for k, v in data["balances"].items()}
+        self.flowers = {row[0]: flower(row[1:]) for row in data["flowers"]}
+        self.good = {str(k): int(v) for k, v in data["good"].items()}
+        self.total_good, self.rows = int(data["total_good"]), int(data["rows"])
+        undo = data["undo"]
+        for offset, record in enumerate(undo):
+            if record is None:
+                continue
+            values, total_good, rows = record
+            old = [(name, key, _MISSING if value is None else (flower(value) if name == "flowers" else value))
+                   for name, key, value in values]
+            self.undo[len(self.undo) - len(undo) + offset] = (old, total_good, rows)
 
 
 class Delta:

@@ -1,11 +1,15 @@
 """Snapshots in the node's store, for a restart that does not re-verify block by block.
 
-A snapshot is the model's own plain data (``LedgerModel.snapshot()``, never pickle) plus a
-digest of the exact bytes of every stored block up to its height. At a restart the stored bytes
-are hashed again: if they are the bytes this node validated when it wrote the snapshot, their
-blocks are rebuilt without re-judging them and the model is restored instead of replayed; every
-MODEL_UPDATE of those blocks must still equal the restored model's history. Any difference, in
-any committed field of any block, means a full replay. A snapshot only ever saves time.
+A snapshot holds, for one height: a digest of the exact bytes of every stored block up to it,
+the model's own plain data (``LedgerModel.snapshot()``, never pickle), and the ledger's tables
+(balances, deposits, good counts) with the undo records of the last ``UNDO_BLOCKS`` blocks.
+
+At a restart the stored bytes are hashed again. Only if they are the very bytes this node had
+validated when it wrote the snapshot are their blocks taken without re-judging them (and parsed
+only when read); the model is restored instead of replayed, and its history must still equal
+every MODEL_UPDATE of those blocks. Any difference, in any byte of any block, means a full
+check and replay. Blocks stored after the snapshot are always checked in full. A snapshot only
+ever saves time; ``GET /chain/validate`` always checks everything.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ log = logging.getLogger("blockchain")
 
 SNAPSHOT_KEY = "snapshot_v2"
 SNAPSHOT_EVERY = 1000  # blocks; also written when the node closes
+UNDO_BLOCKS = 1000     # undo records kept in a snapshot: reorgs this deep after a restart stay cheap
 
 
 def chain_digest(texts: Sequence[str]) -> str:
@@ -30,8 +35,8 @@ def chain_digest(texts: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def read_snapshot(store, model, texts: Sequence[str]) -> Optional[tuple[int, object]]:
-    """(height, restored model) when the snapshot matches the stored bytes, else None."""
+def read_snapshot(store, model, texts: Sequence[str]) -> Optional[tuple[int, object, dict]]:
+    """(height, restored model, ledger data) when the snapshot matches the stored bytes, else None."""
     if not hasattr(model, "restore"):
         return None
     raw = store.get_meta(SNAPSHOT_KEY)
@@ -45,18 +50,20 @@ def read_snapshot(store, model, texts: Sequence[str]) -> Optional[tuple[int, obj
         if chain_digest(texts[:height + 1]) != saved["digest"]:
             log.warning("the stored blocks differ from what the snapshot commits to; replaying in full")
             return None
-        return height, model.restore(saved["model"])
+        return height, model.restore(saved["model"]), saved["ledger"]
     except Exception as exc:  # any doubt about the snapshot: replay instead
         log.warning("ignoring the snapshot: %s", exc)
         return None
 
 
-def save_snapshot(store, model, height: int) -> None:
-    """Write ``model`` (the model after block ``height``) with the digest of the stored blocks."""
+def save_snapshot(store, model, state) -> None:
+    """Write ``model`` and the ledger ``state`` (both after its tip) with the digest of the stored blocks."""
+    height = state.height
     if not hasattr(model, "snapshot") or height == 0:
         return
     texts = store.load_block_texts(height + 1)
     if len(texts) != height + 1:
         return
-    data = {"height": height, "digest": chain_digest(texts), "model": model.snapshot()}
+    data = {"height": height, "digest": chain_digest(texts), "model": model.snapshot(),
+            "ledger": state.ledger_data(UNDO_BLOCKS)}
     store.set_meta(SNAPSHOT_KEY, json.dumps(data, separators=(",", ":")))

@@ -355,3 +355,33 @@ def test_stored_blocks_that_differ_from_the_snapshot_mean_a_full_check(tmp_path,
     with caplog.at_level(logging.INFO, logger="blockchain"), pytest.raises(StorageError, match="block 3"):
         ledger(store=SQLiteStore(path))
     assert "differ from what the snapshot commits to" in caplog.text
+
+
+@pytest.mark.parametrize("undo_blocks", [1000, 2], ids=["undo-records-from-the-snapshot", "rebuilt-below-them"])
+def test_a_reorg_right_after_a_snapshot_restart(tmp_path, monkeypatch, caplog, undo_blocks):
+    """The ledger comes back from the snapshot with the undo records of its last blocks; a reorg
+    within them rewinds, one below them rebuilds the state; either way the result is the branch's."""
+    from blockchain import snapshots
+
+    monkeypatch.setattr(snapshots, "UNDO_BLOCKS", undo_blocks)
+    path = tmp_path / "c.sqlite3"
+    chain = _chain_on_disk(path)              # 7 blocks on disk
+    branch = ledger()                         # the same first 4 blocks, then a longer branch of its own
+    for block in chain.blocks()[1:5]:
+        branch.add_block(block)
+    for i in range(5):
+        branch.add_transaction(flower(sender=f"branch{i}", features=(6.0, 3.0, 4.8, 1.8), label="virginica"))
+        branch.mine("other")
+    chain.close()
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="blockchain"):
+        again = ledger(store=SQLiteStore(path))
+        assert again.height == 7 and "match the snapshot at block 7" in caplog.text
+        replaced, _ = again.replace_chain([b.to_dict() for b in branch.blocks()])
+    assert ("rebuilding the state" in caplog.text) == (undo_blocks == 2)
+    assert replaced and again.last_block.hash == branch.last_block.hash
+    assert again.model.summary() == branch.model.summary()
+    assert again.balance("other") == branch.balance("other") and again.balance("m") == branch.balance("m")
+    assert again.validate_chain().valid
+    again.close()
