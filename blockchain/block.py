@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Sequence
 
 from .encoding import ValueRuleError, canon, check_value, is_hex, is_int, merkle_root, sha256_hex
@@ -66,8 +67,12 @@ class Block:
         return cls(index, timestamp_ms, previous_hash, difficulty, root, nonce, tuple(transactions),
                    block_hash(prefix, nonce))
 
-    def prefix(self) -> bytes:
+    @cached_property
+    def _prefix(self) -> bytes:
         return header_prefix(self.index, self.timestamp_ms, self.previous_hash, self.difficulty, self.merkle_root)
+
+    def prefix(self) -> bytes:
+        return self._prefix
 
     def computed_hash(self) -> str:
         return block_hash(self.prefix(), self.nonce)
@@ -132,8 +137,15 @@ class Block:
                 parsed.append(Transaction.from_dict(tx, lenient=lenient))
             except InvalidTransaction as exc:
                 raise InvalidBlock(exc.message, block_index=where, tx_id=exc.tx_id) from exc
-        size = len(canon(data))
+        block = cls(data["index"], data["timestamp_ms"], data["previous_hash"], data["difficulty"], data["merkle_root"],
+                    data["nonce"], tuple(parsed), data["hash"])
+        size = block.canon_size()
         if size > MAX_BLOCK_BYTES:
             raise InvalidBlock(f"canon(block) must be at most {MAX_BLOCK_BYTES} bytes; got {size}", block_index=where)
-        return cls(data["index"], data["timestamp_ms"], data["previous_hash"], data["difficulty"], data["merkle_root"],
-                   data["nonce"], tuple(parsed), data["hash"])
+        return block
+
+    def canon_size(self) -> int:
+        """len(canon(self.to_dict())), from the header's and each transaction's encoded length."""
+        header = len(self._prefix) - 1 + len(',"hash":""') + len(self.hash) + len(',"nonce":') + len(str(self.nonce))
+        txs = sum(tx.canon_size() for tx in self.transactions) + max(0, len(self.transactions) - 1)
+        return header + len(',"transactions":[]') + txs

@@ -18,21 +18,29 @@ class ValueRuleError(ValueError):
 def _fits(item: Any) -> bool:
     """True when ``item`` holds only values the consensus rules allow (the fast path)."""
     kind = type(item)
-    if kind is str:
-        return item.isascii() and item.isprintable()
-    if kind is int:
-        return -MAX_SAFE < item < MAX_SAFE
     if kind is dict:
-        for key, sub in item.items():
-            if type(key) is not str or not (key.isascii() and key.isprintable()) or not _fits(sub):
+        for key in item:
+            if type(key) is not str or not (key.isascii() and key.isprintable()):
                 return False
-        return True
-    if kind is list:
-        for sub in item:
+        values = item.values()
+    elif kind is list:
+        values = item
+    else:
+        values = (item,)
+    for sub in values:
+        kind = type(sub)
+        if kind is str:
+            if not (sub.isascii() and sub.isprintable()):
+                return False
+        elif kind is int:
+            if not -MAX_SAFE < sub < MAX_SAFE:
+                return False
+        elif kind is dict or kind is list:
             if not _fits(sub):
                 return False
-        return True
-    return item is None or kind is bool
+        elif not (sub is None or kind is bool):
+            return False
+    return True
 
 
 def check_value(value: Any, where: str = "value") -> None:
@@ -41,8 +49,11 @@ def check_value(value: Any, where: str = "value") -> None:
 
     Raises ValueRuleError naming the first value that breaks the rule and where it is.
     """
-    if _fits(value):
-        return
+    try:
+        if _fits(value):
+            return
+    except RecursionError:
+        pass  # nested too deep for the fast path: the walk below names the problem
     stack = [(value, where)]
     while stack:
         item, path = stack.pop(0)

@@ -70,8 +70,14 @@ def check_address(name: str, value: Any, *, user: bool = False) -> None:
         _fail(f"{name} must not be a reserved address ({', '.join(RESERVED_ADDRESSES)}); got {value!r}")
 
 
+_UNITS = {f"{u // 100}.{u % 100:02d}": u for u in range(1, 10_001)}  # every valid measurement string
+
+
 def measurement_units(value: Any) -> int:
     """Hundredths of a centimetre of a measurement string, or InvalidTransaction."""
+    found = _UNITS.get(value) if type(value) is str else None
+    if found is not None:
+        return found
     if type(value) is not str or MEASUREMENT.fullmatch(value) is None:
         _fail(f'a measurement must be centimetres with exactly two decimals, like "5.10"; got {value!r:.40}')
     units = int(value.replace(".", ""))
@@ -185,6 +191,9 @@ class Transaction:
     #: False only for a transaction parsed leniently for an audit: its id and signature are
     #: then re-checked by the ledger, which reports each mismatch instead of stopping.
     verified: bool = field(default=True, repr=False, compare=False)
+    #: len(canon(body)) and H(canon(body)), when known: the body is encoded once per transaction.
+    body_size: int = field(default=0, repr=False, compare=False)
+    real_id: str = field(default="", repr=False, compare=False)
 
     # -- construction -----------------------------------------------------------------
     @classmethod
@@ -192,12 +201,22 @@ class Transaction:
         """Build a transaction from a body that follows PROTOCOL.md; computes its id."""
         body = dict(body)
         check_body(body)
-        tx = cls(body=body, id=sha256_hex(canon(body)), signature=signature)
+        encoded = canon(body)
+        tx_id = sha256_hex(encoded)
+        tx = cls(body=body, id=tx_id, signature=signature, body_size=len(encoded), real_id=tx_id)
         tx.check_signature()
         return tx
 
     def computed_id(self) -> str:
-        return sha256_hex(canon(dict(self.body)))
+        return self.real_id or sha256_hex(canon(dict(self.body)))
+
+    def canon_size(self) -> int:
+        """len(canon(self.to_dict())), from the body's encoded length."""
+        size = self.body_size or len(canon(dict(self.body)))
+        size += len(',"id":""') + len(self.id)
+        if self.signature is not None:
+            size += len(',"signature":""') + len(self.signature)
+        return size
 
     @classmethod
     def from_dict(cls, data: Any, *, lenient: bool = False) -> "Transaction":
@@ -222,7 +241,9 @@ class Transaction:
                 raise
             if not is_hex(claimed, 64):
                 _fail(f"id must be 64 lowercase hex characters; got {claimed!r:.80}")
-            return cls(body=body, id=claimed, signature=signature, verified=False)
+            encoded = canon(body)
+            return cls(body=body, id=claimed, signature=signature, verified=False, body_size=len(encoded),
+                       real_id=sha256_hex(encoded))
         try:
             tx = cls.create(body, signature)
         except InvalidTransaction as exc:

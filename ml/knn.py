@@ -26,6 +26,9 @@ def distances(points_w: np.ndarray, query_w: np.ndarray) -> np.ndarray:
 
 def distance_matrix(queries_w: np.ndarray, points_w: np.ndarray) -> np.ndarray:
     """Distances from each query (rows) to each point (columns)."""
+    if len(queries_w) * len(points_w) <= 4096:  # small (a block's rows): one broadcast
+        diff = queries_w[:, None, :] - points_w[None, :, :]
+        return np.einsum("qpj,qpj->qp", diff, diff)
     out = np.zeros((len(queries_w), len(points_w)), dtype=np.int64)
     for j in range(queries_w.shape[1]):
         diff = queries_w[:, j, None] - points_w[None, :, j]

@@ -19,19 +19,26 @@ class MeasurementError(ValueError):
     """A value that is not a measurement; the message says what is expected."""
 
 
+def text(value_units: int) -> str:
+    """The measurement string of a number of units (510 -> ``"5.10"``)."""
+    return f"{value_units // 100}.{value_units % 100:02d}"
+
+
+TEXTS = ("",) + tuple(text(u) for u in range(MIN_UNITS, MAX_UNITS + 1))  # TEXTS[units]: every valid string
+_UNITS = {t: u for u, t in enumerate(TEXTS) if u}
+
+
 def units(text) -> int:
     """Hundredths of a centimetre of a measurement string (``"5.10"`` -> 510)."""
+    found = _UNITS.get(text) if type(text) is str else None
+    if found is not None:
+        return found
     if not isinstance(text, str) or PATTERN.fullmatch(text) is None:
         raise MeasurementError(f"must be a string of centimetres with two decimals like \"5.10\"; got {text!r:.40}")
     value = int(text.replace(".", ""))
     if not MIN_UNITS <= value <= MAX_UNITS:
         raise MeasurementError(f"must be 0.01 to 100.00 cm; got {text!r}")
     return value
-
-
-def text(value_units: int) -> str:
-    """The measurement string of a number of units (510 -> ``"5.10"``)."""
-    return f"{value_units // 100}.{value_units % 100:02d}"
 
 
 def from_number(value) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 from . import knn
 from .base import FEATURE_NAMES, N_FEATURES, BaseData, BaseDataError, iris_base
 from .hashing import base_model_hash, next_model_hash
-from .measurements import MeasurementError, parse, text
+from .measurements import TEXTS, MeasurementError, parse, text
 
 K = 3
 
@@ -118,7 +118,7 @@ class IrisModel:
         self._lock = threading.Lock()
         self._staged: list[tuple[list[int], str]] = []
         self._evaluation: Optional[tuple[str, dict]] = None
-        self._preview: Optional[tuple] = None  # (parent model_hash, the _advance result) of the last preview
+        self._preview: Optional[tuple] = None  # ((parent hash, rows, labels), the _advance result) of the last preview
         rows = _Rows(self.base.train_units, self._encode(self.base.train_labels), self.weights)
         self.state_ = self._state_from_rows(rows, len(self.base.train), base_model_hash(self.base.base_hash, k), ())
 
@@ -143,10 +143,11 @@ class IrisModel:
         Only test rows with a new row strictly closer than their k-th neighbour change (a new
         row has the largest index, so it loses every tie); only their votes are counted again.
         """
-        new_hash = next_model_hash(state.model_hash, [[text(int(v)) for v in row] for row in x_units], labels)
+        key = (state.model_hash, x_units.tobytes(), tuple(labels))
         cached = self._preview
-        if cached is not None and cached[0] == state.model_hash and cached[1] == new_hash:
+        if cached is not None and cached[0] == key:
             return cached[1:]
+        new_hash = next_model_hash(state.model_hash, [[TEXTS[v] for v in row] for row in x_units.tolist()], labels)
         codes = self._encode(labels)
         new_dist = knn.distance_matrix(self._test_w, knn.weighted(x_units, self.weights))
         touched = np.flatnonzero((new_dist < state.nb_dist[:, -1:]).any(axis=1))
@@ -161,7 +162,7 @@ class IrisModel:
                                                                        old_y[np.minimum(idx, size - 1)]))
             correct = int(np.count_nonzero(pred == self._test_codes))
         result = (new_hash, nb_dist, nb_idx, pred, correct)
-        self._preview = (state.model_hash, *result)
+        self._preview = (key, *result)
         return result
 
     def _extend(self, state: _State, x_units: np.ndarray, labels: Sequence[str]) -> _State:
