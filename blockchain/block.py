@@ -117,6 +117,9 @@ class Block:
             raise InvalidBlock(f"a block must be an object; got {type(data).__name__}")
         index = data.get("index")
         where = index if is_int(index) else None
+        if "timestamp" in data and "timestamp_ms" not in data:
+            raise InvalidBlock("this is a protocol version 1 block (it has a float timestamp); this node speaks "
+                               "protocol version 2 (PROTOCOL.md), whose blocks carry timestamp_ms", block_index=where)
         if set(data) != BLOCK_KEYS:
             raise InvalidBlock(f"a block must have exactly the fields {sorted(BLOCK_KEYS)}; got {sorted(map(str, data))}",
                                block_index=where)

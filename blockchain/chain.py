@@ -397,15 +397,16 @@ class Blockchain:
         """The pool that stays valid on top of ``state`` (plus ``block`` when given), and what
         does not: one rule for blocks from elsewhere, our own blocks and reorgs. Claims are
         checked again when a template is built, against the model of that moment."""
-        if block is not None:
-            base = state.copy()
-            base.apply(block, delta)
-        else:
-            base = state
-        check = Delta(base, base.height + 1, None)
+        check = Delta(state, state.height + 1, None)
+        in_block: set[str] = set()
+        if block is not None:  # the block's effects laid over the state, which stays as it is
+            check.block_index = block.index + 1
+            check.balances, check.flowers, check.good = dict(delta.balances), dict(delta.flowers), dict(delta.good)
+            check.total_good, check.rows = delta.total_good, delta.rows
+            in_block = {tx.id for tx in block.transactions}
         kept, evicted = PendingPool(), []
         for tx in candidates:
-            if tx.id in base.tx_block:
+            if tx.id in state.tx_block or tx.id in in_block:
                 continue
             if tx.type in CLAIM_TYPES:
                 flower = check.flower(tx.body["flower_id"])

@@ -59,7 +59,7 @@ def read_snapshot(store, model, texts: Sequence[str]) -> Optional[tuple[int, obj
 def save_snapshot(store, model, state) -> None:
     """Write ``model`` and the ledger ``state`` (both after its tip) with the digest of the stored blocks."""
     height = state.height
-    if not hasattr(model, "snapshot") or height == 0:
+    if not hasattr(model, "snapshot") or height == 0 or not getattr(store, "persistent", True):
         return
     texts = store.load_block_texts(height + 1)
     if len(texts) != height + 1:

@@ -29,6 +29,8 @@ def _refuse_version(version: str, path) -> StorageError:
 class MemoryStore:
     """Keeps everything in memory (``--ephemeral`` and tests)."""
 
+    persistent = False  # nothing survives the process: no snapshots to write
+
     def __init__(self) -> None:
         self._blocks: list[dict] = []
         self._pending: dict[str, dict] = {}
@@ -80,6 +82,8 @@ class SQLiteStore:
     ``synchronous=NORMAL``): it survives the node being killed at any moment, but a power cut
     may lose the last commits. It saves the fsync on every write.
     """
+
+    persistent = True
 
     def __init__(self, path: Path, durability: str = "fsync") -> None:
         if durability not in ("fsync", "os"):

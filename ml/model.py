@@ -373,11 +373,11 @@ class IrisModel:
             raise SnapshotError("snapshot rows, labels and sizes must agree")
         model_hash = base_model_hash(self.base.base_hash, self.k)
         history, start = [], 0
+        row_texts = [[TEXTS[v] for v in row] for row in x.tolist()]
+        label_texts = [self.classes_[c] for c in codes.tolist()]
         for size in sizes:
             end = size - base_n
-            block_rows = [[text(int(v)) for v in row] for row in x[start:end]]
-            block_labels = [self.classes_[int(c)] for c in codes[start:end]]
-            model_hash = next_model_hash(model_hash, block_rows, block_labels)
+            model_hash = next_model_hash(model_hash, row_texts[start:end], label_texts[start:end])
             history.append((size, model_hash))
             start = end
         if model_hash != data.get("model_hash"):

@@ -46,8 +46,10 @@ SINGLE_NODE = [
     request("Health", "GET", "/health", """
 pm.test("status is 200", () => pm.response.to.have.status(200));
 const body = pm.response.json();
-pm.test("node is ok and has an address", () => {
+pm.test("node is ok, speaks protocol 2 and has an address", () => {
     pm.expect(body.status).to.eql("ok");
+    pm.expect(body.protocol).to.eql(2);
+    pm.expect(body.genesis).to.have.lengthOf(64);
     pm.expect(body.address).to.have.lengthOf(40);
     pm.expect(body.height).to.be.a("number");
 });
@@ -62,6 +64,11 @@ pm.test("a KNN over three classes", () => {
     pm.expect(body.classes).to.eql(["setosa", "versicolor", "virginica"]);
     pm.expect(body.data_count).to.be.at.least(120);
     pm.expect(body.model_hash).to.have.lengthOf(64);
+});
+pm.test("integer weights frozen on the Iris base; accuracy as a count", () => {
+    pm.expect(body.weights).to.eql([1597, 2930, 751, 1749]);
+    pm.expect(body.test_rows).to.eql(30);
+    pm.expect(body.accuracy).to.eql(body.test_correct / body.test_rows);
 });
 pm.collectionVariables.set("dataCount", body.data_count);
 """),
@@ -139,6 +146,11 @@ pm.test("a class and probabilities that sum to 1", () => {
     pm.expect(sum).to.be.closeTo(1, 1e-6);
 });
 pm.test("predicts virginica for a virginica", () => pm.expect(body.prediction).to.eql("virginica"));
+pm.test("shows the 3 neighbours that decided it, nearest first", () => {
+    pm.expect(body.neighbours).to.have.lengthOf(3);
+    body.neighbours.forEach(n => pm.expect(Number.isInteger(n.distance)).to.be.true);
+    pm.expect(body.neighbours[0].distance).to.be.at.most(body.neighbours[2].distance);
+});
 """, body=MEASURES),
     request("Evaluate", "GET", "/model/evaluate", """
 pm.test("status is 200", () => pm.response.to.have.status(200));
@@ -167,15 +179,19 @@ pm.test("a confirmed proof with a Merkle path", () => {
     body.path.forEach(step => pm.expect(["left", "right"]).to.include(step.side));
 });
 """),
-    request("Contributions of a sender", "GET", "/contributions/botanist_123", """
+    request("Contributions of a sender", "GET", "/contributions?sender=botanist_123", """
 pm.test("status is 200", () => pm.response.to.have.status(200));
 const body = pm.response.json();
-pm.test("lists the flower and the accuracy before and after its block", () => {
-    pm.expect(body.contributions.map(c => c.tx_id)).to.include(pm.collectionVariables.get("flowerTx"));
-    pm.expect(body.blocks[0]).to.have.property("accuracy_before");
-    pm.expect(body.blocks[0]).to.have.property("accuracy_after");
+pm.test("lists the flower, its deposit, when it can be claimed and whether the model agrees", () => {
+    const mine = body.contributions.find(c => c.flower_id === pm.collectionVariables.get("flowerTx"));
+    pm.expect(mine).to.be.an("object");
+    pm.expect(mine.deposit).to.eql(0);
+    pm.expect(mine.claimable_from_block).to.eql(mine.block_index + 10);
+    pm.expect(mine.model_agrees).to.be.a("boolean");
 });
 """),
+    error_case("A refund before refund_wait", "POST", "/flower/refund", 400, "claim_not_allowed",
+               raw='{\n  "sender": "botanist_123",\n  "flower_id": "{{flowerTx}}"\n}'),
 ]
 
 ERRORS = [
@@ -183,8 +199,11 @@ ERRORS = [
     error_case("NaN is refused", "POST", "/flower/predict", 400, "invalid_json",
                raw='{"sepal_length": NaN, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}'),
     error_case("Negative measurement", "POST", "/flower/add", 400, "invalid_request", body={**FLOWER, "sepal_length": -1}),
-    error_case("Measurement as a string", "POST", "/flower/add", 400, "invalid_request", body={**FLOWER, "sepal_length": "5.1"}),
-    error_case("Unknown flower type", "POST", "/flower/add", 400, "invalid_request", body={**FLOWER, "flower_type": "rose"}),
+    error_case("Measurement string with one decimal", "POST", "/flower/add", 400, "invalid_request",
+               body={**FLOWER, "sepal_length": "5.1"}),
+    error_case("Not a whole number of hundredths", "POST", "/flower/add", 400, "invalid_request",
+               body={**FLOWER, "sepal_length": 5.123}),
+    error_case("Unknown flower type", "POST", "/flower/add", 400, "invalid_transaction", body={**FLOWER, "flower_type": "rose"}),
     error_case("Reserved sender", "POST", "/transactions/new", 400, "invalid_request",
                body={"sender": "0", "recipient": "bob", "amount": 1}),
     error_case("Zero amount", "POST", "/transactions/new", 400, "invalid_request",
@@ -198,11 +217,11 @@ ERRORS = [
     request("Duplicate flower (first time)", "POST", "/flower/add", """
 pm.test("status is 201", () => pm.response.to.have.status(201));
 """, raw='{\n  "sender": "dup-test", "sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5,\n'
-        '  "petal_width": 0.2, "flower_type": "setosa", "timestamp": {{dupTimestamp}}\n}',
-            prerequest='pm.collectionVariables.set("dupTimestamp", (Date.now() / 1000).toFixed(3));'),
+        '  "petal_width": 0.2, "flower_type": "setosa", "timestamp_ms": {{dupTimestamp}}\n}',
+            prerequest='pm.collectionVariables.set("dupTimestamp", Date.now());'),
     error_case("Duplicate flower (again)", "POST", "/flower/add", 409, "duplicate_transaction",
                raw='{\n  "sender": "dup-test", "sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5,\n'
-                   '  "petal_width": 0.2, "flower_type": "setosa", "timestamp": {{dupTimestamp}}\n}'),
+                   '  "petal_width": 0.2, "flower_type": "setosa", "timestamp_ms": {{dupTimestamp}}\n}'),
 ]
 
 

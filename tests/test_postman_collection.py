@@ -29,5 +29,6 @@ def test_every_request_has_tests_and_uses_base_url():
     paths = {"/" + "/".join(i["request"]["url"]["path"]) for i in items}
     for route in ("/health", "/mine", "/transactions/new", "/transactions/pending", "/chain", "/chain/validate",
                   "/flower/add", "/flower/predict", "/model/info", "/model/evaluate", "/model/history",
-                  "/nodes", "/nodes/register", "/nodes/resolve", "/blocks", "/transactions"):
+                  "/nodes", "/nodes/register", "/nodes/resolve", "/blocks", "/transactions", "/flower/refund",
+                  "/contributions"):
         assert route in paths

@@ -59,6 +59,9 @@ CASES = [
     ("refund-unknown-flower", "post", "/flower/refund", js({"sender": "a", "flower_id": "ab" * 32}), 400,
      "claim_not_allowed"),
     ("report-bad-id", "post", "/flower/report", js({"sender": "a", "flower_id": "xyz"}), 400, "invalid_request"),
+    ("peer-sends-a-v1-block", "post", "/blocks", js({"index": 1, "timestamp": 1.5, "previous_hash": "0" * 64,
+                                                     "difficulty": 1, "merkle_root": "0" * 64, "nonce": 0,
+                                                     "hash": "0" * 64, "transactions": []}), 400, "invalid_block"),
     ("peer-sends-a-genesis-tx", "post", "/transactions", js({"type": "GENESIS", "sender": "0", "recipient": "MODEL",
                                                             "amount": 0, "params": {}, "id": "00" * 32}), 400,
      "invalid_transaction"),
@@ -119,3 +122,10 @@ def test_the_node_still_works_after_every_bad_request(client):
     assert client.post("/flower/predict", json=MEASURES).get_json()["prediction"] == "setosa"
     assert client.get("/model/evaluate").get_json()["data_points_trained"] == 121
     assert client.get("/chain/validate").get_json()["valid"] is True
+
+
+def test_a_version_1_block_is_refused_with_the_reason(client):
+    old = {"index": 1, "timestamp": 1700000000.5, "previous_hash": "0" * 64, "difficulty": 1, "merkle_root": "0" * 64,
+           "nonce": 0, "hash": "0" * 64, "transactions": []}
+    r = client.post("/blocks", json=old)
+    assert r.status_code == 400 and "protocol version 1 block" in r.get_json()["error"]["message"]

@@ -18,8 +18,8 @@ def run_app(*args, cwd):
 @pytest.mark.parametrize("args,words", [
     (("--base-data", "missing.json"), "cannot read base data"),
     (("--base-data", "bad.json"), "base data must have exactly the keys"),
-        (("--min-deposit", "-1"), "must be 0 to 10^12"),
-        (("--refund-wait", "0"), "must be 1 to 10^12"),
+    (("--min-deposit", "-1"), "must be 0 to 10^12"),
+    (("--refund-wait", "0"), "must be 1 to 10^12"),
     (("--peers", "http://169.254.169.254:80"), "link-local"),
     (("--peers", "ftp://127.0.0.1:5001"), "http:// or https://"),
     (("--difficulty", "9"), "difficulty must be 1 to 7"),
@@ -55,3 +55,31 @@ def test_an_experiment_network_has_its_own_genesis(start_node, tmp_path):
     body = experiment.post("/nodes/resolve").json()
     assert body["replaced"] is False and any("genesis" in p for p in body["problems"]), body
     assert experiment.get("/health").json()["height"] == 0
+
+
+def test_a_version_1_data_directory_is_refused(tmp_path):
+    """A data directory written by a protocol version 1 node: one line naming the version, exit 2."""
+    import sqlite3
+
+    data = tmp_path / "old"
+    data.mkdir()
+    db = sqlite3.connect(data / "chain.sqlite3")
+    db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                     "INSERT INTO meta VALUES ('schema_version', '1');")
+    db.commit()
+    db.close()
+    r = run_app("--data-dir", str(data), cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert "protocol version 1" in r.stderr and "fresh --data-dir" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_network_params_change_the_genesis(start_node):
+    default = start_node("default")
+    staked = start_node("staked", extra_args=("--min-deposit", "1", "--refund-wait", "5"))
+    a, b = default.get("/health").json(), staked.get("/health").json()
+    assert a["protocol"] == b["protocol"] == 2
+    assert (a["min_deposit"], a["refund_wait"]) == (0, 10) and (b["min_deposit"], b["refund_wait"]) == (1, 5)
+    assert a["genesis"] != b["genesis"]
+    genesis = staked.get("/chain").json()["chain"][0]["transactions"][0]
+    assert genesis["type"] == "GENESIS" and genesis["params"]["min_deposit"] == 1 and genesis["params"]["refund_wait"] == 5
