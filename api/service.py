@@ -4,6 +4,7 @@ Routes call this and nothing else, so that they stay thin and the rules live in 
 """
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from pathlib import Path
@@ -48,6 +49,7 @@ class NodeService:
             if self.miner is not None:
                 self.miner.close()
             raise
+        gc.freeze()  # what start-up loaded lives as long as the node: later collections skip it
         self.key = key
         self.public_key = crypto.public_key_hex(key)
         self.address = crypto.address_of(self.public_key)

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 from .block import Block
 from .errors import InvalidBlock, InvalidTransaction
+from .gcpause import paused_gc
 from .genesis import PARAM_KEYS, make_genesis, network_params
 from .ledger import ChainState, Delta, Issue, Rules, check_block, check_genesis, feed_model
 
@@ -89,8 +90,9 @@ def audit_chain(blocks: Sequence[Any], model, params: Optional[Mapping[str, Any]
         result.complete = block0 is not None and len(blocks) == 1
         if stop_at_first or block0 is None:
             return result
-    state = result.state = genesis_state(genesis, params, model)
-    extend_audit(result, blocks, 1, model, now_ms, stop_at_first)
+    result.state = genesis_state(genesis, params, model)
+    with paused_gc():
+        extend_audit(result, blocks, 1, model, now_ms, stop_at_first)
     return result
 
 

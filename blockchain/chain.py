@@ -19,6 +19,7 @@ from .block import MAX_BLOCK_BYTES, Block, header_prefix
 from .encoding import canon, merkle_root
 from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
                      InvalidBlock, InvalidChain, InvalidTransaction, ModelUpdateError, PoolFull, StorageError)
+from .gcpause import paused_gc
 from .genesis import make_genesis, network_params
 from .blocklist import scan_text
 from .ledger import ChainState, Delta, Issue, UndoMissing, check_block, feed_model
@@ -77,7 +78,8 @@ class Blockchain:
         self.genesis = make_genesis(self.params, model.summary())
         self.model = model
         self.pool = PendingPool()
-        self.state = self._load_chain()
+        with paused_gc():
+            self.state = self._load_chain()
         self._load_pending()
 
     def now_ms(self) -> int:
@@ -453,7 +455,8 @@ class Blockchain:
                 state = self._state_at(fork)
             model = self.model.at_size(state.rows)
         result = AuditResult(state=state, length=len(blocks))
-        extend_audit(result, blocks, fork + 1, model, self.now_ms(), stop_at_first=True)
+        with paused_gc():
+            extend_audit(result, blocks, fork + 1, model, self.now_ms(), stop_at_first=True)
         if not result.valid:
             first = result.issues[0]
             raise InvalidChain(f"block {first.block_index}: {first.message}", block_index=first.block_index,
