@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Optional
 
 from .block import Block
+from .encoding import canon
 from .blocklist import BlockList
 from .errors import InvalidSignature, ModelUpdateError
 from .pow import meets_difficulty
@@ -417,8 +418,8 @@ def _check_model_update(block: Block, delta: Delta, model) -> list[Issue]:
     expected = model.preview_update(delta.new_rows, delta.new_labels)
     claimed = update.body["data"]
     if claimed != expected:
-        issues.append(Issue(block.index, f"the MODEL_UPDATE must equal the replayed model {expected}; got {dict(claimed)}",
-                            update.id))
+        issues.append(Issue(block.index, f"the MODEL_UPDATE must equal the replayed model "
+                                         f"{canon(expected).decode()}; got {canon(dict(claimed)).decode()}", update.id))
     return issues
 
 

@@ -139,8 +139,12 @@ def cmd_contributions(args) -> str:
     lines = [f"{answer['sender']}: {answer['count']} contribution(s), good {answer['good']}"]
     for c in answer["contributions"]:
         d = c["data"]
-        state = ("refunded" if c["refunded"] else f"left {c['left']}/{c['deposit']}, claimable from block "
-                 f"{c['claimable_from_block']}")
+        if not c["deposit"]:
+            state = "no deposit"
+        elif c["refunded"]:
+            state = f"deposit {c['deposit']} refunded"
+        else:
+            state = f"deposit {c['deposit']}, {c['left']} left, claimable from block {c['claimable_from_block']}"
         agrees = "model agrees" if c["model_agrees"] else "model disagrees"
         lines.append(f"{c['flower_id']}  block {c['block_index']}  {d['flower_type']} ({d['sepal_length']}, "
                      f"{d['sepal_width']}, {d['petal_length']}, {d['petal_width']})  {state}; {agrees}")

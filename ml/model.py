@@ -99,7 +99,12 @@ class _State:
     test_pred: np.ndarray     # predicted class code per test row
     test_correct: int
     model_hash: str
-    history: tuple            # ((size, model_hash) after each committed update), oldest first
+    history_list: list        # (size, model_hash) after each committed update, oldest first; shared and
+    updates: int              # append-only like _Rows: this state's history is its first ``updates``
+
+    @property
+    def history(self) -> list:
+        return self.history_list[:self.updates]
 
 
 class IrisModel:
@@ -120,7 +125,7 @@ class IrisModel:
         self._evaluation: Optional[tuple[str, dict]] = None
         self._preview: Optional[tuple] = None  # ((parent hash, rows, labels), the _advance result) of the last preview
         rows = _Rows(self.base.train_units, self._encode(self.base.train_labels), self.weights)
-        self.state_ = self._state_from_rows(rows, len(self.base.train), base_model_hash(self.base.base_hash, k), ())
+        self.state_ = self._state_from_rows(rows, len(self.base.train), base_model_hash(self.base.base_hash, k), [])
 
     # -- building states --------------------------------------------------------------
     def _encode(self, labels: Sequence[str]) -> np.ndarray:
@@ -131,11 +136,11 @@ class IrisModel:
         codes = codes_of(np.where(valid, nb_idx, 0))
         return knn.predict_codes(knn.votes(codes, valid, len(self.classes_)))
 
-    def _state_from_rows(self, rows: _Rows, size: int, model_hash: str, history: tuple) -> _State:
+    def _state_from_rows(self, rows: _Rows, size: int, model_hash: str, history: list) -> _State:
         nb_dist, nb_idx = knn.neighbours_of(self._test_w, rows.xw[:size], self.k)
         pred = self._predictions(nb_idx, lambda idx: rows.y[idx])
         correct = int(np.count_nonzero(pred == self._test_codes))
-        return _State(rows, size, nb_dist, nb_idx, pred, correct, model_hash, history)
+        return _State(rows, size, nb_dist, nb_idx, pred, correct, model_hash, list(history), len(history))
 
     def _advance(self, state: _State, x_units: np.ndarray, labels: Sequence[str]):
         """(model_hash, neighbours, predictions, test_correct) after one block's rows.
@@ -172,7 +177,10 @@ class IrisModel:
             raise ModelError("the model's rows moved under a commit")  # a bug, never input
         rows = state.rows.append(x_units, self._encode(labels))
         size = state.size + len(x_units)
-        return _State(rows, size, nb_dist, nb_idx, pred, correct, new_hash, state.history + ((size, new_hash),))
+        if len(state.history_list) != state.updates:
+            raise ModelError("the model's history moved under a commit")  # a bug, never input
+        state.history_list.append((size, new_hash))
+        return _State(rows, size, nb_dist, nb_idx, pred, correct, new_hash, state.history_list, state.updates + 1)
 
     def _check_point(self, features, label) -> list[int]:
         values = check_features(features)
@@ -385,5 +393,5 @@ class IrisModel:
         model = self.fresh()
         rows = _Rows(np.vstack([self.base.train_units, x]),
                      np.concatenate([self._encode(self.base.train_labels), codes]), self.weights)
-        model.state_ = model._state_from_rows(rows, base_n + len(x), model_hash, tuple(history))
+        model.state_ = model._state_from_rows(rows, base_n + len(x), model_hash, history)
         return model
