@@ -15,7 +15,7 @@ from .util import Progress
 
 def _prefix(pending: int) -> bytes:
     txs = [reward("miner", 1)] + [flower(sender=f"p{i}") for i in range(pending)]
-    return Block.assemble(1, time.time(), "0" * 64, 4, txs, 0).prefix()
+    return Block.assemble(1, int(time.time() * 1000), "0" * 64, 4, txs, 0).prefix()
 
 
 def single_core_rate(pending: int, hashes: int) -> float:

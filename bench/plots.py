@@ -27,9 +27,44 @@ def _one_curve(out: Path, name: str, heading: str, title: str, xlabel: str, colu
         [f"| {x} | {y} |" for x, y in zip(xs, ys)] + [""]
 
 
+V1 = {"audit_10k_s": 26, "restart_snapshot_s": 2.0, "predict_ms": 0.15, "hash_ratio": 0.78}
+
+
+def protocol_lines(p: dict) -> list[str]:
+    """The protocol v2 table: each goal of the protocol issue beside version 1's figure."""
+    v = {row["blocks"]: row for row in p["verification"]}
+    rs = {row["blocks"]: row for row in p["restart"]}
+    small, large = min(v), max(v)
+    h = p["hash_rate"]
+    rows = [
+        (f"full verification of {small:,} blocks of 1 flower (audit, median)", f"{V1['audit_10k_s']} s",
+         "< 2 s", f"{v[small]['audit_s']} s"),
+        (f"the same for {large:,} blocks", "hours (extrapolated)", "< 15 s, within 12x of the line above",
+         f"{v[large]['audit_s']} s ({round(v[large]['audit_s'] / v[small]['audit_s'], 1)}x; "
+         f"verifier command: {rs[large].get('verifier_cli_s', '-')} s)"),
+        (f"restart of a node holding {large:,} blocks", f"{V1['restart_snapshot_s']} s with a snapshot",
+         "< 3 s; < 15 s without a snapshot",
+         f"{rs[large]['with_snapshot_s']} s with, {rs[large]['without_snapshot_s']} s without "
+         f"(python app.py until /health answers: {rs[large].get('node_process_restart_s', '-')} s)"),
+        (f"reorg of depth {p['reorg']['depth']} at height {p['reorg']['height']:,}", "full replay", "< 1 s",
+         f"{p['reorg']['reorg_s']} s"),
+        (f"/flower/predict at {p['predict']['rows']:,} training rows, in process", f"{V1['predict_ms']} ms", "< 2 ms",
+         f"{p['predict']['median_ms']} ms (p99 {p['predict']['p99_ms']})"),
+        (f"hash rate via /mine at D={h['difficulty']} (default miners) vs one core's loop", f"{V1['hash_ratio']}x",
+         ">= 1.6x on 2 cores", f"{h['ratio']}x ({h['mine_hashes_per_s']:,} vs {h['one_core_hashes_per_s']:,} "
+                                f"hashes/s; /mine median {h['mine_median_ms']} ms)"),
+    ]
+    return ["### Protocol v2 at scale", "", "| work | version 1 | goal | version 2 (this run) |", "|---|---|---|---|"] + \
+        [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows] + \
+        ["", f"Audit cost per block: {v[small]['audit_s'] / small * 1e3:.3f} ms at {small:,} blocks, "
+             f"{v[large]['audit_s'] / large * 1e3:.3f} ms at {large:,} (linearity ratio {p['linearity']}).", ""]
+
+
 def render(r: dict, out: Path) -> str:
     lines = [f"Benchmark run {r['started']} ({'quick' if r['config']['quick'] else 'full'}), "
              f"{r['machine']['cpus']} CPUs, Python {r['machine']['python']}.", ""]
+    if "protocol" in r:
+        lines += protocol_lines(r["protocol"])
     if "endpoints" in r:
         e = r["endpoints"]
         lines += [f"### Endpoints (median of {e['requests_per_endpoint']} keep-alive requests; /mine: {e['mines']})", "",
@@ -60,13 +95,13 @@ def render(r: dict, out: Path) -> str:
         ax.plot(xs, [x["predict"]["median_ms"] for x in rows], "o-", label="predict (in process)")
         ax.plot(xs, [x["evaluate_uncached"]["median_ms"] for x in rows], "s-", label="evaluate, computed")
         ax.plot(xs, [x["evaluate_cached"]["median_ms"] for x in rows], "^-", label="evaluate, cached per model_hash")
-        ax.plot(xs, [x["fit_ms"] for x in rows], "d--", label="refit (once per block)")
+        ax.plot(xs, [x["fit_ms"] for x in rows], "d--", label="build the model from its rows")
         ax.set(xscale="log", yscale="log", xlabel="training rows", ylabel="ms (median)", title="Model cost vs training set")
         ax.legend()
         name = _save(fig, out, "model_size.png")
         hp = r["http_predict"]
         lines += ["### Model cost vs training rows", "", f"![model cost]({name})", "",
-                  "| rows | refit (ms) | predict median (ms) | evaluate computed (ms) | evaluate cached (ms) |",
+                  "| rows | build (ms) | predict median (ms) | evaluate computed (ms) | evaluate cached (ms) |",
                   "|---:|---:|---:|---:|---:|"]
         for x in rows:
             lines.append(f"| {x['rows']:,} | {x['fit_ms']} | {x['predict']['median_ms']} | "

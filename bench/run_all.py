@@ -1,7 +1,8 @@
 """Run the whole benchmark suite: ``.venv/bin/python -m bench.run_all [--quick] [--out bench/results]``.
 
 Writes results.json (every number), summary.md (the tables) and PNG figures to --out.
---quick runs small sizes in about half a minute; the full run takes about 7 minutes.
+--quick runs small sizes in about a minute; the full run takes about 15 minutes (the protocol part
+builds chains of 10^4 and 10^5 blocks).
 """
 from __future__ import annotations
 
@@ -14,31 +15,36 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import endpoints, mining, plots, scaling
+from . import endpoints, mining, plots, protocol, scaling
 
 QUICK = dict(n=40, n_mine=8, hashes=300_000, blocks=3, busy_s=2, rows=[100, 1000], http_rows=1000,
              block_sizes=[1, 10, 100], apply_rows=1000, repeats=1, pending=[0, 10, 100],
-             lengths=[100], difficulty=2)
+             lengths=[100], difficulty=2, protocol_sizes=[500, 2000], protocol_repeats=1, mine_blocks=5)
 FULL = dict(n=1000, n_mine=50, hashes=4_000_000, blocks=20, busy_s=20, rows=[100, 1000, 10_000, 100_000],
             http_rows=100_000, block_sizes=[1, 10, 100, 1000], apply_rows=10_000, repeats=5,
-            pending=[0, 10, 100, 1000], lengths=[100, 1000, 10_000], difficulty=2)
+            pending=[0, 10, 100, 1000], lengths=[100, 1000, 10_000], difficulty=2,
+            protocol_sizes=[10_000, 100_000], protocol_repeats=3, mine_blocks=30)
+PARTS = ["protocol", "endpoints", "mining", "busy", "model", "blocks", "pending", "chain"]
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, about half a minute")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")
-    parser.add_argument("--only", nargs="*", choices=["endpoints", "mining", "busy", "model", "blocks", "pending", "chain"],
-                        help="run only these parts")
+    parser.add_argument("--only", nargs="*", choices=PARTS, help="run only these parts")
     args = parser.parse_args(argv)
     cfg = QUICK if args.quick else FULL
-    parts = set(args.only or ["endpoints", "mining", "busy", "model", "blocks", "pending", "chain"])
+    parts = set(args.only or PARTS)
     args.out.mkdir(parents=True, exist_ok=True)
     results = {"config": {"quick": args.quick, **cfg}, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                                                   "platform": platform.platform()},
                "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     with tempfile.TemporaryDirectory(prefix="iris-bench-") as tmp:
         work = Path(tmp)
+        if "protocol" in parts:
+            print("== protocol v2 at scale: verification, restart, reorg, predict, /mine hash rate", flush=True)
+            results["protocol"] = protocol.run(work, cfg["protocol_sizes"], cfg["protocol_repeats"], 10,
+                                               cfg["mine_blocks"])
         if "endpoints" in parts:
             print("== endpoint latency (difficulty 4, keep-alive)", flush=True)
             results["endpoints"] = endpoints.run(work, cfg["n"], cfg["n_mine"])

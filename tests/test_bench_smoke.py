@@ -2,7 +2,7 @@
 by ``python -m bench.run_all``, never in tests."""
 from pathlib import Path
 
-from bench import mining, plots, scaling
+from bench import mining, plots, protocol, scaling
 
 
 def test_bench_pieces_run_and_render(tmp_path: Path):
@@ -17,3 +17,13 @@ def test_bench_pieces_run_and_render(tmp_path: Path):
     summary = plots.render(results, tmp_path)
     assert "Model cost vs training rows" in summary and (tmp_path / "model_size.png").stat().st_size > 1000
     assert (tmp_path / "block_apply.png").exists()
+
+
+def test_protocol_bench_runs_and_renders(tmp_path: Path):
+    """The protocol v2 benchmark end to end at toy sizes: chains, audits, restarts, a reorg, /mine."""
+    result = protocol.run(tmp_path, [20, 40], repeats=1, reorg_depth=3, mine_blocks=2)
+    assert [row["blocks"] for row in result["verification"]] == [20, 40]
+    assert result["reorg"]["height"] == 41 + 3 and result["hash_rate"]["blocks"] == 2
+    summary = plots.render({"started": "now", "config": {"quick": True}, "machine": {"cpus": 1, "python": "3"},
+                            "protocol": result}, tmp_path)
+    assert "Protocol v2 at scale" in summary and "reorg of depth 3" in summary
