@@ -23,7 +23,7 @@ QUICK = dict(n=40, n_mine=8, hashes=300_000, blocks=3, busy_s=2, rows=[100, 1000
 FULL = dict(n=1000, n_mine=50, hashes=4_000_000, blocks=20, busy_s=20, rows=[100, 1000, 10_000, 100_000],
             http_rows=100_000, block_sizes=[1, 10, 100, 1000], apply_rows=10_000, repeats=5,
             pending=[0, 10, 100, 1000], lengths=[100, 1000, 10_000], difficulty=2,
-            protocol_sizes=[10_000, 100_000], protocol_repeats=3, mine_blocks=30)
+            protocol_sizes=[10_000, 100_000], protocol_repeats=3, mine_blocks=200)
 PARTS = ["protocol", "endpoints", "mining", "busy", "model", "blocks", "pending", "chain"]
 
 

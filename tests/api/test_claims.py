@@ -80,3 +80,42 @@ def test_deposit_rules_at_submission(client):
                                             "deposit": 2}).status_code == 201
     r = client.post("/transactions/new", json={"sender": "alice", "recipient": "bob", "amount": 1})
     assert r.status_code == 400 and r.get_json()["error"]["code"] == "insufficient_funds"  # the deposit is promised
+
+
+def test_every_refusal_reason(client):
+    """Each rule of PROTOCOL.md "Deposits, refunds and reports" refuses with its own reason."""
+    fund(client, "alice", "mallory", "carol", "dave")
+    flowers = {}
+    for sender, label, deposit in (("alice", "setosa", 1), ("mallory", "virginica", 2), ("carol", "setosa", 1),
+                                   ("dave", "setosa", 1)):
+        r = client.post("/flower/add", json={"sender": sender, **SETOSA, "flower_type": label, "deposit": deposit})
+        flowers[sender] = r.get_json()["transaction_id"]
+    client.post("/mine")
+    client.post("/mine")
+    client.post("/mine")
+    assert claim(client, "refund", "alice", flowers["alice"]).status_code == 201
+    assert claim(client, "refund", "carol", flowers["carol"]).status_code == 201
+    client.post("/mine")
+
+    def refused(kind, sender, flower_id):
+        r = claim(client, kind, sender, flower_id)
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "claim_not_allowed", r.get_json()
+        return r.get_json()["error"]["message"]
+
+    before = snapshot(client)
+    assert refused("refund", "mallory", flowers["dave"]) == "only the contributor (dave) may claim a refund of this flower"
+    assert refused("report", "mallory", flowers["mallory"]) == (
+        "a contributor may not report their own flower; claim a refund instead")
+    assert refused("report", "alice", flowers["dave"]) == (
+        "the model agrees with this flower's label setosa; only data it disagrees with can be reported")
+    assert refused("refund", "alice", "ab" * 32).startswith("flower_id must name a FLOWER_DATA on the chain")
+    assert snapshot(client) == before
+    assert claim(client, "report", "alice", flowers["mallory"]).status_code == 201
+    client.post("/mine")  # total_good is 2 and alice's good 1: she takes max(1, 2 * 1 // 2) = 1 of 2
+    theirs = client.get("/contributions?sender=mallory").get_json()["contributions"][0]
+    assert (theirs["left"], theirs["reported_by"]) == (1, ["alice"])
+    assert refused("report", "alice", flowers["mallory"]) == "you have already reported this flower"
+    assert claim(client, "report", "carol", flowers["mallory"]).status_code == 201
+    client.post("/mine")
+    assert refused("report", "dave", flowers["mallory"]) == "nothing is left of this deposit"
+    assert client.get("/chain/validate").get_json()["valid"] is True

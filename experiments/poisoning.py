@@ -1,0 +1,254 @@
+"""``python -m experiments.poisoning --out DIR [--quick]``: does a deposit make poisoning cost the
+poisoner? Real node processes (``python app.py``), driven over HTTP the way users drive them.
+
+Every run starts a fresh staked network (one node, difficulty 2, ``--min-deposit 1
+--refund-wait 5``, or ``--min-deposit 0`` for the run without deposits). The node's own miner is
+the bank: it mines until it can fund every agent with the same starting balance, by transfers.
+Then, for a fixed number of blocks, every agent sends one flower per block:
+
+- honest contributors send flowers sampled around the Iris training rows (the row plus a little
+  noise, rounded to hundredths) with their true label;
+- the attacker sends flowers sampled the same way with the next class's label (label flipping);
+- with deposits, each flower locks ``deposit`` coins, and every agent, attacker included, follows
+  the same claiming rule each block: refund its own contributions that are due and that the model
+  agrees with, and report due contributions of others that the model disagrees with (once it has a
+  refunded contribution of its own). Without deposits nobody locks or claims anything.
+
+After the last contribution the network runs ``refund_wait + 1`` more blocks of claims only, so
+every deposit that can come back does. The accuracy curve is each block's ``MODEL_UPDATE``
+(``test_correct / test_rows``, carried forward over blocks without one); balances are read from
+``/balance``. Each run writes its chain, which ``python -m blockchain.verify`` accepts.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import requests
+
+from bench.util import NodeProcess, Progress
+from ml import iris_base
+from ml.measurements import text
+
+PARAMS = {
+    "difficulty": 2, "min_deposit": 1, "refund_wait": 5, "deposit": 1, "start_balance": 20,
+    "honest": 2, "attackers": 1, "blocks": 60, "noise_cm": 0.1, "seeds": [1, 2, 3],
+    "flip": "the attacker labels a flower of class c as class c+1 (setosa -> versicolor -> virginica -> setosa)",
+}
+QUICK = {"blocks": 12, "seeds": [1], "start_balance": 6}
+FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+
+
+class Node:
+    """A node process and a session to it; every refusal is an error here, except claims."""
+
+    def __init__(self, workdir: Path, name: str, min_deposit: int, params: dict) -> None:
+        self.proc = NodeProcess(workdir, name, difficulty=params["difficulty"],
+                                extra_args=("--durability", "os", "--min-deposit", str(min_deposit),
+                                            "--refund-wait", str(params["refund_wait"]), "--miners", "1")).start()
+        self.s = requests.Session()
+        self.url = self.proc.url
+
+    def get(self, path: str) -> dict:
+        r = self.s.get(self.url + path, timeout=60)
+        r.raise_for_status()
+        return r.json()
+
+    def post(self, path: str, body: dict | None = None, ok=(200, 201)) -> requests.Response:
+        r = self.s.post(self.url + path, json=body, timeout=120)
+        if r.status_code not in ok:
+            raise RuntimeError(f"POST {path} answered {r.status_code}: {r.text[:300]}")
+        return r
+
+    def stop(self) -> None:
+        self.proc.stop()
+
+
+class Agent:
+    def __init__(self, name: str, honest: bool) -> None:
+        self.name, self.honest = name, honest
+
+    def flower(self, rng: np.random.Generator, deposit: int) -> dict:
+        base = iris_base()
+        i = int(rng.integers(0, len(base.train)))
+        noise = np.rint(rng.normal(0, PARAMS["noise_cm"] * 100, size=4)).astype(int)
+        units = np.clip(base.train_units[i] + noise, 1, 10_000)
+        label = base.train_labels[i]
+        if not self.honest:
+            classes = list(base.classes)
+            label = classes[(classes.index(label) + 1) % len(classes)]
+        return {"sender": self.name, **{f: text(int(u)) for f, u in zip(FEATURES, units)}, "flower_type": label,
+                "deposit": deposit}
+
+
+def claims(node: Node, agents: list[Agent], next_block: int) -> dict:
+    """Every agent's claims for the next block; returns how many were sent of each kind."""
+    sent = {"refund": 0, "report": 0}
+    book = {a.name: node.get(f"/contributions?sender={a.name}") for a in agents}
+    for agent in agents:
+        mine = book[agent.name]
+        for c in mine["contributions"]:
+            if c["left"] > 0 and c["claimable_from_block"] <= next_block and c["model_agrees"]:
+                r = node.post("/flower/refund", {"sender": agent.name, "flower_id": c["flower_id"]}, ok=(201, 400))
+                sent["refund"] += r.status_code == 201
+        if mine["good"] < 1:
+            continue
+        for other in agents:
+            if other is agent:
+                continue
+            for c in book[other.name]["contributions"]:
+                if (c["left"] > 0 and c["claimable_from_block"] <= next_block and not c["model_agrees"]
+                        and agent.name not in c["reported_by"]):
+                    r = node.post("/flower/report", {"sender": agent.name, "flower_id": c["flower_id"]},
+                                  ok=(201, 400))
+                    sent["report"] += r.status_code == 201
+    return sent
+
+
+def run(workdir: Path, out: Path, seed: int, attack: bool, deposits: bool, params: dict) -> dict:
+    name = f"seed{seed}-{'attack' if attack else 'clean'}-{'deposits' if deposits else 'free'}"
+    node = Node(workdir, name, params["min_deposit"] if deposits else 0, params)
+    rng = np.random.default_rng(seed)
+    agents = [Agent(f"honest-{i}", True) for i in range(params["honest"])]
+    if attack:
+        agents += [Agent(f"attacker-{i}", False) for i in range(params["attackers"])]
+    deposit = params["deposit"] if deposits else 0
+    try:
+        bank = node.get("/health")["address"]
+        need = params["start_balance"] * len(agents)
+        while node.get(f"/balance/{bank}")["balance"] < need:
+            node.post("/mine")
+        for agent in agents:
+            node.post("/transactions/new", {"sender": bank, "recipient": agent.name, "amount": params["start_balance"]})
+        node.post("/mine")
+        first = node.get("/health")["height"] + 1
+        totals = {"flowers": 0, "refund": 0, "report": 0, "skipped_broke": 0}
+        bar = Progress(name, params["blocks"] + params["refund_wait"] + 1)
+        for block in range(params["blocks"] + params["refund_wait"] + 1):
+            next_block = node.get("/health")["height"] + 1
+            if block < params["blocks"]:
+                for agent in agents:
+                    if node.get(f"/balance/{agent.name}")["available"] < deposit:
+                        totals["skipped_broke"] += 1
+                        continue
+                    node.post("/flower/add", agent.flower(rng, deposit))
+                    totals["flowers"] += 1
+            if deposits:
+                for kind, n in claims(node, agents, next_block).items():
+                    totals[kind] += n
+            node.post("/mine")
+            bar.step()
+        history = node.get("/model/history")["history"]
+        height = node.get("/health")["height"]
+        by_block = {h["block_index"]: h["accuracy"] for h in history}
+        curve, current = [], by_block[0]
+        for index in range(first - 1, height + 1):
+            current = by_block.get(index, current)
+            curve.append(current)
+        balances = {a.name: node.get(f"/balance/{a.name}")["balance"] for a in agents}
+        chain = node.get("/chain")
+        chain_file = f"chain_{name}.json"
+        (out / chain_file).write_text(json.dumps(chain))
+        contributed = {a.name: node.get(f"/contributions?sender={a.name}")["count"] for a in agents}
+        return {"seed": seed, "attack": attack, "deposits": deposits, "first_block": first, "accuracy": curve,
+                "final_accuracy": curve[-1], "balances": balances,
+                "balance_pct": {k: round(100 * v / params["start_balance"], 1) for k, v in balances.items()},
+                "contributions": contributed, "totals": totals, "chain_file": chain_file,
+                "tip": chain["chain"][-1]["hash"], "validate": node.get("/chain/validate")["valid"]}
+    finally:
+        node.stop()
+
+
+def summarize(runs: list[dict]) -> dict:
+    def mean(xs):
+        return round(float(np.mean(xs)), 4)
+
+    out = {}
+    for key, label in (((False, True), "no attack"), ((True, False), "attack, no deposits"),
+                       ((True, True), "attack, deposits")):
+        group = [r for r in runs if (r["attack"], r["deposits"]) == key]
+        if not group:
+            continue
+        names = sorted(group[0]["balance_pct"])
+        out[label] = {"final_accuracy": mean([r["final_accuracy"] for r in group]),
+                      "final_accuracy_per_seed": [r["final_accuracy"] for r in group],
+                      "balance_pct": {n: mean([r["balance_pct"][n] for r in group]) for n in names},
+                      "balance_pct_per_seed": {n: [r["balance_pct"][n] for r in group] for n in names},
+                      "attacker_flowers": mean([sum(v for k, v in r["contributions"].items() if k.startswith("attacker"))
+                                                for r in group])}
+    return out
+
+
+def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    styles = {"no attack": ("tab:green", "-"), "attack, no deposits": ("tab:red", "--"),
+              "attack, deposits": ("tab:blue", "-")}
+    for label, (color, style) in styles.items():
+        group = [r for r in runs if label == {(False, True): "no attack", (True, False): "attack, no deposits",
+                                              (True, True): "attack, deposits"}[(r["attack"], r["deposits"])]]
+        if not group:
+            continue
+        n = min(len(r["accuracy"]) for r in group)
+        curve = np.mean([r["accuracy"][:n] for r in group], axis=0) * 100
+        ax.plot(range(n), curve, style, color=color, label=f"{label} (mean of {len(group)} seeds)")
+    ax.axvline(params["blocks"], color="gray", lw=0.8, ls=":")
+    ax.text(params["blocks"], ax.get_ylim()[0], " contributions end", color="gray", fontsize=8, va="bottom")
+    ax.set(xlabel="blocks since the agents were funded", ylabel="test accuracy (%)",
+           title="Label-flipping attack: test accuracy as blocks arrive")
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(out / "poisoning_accuracy.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    labels = [lbl for lbl in ("no attack", "attack, no deposits", "attack, deposits") if lbl in summary]
+    names = sorted({n for lbl in labels for n in summary[lbl]["balance_pct"]})
+    width = 0.8 / len(labels)
+    for i, label in enumerate(labels):
+        values = [summary[label]["balance_pct"].get(n, np.nan) for n in names]
+        bars = ax.bar(np.arange(len(names)) + i * width, values, width, label=label,
+                      color=styles[label][0], alpha=0.8)
+        ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], fontsize=8)
+    ax.axhline(100, color="gray", lw=0.8, ls=":")
+    ax.set_xticks(np.arange(len(names)) + width * (len(labels) - 1) / 2, names)
+    ax.set(ylabel="final balance, % of the start", title="Who pays for poisoning (mean over seeds)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "poisoning_balances.png", dpi=110)
+    plt.close(fig)
+    return ["poisoning_accuracy.png", "poisoning_balances.png"]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m experiments.poisoning", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/figures"), help="where figures and results go")
+    parser.add_argument("--quick", action="store_true", help="one seed, 12 blocks (for tests)")
+    args = parser.parse_args(argv)
+    params = {**PARAMS, **(QUICK if args.quick else {})}
+    args.out.mkdir(parents=True, exist_ok=True)
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="iris-poisoning-") as tmp:
+        for seed in params["seeds"]:
+            for attack, deposits in ((False, True), (True, False), (True, True)):
+                runs.append(run(Path(tmp), args.out, seed, attack, deposits, params))
+    summary = summarize(runs)
+    figures = plot(runs, summary, params, args.out)
+    results = {"parameters": params, "summary": summary, "runs": runs, "figures": figures}
+    (args.out / "poisoning_results.json").write_text(json.dumps(results, indent=1) + "\n")
+    for label, s in summary.items():
+        print(f"{label:>22}: final accuracy {s['final_accuracy']:.3f}  balances % of start {s['balance_pct']}")
+    print(f"wrote {', '.join(figures)}, poisoning_results.json and the runs' chains to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
