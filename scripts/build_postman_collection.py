@@ -17,8 +17,11 @@ MEASURES = {"sepal_length": 6.7, "sepal_width": 3.0, "petal_length": 5.2, "petal
 
 def request(name, method, path, tests, body=None, raw=None, content_type="application/json", prerequest=None,
             base="{{baseUrl}}"):
-    item = {"name": name, "request": {"method": method, "header": [], "url": {
-        "raw": base + path, "host": [base], "path": [p for p in path.split("/") if p]}}}
+    route, _, query = path.partition("?")
+    url = {"raw": base + path, "host": [base], "path": [p for p in route.split("/") if p]}
+    if query:
+        url["query"] = [{"key": k, "value": v} for k, _, v in (pair.partition("=") for pair in query.split("&"))]
+    item = {"name": name, "request": {"method": method, "header": [], "url": url}}
     if body is not None or raw is not None:
         item["request"]["header"].append({"key": "Content-Type", "value": content_type})
         item["request"]["body"] = {"mode": "raw", "raw": raw if raw is not None else json.dumps(body, indent=2)}
