@@ -4,7 +4,6 @@ Routes call this and nothing else, so that they stay thin and the rules live in 
 """
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Optional
 from blockchain import (PROTOCOL_VERSION, Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
                         SQLiteStore, Transaction, crypto)
 from blockchain.miner import ProcessMiner
-from blockchain.transactions import FEATURES, FLOWER_DATA, MODEL_UPDATE, claim_body, flower_body, transfer_body
+from blockchain.transactions import FEATURES, FLOWER_DATA, claim_body, flower_body, transfer_body
 from ml import BaseData, IrisModel
 from ml.drift import drift_report
 
@@ -49,7 +48,6 @@ class NodeService:
             if self.miner is not None:
                 self.miner.close()
             raise
-        gc.freeze()  # what start-up loaded lives as long as the node: later collections skip it
         self.key = key
         self.public_key = crypto.public_key_hex(key)
         self.address = crypto.address_of(self.public_key)

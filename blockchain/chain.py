@@ -27,7 +27,7 @@ from .pool import MAX_PENDING, PendingPool
 from .pow import search_nonce
 from .snapshots import SNAPSHOT_EVERY, read_snapshot, save_snapshot
 from .storage import MemoryStore
-from .transactions import CLAIM_TYPES, FLOWER_DATA, MODEL_UPDATE, Transaction, model_update, reward
+from .transactions import CLAIM_TYPES, FLOWER_DATA, Transaction, model_update, reward
 
 log = logging.getLogger("blockchain")
 
@@ -243,13 +243,6 @@ class Blockchain:
                             "reported_by": sorted(flower.reporters), "claimable_from_block": flower.block + wait,
                             "model_agrees": model.loo_predict(flower.row) == flower.label})
             return out
-
-    def claim_problem(self, kind: str, sender: str, flower_id: str) -> Optional[str]:
-        """Why a REFUND or REPORT by ``sender`` could not stand in the next block, or None."""
-        body = {"type": kind, "sender": sender, "recipient": "MODEL", "amount": 0, "timestamp_ms": 0,
-                "flower_id": flower_id}
-        with self._lock:
-            return Delta(self.state, self.height + 1, self.model).claim_problem(Transaction(body, ""))
 
     # -- transactions -----------------------------------------------------------------
     def add_transaction(self, tx: Transaction) -> int:

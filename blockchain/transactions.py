@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 from . import crypto
 from .encoding import ValueRuleError, canon, check_value, is_hex, is_int, sha256_hex
@@ -380,8 +380,3 @@ def genesis_transaction(params: Mapping[str, Any]) -> Transaction:
 def signed(body: dict, key) -> Transaction:
     """Sign ``body`` (which must carry the key's ``public_key`` and address) with ``key``."""
     return Transaction.create(body, crypto.sign_body(key, body))
-
-
-def flower_row(tx: Transaction) -> Optional[tuple[list[str], str]]:
-    """(measurements, label) of a FLOWER_DATA, else None."""
-    return (tx.features(), tx.label()) if tx.type == FLOWER_DATA else None
