@@ -385,3 +385,18 @@ def test_a_reorg_right_after_a_snapshot_restart(tmp_path, monkeypatch, caplog, u
     assert again.balance("other") == branch.balance("other") and again.balance("m") == branch.balance("m")
     assert again.validate_chain().valid
     again.close()
+
+
+def test_a_pending_transfer_double_spent_by_a_peers_block_is_dropped():
+    """One rule for every path: a block from elsewhere evicts the pending transactions it makes
+    invalid, as a reorg does, and what an address can spend is never negative."""
+    ours, theirs = ledger(), ledger()
+    ours.add_block(theirs.mine("shared-miner"))             # both: shared-miner has 1 coin
+    ours.add_transaction(transfer("shared-miner", "bob", 1))
+    theirs.add_transaction(transfer("shared-miner", "carol", 1))
+    block = theirs.mine("someone-else")                     # spends the coin elsewhere
+    assert ours.add_block(block) is True
+    assert [tx.type for tx in ours.pending()] == []         # the transfer to bob is gone
+    assert ours.available("shared-miner") == 0 and ours.balance("bob") == 0
+    ours.mine("m")
+    assert ours.balance("bob") == 0 and ours.validate_chain().valid
