@@ -71,3 +71,45 @@ def test_wallet_errors_are_one_readable_line(tmp_path):
     bad = wallet("flower", "--key", str(tmp_path / "k"), "--sepal-length", "-1", "--sepal-width", "3",
                  "--petal-length", "1", "--petal-width", "1", "--type", "setosa")
     assert bad.returncode == 2 and "must be 0.01 to 100.00 cm" in bad.stderr and "Traceback" not in bad.stderr
+    hundredths = wallet("flower", "--key", str(tmp_path / "k"), "--sepal-length", "5.123", "--sepal-width", "3",
+                        "--petal-length", "1", "--petal-width", "1", "--type", "setosa")
+    assert hundredths.returncode == 2 and "must be a multiple of 0.01 cm; got 5.123" in hundredths.stderr
+    not_an_id = wallet("refund", "--key", str(tmp_path / "k"), "xyz")
+    assert not_an_id.returncode == 2 and "must be a transaction id" in not_an_id.stderr
+
+
+def test_deposit_refund_and_report_with_the_wallet(start_node, tmp_path):
+    """On a staked network: signed deposits, a refund refused too early and then granted, a report,
+    and the contributions listing; each refusal is one line with the node's reason."""
+    node = start_node("staked", difficulty=2, extra_args=("--min-deposit", "1", "--refund-wait", "2"))
+    keys = {}
+    for name in ("alice", "mallory"):
+        keys[name] = tmp_path / f"{name}.key"
+        assert wallet("keygen", "--key", str(keys[name])).returncode == 0
+    for _ in range(4):
+        node.post("/mine")
+    for name in ("alice", "mallory"):
+        address = wallet("address", "--key", str(keys[name])).stdout.strip()
+        assert wallet("send", "--key", str(node.data_dir / "node_key"), "--to", address, "--amount", "2",
+                      node=node.url).returncode == 0
+    node.post("/mine")
+    setosa = ("--sepal-length", "5.0", "--sepal-width", "3.4", "--petal-length", "1.5", "--petal-width", "0.2")
+    good = wallet("flower", "--key", str(keys["alice"]), *setosa, "--type", "setosa", "--deposit", "2", node=node.url)
+    bad = wallet("flower", "--key", str(keys["mallory"]), *setosa, "--type", "virginica", "--deposit", "2",
+                 node=node.url)
+    assert good.returncode == bad.returncode == 0 and "with a deposit of 2" in good.stdout
+    good_id, bad_id = good.stdout.split("transaction ")[1].split()[0], bad.stdout.split("transaction ")[1].split()[0]
+    node.post("/mine")
+    early = wallet("refund", good_id, "--key", str(keys["alice"]), node=node.url)
+    assert early.returncode == 1 and early.stderr.count("\n") == 1
+    assert early.stderr.startswith("error: refused (400 claim_not_allowed): refund_wait is 2 blocks")
+    node.post("/mine")
+    assert wallet("refund", good_id, "--key", str(keys["alice"]), node=node.url).returncode == 0
+    node.post("/mine")
+    assert wallet("report", bad_id, "--key", str(keys["alice"]), node=node.url).returncode == 0
+    node.post("/mine")
+    listing = wallet("contributions", "--key", str(keys["alice"]), node=node.url).stdout
+    assert "good 1" in listing and "deposit 2 refunded" in listing and "model agrees" in listing
+    theirs = wallet("contributions", "--key", str(keys["mallory"]), node=node.url).stdout
+    assert "deposit 2, 0 left" in theirs and "model disagrees" in theirs
+    assert "balance 4" in wallet("balance", "--key", str(keys["alice"]), node=node.url).stdout
