@@ -27,7 +27,7 @@ from .pow import search_nonce
 
 log = logging.getLogger("blockchain.miner")
 POLL = 0.01
-CHECK_EVERY = 2048
+CHECK_EVERY = 512
 
 
 class _Lines:
