@@ -6,6 +6,7 @@ and multicast addresses are not. A refused URL is never contacted.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from urllib.parse import urlsplit
 
 MAX_PEERS = 64
@@ -41,10 +42,8 @@ def normalize_peer_url(url) -> str:
         raise PeerURLError(f"a peer URL's port must be 1 to 65535; got {shown!r}")
     if parts.path not in ("", "/") or parts.query or parts.fragment or url.endswith(("?", "#")):
         raise PeerURLError(f"a peer URL must have no path, query or fragment; got {shown!r}")
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        ip = None
+    ip = numeric_host(host)
+    if ip is None:
         if not all(label and len(label) <= 63 and label.replace("-", "").isalnum() for label in host.split(".")):
             raise PeerURLError(f"a peer URL's host must be an IP address or a DNS name; got {shown!r}") from None
     if ip is not None:
@@ -60,6 +59,25 @@ def normalize_peer_url(url) -> str:
     else:
         host = host.lower()
     return f"{parts.scheme}://{host}:{port}"
+
+
+def numeric_host(host: str):
+    """The IP address a numeric host stands for, read the way the system resolver reads it, or None.
+
+    Besides the usual forms, inet_aton accepts "0", "0.0", "127.1", "0x7f.1", octal parts and a
+    single integer ("2852039166" is 169.254.169.254): judging only ``ipaddress``'s spelling would
+    let those past the rules and then connect to what they really mean.
+    """
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if host and all(c in "0123456789abcdefxABCDEFX." for c in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return None
+    return None
 
 
 def is_loopback_host(host: str) -> bool:

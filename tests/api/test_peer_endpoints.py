@@ -36,6 +36,12 @@ def nodes(client):
     ({"nodes": ["http://[::ffff:169.254.169.254]:80"]}, "link-local"),
     ({"nodes": ["http://0.0.0.0:5001"]}, "unspecified"),
     ({"nodes": ["http://[::]:5001"]}, "unspecified"),
+    ({"nodes": ["http://0:5001"]}, "unspecified address (0.0.0.0)"),           # spelled as the resolver reads them
+    ({"nodes": ["http://0.0:5001"]}, "unspecified address (0.0.0.0)"),
+    ({"nodes": ["http://2852039166:80"]}, "link-local address (169.254.169.254)"),
+    ({"nodes": ["http://0xa9.0xfe.0xa9.0xfe:80"]}, "link-local address (169.254.169.254)"),
+    ({"nodes": ["http://0251.0376.0251.0376:80"]}, "link-local address (169.254.169.254)"),
+    ({"nodes": ["http://127.1:5000"]}, "never registers itself"),
     ({"nodes": ["http://127.0.0.1:5000"]}, "never registers itself"),
     ({"nodes": ["http://localhost:5000"]}, "never registers itself"),
     ({"nodes": ["http://127.0.0.1:5001", "http://10.0.0.1"]}, "must name a port"),
@@ -100,3 +106,10 @@ def test_post_transactions(client):
         assert r.status_code == 400, bad
         assert r.get_json()["error"]["code"].startswith("invalid")
     assert snapshot(client) == before
+
+
+def test_numeric_hosts_are_stored_as_the_address_they_mean(client):
+    with FakePeer() as fake:
+        port = fake.url.rsplit(":", 1)[1]
+        r = client.post("/nodes/register", json={"nodes": [f"http://127.1:{port}", f"http://2130706433:{port}"]})
+        assert r.status_code == 201 and r.get_json()["total_nodes"] == [f"http://127.0.0.1:{port}"]
