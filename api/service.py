@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from blockchain import (PROTOCOL_VERSION, Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
-                        SQLiteStore, Transaction, crypto)
+                        SQLiteStore, StorageError, Transaction, crypto)
 from blockchain.miner import ProcessMiner
 from blockchain.transactions import FEATURES, FLOWER_DATA, claim_body, flower_body, transfer_body
 from ml import BaseData, IrisModel
@@ -36,7 +36,12 @@ class NodeService:
         else:
             self.data_dir = config.resolved_data_dir
             store = SQLiteStore(self.data_dir / "chain.sqlite3", durability=config.durability)
-            key = crypto.load_or_create_key(self.data_dir / "node_key")
+            try:
+                key = crypto.load_or_create_key(self.data_dir / "node_key")
+            except crypto.KeyFileError as exc:
+                store.close()
+                raise StorageError(f"the node key cannot be used: {exc}; restore it from a backup, or move it away "
+                                   "to start with a new key (and so a new mining address)") from None
         self.miner = ProcessMiner(config.miners) if config.miners > 0 else None
         extra = {"nonce_finder": self.miner} if self.miner else {}
         try:

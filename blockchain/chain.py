@@ -92,10 +92,12 @@ class Blockchain:
         if not texts:
             self.store.append_block(self.genesis.to_dict())
             return genesis_state(self.genesis, self.params, self.model)
+        where = getattr(self.store, "path", "the store")
         try:
             first = json.loads(texts[0])
         except ValueError:
-            first = None
+            raise StorageError(f"block 0 in {where} is not JSON; the data file is damaged: move the data directory "
+                               "away and start with a fresh --data-dir") from None
         if first != self.genesis.to_dict():
             found = first.get("hash") if isinstance(first, dict) else None
             raise StorageError(
@@ -115,8 +117,8 @@ class Blockchain:
         try:
             blocks = [json.loads(t) for t in texts]
         except ValueError as exc:
-            raise StorageError(f"a stored block is not JSON ({exc}); the data directory is damaged: "
-                               "start with a fresh --data-dir and sync from peers") from None
+            raise StorageError(f"a stored block in {where} is not JSON ({exc}); the data file is damaged: move "
+                               "the data directory away and start with a fresh --data-dir") from None
         result = audit_chain(blocks, self.model, self.params, now_ms=None, stop_at_first=True)
         if not result.valid:
             raise StorageError(f"the stored chain is not valid, refusing to start: {result.issues[0]}")
@@ -144,8 +146,9 @@ class Blockchain:
         try:
             later = [None] * (height + 1) + [json.loads(t) for t in texts[height + 1:]]
         except ValueError as exc:
-            raise StorageError(f"a stored block is not JSON ({exc}); the data directory is damaged: "
-                               "start with a fresh --data-dir and sync from peers") from None
+            raise StorageError(f"a stored block in {getattr(self.store, 'path', 'the store')} is not JSON ({exc}); "
+                               "the data file is damaged: move the data directory away and start with a fresh "
+                               "--data-dir") from None
         extend_audit(result, later, height + 1, restored, None, True)
         if not result.valid:
             raise StorageError(f"the stored chain is not valid, refusing to start: {result.issues[0]}")

@@ -177,7 +177,11 @@ class SQLiteStore:
     def load_pending(self) -> list[dict]:
         with self._lock:
             rows = self._db.execute("SELECT body FROM pending ORDER BY seq").fetchall()
-        return [json.loads(r[0]) for r in rows]
+        try:
+            return [json.loads(r[0]) for r in rows]
+        except ValueError as exc:
+            raise StorageError(f"a pending transaction in {self.path} is not JSON ({exc}); the data file is damaged: "
+                               "move the data directory away and start with a fresh --data-dir") from None
 
     def add_pending(self, tx: dict) -> None:
         self._write([("INSERT INTO pending (id, body) VALUES (?, ?)", (tx["id"], canon(tx).decode("utf-8")))])

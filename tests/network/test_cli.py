@@ -83,3 +83,45 @@ def test_network_params_change_the_genesis(start_node):
     assert a["genesis"] != b["genesis"]
     genesis = staked.get("/chain").json()["chain"][0]["transactions"][0]
     assert genesis["type"] == "GENESIS" and genesis["params"]["min_deposit"] == 1 and genesis["params"]["refund_wait"] == 5
+
+
+def _data_dir(tmp_path):
+    """A valid data directory (genesis, one pending flower, a node key), as a node leaves it."""
+    from api import create_app
+
+    data = tmp_path / "node"
+    app = create_app({"data_dir": data, "difficulty": 1, "port": free_port()})
+    client = app.test_client()
+    assert client.post("/flower/add", json={"sender": "a", "sepal_length": 5.0, "sepal_width": 3.4,
+                                            "petal_length": 1.5, "petal_width": 0.2,
+                                            "flower_type": "setosa"}).status_code == 201
+    client.post("/mine")
+    client.post("/flower/add", json={"sender": "b", "sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5,
+                                     "petal_width": 0.2, "flower_type": "setosa"})
+    app.extensions["node"].close()
+    return data
+
+
+def _sql(data, statement):
+    import sqlite3
+
+    db = sqlite3.connect(data / "chain.sqlite3")
+    db.execute(statement)
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize("damage,words", [
+    (lambda d: _sql(d, "UPDATE blocks SET body = '{not json' WHERE idx = 1"), "a stored block in"),
+    (lambda d: _sql(d, "UPDATE pending SET body = 'garbage'"), "a pending transaction in"),
+    (lambda d: (d / "node_key").write_text("not a key\n"), "the node key cannot be used"),
+], ids=["block-row", "pending-row", "node-key"])
+def test_a_damaged_data_directory_is_one_line_and_exit_2(tmp_path, damage, words):
+    data = _data_dir(tmp_path)
+    damage(data)
+    r = run_app("--data-dir", str(data), "--difficulty", "1", cwd=tmp_path)
+    errors = [line for line in r.stderr.splitlines() if line.startswith("error:")]
+    assert r.returncode == 2 and len(errors) == 1 and r.stderr.rstrip().endswith(errors[0]), r.stderr
+    assert words in errors[0] and str(data) in errors[0], errors[0]
+    assert "fresh --data-dir" in errors[0] or "move it away" in errors[0]
+    assert "Traceback" not in r.stderr
