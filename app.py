@@ -10,7 +10,7 @@ from pathlib import Path
 
 from api import NodeConfig, create_app
 from api.errors import startup_error_message
-from api.server import serve
+from api.server import PortInUse, bind, serve
 
 
 def port_number(text: str) -> int:
@@ -95,6 +95,12 @@ def main(argv=None) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
     service = app.extensions["node"]
+    try:
+        server = bind(app, config.host, config.port)
+    except PortInUse as exc:
+        service.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     gc.collect()
     gc.freeze()  # what start-up loaded lives as long as the node: later collections skip it
     where = "memory (--ephemeral)" if config.ephemeral else str(config.resolved_data_dir)
@@ -102,7 +108,7 @@ def main(argv=None) -> int:
         "node %s serving on http://%s:%d (protocol 2, genesis %s, difficulty %d, data in %s, height %d, "
         "mining rewards to %s)", service.node_id, config.host, config.port, service.chain.genesis.hash[:16],
         config.difficulty, where, service.chain.height, service.address)
-    serve(app, config.host, config.port)
+    serve(app, server)
     return 0
 
 

@@ -8,6 +8,9 @@ import signal
 from flask import Flask
 
 THREADS = 8
+CONNECTION_LIMIT = 1000  # open connections; the 8 threads serve the ones with a request
+IDLE_TIMEOUT = 10        # seconds before an idle connection is closed
+CLEANUP_INTERVAL = 2     # how often idle connections are looked for
 
 log = logging.getLogger("node")
 
@@ -36,22 +39,63 @@ def _json_errors() -> None:
     utilities.Error._iris_json = True
 
 
-def serve(app: Flask, host: str, port: int) -> None:
-    import waitress
+class PortInUse(OSError):
+    """The port cannot be bound; the message says what to do."""
+
+
+def _raise_file_limit(wanted: int = 4096) -> None:
+    """Room for CONNECTION_LIMIT sockets besides the data files and the miners' pipes."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if soft != resource.RLIM_INFINITY and soft < target:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ImportError, ValueError, OSError):
+        pass  # keep the limit we were given
+
+
+def bind(app: Flask, host: str, port: int):
+    """A waitress server bound to ``host:port``; PortInUse (one line for the user) if it cannot be.
+
+    Idle connections are closed after IDLE_TIMEOUT seconds and up to CONNECTION_LIMIT may be open
+    (poll(), not select(): no 1024-descriptor ceiling), so a crowd of idle clients cannot lock
+    others out.
+    """
+    import errno
+
+    import waitress.server
 
     _json_errors()
+    _raise_file_limit()
+    try:
+        return waitress.server.create_server(
+            app, host=host, port=port, threads=THREADS, ident="iris-chain",
+            max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 65536, connection_limit=CONNECTION_LIMIT,
+            channel_timeout=IDLE_TIMEOUT, cleanup_interval=CLEANUP_INTERVAL, asyncore_use_poll=True)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(f"port {port} is in use; choose another with --port") from None
+        if exc.errno == errno.EADDRNOTAVAIL:
+            raise PortInUse(f"cannot listen on {host}: no such address on this machine; choose another with --host") from None
+        raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
+
+def serve(app: Flask, server) -> None:
+    """Run ``server`` (from ``bind``) until SIGTERM or Ctrl-C, then close the node."""
     def _stop(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _stop)
     service = app.extensions["node"]
     try:
-        waitress.serve(app, host=host, port=port, threads=THREADS, ident="iris-chain",
-                       max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 65536,
-                       channel_timeout=30, _quiet=True)
+        server.run()
     except KeyboardInterrupt:
         log.info("stopping")
     finally:
         service.close()
-        log.info("stopped; chain and pending pool are on disk")
+        if service.data_dir is None:
+            log.info("stopped (--ephemeral: nothing was kept)")
+        else:
+            log.info("stopped; chain, pending pool and snapshot are in %s", service.data_dir)

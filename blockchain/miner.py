@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -84,6 +85,9 @@ WORKER_NICENESS = 10
 
 
 def worker_main() -> int:
+    # Ctrl-C in the node's terminal reaches the whole process group: the node stops its workers
+    # by closing their input, so they ignore the interrupt instead of printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Lower priority than the node: requests preempt the hashing on a busy machine, and an idle
     # machine still gives the workers every cycle.
     if hasattr(os, "nice"):

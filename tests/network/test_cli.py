@@ -125,3 +125,49 @@ def test_a_damaged_data_directory_is_one_line_and_exit_2(tmp_path, damage, words
     assert words in errors[0] and str(data) in errors[0], errors[0]
     assert "fresh --data-dir" in errors[0] or "move it away" in errors[0]
     assert "Traceback" not in r.stderr
+
+
+def test_a_busy_port_is_one_line_and_exit_2(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--ephemeral"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.rstrip().splitlines()[-1] == f"error: port {port} is in use; choose another with --port"
+    assert "Traceback" not in r.stderr and "serving on" not in r.stderr and "on disk" not in r.stderr
+
+
+def test_ctrl_c_stops_cleanly_with_one_line(tmp_path):
+    """SIGINT to the whole process group, as a terminal sends it: no traceback from the node or
+    its mining workers, and a last line that says what was kept."""
+    import os
+    import signal
+    import time
+
+    import requests
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--ephemeral",
+                             "--miners", "2", "--difficulty", "1"], cwd=tmp_path, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.post(f"http://127.0.0.1:{port}/mine", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.rstrip().splitlines()[-1].endswith("stopped (--ephemeral: nothing was kept)")

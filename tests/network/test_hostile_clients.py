@@ -154,3 +154,29 @@ def test_hostile_and_honest_clients_at_once(node):
     chain = node.get("/chain").json()["chain"]
     on_chain = [t["id"] for b in chain for t in b["transactions"] if t["type"] == "FLOWER_DATA"]
     assert set(accepted) <= set(on_chain) and len(on_chain) == len(set(on_chain))
+
+
+def test_hundreds_of_idle_connections_lock_nobody_out(start_node):
+    """500 idle TCP connections: a new client is still answered at once, and the node closes the
+    idle ones by itself (after its idle timeout, 10 s)."""
+    import requests
+
+    node = start_node("idle", difficulty=1)
+    idle = [socket.create_connection(("127.0.0.1", node.port), timeout=30) for _ in range(500)]
+    try:
+        assert requests.get(node.url + "/health", timeout=1).status_code == 200  # a deadline, not a benchmark
+        deadline = time.monotonic() + 40
+        closed = 0
+        for conn in idle:
+            conn.settimeout(max(0.1, deadline - time.monotonic()))
+            try:
+                closed += conn.recv(1) == b""
+            except ConnectionResetError:
+                closed += 1
+            except socket.timeout:
+                pass
+        assert closed == len(idle)
+        assert requests.get(node.url + "/health", timeout=1).status_code == 200
+    finally:
+        for conn in idle:
+            conn.close()
