@@ -8,7 +8,7 @@ from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
 from blockchain import errors as chain_errors
-from blockchain.chain import MiningAborted
+from blockchain.chain import MiningAborted, MiningBusy
 from ml import ModelError
 
 log = logging.getLogger("api")
@@ -27,7 +27,9 @@ _STATUS = [
     (chain_errors.ValidationError, 400),
     (chain_errors.PoolFull, 503),
     (MiningAborted, 503),
+    (MiningBusy, 503),
 ]
+RETRY_AFTER_SECONDS = 1
 
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large",
                415: "unsupported_media_type"}
@@ -50,7 +52,10 @@ def register_error_handlers(app: Flask) -> None:
         for cls, status in _STATUS:
             if isinstance(exc, cls):
                 extra = {k: v for k, v in (("tx_id", exc.tx_id), ("block_index", exc.block_index)) if v is not None}
-                return error_response(status, exc.code, exc.message, **extra)
+                response, status = error_response(status, exc.code, exc.message, **extra)
+                if status == 503:
+                    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+                return response, status
         log.exception("unexpected ledger error")
         return error_response(500, exc.code, exc.message)
 

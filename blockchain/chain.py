@@ -39,6 +39,14 @@ class MiningAborted(BlockchainError):
     code = "mining_aborted"
 
 
+class MiningBusy(BlockchainError):
+    """Too many requests are already mining or waiting to mine; the caller should retry later."""
+
+    code = "mining_busy"
+
+
+MAX_MINE_REQUESTS = 4  # mining or waiting at once: half of the server's 8 threads stay free for reads
+
 def _thread_finder(prefix: bytes, difficulty: int, stop: threading.Event) -> Optional[int]:
     return search_nonce(prefix, difficulty, stop=stop)
 
@@ -74,6 +82,8 @@ class Blockchain:
         self._find_nonce = nonce_finder
         self._lock = threading.RLock()
         self._mine_lock = threading.Lock()
+        self._mine_count_lock = threading.Lock()
+        self._mine_requests = 0
         self._abort = threading.Event()
         self._closing = False
         self.genesis = make_genesis(self.params, model.summary())
@@ -293,7 +303,23 @@ class Blockchain:
 
     # -- mining -----------------------------------------------------------------------
     def mine(self, miner_address: str) -> Block:
-        """Mine one block paying the REWARD to ``miner_address``, append it, and return it."""
+        """Mine one block paying the REWARD to ``miner_address``, append it, and return it.
+
+        At most MAX_MINE_REQUESTS calls mine or wait at once; one more raises MiningBusy at once
+        instead of parking another thread behind the mining lock.
+        """
+        with self._mine_count_lock:
+            if self._mine_requests >= MAX_MINE_REQUESTS:
+                raise MiningBusy(f"{self._mine_requests} requests are already mining or waiting for a block; "
+                                 "try again in a moment")
+            self._mine_requests += 1
+        try:
+            return self._mine(miner_address)
+        finally:
+            with self._mine_count_lock:
+                self._mine_requests -= 1
+
+    def _mine(self, miner_address: str) -> Block:
         with self._mine_lock:
             while True:
                 with self._lock:

@@ -1,6 +1,7 @@
 """Many clients at once against a real waitress node: nothing is corrupted, nothing is lost,
 and mining does not stop the node from answering (invariant 5)."""
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -24,7 +25,13 @@ def test_many_submissions_and_concurrent_mines_keep_the_chain_valid(start_node):
         return r.json()["transaction_id"]
 
     def mine(_):
-        r = session().post(node.url + "/mine", timeout=60)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # more than MAX_MINE_REQUESTS at once: 503 mining_busy, retry
+            r = session().post(node.url + "/mine", timeout=60)
+            if r.status_code != 503:
+                break
+            assert r.json()["error"]["code"] == "mining_busy" and r.headers["Retry-After"] == "1"
+            time.sleep(0.05)  # a polite client would wait Retry-After; the test only needs to let others finish
         assert r.status_code == 200, r.text
         return r.json()["index"]
 
@@ -77,3 +84,36 @@ def test_reads_and_submissions_are_answered_while_a_block_is_mined(start_node):
         if answered_during_mining >= 5:
             break
     assert answered_during_mining >= 5
+
+
+def test_a_burst_of_mine_requests_never_stops_reads(start_node):
+    """Twelve concurrent /mine at a slow difficulty: at most 4 mine or wait, the rest get 503
+    mining_busy with Retry-After at once, and reads and submissions are answered throughout."""
+    node = start_node("burst", difficulty=6)
+    answers = []
+
+    def mine():
+        try:
+            r = requests.post(node.url + "/mine", timeout=300)
+        except requests.RequestException:
+            answers.append(("closed", None, None))  # the node stopped under a search, at the end
+            return
+        answers.append((r.status_code, r.headers.get("Retry-After"), r.json().get("error", {}).get("code")))
+
+    threads = [threading.Thread(target=mine) for _ in range(12)]
+    for t in threads:
+        t.start()
+    try:
+        deadline = time.monotonic() + 10
+        while sum(1 for a in answers if a[0] == 503) < 8 and time.monotonic() < deadline:
+            assert requests.get(node.url + "/health", timeout=1).status_code == 200  # deadlines, not benchmarks
+            r = requests.post(node.url + "/flower/add", timeout=1, json={"sender": "reader", **MEASURES,
+                                                                         "flower_type": "virginica"})
+            assert r.status_code == 201
+        busy = [a for a in answers if a[0] == 503]
+        assert len(busy) == 8 and all(a[1:] == ("1", "mining_busy") for a in busy), answers
+        assert requests.get(node.url + "/chain", timeout=1).status_code == 200
+    finally:
+        node.stop()  # ends the searches under way; their requests get 503 mining_aborted or fail
+        for t in threads:
+            t.join(timeout=30)
