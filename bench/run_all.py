@@ -28,7 +28,7 @@ PARTS = ["protocol", "endpoints", "mining", "busy", "model", "blocks", "pending"
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description="Run the whole benchmark suite against real nodes and write results.json, summary.md and the figures to --out.")
     parser.add_argument("--quick", action="store_true", help="small sizes, about half a minute")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")
     parser.add_argument("--only", nargs="*", choices=PARTS, help="run only these parts")

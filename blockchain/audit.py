@@ -71,6 +71,13 @@ def audit_chain(blocks: Sequence[Any], model, params: Optional[Mapping[str, Any]
             result.issues.append(Issue(0, "block 0 must be a genesis block with a GENESIS transaction and its params"))
             result.complete = False
             return result
+        own_base = model.genesis_params()["base_hash"]
+        if declared.get("base_hash") != own_base:
+            result.issues.append(Issue(0, f"block 0 declares base data {str(declared.get('base_hash'))[:16]}..., not "
+                                          f"this model's {own_base[:16]}...: pass --base-data with the network's "
+                                          "base data file"))
+            result.complete = False
+            return result
         try:
             params = network_params(declared["difficulty"], model.genesis_params(), declared["min_deposit"],
                                     declared["refund_wait"])

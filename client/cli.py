@@ -37,6 +37,10 @@ class WalletError(Exception):
     pass
 
 
+class UsageError(WalletError):
+    """The command line itself is wrong (exit status 2, like argparse's own usage errors)."""
+
+
 def _post(node: str, path: str, body: dict) -> dict:
     return _call("POST", node, path, body)
 
@@ -127,10 +131,10 @@ def cmd_report(args) -> str:
 
 def _address_arg(args) -> str:
     if args.address and args.key:
-        raise WalletError("give an address or --key, not both")
+        raise UsageError("give an address or --key, not both")
     address = args.address or (crypto.address_of(crypto.public_key_hex(_key(args))) if args.key else None)
     if not address:
-        raise WalletError("give an address or --key")
+        raise UsageError(f"give an address or --key (python -m client {args.command} ADDRESS | --key FILE)")
     return address
 
 
@@ -221,6 +225,9 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         print(args.func(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     except (WalletError, crypto.KeyFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

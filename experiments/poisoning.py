@@ -229,7 +229,7 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.poisoning", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.poisoning", description="Does a deposit make poisoning cost the poisoner? Honest contributors and a label-flipping attacker on real node processes, with and without deposits.")
     parser.add_argument("--out", type=Path, default=Path("docs/figures"), help="where figures and results go")
     parser.add_argument("--quick", action="store_true", help="one seed, 12 blocks (for tests)")
     args = parser.parse_args(argv)

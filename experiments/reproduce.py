@@ -199,7 +199,7 @@ def plot(results: dict, out: Path) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.reproduce", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m experiments.reproduce", description="Figures 4, 5 and 6 of the paper, made through the chain: experiment networks get every sample as FLOWER_DATA and the figures are read back from the node's API.")
     parser.add_argument("--out", type=Path, required=True, help="where to write figures, results.json and chains")
     parser.add_argument("--quick", action="store_true", help="fewer drift values and one seed (seconds, for tests)")
     parser.add_argument("--seed", type=int, default=7, help="first seed (default 7)")

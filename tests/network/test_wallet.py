@@ -113,3 +113,9 @@ def test_deposit_refund_and_report_with_the_wallet(start_node, tmp_path):
     theirs = wallet("contributions", "--key", str(keys["mallory"]), node=node.url).stdout
     assert "deposit 2, 0 left" in theirs and "model disagrees" in theirs
     assert "balance 4" in wallet("balance", "--key", str(keys["alice"]), node=node.url).stdout
+
+
+def test_usage_errors_exit_2():
+    for args in (("balance",), ("contributions",)):
+        r = wallet(*args)
+        assert r.returncode == 2 and r.stderr.startswith("error: give an address or --key"), r.stderr
