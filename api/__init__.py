@@ -35,8 +35,15 @@ def create_app(config: Union[NodeConfig, Mapping[str, Any], None] = None) -> Fla
 
     @app.after_request
     def _log_request(response):
+        """Refused requests are logged with their code and reason; the rest (peers' polls among
+        them, every 2 s) only at debug level, so that the log shows what happened."""
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info("%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed)
+        if response.status_code >= 400 and response.is_json:
+            error = (response.get_json(silent=True) or {}).get("error", {})
+            log.info("refused %s %s: %d %s: %s", request.method, request.path, response.status_code,
+                     error.get("code", "?"), error.get("message", ""))
+        else:
+            log.debug("%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed)
         return response
 
     return app

@@ -99,3 +99,26 @@ def test_peers_survive_a_restart(start_node):
     assert a.get("/nodes").json()["nodes"] == [b.url]
     b.post("/mine")
     wait_for_agreement([a, b], height=1)
+
+
+def test_the_log_shows_what_happened_not_the_polls(start_node):
+    """Peers poll each other's /health every 2 s: those requests are logged at debug level only;
+    a refused request is logged with its code and reason."""
+    from tests.helpers.network import wait_until
+
+    a = start_node("log-a", difficulty=1)
+    b = start_node("log-b", difficulty=1)
+    connect(a, b)
+    a.post("/flower/add", json={"sender": "x", "sepal_length": 5.123, "sepal_width": 3.0, "petal_length": 1.0,
+                                "petal_width": 0.2, "flower_type": "setosa"})
+    a.post("/mine")
+    wait_until(lambda: b.get("/health").json()["height"] == 1, what="b to take a's block")
+    import time
+
+    window = time.monotonic() + 3  # an observation window longer than one poll interval (2 s)
+    while time.monotonic() < window:
+        assert "GET /health" not in a.log() + b.log() and "POST /blocks" not in b.log()
+        time.sleep(0.2)
+    assert "accepted block 1" in b.log()
+    refused = [line for line in a.log().splitlines() if "refused POST /flower/add" in line]
+    assert len(refused) == 1 and "400 invalid_request: sepal_length: must be a multiple of 0.01 cm" in refused[0]
