@@ -32,3 +32,12 @@ def test_every_request_has_tests_and_uses_base_url():
                   "/nodes", "/nodes/register", "/nodes/resolve", "/blocks", "/transactions", "/flower/refund",
                   "/contributions"):
         assert route in paths
+
+
+def test_the_network_folder_skips_without_a_second_node():
+    data = json.loads((ROOT / "postman_collection.json").read_text(encoding="utf-8"))
+    assert {v["key"]: v["value"] for v in data["variable"]}["peerUrl"] == ""
+    network = next(folder for folder in data["item"] if folder["name"].startswith("Network"))
+    for item in network["item"]:
+        pre = next(e for e in item["event"] if e["listen"] == "prerequest")["script"]["exec"]
+        assert any("pm.execution.skipRequest()" in line for line in pre) and any("set peerUrl" in line for line in pre)
