@@ -60,6 +60,8 @@ def parse_args(argv=None) -> NodeConfig:
                         help="peers to connect to at start, comma-separated (kept with the chain)")
     parser.add_argument("--peer-timeout", type=seconds, default=5.0, metavar="SECONDS",
                         help="total deadline of one call to a peer (default: 5)")
+    parser.add_argument("--sync-interval", type=seconds, default=2.0, metavar="SECONDS",
+                        help="how often peers' heights are polled (default: 2)")
     parser.add_argument("--miners", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="proof-of-work worker processes (default: one per core; 0 mines in a thread)")
     parser.add_argument("--durability", choices=("fsync", "os"), default="fsync",
@@ -79,6 +81,7 @@ def parse_args(argv=None) -> NodeConfig:
     return NodeConfig(host=args.host, port=args.port, difficulty=args.difficulty, data_dir=args.data_dir,
                       ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
+                      sync_interval=args.sync_interval,
                       miners=max(0, args.miners), durability=args.durability,
                       base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait)
 

@@ -79,7 +79,9 @@ def test_resolve_without_peers(client):
 
 def test_post_blocks(client, other_chain):
     assert client.post("/blocks", json=other_chain[1]).status_code == 201
+    assert client.get("/health").get_json()["tip"] == other_chain[1]["hash"]
     assert client.post("/blocks", json=other_chain[1]).status_code == 200  # already known
+    assert client.get("/health").get_json()["height"] == 1
     before = snapshot(client)
     r = client.post("/blocks", json=other_chain[3])  # skips block 2
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "block_conflict"
@@ -92,12 +94,14 @@ def test_post_blocks(client, other_chain):
         assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_block"
     assert snapshot(client) == before
     assert client.post("/blocks", json=other_chain[2]).status_code == 201
+    assert client.get("/health").get_json()["tip"] == other_chain[2]["hash"]
 
 
 def test_post_transactions(client):
     tx = flower().to_dict()
     assert client.post("/transactions", json=tx).status_code == 201
-    assert client.post("/transactions", json=tx).status_code == 200
+    assert client.post("/transactions", json=tx).status_code == 200  # already known: stored once
+    assert [t["id"] for t in client.get("/transactions/pending").get_json()["transactions"]] == [tx["id"]]
     before = snapshot(client)
     for bad in ({**tx, "id": "0" * 64}, {**tx, "amount": 5}, {"type": "REWARD"},
                 Transaction.create({"type": "REWARD", "sender": "0", "recipient": "me", "amount": 1,

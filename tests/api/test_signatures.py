@@ -56,7 +56,8 @@ def test_forged_or_edited_signed_flowers_are_refused(client, change, code):
 
 
 def test_signed_transfer(client):
-    client.post("/transactions/new", json={"sender": "x", "recipient": ADDR, "amount": 1})  # unfunded: refused
+    unfunded = client.post("/transactions/new", json={"sender": "x", "recipient": ADDR, "amount": 1})
+    assert unfunded.status_code == 400 and unfunded.get_json()["error"]["code"] == "insufficient_funds"
     app_address = client.get("/health").get_json()["address"]
     client.post("/mine")
     client.post("/mine")
@@ -65,9 +66,18 @@ def test_signed_transfer(client):
     body = transfer_body(ADDR, "bob", 2, 1_700_000_000_000, PUB)
     request = {"sender": ADDR, "recipient": "bob", "amount": 2, "timestamp_ms": 1_700_000_000_000, "public_key": PUB,
                "signature": crypto.sign_body(KEY, body)}
-    assert client.post("/transactions/new", json={**request, "amount": 1}).status_code == 400  # edited
-    assert client.post("/transactions/new", json=request).status_code == 201
-    assert client.post("/transactions/new", json=request).status_code == 409
+    before = snapshot(client)
+    edited = client.post("/transactions/new", json={**request, "amount": 1})
+    assert edited.status_code == 400 and edited.get_json()["error"]["code"] == "invalid_signature"
+    assert snapshot(client) == before
+    accepted = client.post("/transactions/new", json=request)
+    assert accepted.status_code == 201
+    pending = client.get("/transactions/pending").get_json()["transactions"]
+    assert [t["id"] for t in pending] == [accepted.get_json()["transaction_id"]] and pending[0]["signature"]
+    again = client.post("/transactions/new", json=request)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "duplicate_transaction"
+    assert client.get("/transactions/pending").get_json()["count"] == 1
+    assert client.get(f"/balance/{ADDR}").get_json() == {"address": ADDR, "balance": 2, "available": 0}
 
 
 def test_require_signatures_refuses_unsigned_with_instructions():

@@ -7,7 +7,7 @@ from ml import BaseData, IrisModel
 from tests.helpers.chains import build_chain, remine
 from tests.helpers.factories import flower
 from tests.helpers.fake_peer import FakePeer
-from tests.helpers.network import connect, step, wait_for_agreement
+from tests.helpers.network import connect, step, wait_for_agreement, wait_until
 from blockchain import Blockchain
 
 pytestmark = pytest.mark.network
@@ -103,18 +103,21 @@ def test_blocks_pushed_by_a_forger_are_refused(start_node, forged):
         r = node.post("/blocks", json=forged[mode][1])
         assert r.status_code == 400, (mode, r.text)
         assert r.json()["error"]["code"] in ("invalid_block", "invalid_transaction")
-    r = node.post("/blocks", json=forged["other-genesis"][1])
-    assert r.status_code in (400, 409)
+    r = node.post("/blocks", json=forged["other-genesis"][1])  # its parent is no block of ours: a conflict
+    assert r.status_code == 409 and r.json()["error"]["code"] == "block_conflict"
     after = node.get("/health").json()
     assert (after["tip"], after["model_hash"]) == (before["tip"], before["model_hash"])
 
 
 def test_a_lying_peer_is_not_downloaded_on_every_poll(start_node, forged):
-    node = start_node("honest", difficulty=D)
+    node = start_node("honest", difficulty=D, extra_args=("--sync-interval", "0.2"))
     with FakePeer() as fake:
         fake.mode, fake.chain = "tampered", forged["tampered"]
         node.post("/nodes/register", json={"nodes": [fake.url]})
-        time.sleep(7)  # three or four polls of the fake's /health, which claims height 1000
+        wait_until(lambda: "GET /chain" in fake.hits, what="the registration's sync")
+        window = time.monotonic() + 2  # ten poll intervals of 0.2 s: an observation window, not a guess
+        while time.monotonic() < window:
+            time.sleep(0.1)
         chain_fetches = sum(1 for hit in fake.hits if hit == "GET /chain")
         health_polls = sum(1 for hit in fake.hits if hit == "GET /health")
     assert chain_fetches == 1, fake.hits       # fetched once (on registration), then left alone
