@@ -11,6 +11,8 @@ from blockchain import errors as chain_errors
 from blockchain.chain import MiningAborted, MiningBusy
 from ml import ModelError
 
+from .peer_urls import PeerURLError
+
 log = logging.getLogger("api")
 
 
@@ -22,6 +24,7 @@ class ApiError(Exception):
 
 # Most specific first: the first matching class decides the status.
 _STATUS = [
+    (chain_errors.UnknownTransaction, 404),
     (chain_errors.DuplicateTransaction, 409),
     (chain_errors.BlockConflict, 409),
     (chain_errors.ValidationError, 400),
@@ -61,7 +64,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ModelError)
     def _model_error(exc: ModelError):
-        return error_response(400, "invalid_features", str(exc))
+        return error_response(400, exc.code, str(exc))
+
+    @app.errorhandler(PeerURLError)
+    def _peer_url_error(exc: PeerURLError):
+        return error_response(400, "invalid_peer", str(exc))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -89,8 +96,6 @@ def register_error_handlers(app: Flask) -> None:
 def startup_error_message(exc: Exception):
     """A one-line reason for errors a person can fix when starting a node; None for bugs."""
     from ml import BaseDataError
-
-    from .peer_urls import PeerURLError
 
     if isinstance(exc, (chain_errors.StorageError, BaseDataError, PeerURLError)):
         return str(exc)

@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Optional
 
 from blockchain import (PROTOCOL_VERSION, Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
-                        SQLiteStore, StorageError, Transaction, crypto)
+                        SQLiteStore, StorageError, Transaction, UnknownTransaction, crypto)
 from blockchain.miner import ProcessMiner
 from blockchain.transactions import FEATURES, FLOWER_DATA, claim_body, flower_body, transfer_body
 from ml import BaseData, IrisModel
 from ml.drift import drift_report
 
 from .config import NodeConfig
-from .errors import ApiError
 from .network import Network
 from .schemas import ClaimIn, FlowerIn, TransferIn
 
@@ -163,7 +162,7 @@ class NodeService:
         if tx is not None:
             return {"status": "pending", "tx_id": tx_id, "block_index": None,
                     "message": "the transaction is pending; a proof exists once it is in a mined block"}
-        raise ApiError(404, "unknown_transaction", f"no transaction {tx_id!r:.80} on the chain or in the pool")
+        raise UnknownTransaction(f"no transaction {tx_id!r:.80} on the chain or in the pool")
 
     def contributions(self, sender: str) -> dict:
         items = self.chain.contributions(sender)

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .encoding import canon, is_hex, sha256_hex
+from .errors import BlockchainError
 
 _RAW = serialization.Encoding.Raw
 _RAW_PUB = serialization.PublicFormat.Raw
@@ -55,8 +56,13 @@ def verify_body(public_key_hex_: str, body: dict, signature_hex: str) -> bool:
     return True
 
 
-class KeyFileError(ValueError):
+class KeyFileError(BlockchainError, ValueError):
     """A key file that cannot be created or read; the message says why."""
+
+    code = "key_file_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
 
 
 def create_key_file(path: Path) -> Ed25519PrivateKey:

@@ -54,6 +54,12 @@ class InvalidChain(ValidationError):
     code = "invalid_chain"
 
 
+class UnknownTransaction(BlockchainError):
+    """No transaction with that id on the chain or in the pending pool."""
+
+    code = "unknown_transaction"
+
+
 class DuplicateTransaction(BlockchainError):
     """The transaction id is already on the chain or in the pending pool."""
 

@@ -2,10 +2,11 @@
 
 Knows nothing of the chain: it takes plain rows (measurement strings or numbers) and labels.
 """
-from .base import FEATURE_NAMES, BaseData, BaseDataError, iris_base, weights
+from .base import FEATURE_NAMES, BaseData, iris_base, weights
+from .errors import BaseDataError, InvalidFeatures, InvalidLabel, MeasurementError, ModelError, SnapshotError
 from .hashing import base_model_hash, next_model_hash
-from .measurements import MeasurementError, from_number, units
-from .model import InvalidFeatures, InvalidLabel, IrisModel, ModelError, SnapshotError, check_features
+from .measurements import from_number, units
+from .model import IrisModel, check_features
 
 
 def ledger_model(base_data=None) -> IrisModel:

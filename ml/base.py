@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import BaseDataError
 from .hashing import canon, sha256_hex
 from .measurements import MeasurementError, units
 
@@ -26,10 +27,6 @@ CLASS_NAME = re.compile(r"[a-z0-9_-]{1,32}")
 BASE_KEYS = ("classes", "train", "train_labels", "test", "test_labels")
 IRIS_FILE = Path(__file__).resolve().parent / "data" / "iris-base.json"
 MAX_WEIGHT = 4096
-
-
-class BaseDataError(ValueError):
-    """A base data set that cannot be used; the message says why."""
 
 
 def weights(train_units: np.ndarray) -> list[int]:

@@ -11,12 +11,10 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 
+from .errors import MeasurementError
+
 PATTERN = re.compile(r"(0|[1-9][0-9]{0,2})\.[0-9]{2}")
 MIN_UNITS, MAX_UNITS = 1, 10_000
-
-
-class MeasurementError(ValueError):
-    """A value that is not a measurement; the message says what is expected."""
 
 
 def text(value_units: int) -> str:

@@ -17,27 +17,12 @@ from typing import Optional, Sequence
 import numpy as np
 
 from . import knn
-from .base import FEATURE_NAMES, N_FEATURES, BaseData, BaseDataError, iris_base
+from .base import FEATURE_NAMES, N_FEATURES, BaseData, iris_base
+from .errors import BaseDataError, InvalidFeatures, InvalidLabel, ModelError, SnapshotError
 from .hashing import base_model_hash, next_model_hash
 from .measurements import TEXTS, MeasurementError, parse, text
 
 K = 3
-
-
-class ModelError(ValueError):
-    """Root of the errors ``ml`` raises for bad input."""
-
-
-class InvalidFeatures(ModelError):
-    pass
-
-
-class InvalidLabel(ModelError):
-    pass
-
-
-class SnapshotError(ModelError):
-    """A snapshot that is malformed or does not match the model_hash it carries."""
 
 
 SNAPSHOT_FORMAT = "iris-chain-model/2"

@@ -1,9 +1,7 @@
 from flask import Blueprint
 
-from ..errors import ApiError
 from ..jsonbody import read_json_object
 from ..openapi import doc
-from ..peer_urls import PeerURLError
 from ..responses import BlockOut, MessageOut, NodesOut, RegisterOut, ResolveOut, TransactionOut
 from ..schemas import RegisterNodesIn
 from . import node, parse
@@ -17,10 +15,7 @@ bp = Blueprint("network", __name__)
 def register():
     payload = parse()
     network = node().network
-    try:
-        added = network.register(payload.nodes)
-    except PeerURLError as exc:
-        raise ApiError(400, "invalid_peer", str(exc)) from None
+    added = network.register(payload.nodes)
     message = f"{len(added)} new node(s) added" if added else "all these nodes were already known"
     return {"message": message, "added": added, "total_nodes": network.peers()}, 201
 
