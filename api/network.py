@@ -44,7 +44,7 @@ class Network:
         self._thread: Optional[threading.Thread] = None
         self._rejected: dict[str, tuple[str, str]] = {}  # peer -> (tip hash, reason) of the invalid chain it offered
         self._quiet_until: dict[str, float] = {}        # peer -> until when its height claims are ignored
-        stored = chain.store.get_meta(PEERS_KEY)
+        stored = chain.setting(PEERS_KEY)
         if stored:
             self._peers = [p for p in json.loads(stored) if isinstance(p, str)][:MAX_PEERS]
 
@@ -85,7 +85,7 @@ class Network:
                 raise PeerURLError(f"a node keeps at most {MAX_PEERS} peers; it has {len(self._peers)} "
                                    f"and {len(new)} more were asked for")
             if new:
-                self.chain.store.set_meta(PEERS_KEY, json.dumps(self._peers + new))
+                self.chain.save_setting(PEERS_KEY, json.dumps(self._peers + new))
                 self._peers.extend(new)
         for url in new:
             log.info("registered peer %s", url)
@@ -200,7 +200,7 @@ class Network:
         with self._lock:
             if url in self._peers:
                 self._peers.remove(url)
-                self.chain.store.set_meta(PEERS_KEY, json.dumps(self._peers))
+                self.chain.save_setting(PEERS_KEY, json.dumps(self._peers))
         log.info("forgot peer %s: %s", url, why)
 
     def _run(self) -> None:

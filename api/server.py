@@ -15,28 +15,36 @@ CLEANUP_INTERVAL = 2     # how often idle connections are looked for
 log = logging.getLogger("node")
 
 
-def _json_errors() -> None:
-    """Make waitress's own error answers (a body far over the limit, a malformed request line,
-    headers too large) use the node's JSON error shape instead of plain text.
+def json_error(error) -> tuple[str, list, bytes]:
+    """A waitress error (a body far over the limit, a malformed request line, headers too large)
+    in the node's JSON error shape: (status line, headers, body)."""
+    code = {400: "bad_request", 413: "body_too_large", 431: "headers_too_large"}.get(
+        error.code, error.reason.lower().replace(" ", "_"))
+    message = f"{error.reason}: {error.body}".strip().rstrip(":")
+    body = json.dumps({"error": {"code": code, "message": message}}).encode("utf-8")
+    return f"{error.code} {error.reason}", [("Content-Type", "application/json")], body
 
-    Waitress refuses such requests before the Flask app sees them and has no hook for the body
-    it sends, so its ``Error.to_response`` is replaced here, once. Pinned waitress version:
-    requirements.txt; tests/network/test_hostile_clients.py checks the result.
-    """
-    from waitress import utilities
 
-    if getattr(utilities.Error, "_iris_json", False):
-        return
+def _json_error_channel():
+    """The channel class of our server only: its error task answers in JSON. Waitress refuses
+    such requests before the Flask app sees them, and the error task is its hook for that
+    answer (pinned waitress: requirements.txt; tests/network/test_hostile_clients.py checks it)."""
+    from waitress.channel import HTTPChannel
+    from waitress.task import ErrorTask
 
-    def to_response(self, ident=None):
-        code = {400: "bad_request", 413: "body_too_large", 431: "headers_too_large"}.get(
-            self.code, self.reason.lower().replace(" ", "_"))
-        message = f"{self.reason}: {self.body}".strip().rstrip(":")
-        body = json.dumps({"error": {"code": code, "message": message}}).encode("utf-8")
-        return f"{self.code} {self.reason}", [("Content-Type", "application/json")], body
+    class JSONErrorTask(ErrorTask):
+        def execute(self):
+            status, headers, body = json_error(self.request.error)
+            self.status = status
+            self.response_headers.extend(headers)
+            self.set_close_on_finish()
+            self.content_length = len(body)
+            self.write(body)
 
-    utilities.Error.to_response = to_response
-    utilities.Error._iris_json = True
+    class JSONErrorChannel(HTTPChannel):
+        error_task_class = JSONErrorTask
+
+    return JSONErrorChannel
 
 
 class PortInUse(OSError):
@@ -67,10 +75,9 @@ def bind(app: Flask, host: str, port: int):
 
     import waitress.server
 
-    _json_errors()
     _raise_file_limit()
     try:
-        return waitress.server.create_server(
+        server = waitress.server.create_server(
             app, host=host, port=port, threads=THREADS, ident="iris-chain",
             max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 65536, connection_limit=CONNECTION_LIMIT,
             channel_timeout=IDLE_TIMEOUT, cleanup_interval=CLEANUP_INTERVAL, asyncore_use_poll=True)
@@ -80,6 +87,8 @@ def bind(app: Flask, host: str, port: int):
         if exc.errno == errno.EADDRNOTAVAIL:
             raise PortInUse(f"cannot listen on {host}: no such address on this machine; choose another with --host") from None
         raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    server.channel_class = _json_error_channel()
+    return server
 
 
 def serve(app: Flask, server) -> None:

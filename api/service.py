@@ -148,6 +148,24 @@ class NodeService:
                 "data_dir": str(self.data_dir) if self.data_dir else None,
                 "peers": len(self.network.peers())}
 
+    def chain_blocks(self) -> list[dict]:
+        return [b.to_dict() for b in self.chain.blocks()]
+
+    def validate(self) -> dict:
+        return self.chain.validate_chain().to_dict()
+
+    def balance(self, address: str) -> dict:
+        return {"address": address, "balance": self.chain.balance(address), "available": self.chain.available(address)}
+
+    def pending(self) -> list[dict]:
+        return [tx.to_dict() for tx in self.chain.pending()]
+
+    def model_info(self) -> dict:
+        return self.model.info()
+
+    def evaluate(self) -> dict:
+        return self.model.evaluate_model()
+
     def predict(self, features) -> dict:
         model = self.model
         out = model.predict(features)

@@ -13,6 +13,7 @@ from .errors import InvalidBlock, InvalidTransaction
 from .gcpause import paused_gc
 from .genesis import PARAM_KEYS, make_genesis, network_params
 from .ledger import ChainState, Delta, Issue, Rules, check_block, check_genesis, feed_model
+from .transactions import GENESIS
 
 
 @dataclass
@@ -35,7 +36,7 @@ def declared_params(first: Any) -> Optional[dict]:
     """The params a chain's block 0 declares in its GENESIS transaction, if it reads as one."""
     try:
         txs = first["transactions"]
-        params = txs[0]["params"] if txs[0]["type"] == "GENESIS" else None
+        params = txs[0]["params"] if txs[0]["type"] == GENESIS else None
     except (KeyError, IndexError, TypeError):
         return None
     return dict(params) if isinstance(params, dict) and set(params) == set(PARAM_KEYS) else None

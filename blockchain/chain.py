@@ -27,7 +27,7 @@ from .pool import MAX_PENDING, PendingPool
 from .pow import search_nonce
 from .snapshots import SNAPSHOT_EVERY, read_snapshot, save_snapshot
 from .storage import MemoryStore
-from .transactions import CLAIM_TYPES, FLOWER_DATA, Transaction, model_update, reward
+from .transactions import CLAIM_TYPES, FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction, model_update, reward
 
 log = logging.getLogger("blockchain")
 
@@ -70,7 +70,7 @@ class Blockchain:
 
     def __init__(self, model, difficulty: int = 4, store=None, *, min_deposit: int = 0, refund_wait: int = 10,
                  require_signatures: bool = False, clock: Callable[[], float] = time.time,
-                 max_block_transactions: int = 1000, nonce_finder: NonceFinder = _thread_finder) -> None:
+                 max_block_transactions: int = MAX_USER_TRANSACTIONS, nonce_finder: NonceFinder = _thread_finder) -> None:
         if not 1 <= difficulty <= 32:
             raise ValueError(f"difficulty must be 1 to 32; got {difficulty}")
         self.difficulty = difficulty
@@ -187,6 +187,14 @@ class Blockchain:
                 log.warning("dropping stored pending transaction %s: %s", data.get("id"), exc)
         if dropped:
             self.store.remove_pending([d for d in dropped if isinstance(d, str)])
+
+    # -- settings kept with the chain (a node's peers, for one) ----------------------------
+    def setting(self, key: str) -> Optional[str]:
+        return self.store.get_meta(f"setting:{key}")
+
+    def save_setting(self, key: str, value: str) -> None:
+        """Stored durably with the chain; survives a restart."""
+        self.store.set_meta(f"setting:{key}", value)
 
     # -- reads ------------------------------------------------------------------------
     @property

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from .block import Block, block_hash, header_prefix
 from .encoding import ZERO_HASH, canon, merkle_root
 from .pow import meets_difficulty, search_nonce
-from .transactions import genesis_transaction, model_update
+from .transactions import GENESIS, genesis_transaction, model_update
 
 PROTOCOL_VERSION = 2
 PARAM_KEYS = ("protocol", "difficulty", "base_hash", "classes", "k", "weights", "min_deposit", "refund_wait")
@@ -64,6 +64,6 @@ def make_genesis(params: Mapping[str, Any], base_summary: Mapping[str, Any]) -> 
 def genesis_params(block: Block) -> dict:
     """The params a genesis block declares (for a verifier that learns the network from its chain)."""
     txs = block.transactions
-    if block.index != 0 or not txs or txs[0].type != "GENESIS":
+    if block.index != 0 or not txs or txs[0].type != GENESIS:
         raise ValueError("block 0 must start with the GENESIS transaction")
-    return dict(txs[0].body["params"])
+    return txs[0].body_dict()["params"]

@@ -20,10 +20,9 @@ from .encoding import canon
 from .blocklist import BlockList
 from .errors import InvalidSignature, ModelUpdateError
 from .pow import meets_difficulty
-from .transactions import (CLAIM_TYPES, FLOWER_DATA, MAX_FUTURE_MS, MODEL_UPDATE, REFUND, REPORT, REWARD,
-                           TRANSFER, Transaction)
+from .transactions import (CLAIM_TYPES, FLOWER_DATA, MAX_FUTURE_MS, MAX_USER_TRANSACTIONS, MODEL_UPDATE, REFUND,
+                           REPORT, REWARD, TRANSFER, Transaction)
 
-MAX_USER_TRANSACTIONS = 1000
 _MISSING = object()
 
 

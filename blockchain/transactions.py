@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Mapping
 
 from . import crypto
@@ -34,6 +35,8 @@ REWARD_AMOUNT = 1
 MAX_AMOUNT = 10**12
 MAX_ADDRESS_LENGTH = 128
 MAX_FUTURE_MS = 2 * 60 * 60 * 1000
+MAX_USER_TRANSACTIONS = 1000  # per block (PROTOCOL.md "Order of transactions")
+MIN_UNITS, MAX_UNITS = 1, 10_000  # a measurement: 0.01 to 100.00 cm, in hundredths
 
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 MEASUREMENT = re.compile(r"(0|[1-9][0-9]{0,2})\.[0-9]{2}")
@@ -70,7 +73,7 @@ def check_address(name: str, value: Any, *, user: bool = False) -> None:
         _fail(f"{name} must not be a reserved address ({', '.join(RESERVED_ADDRESSES)}); got {value!r}")
 
 
-_UNITS = {f"{u // 100}.{u % 100:02d}": u for u in range(1, 10_001)}  # every valid measurement string
+_UNITS = {f"{u // 100}.{u % 100:02d}": u for u in range(MIN_UNITS, MAX_UNITS + 1)}  # every valid string
 
 
 def measurement_units(value: Any) -> int:
@@ -81,7 +84,7 @@ def measurement_units(value: Any) -> int:
     if type(value) is not str or MEASUREMENT.fullmatch(value) is None:
         _fail(f'a measurement must be centimetres with exactly two decimals, like "5.10"; got {value!r:.40}')
     units = int(value.replace(".", ""))
-    if not 1 <= units <= 10_000:
+    if not MIN_UNITS <= units <= MAX_UNITS:
         _fail(f"a measurement must be 0.01 to 100.00; got {value!r}")
     return units
 
@@ -181,6 +184,26 @@ def check_body(body: Mapping[str, Any]) -> None:
             _fail("a GENESIS must carry params as an object")
 
 
+def freeze(value: Any) -> Any:
+    """A read-only copy: objects become mapping proxies, arrays tuples (JSON encodes both as before)."""
+    kind = type(value)
+    if kind is dict or kind is MappingProxyType:
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if kind is list or kind is tuple:
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A plain, mutable JSON value from a frozen one."""
+    kind = type(value)
+    if kind is MappingProxyType or kind is dict:
+        return {k: thaw(v) for k, v in value.items()}
+    if kind is tuple or kind is list:
+        return [thaw(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Transaction:
     """One transaction: its body, its id and (when signed) its signature."""
@@ -195,6 +218,14 @@ class Transaction:
     body_size: int = field(default=0, repr=False, compare=False)
     real_id: str = field(default="", repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        if type(self.body) is not MappingProxyType:  # read-only, however it was built
+            object.__setattr__(self, "body", freeze(self.body))
+
+    def body_dict(self) -> dict:
+        """The body as a plain dict (a copy: editing it changes nothing here)."""
+        return thaw(self.body)
+
     # -- construction -----------------------------------------------------------------
     @classmethod
     def create(cls, body: Mapping[str, Any], signature: str | None = None) -> "Transaction":
@@ -208,11 +239,11 @@ class Transaction:
         return tx
 
     def computed_id(self) -> str:
-        return self.real_id or sha256_hex(canon(dict(self.body)))
+        return self.real_id or sha256_hex(canon(self.body_dict()))
 
     def canon_size(self) -> int:
         """len(canon(self.to_dict())), from the body's encoded length."""
-        size = self.body_size or len(canon(dict(self.body)))
+        size = self.body_size or len(canon(self.body_dict()))
         size += len(',"id":""') + len(self.id)
         if self.signature is not None:
             size += len(',"signature":""') + len(self.signature)
@@ -260,7 +291,7 @@ class Transaction:
             return
         if self.signature is None:
             raise InvalidSignature("a transaction with public_key must have a signature", tx_id=self.id or None)
-        if not crypto.verify_body(self.body["public_key"], dict(self.body), self.signature):
+        if not crypto.verify_body(self.body["public_key"], self.body_dict(), self.signature):
             raise InvalidSignature(
                 "signature must be the Ed25519 signature of canon(body) by public_key; it does not verify",
                 tx_id=self.id or None,
@@ -324,7 +355,7 @@ class Transaction:
         return self.body["data"]["flower_type"]
 
     def to_dict(self) -> dict[str, Any]:
-        out = dict(self.body)
+        out = self.body_dict()
         out["id"] = self.id
         if self.signature is not None:
             out["signature"] = self.signature

@@ -4,7 +4,7 @@ from ..errors import ApiError
 
 from ..openapi import doc
 from ..responses import ContributionsOut, ProofOut, ValidateOut
-from . import node
+from .common import node
 
 bp = Blueprint("audit", __name__)
 
@@ -12,7 +12,7 @@ bp = Blueprint("audit", __name__)
 @bp.get("/chain/validate")
 @doc("Re-verify the stored chain from genesis, model replay included", ok={200: ValidateOut})
 def validate():
-    return node().chain.validate_chain().to_dict()
+    return node().validate()
 
 
 @bp.get("/proof/<tx_id>")

@@ -2,7 +2,7 @@ from flask import Blueprint
 
 from ..openapi import doc
 from ..responses import ChainOut, MinedOut
-from . import node
+from .common import node
 
 bp = Blueprint("chain", __name__)
 
@@ -16,5 +16,5 @@ def mine():
 @bp.get("/chain")
 @doc("The whole chain, genesis first", ok={200: ChainOut})
 def chain():
-    blocks = node().chain.blocks()
-    return {"chain": [b.to_dict() for b in blocks], "length": len(blocks)}
+    blocks = node().chain_blocks()
+    return {"chain": blocks, "length": len(blocks)}

@@ -3,7 +3,7 @@ from flask import Blueprint
 from ..openapi import doc
 from ..responses import PredictOut, TxAcceptedOut
 from ..schemas import ClaimIn, FlowerIn, PredictIn
-from . import node, parse
+from .common import node, parse
 
 bp = Blueprint("flower", __name__)
 

@@ -3,7 +3,7 @@ from flask import Blueprint, request
 from ..errors import ApiError
 from ..openapi import doc
 from ..responses import DriftOut, EvaluateOut, HistoryOut, ModelInfoOut
-from . import node
+from .common import node
 
 bp = Blueprint("model", __name__)
 
@@ -23,13 +23,13 @@ def page_args(default_limit: int, max_limit: int) -> tuple[int, int]:
 @bp.get("/model/info")
 @doc("The current model: size, classes, k, weights, model_hash, test_correct / test_rows", ok={200: ModelInfoOut})
 def info():
-    return node().model.info()
+    return node().model_info()
 
 
 @bp.get("/model/evaluate")
 @doc("Accuracy, per-class metrics and the confusion matrix on the held-out test rows", ok={200: EvaluateOut})
 def evaluate():
-    return node().model.evaluate_model()
+    return node().evaluate()
 
 
 @bp.get("/model/history")

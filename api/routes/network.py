@@ -4,7 +4,7 @@ from ..jsonbody import read_json_object
 from ..openapi import doc
 from ..responses import BlockOut, MessageOut, NodesOut, RegisterOut, ResolveOut, TransactionOut
 from ..schemas import RegisterNodesIn
-from . import node, parse
+from .common import node, parse
 
 bp = Blueprint("network", __name__)
 

@@ -2,7 +2,7 @@ from flask import Blueprint, current_app
 
 from ..openapi import build_openapi, doc
 from ..responses import BalanceOut, HealthOut, Out
-from . import node
+from .common import node
 
 bp = Blueprint("status", __name__)
 
@@ -16,8 +16,7 @@ def health():
 @bp.get("/balance/<path:address>")
 @doc("Balance of an address, and what it can still spend", ok={200: BalanceOut})
 def balance(address: str):
-    chain = node().chain
-    return {"address": address, "balance": chain.balance(address), "available": chain.available(address)}
+    return node().balance(address)
 
 
 @bp.get("/openapi.json")

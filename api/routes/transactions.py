@@ -3,7 +3,7 @@ from flask import Blueprint
 from ..openapi import doc
 from ..responses import PendingOut, TxAcceptedOut
 from ..schemas import TransferIn
-from . import node, parse
+from .common import node, parse
 
 bp = Blueprint("transactions", __name__)
 
@@ -20,5 +20,5 @@ def new_transaction():
 @bp.get("/transactions/pending")
 @doc("Transactions waiting for a block, oldest first", ok={200: PendingOut})
 def pending():
-    txs = [tx.to_dict() for tx in node().chain.pending()]
+    txs = node().pending()
     return {"transactions": txs, "count": len(txs)}

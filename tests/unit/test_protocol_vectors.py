@@ -111,7 +111,7 @@ def test_signed_transaction():
     assert crypto.address_of(st["public_key"]) == st["address"]
     tx = Transaction.from_dict(st["transaction"])
     assert tx.id == st["transaction"]["id"] and tx.is_signed
-    assert crypto.sign_body(key, dict(tx.body)) == st["transaction"]["signature"]  # Ed25519 is deterministic
+    assert crypto.sign_body(key, tx.body_dict()) == st["transaction"]["signature"]  # Ed25519 is deterministic
 
 
 @pytest.mark.parametrize("case", V["merkle"], ids=lambda c: f"{len(c['ids'])}-leaves")

@@ -134,3 +134,14 @@ def test_a_type_of_the_wrong_kind_is_invalid_not_a_crash(value):
     # found by schemathesis: {"type": {}} used to raise TypeError (unhashable) and answer 500
     with pytest.raises(InvalidTransaction, match="type must be one of"):
         Transaction.create({**GOOD_TRANSFER, "type": value})
+
+
+def test_a_transaction_cannot_be_edited_after_it_is_made():
+    tx = Transaction.create(GOOD_FLOWER)
+    with pytest.raises(TypeError):
+        tx.body["amount"] = 5
+    with pytest.raises(TypeError):
+        tx.body["data"]["flower_type"] = "virginica"
+    copy = tx.to_dict()
+    copy["data"]["flower_type"] = "virginica"
+    assert tx.label() == "setosa" and tx.computed_id() == tx.id
