@@ -1,7 +1,9 @@
 """The ledger a node runs: accepted blocks, the pending pool, mining and the model seam.
 
-Thread safety: one re-entrant state lock guards the chain, the pool and the model updates.
-Proof of work runs outside it, so reads and submissions are answered while a block is mined;
+Thread safety: a re-entrant write lock serialises every change (a transaction, a block, a reorg),
+disk writes included; a short view lock covers only the in-memory swap at the end of a change, and
+is all that reads take, so a read never waits for a disk sync or a model update. Proof of work
+runs outside both, so reads and submissions are answered while a block is mined;
 a separate mining lock lets only one block be mined at a time, and a block found on top of a
 tip that has since moved is thrown away and mined again on the new tip.
 """
@@ -80,7 +82,8 @@ class Blockchain:
         self.store = store if store is not None else MemoryStore()
         self._clock = clock
         self._find_nonce = nonce_finder
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()       # writers: held across their disk writes
+        self._view_lock = threading.Lock()   # readers and the in-memory part of a write
         self._mine_lock = threading.Lock()
         self._mine_count_lock = threading.Lock()
         self._mine_requests = 0
@@ -206,12 +209,13 @@ class Blockchain:
         return self.state.tip
 
     def blocks(self) -> list[Block]:
-        with self._lock:
-            return list(self.state.blocks)
+        with self._view_lock:
+            blocks = self.state.blocks.copy()
+        return list(blocks)  # parsing any stored text happens outside the lock
 
     def model_updates(self) -> list:
         """(block index, timestamp_ms, MODEL_UPDATE data) of every block that changed the model."""
-        with self._lock:
+        with self._view_lock:
             return list(self.state.updates)
 
     def block_at(self, height: int) -> Optional[Block]:
@@ -219,7 +223,7 @@ class Blockchain:
         return blocks[height] if 0 <= height < len(blocks) else None
 
     def pending(self) -> list[Transaction]:
-        with self._lock:
+        with self._view_lock:
             return list(self.pool)
 
     def balance(self, address: str) -> int:
@@ -227,21 +231,18 @@ class Blockchain:
 
     def available(self, address: str) -> int:
         """Balance minus what pending transfers and deposits of ``address`` already promise."""
-        with self._lock:
+        with self._view_lock:
             return self.state.balance(address) - self.pool.outgoing(address)
 
     def find_transaction(self, tx_id: str) -> tuple[Optional[int], Optional[Transaction]]:
         """(block index, tx) for a transaction on the chain, (None, tx) pending, (None, None) unknown."""
-        with self._lock:
+        with self._view_lock:
             index = self.state.tx_block.get(tx_id)
-            if index is not None:
-                for tx in self.state.blocks[index].transactions:
-                    if tx.id == tx_id:
-                        return index, tx
-            for tx in self.pool:
-                if tx.id == tx_id:
-                    return None, tx
-        return None, None
+            block = self.state.blocks[index] if index is not None else None
+            pending = list(self.pool)
+        if block is not None:
+            return index, next(tx for tx in block.transactions if tx.id == tx_id)
+        return None, next((tx for tx in pending if tx.id == tx_id), None)
 
     def flower(self, flower_id: str):
         """The ledger's record of a contribution (``ledger.Flower``), or None."""
@@ -253,18 +254,19 @@ class Blockchain:
     def contributions(self, sender: str) -> list[dict]:
         """``sender``'s FLOWER_DATA on the chain, oldest first: deposit, what is left, when it can
         be claimed, and whether the tip's model agrees with it (its leave-one-out prediction)."""
-        with self._lock:
+        with self._view_lock:
             state, model, wait = self.state, self.model, self.params["refund_wait"]
             mine = sorted(((f.row, fid, f) for fid, f in state.flowers.items() if f.sender == sender))
-            out = []
-            for _, flower_id, flower in mine:
-                tx = next(t for t in state.blocks[flower.block].transactions if t.id == flower_id)
-                out.append({"flower_id": flower_id, "block_index": flower.block, "row": flower.row,
-                            "data": dict(tx.body["data"]), "timestamp_ms": tx.body["timestamp_ms"],
-                            "deposit": flower.deposit, "left": flower.left, "refunded": flower.refunded,
-                            "reported_by": sorted(flower.reporters), "claimable_from_block": flower.block + wait,
-                            "model_agrees": model.loo_predict(flower.row) == flower.label})
-            return out
+            blocks = {f.block: state.blocks[f.block] for _, _, f in mine}
+        out = []
+        for _, flower_id, flower in mine:  # the model's predictions are worked out outside the lock
+            tx = next(t for t in blocks[flower.block].transactions if t.id == flower_id)
+            out.append({"flower_id": flower_id, "block_index": flower.block, "row": flower.row,
+                        "data": dict(tx.body["data"]), "timestamp_ms": tx.body["timestamp_ms"],
+                        "deposit": flower.deposit, "left": flower.left, "refunded": flower.refunded,
+                        "reported_by": sorted(flower.reporters), "claimable_from_block": flower.block + wait,
+                        "model_agrees": model.loo_predict(flower.row) == flower.label})
+        return out
 
     # -- transactions -----------------------------------------------------------------
     def add_transaction(self, tx: Transaction) -> int:
@@ -306,8 +308,9 @@ class Blockchain:
         if len(self.pool) >= MAX_PENDING:
             raise PoolFull(f"the pending pool is full ({MAX_PENDING} transactions); mine a block and try again")
         if persist:
-            self.store.add_pending(tx.to_dict())
-        self.pool.add(tx)
+            self.store.add_pending(tx.to_dict())  # under the write lock only: reads go on meanwhile
+        with self._view_lock:
+            self.pool.add(tx)
 
     # -- mining -----------------------------------------------------------------------
     def mine(self, miner_address: str) -> Block:
@@ -411,14 +414,19 @@ class Blockchain:
         return True
 
     def _accept(self, block: Block, delta: Delta) -> None:
-        """Persist, then apply a validated block to the state, the pool and the model."""
-        included = [tx.id for tx in block.transactions if tx.is_user]
-        self.pool.remove(included)
-        kept, evicted = self._revalidated(list(self.pool), self.state, self.model, block, delta)
-        self.store.append_block(block.to_dict(), included + [tx.id for tx in evicted])
-        self.state.apply(block, delta)
-        self.pool = kept
-        self._process_ml_transactions(block)
+        """Persist, then apply a validated block to the state, the pool and the model.
+
+        The disk write and the model update happen under the write lock only; the ledger's
+        in-memory change is one short step under the view lock, so reads never wait for either.
+        """
+        included = {tx.id for tx in block.transactions if tx.is_user}
+        rest = [tx for tx in self.pool if tx.id not in included]
+        kept, evicted = self._revalidated(rest, self.state, self.model, block, delta)
+        self.store.append_block(block.to_dict(), list(included) + [tx.id for tx in evicted])
+        with self._view_lock:
+            self.state.apply(block, delta)
+            self.pool = kept
+        self._process_ml_transactions(block)  # the model swaps in its new state in one assignment
         for tx in evicted:
             log.info("dropped pending %s %s: block %d made it invalid", tx.type, tx.id[:16], block.index)
         if block.index % SNAPSHOT_EVERY == 0:
@@ -505,7 +513,8 @@ class Blockchain:
                                       remove_pending=[i for i in old_ids if i not in new_pool],
                                       add_pending=[tx.to_dict() for tx in restored])
             dropped_blocks = len(old) - current_fork - 1
-            self.state, self.model, self.pool = state, result.model, new_pool
+            with self._view_lock:
+                self.state, self.model, self.pool = state, result.model, new_pool
             self._abort.set()
         log.info("switched to a chain of %d blocks (fork at %d, dropped %d blocks, %d transactions back in the pool)",
                  len(state.blocks), current_fork, dropped_blocks, len(restored))
@@ -552,11 +561,10 @@ class Blockchain:
         """An inclusion proof for a transaction on the chain; None when pending or unknown."""
         from .proofs import inclusion_proof
 
-        with self._lock:
+        with self._view_lock:
             index = self.state.tx_block.get(tx_id)
-            if index is None:
-                return None
-            return inclusion_proof(self.state.blocks[index], tx_id)
+            block = self.state.blocks[index] if index is not None else None
+        return inclusion_proof(block, tx_id) if block is not None else None
 
 
 def _hash_of(block) -> Optional[str]:

@@ -400,3 +400,52 @@ def test_a_pending_transfer_double_spent_by_a_peers_block_is_dropped():
     assert ours.available("shared-miner") == 0 and ours.balance("bob") == 0
     ours.mine("m")
     assert ours.balance("bob") == 0 and ours.validate_chain().valid
+
+
+def test_reads_never_wait_for_a_writes_disk_sync():
+    """A write holds its disk sync under the write lock only: while a transaction's and a block's
+    writes are stuck, every read still answers (from the state before the write)."""
+    import threading
+
+    from blockchain import MemoryStore
+
+    class StuckStore(MemoryStore):
+        def __init__(self):
+            super().__init__()
+            self.writing, self.release = threading.Event(), threading.Event()
+            self.stuck = False
+
+        def _wait(self):
+            if self.stuck:
+                self.writing.set()
+                assert self.release.wait(30)
+
+        def add_pending(self, tx):
+            self._wait()
+            super().add_pending(tx)
+
+        def append_block(self, block, remove_pending=()):
+            self._wait()
+            super().append_block(block, remove_pending)
+
+    store = StuckStore()
+    chain = ledger(store=store)
+    chain.add_transaction(flower(sender="first"))
+    for write in (lambda: chain.add_transaction(flower(sender="second")), lambda: chain.mine("m")):
+        store.stuck, store.writing, store.release = True, threading.Event(), threading.Event()
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert store.writing.wait(30)
+        reads = {}
+        reader = threading.Thread(target=lambda: reads.update(
+            pending=len(chain.pending()), available=chain.available("m"), blocks=len(chain.blocks()),
+            updates=len(chain.model_updates()), found=chain.find_transaction("0" * 64)))
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "a read waited for a stuck disk write"
+        assert reads["found"] == (None, None) and reads["blocks"] == 1
+        store.stuck = False
+        store.release.set()
+        writer.join(timeout=30)
+        assert not writer.is_alive()
+    assert chain.height == 1 and len(chain.pending()) == 0 and chain.validate_chain().valid
