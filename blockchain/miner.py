@@ -130,8 +130,11 @@ class ProcessMiner:
         env = dict(os.environ)
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        # Their own session: Ctrl-C in the node's terminal does not reach them (not even while they
+        # are still starting); the node stops them by closing their input, and so does its death.
         self._procs = [subprocess.Popen([sys.executable, "-m", "blockchain.miner"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True, bufsize=1, env=env)
+                                        stdout=subprocess.PIPE, text=True, bufsize=1, env=env,
+                                        start_new_session=True)
                        for _ in range(self.workers)]
         self._out = {proc.pid: _Lines(proc.stdout.fileno()) for proc in self._procs}
 
