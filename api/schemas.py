@@ -11,7 +11,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictFloat,
                       StringConstraints, ValidationError, WithJsonSchema)
 
 from blockchain.transactions import MAX_ADDRESS_LENGTH, MAX_AMOUNT, RESERVED_ADDRESSES, is_address
-from ml.measurements import MeasurementError, from_number, units
+from ml.measurements import MAX_UNITS, MeasurementError, from_number, units
 
 
 def _address(value: str) -> str:
@@ -45,7 +45,8 @@ Sender = Annotated[Address, AfterValidator(_not_reserved),
                                    "description": "1 to 128 characters of 0x21-0x7E; not 0 or MODEL"})]
 Measurement = Annotated[Union[StrictInt, StrictFloat, StrictStr], AfterValidator(_measurement),
                         WithJsonSchema({"oneOf": [
-                            {"type": "number", "exclusiveMinimum": 0, "maximum": 100, "multipleOf": 0.01},
+                            {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_UNITS // 100,
+                             "multipleOf": 0.01},
                             {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,2})\.[0-9]{2}$"}],
                             "description": "centimetres, 0.01 to 100.00, a whole number of hundredths: 5.1 or \"5.10\""})]
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
