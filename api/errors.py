@@ -25,6 +25,7 @@ class ApiError(Exception):
 # Most specific first: the first matching class decides the status.
 _STATUS = [
     (chain_errors.UnknownTransaction, 404),
+    (chain_errors.UnknownBlock, 404),
     (chain_errors.DuplicateTransaction, 409),
     (chain_errors.BlockConflict, 409),
     (chain_errors.ValidationError, 400),

@@ -66,11 +66,37 @@ class TxAcceptedOut(Out):
 class PendingOut(Out):
     transactions: list[TransactionOut]
     count: int
+    next: Optional[str]
 
 
 class ChainOut(Out):
     chain: list[BlockOut]
     length: int
+    next: Optional[int]
+
+
+class TipOut(Out):
+    height: int
+    hash: str
+    genesis: str
+
+
+class HeaderOut(Out):
+    index: int
+    timestamp_ms: int
+    previous_hash: str
+    difficulty: int
+    merkle_root: str
+    nonce: int
+    hash: str
+
+
+class HeadersOut(Out):
+    headers: list[HeaderOut]
+
+
+class BlocksOut(Out):
+    blocks: list[BlockOut]
 
 
 class ValidateIssue(Out):

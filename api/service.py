@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional
 
 from blockchain import (PROTOCOL_VERSION, Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
-                        SQLiteStore, StorageError, Transaction, UnknownTransaction, crypto)
+                        SQLiteStore, StorageError, Transaction, UnknownBlock, UnknownTransaction, crypto)
 from blockchain.miner import ProcessMiner
 from blockchain.transactions import FEATURES, FLOWER_DATA, claim_body, flower_body, transfer_body
 from ml import BaseData, IrisModel
@@ -159,6 +159,32 @@ class NodeService:
 
     def pending(self) -> list[dict]:
         return [tx.to_dict() for tx in self.chain.pending()]
+
+    def pending_page(self, after, limit: int) -> dict:
+        page, following, count = self.chain.pending_after(after, limit)
+        return {"transactions": [tx.to_dict() for tx in page], "count": count, "next": following}
+
+    def chain_page(self, start: int, limit: int) -> dict:
+        blocks = self.chain.blocks_from(start, limit)
+        length = self.chain.height + 1
+        following = start + len(blocks) if blocks and start + len(blocks) < length else None
+        return {"chain": [b.to_dict() for b in blocks], "length": length, "next": following}
+
+    def block(self, key: str) -> dict:
+        block = self.chain.block(key)
+        if block is None:
+            raise UnknownBlock(f"no block {key!r:.80} on this node's chain (a height from 0 to {self.chain.height}, "
+                               "or a block hash)")
+        return block.to_dict()
+
+    def tip(self) -> dict:
+        return self.chain.tip()
+
+    def headers(self, locator: list[str], limit: int) -> dict:
+        return {"headers": self.chain.headers_after(locator, limit)}
+
+    def blocks_page(self, start: int, limit: int, max_bytes: int) -> dict:
+        return {"blocks": [b.to_dict() for b in self.chain.blocks_from(start, limit, max_bytes)]}
 
     def model_info(self) -> dict:
         return self.model.info()

@@ -9,7 +9,7 @@ from .chain import Blockchain, MiningAborted
 from .encoding import canon, check_value, merkle_proof, merkle_root, sha256_hex, verify_merkle_proof
 from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
                      InvalidBlock, InvalidChain, InvalidSignature, InvalidTransaction, ModelUpdateError, PoolFull,
-                     SignatureRequired, StorageError, UnknownTransaction, ValidationError)
+                     SignatureRequired, StorageError, UnknownBlock, UnknownTransaction, ValidationError)
 from .genesis import PROTOCOL_VERSION, make_genesis, network_params
 from .ledger import Issue
 from .proofs import inclusion_proof, verify_inclusion
@@ -21,7 +21,7 @@ __all__ = [
     "AuditResult", "audit_chain", "Block", "Blockchain", "MiningAborted", "canon", "check_value", "merkle_proof",
     "merkle_root", "sha256_hex", "verify_merkle_proof", "BlockchainError", "BlockConflict", "ClaimNotAllowed",
     "DuplicateTransaction", "InsufficientFunds", "InvalidBlock", "InvalidChain", "InvalidSignature",
-    "InvalidTransaction", "ModelUpdateError", "PoolFull", "SignatureRequired", "StorageError", "UnknownTransaction",
+    "InvalidTransaction", "ModelUpdateError", "PoolFull", "SignatureRequired", "StorageError", "UnknownBlock", "UnknownTransaction",
     "ValidationError",
     "PROTOCOL_VERSION", "make_genesis", "network_params", "Issue", "inclusion_proof", "verify_inclusion",
     "MemoryStore", "SQLiteStore", "FEATURES", "FLOWER_DATA", "MODEL_UPDATE", "REFUND", "REPORT", "REWARD",

@@ -222,6 +222,60 @@ class Blockchain:
         blocks = self.state.blocks
         return blocks[height] if 0 <= height < len(blocks) else None
 
+    # -- pages, for clients and for peers (PROTOCOL.md "Peer endpoints") -----------------
+    def tip(self) -> dict:
+        with self._view_lock:
+            return {"height": self.state.height, "hash": self.state.hashes[-1], "genesis": self.genesis.hash}
+
+    def block(self, key: str) -> Optional[Block]:
+        """A main-chain block by height ("12") or hash; None when there is none."""
+        with self._view_lock:
+            state = self.state
+            if key.isascii() and key.isdigit() and len(key) < 16:
+                height = int(key)
+            else:
+                height = state.block_heights.get(key)
+            return state.blocks[height] if height is not None and 0 <= height <= state.height else None
+
+    def blocks_from(self, start: int, limit: int, max_bytes: Optional[int] = None) -> list[Block]:
+        """Main-chain blocks from height ``start``: at most ``limit``, and within ``max_bytes`` of
+        canonical JSON (at least one block, whatever its size)."""
+        with self._view_lock:
+            items = self.state.blocks.copy()
+        out, size = [], 0
+        for height in range(start, min(start + limit, len(items))):
+            block = items[height]
+            size += block.canon_size()
+            if out and max_bytes is not None and size > max_bytes:
+                break
+            out.append(block)
+        return out
+
+    def headers_after(self, locator: list[str], limit: int) -> list[dict]:
+        """Headers of the main chain after the first locator hash that is on it (after genesis
+        when none is), at most ``limit``: the answer to a peer's block locator."""
+        with self._view_lock:
+            state = self.state
+            start = 1
+            for block_hash in locator:
+                height = state.block_heights.get(block_hash)
+                if height is not None and height < len(state.hashes) and state.hashes[height] == block_hash:
+                    start = height + 1
+                    break
+            items = state.blocks.copy()
+        return [items[h].header() for h in range(start, min(start + limit, len(items)))]
+
+    def pending_after(self, after: Optional[str], limit: int) -> tuple[list[Transaction], Optional[str], int]:
+        """Pending transactions oldest first, after the one with id ``after`` (from the first when
+        None or unknown): (page, the id to pass back for the next page or None, total count)."""
+        with self._view_lock:
+            txs = list(self.pool)
+        ids = [tx.id for tx in txs]
+        start = ids.index(after) + 1 if after in ids else 0
+        page = txs[start:start + limit]
+        following = page[-1].id if page and start + limit < len(txs) else None
+        return page, following, len(txs)
+
     def pending(self) -> list[Transaction]:
         with self._view_lock:
             return list(self.pool)

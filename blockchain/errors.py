@@ -60,6 +60,12 @@ class UnknownTransaction(BlockchainError):
     code = "unknown_transaction"
 
 
+class UnknownBlock(BlockchainError):
+    """No block with that height or hash on this node's chain."""
+
+    code = "unknown_block"
+
+
 class DuplicateTransaction(BlockchainError):
     """The transaction id is already on the chain or in the pending pool."""
 

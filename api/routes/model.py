@@ -3,21 +3,9 @@ from flask import Blueprint, request
 from ..errors import ApiError
 from ..openapi import doc
 from ..responses import DriftOut, EvaluateOut, HistoryOut, ModelInfoOut
-from .common import node
+from .common import node, page_args
 
 bp = Blueprint("model", __name__)
-
-
-def page_args(default_limit: int, max_limit: int) -> tuple[int, int]:
-    """``?from=i&limit=n`` as whole numbers, or a 400 naming the bad one."""
-    values = []
-    for name, default, most in (("from", 0, None), ("limit", default_limit, max_limit)):
-        raw = request.args.get(name, str(default))
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 15 or (most is not None and not 1 <= int(raw) <= most):
-            bound = f"from 1 to {most}" if most is not None else "of at least 0"
-            raise ApiError(400, "invalid_request", f"{name} must be a whole number {bound}; got {raw!r:.40}")
-        values.append(int(raw))
-    return values[0], values[1]
 
 
 @bp.get("/model/info")

@@ -1,5 +1,8 @@
-from flask import Blueprint
+import re
 
+from flask import Blueprint, request
+
+from ..errors import ApiError
 from ..openapi import doc
 from ..responses import PendingOut, TxAcceptedOut
 from ..schemas import TransferIn
@@ -18,7 +21,16 @@ def new_transaction():
 
 
 @bp.get("/transactions/pending")
-@doc("Transactions waiting for a block, oldest first", ok={200: PendingOut})
+@doc("Transactions waiting for a block, oldest first; ?after=<id>&limit=n (at most 1000) for one page",
+     ok={200: PendingOut}, errors=(400,))
 def pending():
+    if "after" in request.args or "limit" in request.args:
+        after = request.args.get("after") or None
+        if after is not None and not re.fullmatch(r"[0-9a-f]{64}", after):
+            raise ApiError(400, "invalid_request", f"after must be a transaction id (64 lowercase hex); got {after!r:.80}")
+        limit = request.args.get("limit", "1000")
+        if not limit.isascii() or not limit.isdigit() or len(limit) > 6 or not 1 <= int(limit) <= 1000:
+            raise ApiError(400, "invalid_request", f"limit must be a whole number from 1 to 1000; got {limit!r:.40}")
+        return node().pending_page(after, int(limit))
     txs = node().pending()
-    return {"transactions": txs, "count": len(txs)}
+    return {"transactions": txs, "count": len(txs), "next": None}

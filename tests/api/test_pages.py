@@ -1,0 +1,76 @@
+"""Pages of the chain and the pool, and the peer endpoints of PROTOCOL.md v2 that a syncing node
+uses: /tip, /headers (block locator), /blocks, /block/<height or hash>."""
+import pytest
+
+from blockchain import Block
+from tests.api.conftest import FLOWER
+
+
+@pytest.fixture
+def chain5(client):
+    for i in range(5):
+        client.post("/flower/add", json={**FLOWER, "sender": f"s{i}"})
+        client.post("/mine")
+    return client.get("/chain").get_json()["chain"]
+
+
+def test_tip(client, chain5):
+    tip = client.get("/tip").get_json()
+    health = client.get("/health").get_json()
+    assert tip == {"height": 5, "hash": chain5[-1]["hash"], "genesis": chain5[0]["hash"]}
+    assert (tip["hash"], tip["genesis"]) == (health["tip"], health["genesis"])
+
+
+def test_chain_pages(client, chain5):
+    first = client.get("/chain?from=0&limit=2").get_json()
+    assert [b["index"] for b in first["chain"]] == [0, 1] and first["length"] == 6 and first["next"] == 2
+    last = client.get("/chain?from=4&limit=10").get_json()
+    assert [b["index"] for b in last["chain"]] == [4, 5] and last["next"] is None
+    assert client.get("/chain").get_json()["next"] is None
+    for bad in ("from=-1", "limit=0", "limit=1001", "from=x"):
+        r = client.get(f"/chain?{bad}")
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_request"
+
+
+def test_one_block_by_height_or_hash(client, chain5):
+    assert client.get("/block/3").get_json() == chain5[3]
+    assert client.get(f"/block/{chain5[2]['hash']}").get_json() == chain5[2]
+    for unknown in ("6", "0" * 64, "nope"):
+        r = client.get(f"/block/{unknown}")
+        assert r.status_code == 404 and r.get_json()["error"]["code"] == "unknown_block"
+
+
+def test_headers_after_a_locator(client, chain5):
+    hashes = [b["hash"] for b in chain5]
+    everything = client.get("/headers").get_json()["headers"]
+    assert [h["index"] for h in everything] == [1, 2, 3, 4, 5]
+    for header, block in zip(everything, chain5[1:]):
+        assert header == {k: v for k, v in block.items() if k != "transactions"}
+        assert Block.from_dict(block).computed_hash() == header["hash"]  # checkable without the body
+    # newest first; the first hash that is on our chain decides, unknown ones are skipped
+    r = client.get(f"/headers?locator={'ab' * 32},{hashes[2]},{hashes[1]}&limit=2").get_json()["headers"]
+    assert [h["index"] for h in r] == [3, 4]
+    assert client.get(f"/headers?locator={hashes[5]}").get_json()["headers"] == []
+    for bad in ("locator=xyz", "locator=" + ",".join(["ab" * 32] * 65), "limit=2001"):
+        r = client.get(f"/headers?{bad}")
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_request"
+
+
+def test_blocks_from_a_height(client, chain5):
+    page = client.get("/blocks?from=2&limit=2").get_json()["blocks"]
+    assert page == chain5[2:4]
+    assert client.get("/blocks?from=6").get_json()["blocks"] == []
+    assert client.get("/blocks?limit=501").status_code == 400
+
+
+def test_pending_pages(client):
+    ids = [client.post("/flower/add", json={**FLOWER, "sender": f"p{i}"}).get_json()["transaction_id"] for i in range(5)]
+    first = client.get("/transactions/pending?limit=2").get_json()
+    assert [t["id"] for t in first["transactions"]] == ids[:2] and first["count"] == 5 and first["next"] == ids[1]
+    second = client.get(f"/transactions/pending?after={first['next']}&limit=2").get_json()
+    assert [t["id"] for t in second["transactions"]] == ids[2:4] and second["next"] == ids[3]
+    last = client.get(f"/transactions/pending?after={ids[3]}&limit=2").get_json()
+    assert [t["id"] for t in last["transactions"]] == ids[4:] and last["next"] is None
+    assert client.get("/transactions/pending").get_json()["count"] == 5
+    for bad in ("after=xyz", "limit=0", "limit=1001"):
+        assert client.get(f"/transactions/pending?{bad}").status_code == 400
