@@ -28,15 +28,20 @@ class TransactionOut(Out):
     amount: int
 
 
-class BlockOut(Out):
+class HeaderOut(Out):
+    """A block without its transactions: enough to check its links and its proof of work."""
+
     index: int
     timestamp_ms: int
     previous_hash: str
     difficulty: int
     merkle_root: str
     nonce: int
-    transactions: list[TransactionOut]
     hash: str
+
+
+class BlockOut(HeaderOut):
+    transactions: list[TransactionOut]
 
 
 class MinedOut(BlockOut):
@@ -79,16 +84,6 @@ class TipOut(Out):
     height: int
     hash: str
     genesis: str
-
-
-class HeaderOut(Out):
-    index: int
-    timestamp_ms: int
-    previous_hash: str
-    difficulty: int
-    merkle_root: str
-    nonce: int
-    hash: str
 
 
 class HeadersOut(Out):

@@ -14,7 +14,7 @@ def test_an_old_python_is_refused_in_one_line(tmp_path):
                        env={**os.environ, "PYTHON": str(fake)})
     assert r.returncode == 1
     assert r.stderr.strip().splitlines() == [
-        f"error: Python 3.11 or newer is needed (found: Python 3.10.12); set PYTHON=/path/to/python3.11"]
+        "error: Python 3.11 or newer is needed (found: Python 3.10.12); set PYTHON=/path/to/python3.11"]
 
 
 def test_setup_needs_no_sha256sum():
