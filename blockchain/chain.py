@@ -1,5 +1,8 @@
 """The ledger a node runs: accepted blocks, the pending pool, mining and the model seam.
 
+Start-up lives in ``startup.py`` and the reads in ``chain_reads.py`` (mixins of ``Blockchain``);
+this module holds what changes the ledger: transactions, mining, blocks from elsewhere, reorgs.
+
 Thread safety: a re-entrant write lock serialises every change (a transaction, a block, a reorg),
 disk writes included; a short view lock covers only the in-memory swap at the end of a change, and
 is all that reads take, so a read never waits for a disk sync or a model update. Proof of work
@@ -9,25 +12,25 @@ tip that has since moved is thrown away and mined again on the new tip.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
-from .audit import AuditResult, audit_chain, extend_audit, genesis_state
+from .audit import AuditResult, audit_chain, extend_audit
 from .block import MAX_BLOCK_BYTES, Block, header_prefix
+from .chain_reads import ChainReads
 from .encoding import canon, merkle_root
 from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
-                     InvalidBlock, InvalidChain, InvalidTransaction, ModelUpdateError, PoolFull, StorageError)
+                     InvalidBlock, InvalidChain, InvalidTransaction, ModelUpdateError, PoolFull)
 from .gcpause import paused_gc
 from .genesis import make_genesis, network_params
-from .blocklist import scan_text
 from .ledger import ChainState, Delta, Issue, UndoMissing, check_block, feed_model
 from .pool import MAX_PENDING, PendingPool
 from .pow import search_nonce
-from .snapshots import SNAPSHOT_EVERY, read_snapshot, save_snapshot
+from .snapshots import SNAPSHOT_EVERY, save_snapshot
+from .startup import ChainStartup
 from .storage import MemoryStore
 from .transactions import CLAIM_TYPES, FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction, model_update, reward
 
@@ -63,7 +66,7 @@ class _Template:
     delta: Delta
 
 
-class Blockchain:
+class Blockchain(ChainStartup, ChainReads):
     """A node's chain. ``model`` is any LedgerModel (``blockchain.model_port``) in its base state.
 
     ``difficulty``, ``min_deposit`` and ``refund_wait`` fix the network together with the model's
@@ -98,229 +101,6 @@ class Blockchain:
 
     def now_ms(self) -> int:
         return int(self._clock() * 1000)
-
-    # -- start-up ---------------------------------------------------------------------
-    def _load_chain(self) -> ChainState:
-        texts = self.store.load_block_texts()
-        if not texts:
-            self.store.append_block(self.genesis.to_dict())
-            return genesis_state(self.genesis, self.params, self.model)
-        where = getattr(self.store, "path", "the store")
-        try:
-            first = json.loads(texts[0])
-        except ValueError:
-            raise StorageError(f"block 0 in {where} is not JSON; the data file is damaged: move the data directory "
-                               "away and start with a fresh --data-dir") from None
-        if first != self.genesis.to_dict():
-            found = first.get("hash") if isinstance(first, dict) else None
-            raise StorageError(
-                f"the data directory holds another network's chain (genesis {str(found)[:16]}..., this node's is "
-                f"{self.genesis.hash[:16]}... for difficulty {self.difficulty}, min_deposit "
-                f"{self.params['min_deposit']}, refund_wait {self.params['refund_wait']}); start with the same "
-                "--difficulty, --min-deposit, --refund-wait and base data, or use another --data-dir")
-        started = time.perf_counter()
-        checkpoint = read_snapshot(self.store, self.model, texts)
-        if checkpoint is not None:
-            log.info("the stored blocks match the snapshot at block %d", checkpoint[0])
-            state = self._restore(texts, *checkpoint)
-            if state is not None:
-                log.info("loaded %d blocks, model from the verified snapshot at block %d, in %.2f s",
-                         len(texts), checkpoint[0], time.perf_counter() - started)
-                return state
-        try:
-            blocks = [json.loads(t) for t in texts]
-        except ValueError as exc:
-            raise StorageError(f"a stored block in {where} is not JSON ({exc}); the data file is damaged: move "
-                               "the data directory away and start with a fresh --data-dir") from None
-        result = audit_chain(blocks, self.model, self.params, now_ms=None, stop_at_first=True)
-        if not result.valid:
-            raise StorageError(f"the stored chain is not valid, refusing to start: {result.issues[0]}")
-        log.info("loaded %d blocks and replayed the model in %.2f s", len(texts), time.perf_counter() - started)
-        return result.state
-
-    def _restore(self, texts: list[str], height: int, restored, ledger: dict) -> Optional[ChainState]:
-        """The state from blocks whose bytes the snapshot vouches for (up to ``height``) and a full
-        check of the rest; None (replay instead) if the blocks and the snapshot disagree."""
-        state = genesis_state(self.genesis, self.params, self.model)
-        try:
-            for text in texts[1:height + 1]:
-                state.add_restored(text, *scan_text(text))
-            state.load_ledger_data(ledger)
-        except (AttributeError, KeyError, TypeError, ValueError) as exc:
-            log.warning("the snapshot cannot be used (%s); replaying in full", exc)
-            return None
-        history = [(data["data_points_trained"], data["model_hash"]) for _, _, data in state.updates[1:]]
-        if history != restored.update_history() or state.rows != restored.data_count:
-            where = next((state.updates[1 + i][0] for i, (a, b) in enumerate(zip(history, restored.update_history()))
-                          if a != b), "the tip")
-            log.warning("the snapshot's model disagrees with block %s; replaying in full", where)
-            return None
-        result = AuditResult(state=state, model=restored, length=len(texts))
-        try:
-            later = [None] * (height + 1) + [json.loads(t) for t in texts[height + 1:]]
-        except ValueError as exc:
-            raise StorageError(f"a stored block in {getattr(self.store, 'path', 'the store')} is not JSON ({exc}); "
-                               "the data file is damaged: move the data directory away and start with a fresh "
-                               "--data-dir") from None
-        extend_audit(result, later, height + 1, restored, None, True)
-        if not result.valid:
-            raise StorageError(f"the stored chain is not valid, refusing to start: {result.issues[0]}")
-        self.model = restored
-        return state
-
-    def _state_at(self, height: int) -> ChainState:
-        """Our state at ``height``, rebuilt from genesis by applying blocks this node accepted
-        before (for a reorg deeper than the undo records a snapshot restart brought back)."""
-        state = genesis_state(self.genesis, self.params, self.model.fresh())
-        for index in range(1, height + 1):
-            block = self.state.blocks[index]
-            delta = Delta(state, index, None)
-            for tx in block.transactions:
-                delta.apply(tx, check=False)
-            state.apply(block, delta)
-        return state
-
-    def _load_pending(self) -> None:
-        dropped = []
-        for data in self.store.load_pending():
-            try:
-                self._admit(Transaction.from_dict(data), persist=False)
-            except BlockchainError as exc:
-                dropped.append(data.get("id"))
-                log.warning("dropping stored pending transaction %s: %s", data.get("id"), exc)
-        if dropped:
-            self.store.remove_pending([d for d in dropped if isinstance(d, str)])
-
-    # -- settings kept with the chain (a node's peers, for one) ----------------------------
-    def setting(self, key: str) -> Optional[str]:
-        return self.store.get_meta(f"setting:{key}")
-
-    def save_setting(self, key: str, value: str) -> None:
-        """Stored durably with the chain; survives a restart."""
-        self.store.set_meta(f"setting:{key}", value)
-
-    # -- reads ------------------------------------------------------------------------
-    @property
-    def height(self) -> int:
-        return self.state.height
-
-    @property
-    def last_block(self) -> Block:
-        return self.state.tip
-
-    def blocks(self) -> list[Block]:
-        with self._view_lock:
-            blocks = self.state.blocks.copy()
-        return list(blocks)  # parsing any stored text happens outside the lock
-
-    def model_updates(self) -> list:
-        """(block index, timestamp_ms, MODEL_UPDATE data) of every block that changed the model."""
-        with self._view_lock:
-            return list(self.state.updates)
-
-    def block_at(self, height: int) -> Optional[Block]:
-        blocks = self.state.blocks
-        return blocks[height] if 0 <= height < len(blocks) else None
-
-    # -- pages, for clients and for peers (PROTOCOL.md "Peer endpoints") -----------------
-    def tip(self) -> dict:
-        with self._view_lock:
-            return {"height": self.state.height, "hash": self.state.hashes[-1], "genesis": self.genesis.hash}
-
-    def block(self, key: str) -> Optional[Block]:
-        """A main-chain block by height ("12") or hash; None when there is none."""
-        with self._view_lock:
-            state = self.state
-            if key.isascii() and key.isdigit() and len(key) < 16:
-                height = int(key)
-            else:
-                height = state.block_heights.get(key)
-            return state.blocks[height] if height is not None and 0 <= height <= state.height else None
-
-    def blocks_from(self, start: int, limit: int, max_bytes: Optional[int] = None) -> list[Block]:
-        """Main-chain blocks from height ``start``: at most ``limit``, and within ``max_bytes`` of
-        canonical JSON (at least one block, whatever its size)."""
-        with self._view_lock:
-            items = self.state.blocks.copy()
-        out, size = [], 0
-        for height in range(start, min(start + limit, len(items))):
-            block = items[height]
-            size += block.canon_size()
-            if out and max_bytes is not None and size > max_bytes:
-                break
-            out.append(block)
-        return out
-
-    def headers_after(self, locator: list[str], limit: int) -> list[dict]:
-        """Headers of the main chain after the first locator hash that is on it (after genesis
-        when none is), at most ``limit``: the answer to a peer's block locator."""
-        with self._view_lock:
-            state = self.state
-            start = 1
-            for block_hash in locator:
-                height = state.block_heights.get(block_hash)
-                if height is not None and height < len(state.hashes) and state.hashes[height] == block_hash:
-                    start = height + 1
-                    break
-            items = state.blocks.copy()
-        return [items[h].header() for h in range(start, min(start + limit, len(items)))]
-
-    def pending_after(self, after: Optional[str], limit: int) -> tuple[list[Transaction], Optional[str], int]:
-        """Pending transactions oldest first, after the one with id ``after`` (from the first when
-        None or unknown): (page, the id to pass back for the next page or None, total count)."""
-        with self._view_lock:
-            txs = list(self.pool)
-        ids = [tx.id for tx in txs]
-        start = ids.index(after) + 1 if after in ids else 0
-        page = txs[start:start + limit]
-        following = page[-1].id if page and start + limit < len(txs) else None
-        return page, following, len(txs)
-
-    def pending(self) -> list[Transaction]:
-        with self._view_lock:
-            return list(self.pool)
-
-    def balance(self, address: str) -> int:
-        return self.state.balance(address)
-
-    def available(self, address: str) -> int:
-        """Balance minus what pending transfers and deposits of ``address`` already promise."""
-        with self._view_lock:
-            return self.state.balance(address) - self.pool.outgoing(address)
-
-    def find_transaction(self, tx_id: str) -> tuple[Optional[int], Optional[Transaction]]:
-        """(block index, tx) for a transaction on the chain, (None, tx) pending, (None, None) unknown."""
-        with self._view_lock:
-            index = self.state.tx_block.get(tx_id)
-            block = self.state.blocks[index] if index is not None else None
-            pending = list(self.pool)
-        if block is not None:
-            return index, next(tx for tx in block.transactions if tx.id == tx_id)
-        return None, next((tx for tx in pending if tx.id == tx_id), None)
-
-    def flower(self, flower_id: str):
-        """The ledger's record of a contribution (``ledger.Flower``), or None."""
-        return self.state.flowers.get(flower_id)
-
-    def good(self, address: str) -> int:
-        return self.state.good.get(address, 0)
-
-    def contributions(self, sender: str) -> list[dict]:
-        """``sender``'s FLOWER_DATA on the chain, oldest first: deposit, what is left, when it can
-        be claimed, and whether the tip's model agrees with it (its leave-one-out prediction)."""
-        with self._view_lock:
-            state, model, wait = self.state, self.model, self.params["refund_wait"]
-            mine = sorted(((f.row, fid, f) for fid, f in state.flowers.items() if f.sender == sender))
-            blocks = {f.block: state.blocks[f.block] for _, _, f in mine}
-        out = []
-        for _, flower_id, flower in mine:  # the model's predictions are worked out outside the lock
-            tx = next(t for t in blocks[flower.block].transactions if t.id == flower_id)
-            out.append({"flower_id": flower_id, "block_index": flower.block, "row": flower.row,
-                        "data": dict(tx.body["data"]), "timestamp_ms": tx.body["timestamp_ms"],
-                        "deposit": flower.deposit, "left": flower.left, "refunded": flower.refunded,
-                        "reported_by": sorted(flower.reporters), "claimable_from_block": flower.block + wait,
-                        "model_agrees": model.loo_predict(flower.row) == flower.label})
-        return out
 
     # -- transactions -----------------------------------------------------------------
     def add_transaction(self, tx: Transaction) -> int:
@@ -610,16 +390,6 @@ class Blockchain:
                 result.issues.append(Issue(None, f"the live model must equal the replayed model "
                                                  f"{result.model.state_hash}; got {live_hash}"))
         return result
-
-    def proof(self, tx_id: str) -> Optional[dict]:
-        """An inclusion proof for a transaction on the chain; None when pending or unknown."""
-        from .proofs import inclusion_proof
-
-        with self._view_lock:
-            index = self.state.tx_block.get(tx_id)
-            block = self.state.blocks[index] if index is not None else None
-        return inclusion_proof(block, tx_id) if block is not None else None
-
 
 def _hash_of(block) -> Optional[str]:
     if isinstance(block, Block):

@@ -1,0 +1,152 @@
+"""What a node's ledger answers without changing anything: blocks, pages of the chain and the pool,
+balances, contributions, proofs. Reads take only the short view lock (see ``Blockchain``).
+
+A mixin of ``Blockchain`` (``blockchain/chain.py``), which it shares its attributes with.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .block import Block
+from .proofs import inclusion_proof
+from .transactions import Transaction
+
+
+class ChainReads:
+    # -- settings kept with the chain (a node's peers, for one) ----------------------------
+    def setting(self, key: str) -> Optional[str]:
+        return self.store.get_meta(f"setting:{key}")
+
+    def save_setting(self, key: str, value: str) -> None:
+        """Stored durably with the chain; survives a restart."""
+        self.store.set_meta(f"setting:{key}", value)
+
+    # -- reads ------------------------------------------------------------------------
+    @property
+    def height(self) -> int:
+        return self.state.height
+
+    @property
+    def last_block(self) -> Block:
+        return self.state.tip
+
+    def blocks(self) -> list[Block]:
+        with self._view_lock:
+            blocks = self.state.blocks.copy()
+        return list(blocks)  # parsing any stored text happens outside the lock
+
+    def model_updates(self) -> list:
+        """(block index, timestamp_ms, MODEL_UPDATE data) of every block that changed the model."""
+        with self._view_lock:
+            return list(self.state.updates)
+
+    def block_at(self, height: int) -> Optional[Block]:
+        blocks = self.state.blocks
+        return blocks[height] if 0 <= height < len(blocks) else None
+
+    # -- pages, for clients and for peers (PROTOCOL.md "Peer endpoints") -----------------
+    def tip(self) -> dict:
+        with self._view_lock:
+            return {"height": self.state.height, "hash": self.state.hashes[-1], "genesis": self.genesis.hash}
+
+    def block(self, key: str) -> Optional[Block]:
+        """A main-chain block by height ("12") or hash; None when there is none."""
+        with self._view_lock:
+            state = self.state
+            if key.isascii() and key.isdigit() and len(key) < 16:
+                height = int(key)
+            else:
+                height = state.block_heights.get(key)
+            return state.blocks[height] if height is not None and 0 <= height <= state.height else None
+
+    def blocks_from(self, start: int, limit: int, max_bytes: Optional[int] = None) -> list[Block]:
+        """Main-chain blocks from height ``start``: at most ``limit``, and within ``max_bytes`` of
+        canonical JSON (at least one block, whatever its size)."""
+        with self._view_lock:
+            items = self.state.blocks.copy()
+        out, size = [], 0
+        for height in range(start, min(start + limit, len(items))):
+            block = items[height]
+            size += block.canon_size()
+            if out and max_bytes is not None and size > max_bytes:
+                break
+            out.append(block)
+        return out
+
+    def headers_after(self, locator: list[str], limit: int) -> list[dict]:
+        """Headers of the main chain after the first locator hash that is on it (after genesis
+        when none is), at most ``limit``: the answer to a peer's block locator."""
+        with self._view_lock:
+            state = self.state
+            start = 1
+            for block_hash in locator:
+                height = state.block_heights.get(block_hash)
+                if height is not None and height < len(state.hashes) and state.hashes[height] == block_hash:
+                    start = height + 1
+                    break
+            items = state.blocks.copy()
+        return [items[h].header() for h in range(start, min(start + limit, len(items)))]
+
+    def pending_after(self, after: Optional[str], limit: int) -> tuple[list[Transaction], Optional[str], int]:
+        """Pending transactions oldest first, after the one with id ``after`` (from the first when
+        None or unknown): (page, the id to pass back for the next page or None, total count)."""
+        with self._view_lock:
+            txs = list(self.pool)
+        ids = [tx.id for tx in txs]
+        start = ids.index(after) + 1 if after in ids else 0
+        page = txs[start:start + limit]
+        following = page[-1].id if page and start + limit < len(txs) else None
+        return page, following, len(txs)
+
+    def pending(self) -> list[Transaction]:
+        with self._view_lock:
+            return list(self.pool)
+
+    def balance(self, address: str) -> int:
+        return self.state.balance(address)
+
+    def available(self, address: str) -> int:
+        """Balance minus what pending transfers and deposits of ``address`` already promise."""
+        with self._view_lock:
+            return self.state.balance(address) - self.pool.outgoing(address)
+
+    def find_transaction(self, tx_id: str) -> tuple[Optional[int], Optional[Transaction]]:
+        """(block index, tx) for a transaction on the chain, (None, tx) pending, (None, None) unknown."""
+        with self._view_lock:
+            index = self.state.tx_block.get(tx_id)
+            block = self.state.blocks[index] if index is not None else None
+            pending = list(self.pool)
+        if block is not None:
+            return index, next(tx for tx in block.transactions if tx.id == tx_id)
+        return None, next((tx for tx in pending if tx.id == tx_id), None)
+
+    def flower(self, flower_id: str):
+        """The ledger's record of a contribution (``ledger.Flower``), or None."""
+        return self.state.flowers.get(flower_id)
+
+    def good(self, address: str) -> int:
+        return self.state.good.get(address, 0)
+
+    def contributions(self, sender: str) -> list[dict]:
+        """``sender``'s FLOWER_DATA on the chain, oldest first: deposit, what is left, when it can
+        be claimed, and whether the tip's model agrees with it (its leave-one-out prediction)."""
+        with self._view_lock:
+            state, model, wait = self.state, self.model, self.params["refund_wait"]
+            mine = sorted(((f.row, fid, f) for fid, f in state.flowers.items() if f.sender == sender))
+            blocks = {f.block: state.blocks[f.block] for _, _, f in mine}
+        out = []
+        for _, flower_id, flower in mine:  # the model's predictions are worked out outside the lock
+            tx = next(t for t in blocks[flower.block].transactions if t.id == flower_id)
+            out.append({"flower_id": flower_id, "block_index": flower.block, "row": flower.row,
+                        "data": dict(tx.body["data"]), "timestamp_ms": tx.body["timestamp_ms"],
+                        "deposit": flower.deposit, "left": flower.left, "refunded": flower.refunded,
+                        "reported_by": sorted(flower.reporters), "claimable_from_block": flower.block + wait,
+                        "model_agrees": model.loo_predict(flower.row) == flower.label})
+        return out
+
+    def proof(self, tx_id: str) -> Optional[dict]:
+        """An inclusion proof for a transaction on the chain; None when pending or unknown."""
+        with self._view_lock:
+            index = self.state.tx_block.get(tx_id)
+            block = self.state.blocks[index] if index is not None else None
+        return inclusion_proof(block, tx_id) if block is not None else None

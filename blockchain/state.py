@@ -1,0 +1,180 @@
+"""What a chain of accepted blocks implies, and how to take blocks back off it.
+
+``ChainState`` holds balances, known ids, the training-set size, every contribution's deposit
+(``left``), each address's ``good`` count and ``total_good``. Each applied block keeps an undo
+record, so a reorg rewinds the state to the fork point in time proportional to what the dropped
+blocks touched.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .block import Block
+from .blocklist import BlockList
+from .transactions import MODEL_UPDATE
+
+if TYPE_CHECKING:
+    from .ledger import Delta
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a network's genesis fixes for every later block."""
+
+    difficulty: int
+    classes: tuple[str, ...]
+    min_deposit: int
+    refund_wait: int
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "Rules":
+        return cls(params["difficulty"], tuple(params["classes"]), params["min_deposit"], params["refund_wait"])
+
+
+@dataclass(frozen=True)
+class Flower:
+    """A contribution on the chain and what is left of its deposit."""
+
+    block: int
+    row: int
+    sender: str
+    deposit: int
+    left: int
+    label: str
+    reporters: frozenset = frozenset()
+    refunded: bool = False
+
+
+class UndoMissing(Exception):
+    """A rewind below the blocks whose undo records this state holds (see ``ChainState.rewind``)."""
+
+
+@dataclass
+class ChainState:
+    rules: Rules
+    blocks: BlockList = field(default_factory=BlockList)
+    hashes: list[str] = field(default_factory=list)
+    balances: dict[str, int] = field(default_factory=dict)
+    tx_block: dict[str, int] = field(default_factory=dict)
+    block_heights: dict[str, int] = field(default_factory=dict)
+    flowers: dict[str, Flower] = field(default_factory=dict)
+    good: dict[str, int] = field(default_factory=dict)
+    total_good: int = 0
+    rows: int = 0            # training-set size after the tip
+    undo: list = field(default_factory=list)  # per block: (old table values, old total_good, old rows) or None
+    updates: list = field(default_factory=list)  # (block index, timestamp_ms, MODEL_UPDATE data) in chain order
+
+    @property
+    def tip(self) -> Block:
+        return self.blocks[-1]
+
+    @property
+    def height(self) -> int:
+        return len(self.hashes) - 1
+
+    def balance(self, address: str) -> int:
+        return self.balances.get(address, 0)
+
+    def copy(self) -> "ChainState":
+        """An independent state (flowers are immutable records, so shallow copies suffice)."""
+        return ChainState(self.rules, self.blocks.copy(), list(self.hashes), dict(self.balances), dict(self.tx_block),
+                          dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
+                          self.rows, list(self.undo), list(self.updates))
+
+    def apply(self, block: Block, delta: "Delta") -> None:
+        """Add a block that ``check_block`` accepted, with the effects its check computed."""
+        old = []
+        for name, table, changes in (("balances", self.balances, delta.balances),
+                                     ("flowers", self.flowers, delta.flowers), ("good", self.good, delta.good)):
+            for key, value in changes.items():
+                old.append((name, key, table.get(key, _MISSING)))
+                table[key] = value
+        self.undo.append((old, self.total_good, self.rows))
+        self.total_good, self.rows = delta.total_good, delta.rows
+        for tx in block.transactions:
+            self.tx_block[tx.id] = block.index
+            if tx.type == MODEL_UPDATE:
+                self.updates.append((block.index, block.timestamp_ms, dict(tx.body["data"])))
+        self.blocks.append(block)
+        self.hashes.append(block.hash)
+        self.block_heights[block.hash] = block.index
+
+    def add_restored(self, text: str, block_hash: str, tx_ids: list[str], timestamp_ms: int, update) -> None:
+        """Add a block restored from a verified snapshot: its text, hash and ids; no undo record."""
+        index = len(self.hashes)
+        self.blocks.append(text)
+        self.hashes.append(block_hash)
+        self.block_heights[block_hash] = index
+        for tx_id in tx_ids:
+            self.tx_block[tx_id] = index
+        if update is not None:
+            self.updates.append((index, timestamp_ms, update))
+        self.undo.append(None)
+
+    def rewind(self, height: int) -> list[Block]:
+        """Drop every block above ``height``; returns them, oldest first.
+
+        UndoMissing (and no change) when a block to drop came from a snapshot without its undo
+        record: the caller rebuilds the state at ``height`` instead.
+        """
+        if any(record is None for record in self.undo[height + 1:]):
+            raise UndoMissing(f"no undo records below height {self.height - len(self.undo[height + 1:])}")
+        dropped = []
+        while self.height > height:
+            block = self.blocks.pop()
+            self.hashes.pop()
+            old, self.total_good, self.rows = self.undo.pop()
+            for name, key, value in reversed(old):
+                table = getattr(self, name)
+                if value is _MISSING:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+            for tx in block.transactions:
+                if self.tx_block.get(tx.id) == block.index:
+                    del self.tx_block[tx.id]
+            if self.updates and self.updates[-1][0] == block.index:
+                self.updates.pop()
+            self.block_heights.pop(block.hash, None)
+            dropped.append(block)
+        return dropped[::-1]
+
+    # -- plain data, for snapshots ------------------------------------------------------
+    def ledger_data(self, undo_blocks: int) -> dict:
+        """The ledger tables, and the undo records of the last ``undo_blocks`` blocks, as JSON-able data."""
+        def flower_row(fid, f):
+            return [fid, f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded]
+
+        def undo_row(record):
+            if record is None:
+                return None
+            old, total_good, rows = record
+            values = [[name, key, None if value is _MISSING else
+                       (flower_row(key, value)[1:] if name == "flowers" else value)] for name, key, value in old]
+            return [values, total_good, rows]
+
+        return {"balances": self.balances, "flowers": [flower_row(k, v) for k, v in self.flowers.items()],
+                "good": self.good, "total_good": self.total_good, "rows": self.rows,
+                "undo": [undo_row(r) for r in self.undo[-undo_blocks:]] if undo_blocks else []}
+
+    def load_ledger_data(self, data: dict) -> None:
+        """Tables from ``ledger_data`` (after every block was added with ``add_restored``)."""
+        def flower(row):
+            block, r, sender, deposit, left, label, reporters, refunded = row
+            return Flower(block, r, sender, deposit, left, label, frozenset(reporters), refunded)
+
+        self.balances = {str(k): int(v) for k, v in data["balances"].items()}
+        self.flowers = {row[0]: flower(row[1:]) for row in data["flowers"]}
+        self.good = {str(k): int(v) for k, v in data["good"].items()}
+        self.total_good, self.rows = int(data["total_good"]), int(data["rows"])
+        undo = data["undo"]
+        for offset, record in enumerate(undo):
+            if record is None:
+                continue
+            values, total_good, rows = record
+            old = [(name, key, _MISSING if value is None else (flower(value) if name == "flowers" else value))
+                   for name, key, value in values]
+            self.undo[len(self.undo) - len(undo) + offset] = (old, total_good, rows)
