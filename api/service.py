@@ -215,7 +215,10 @@ class NodeService:
     def drift(self, window: int) -> dict:
         """Drift of the last ``window`` contributions on the chain against the base training data."""
         recent = []
-        for block in reversed(self.chain.blocks()):
+        for height in range(self.chain.height, 0, -1):  # from the tip back, only as far as needed
+            block = self.chain.block_at(height)
+            if block is None:  # a reorg made the chain shorter meanwhile
+                continue
             for tx in reversed(block.transactions):
                 if tx.type == FLOWER_DATA:
                     recent.append([float(v) for v in tx.features()])
@@ -225,8 +228,13 @@ class NodeService:
         base_rows = [[float(v) for v in row] for row in self.model.base.train]
         return {"window": window, **drift_report(base_rows, recent)}
 
-    def model_history(self) -> list[dict]:
-        """One row per block that changed the model, genesis first (from its MODEL_UPDATEs)."""
-        return [{"block_index": index, "timestamp_ms": timestamp_ms, **data,
+    def model_history(self, start: int = 0, limit: Optional[int] = None) -> dict:
+        """One row per block that changed the model, genesis first (from its MODEL_UPDATEs); a page
+        of them with ``start`` and ``limit``."""
+        updates = self.chain.model_updates()
+        end = len(updates) if limit is None else start + limit
+        rows = [{"block_index": index, "timestamp_ms": timestamp_ms, **data,
                  "accuracy": data["test_correct"] / data["test_rows"]}
-                for index, timestamp_ms, data in self.chain.model_updates()]
+                for index, timestamp_ms, data in updates[start:end]]
+        following = end if end < len(updates) else None
+        return {"history": rows, "count": len(updates), "next": following}

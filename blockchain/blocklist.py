@@ -75,3 +75,7 @@ class BlockList:
 
     def copy(self) -> "BlockList":
         return BlockList(self._items)
+
+    def window(self, start: int, end: int) -> "BlockList":
+        """Heights ``start`` to ``end`` (exclusive) as their own list: what a page needs, nothing more."""
+        return BlockList(self._items[start:end])

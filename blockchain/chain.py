@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Optional
 from .audit import AuditResult, audit_chain, extend_audit
 from .block import MAX_BLOCK_BYTES, Block, header_prefix
 from .chain_reads import ChainReads
-from .encoding import canon, merkle_root
+from .encoding import merkle_root
 from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
                      InvalidBlock, InvalidChain, InvalidTransaction, ModelUpdateError, PoolFull)
 from .gcpause import paused_gc
@@ -195,11 +195,11 @@ class Blockchain(ChainStartup, ChainReads):
         first = reward(miner_address, index)
         delta = Delta(self.state, index, self.model)
         delta.apply(first)
-        chosen, size = [], len(canon(first.to_dict())) + TEMPLATE_SPARE_BYTES
+        chosen, size = [], first.canon_size() + TEMPLATE_SPARE_BYTES
         for tx in self.pool:
             if len(chosen) >= self.max_block_transactions:
                 break
-            tx_size = len(canon(tx.to_dict())) + 1
+            tx_size = tx.canon_size() + 1
             if size + tx_size > MAX_BLOCK_BYTES:
                 break
             if delta.apply(tx) is None:

@@ -63,10 +63,9 @@ class ChainReads:
         """Main-chain blocks from height ``start``: at most ``limit``, and within ``max_bytes`` of
         canonical JSON (at least one block, whatever its size)."""
         with self._view_lock:
-            items = self.state.blocks.copy()
+            items = self.state.blocks.window(start, start + limit)
         out, size = [], 0
-        for height in range(start, min(start + limit, len(items))):
-            block = items[height]
+        for block in items:  # parsed outside the lock
             size += block.canon_size()
             if out and max_bytes is not None and size > max_bytes:
                 break
@@ -84,8 +83,8 @@ class ChainReads:
                 if height is not None and height < len(state.hashes) and state.hashes[height] == block_hash:
                     start = height + 1
                     break
-            items = state.blocks.copy()
-        return [items[h].header() for h in range(start, min(start + limit, len(items)))]
+            items = state.blocks.window(start, start + limit)
+        return [block.header() for block in items]
 
     def pending_after(self, after: Optional[str], limit: int) -> tuple[list[Transaction], Optional[str], int]:
         """Pending transactions oldest first, after the one with id ``after`` (from the first when

@@ -48,9 +48,9 @@ class _Rows:
     """The training rows, append-only, in a buffer that doubles: appending never moves the rows
     an older state reads (it reads only its own first ``n``)."""
 
-    def __init__(self, x_units: np.ndarray, codes: np.ndarray, weights: np.ndarray) -> None:
+    def __init__(self, x_units: np.ndarray, codes: np.ndarray, weights: np.ndarray, capacity: int = 0) -> None:
         n = len(x_units)
-        cap = max(16, 2 * n)
+        cap = max(16, 2 * n, capacity)
         self.x = np.zeros((cap, N_FEATURES), dtype=np.int64)
         self.xw = np.zeros((cap, N_FEATURES), dtype=np.int64)
         self.y = np.zeros(cap, dtype=np.int64)
@@ -60,16 +60,10 @@ class _Rows:
 
     def append(self, x_units: np.ndarray, codes: np.ndarray) -> "_Rows":
         """Add rows after the first ``n``; returns the object holding them (self, or a bigger copy)."""
-        target = self
         m, n = len(x_units), self.n
+        target = self
         if n + m > len(self.y):
-            target = _Rows.__new__(_Rows)
-            cap = max(2 * len(self.y), n + m)
-            target.x = np.zeros((cap, N_FEATURES), dtype=np.int64)
-            target.xw = np.zeros((cap, N_FEATURES), dtype=np.int64)
-            target.y = np.zeros(cap, dtype=np.int64)
-            target.x[:n], target.xw[:n], target.y[:n] = self.x[:n], self.xw[:n], self.y[:n]
-            target.weights = self.weights
+            target = _Rows(self.x[:n], self.y[:n], self.weights, capacity=2 * len(self.y) + m)
         target.x[n:n + m], target.xw[n:n + m], target.y[n:n + m] = x_units, x_units * self.weights, codes
         target.n = n + m
         return target

@@ -1,7 +1,7 @@
 """What every route needs: the node service of the running app, and a checked request body."""
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Optional, TypeVar
 
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
@@ -31,16 +31,19 @@ def parse(schema: type[M] | None = None) -> M:
         raise ApiError(400, "invalid_request", message, details) from None
 
 
+def whole_number_arg(name: str, default: int, least: int, most: Optional[int] = None) -> int:
+    """The query argument ``name`` as a whole number in range, or a 400 naming it."""
+    raw = request.args.get(name, str(default))
+    if (not raw.isascii() or not raw.isdigit() or len(raw) > 15 or int(raw) < least
+            or (most is not None and int(raw) > most)):
+        bound = f"from {least} to {most}" if most is not None else f"of at least {least}"
+        raise ApiError(400, "invalid_request", f"{name} must be a whole number {bound}; got {raw!r:.40}")
+    return int(raw)
+
+
 def page_args(default_limit: int, max_limit: int) -> tuple[int, int]:
     """``?from=i&limit=n`` as whole numbers, or a 400 naming the bad one."""
-    values = []
-    for name, default, most in (("from", 0, None), ("limit", default_limit, max_limit)):
-        raw = request.args.get(name, str(default))
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 15 or (most is not None and not 1 <= int(raw) <= most):
-            bound = f"from 1 to {most}" if most is not None else "of at least 0"
-            raise ApiError(400, "invalid_request", f"{name} must be a whole number {bound}; got {raw!r:.40}")
-        values.append(int(raw))
-    return values[0], values[1]
+    return whole_number_arg("from", 0, 0), whole_number_arg("limit", default_limit, 1, max_limit)
 
 
-__all__ = ["node", "parse", "page_args"]
+__all__ = ["node", "parse", "page_args", "whole_number_arg"]

@@ -1,9 +1,8 @@
-from flask import Blueprint, request
+from flask import Blueprint
 
-from ..errors import ApiError
 from ..openapi import doc
 from ..responses import DriftOut, EvaluateOut, HistoryOut, ModelInfoOut
-from .common import node, page_args
+from .common import node, page_args, whole_number_arg
 
 bp = Blueprint("model", __name__)
 
@@ -25,17 +24,11 @@ def evaluate():
      ok={200: HistoryOut}, errors=(400,))
 def history():
     start, limit = page_args(100_000, 100_000)
-    rows = node().model_history()
-    page = rows[start:start + limit]
-    following = start + limit if start + limit < len(rows) else None
-    return {"history": page, "count": len(rows), "next": following}
+    return node().model_history(start, limit)
 
 
 @bp.get("/model/drift")
 @doc("Do the last contributions (?window=50) drift from the base data? KS test and mean shift per feature",
      ok={200: DriftOut}, errors=(400,))
 def drift():
-    raw = request.args.get("window", "50")
-    if not raw.isascii() or not raw.isdigit() or len(raw) > 7 or not 5 <= int(raw) <= 100_000:
-        raise ApiError(400, "invalid_request", f"window must be a whole number from 5 to 100000; got {raw!r:.40}")
-    return node().drift(int(raw))
+    return node().drift(whole_number_arg("window", 50, 5, 100_000))

@@ -6,7 +6,7 @@ from ..errors import ApiError
 from ..openapi import doc
 from ..responses import PendingOut, TxAcceptedOut
 from ..schemas import TransferIn
-from .common import node, parse
+from .common import node, parse, whole_number_arg
 
 bp = Blueprint("transactions", __name__)
 
@@ -28,9 +28,6 @@ def pending():
         after = request.args.get("after") or None
         if after is not None and not re.fullmatch(r"[0-9a-f]{64}", after):
             raise ApiError(400, "invalid_request", f"after must be a transaction id (64 lowercase hex); got {after!r:.80}")
-        limit = request.args.get("limit", "1000")
-        if not limit.isascii() or not limit.isdigit() or len(limit) > 6 or not 1 <= int(limit) <= 1000:
-            raise ApiError(400, "invalid_request", f"limit must be a whole number from 1 to 1000; got {limit!r:.40}")
-        return node().pending_page(after, int(limit))
+        return node().pending_page(after, whole_number_arg("limit", 1000, 1, 1000))
     txs = node().pending()
     return {"transactions": txs, "count": len(txs), "next": None}
