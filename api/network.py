@@ -1,31 +1,34 @@
 """The node's place in a network: its peers, gossip of transactions and blocks, and sync.
 
-- Peers are kept in the node's store and survive a restart.
+- Peers are kept in the node's store and survive a restart (``peerbook.py``: their states and
+  back-off delays).
 - Gossip: what this node accepts for the first time (from a client, a peer, or its own miner)
-  is sent on to every peer, in the background; what it already had is never re-sent, so
-  nothing loops.
-- Sync: a block that does not extend our tip (409), a newly registered peer, a peer whose
-  ``/health`` reports more work, or ``/nodes/resolve`` make the node fetch its peers' chains and
-  adopt the one with the most work, after full validation (``Blockchain.replace_chain``).
+  is queued for every peer, each on its own bounded queue (``gossip.py``); what it already had
+  is never re-sent, so nothing loops.
+- Sync: every ``sync_interval`` each peer that is due is asked for its ``/tip`` (in parallel).
+  A peer whose tip is higher than ours and not on our chain is synced headers first
+  (``headers_sync.py``), the highest claim first. A block that does not extend our tip (409), a
+  newly registered peer and ``/nodes/resolve`` start a round at once. The first time a peer
+  answers, and whenever it comes back after being unreachable, its pending pool is caught up on.
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Optional
 
 from blockchain import Block, BlockchainError, Blockchain, Transaction
+from blockchain.pool import MAX_PENDING
 
+from .gossip import Gossip
+from .headers_sync import Misbehaved, PeerSync
 from .peer_urls import MAX_PEERS, PeerURLError, is_self, normalize_peer_url
-from .peers import CHAIN_ANSWER, PeerClient, PeerError
+from .peerbook import Peer, PeerBook
+from .peers import PeerClient, PeerError
 
 log = logging.getLogger("network")
-
-PEERS_KEY = "peers"
-BACKOFF_SECONDS = 60.0  # a peer that offered an invalid chain does not trigger syncs by its height for this long
 
 
 class Network:
@@ -35,18 +38,15 @@ class Network:
         self.own_host, self.own_port, self.node_id = own_host, own_port, node_id
         self.client = PeerClient(timeout=peer_timeout)
         self.sync_interval = sync_interval
-        self._peers: list[str] = []
-        self._lock = threading.Lock()
-        self._resolve_lock = threading.Lock()
+        self.book = PeerBook(chain, sync_interval)
+        self.syncer = PeerSync(chain, self.client)
+        self.gossip = Gossip(self._send)
+        self._round_lock = threading.Lock()
         self._sync_wanted = threading.Event()
         self._stopping = threading.Event()
-        self._sender = ThreadPoolExecutor(max_workers=4, thread_name_prefix="gossip")
+        self._announcer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="announce")
+        self._tips = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tips")
         self._thread: Optional[threading.Thread] = None
-        self._rejected: dict[str, tuple[str, str]] = {}  # peer -> (tip hash, reason) of the invalid chain it offered
-        self._quiet_until: dict[str, float] = {}        # peer -> until when its height claims are ignored
-        stored = chain.setting(PEERS_KEY)
-        if stored:
-            self._peers = [p for p in json.loads(stored) if isinstance(p, str)][:MAX_PEERS]
 
     # -- peers ------------------------------------------------------------------------
     @property
@@ -58,8 +58,12 @@ class Network:
         return f"http://{host}:{self.own_port}"
 
     def peers(self) -> list[str]:
-        with self._lock:
-            return list(self._peers)
+        return self.book.urls()
+
+    def nodes(self) -> list[dict]:
+        """Each peer's URL, proven height, last answer (Unix seconds), state and traffic."""
+        now = time.monotonic()
+        return [peer.view(now, self.client.traffic(peer.url)) for peer in self.book.all()]
 
     def check_urls(self, urls) -> list[str]:
         """Normalized URLs, all acceptable, or PeerURLError for the first that is not."""
@@ -79,21 +83,29 @@ class Network:
     def register(self, urls, announce: bool = True) -> list[str]:
         """Add peers (all or none); returns the URLs that were new. Syncs with them in the background."""
         checked = self.check_urls(urls)
-        with self._lock:
-            new = [u for u in checked if u not in self._peers]
-            if len(self._peers) + len(new) > MAX_PEERS:
-                raise PeerURLError(f"a node keeps at most {MAX_PEERS} peers; it has {len(self._peers)} "
-                                   f"and {len(new)} more were asked for")
-            if new:
-                self.chain.save_setting(PEERS_KEY, json.dumps(self._peers + new))
-                self._peers.extend(new)
+        try:
+            new = self.book.add(checked)
+        except OverflowError as exc:
+            raise PeerURLError(str(exc)) from None
         for url in new:
             log.info("registered peer %s", url)
             if announce and self.own_url:
-                self._sender.submit(self._announce, url)
+                self._announcer.submit(self._announce, url)
         if new:
             self.request_sync()
         return new
+
+    def forget(self, url: str) -> bool:
+        """Drop a peer (``DELETE /nodes/<url>``); False when it was not one."""
+        try:
+            url = normalize_peer_url(url)
+        except PeerURLError:
+            return False
+        if not self.book.remove(url):
+            return False
+        self.gossip.forget(url)
+        log.info("forgot peer %s", url)
+        return True
 
     def _announce(self, url: str) -> None:
         """Ask a new peer to register us back, so that gossip flows both ways."""
@@ -104,17 +116,14 @@ class Network:
 
     # -- gossip -----------------------------------------------------------------------
     def broadcast_transaction(self, tx: Transaction) -> None:
-        self._broadcast("/transactions", tx.to_dict())
+        self.gossip.push(self.peers(), "/transactions", tx.to_dict())
 
     def broadcast_block(self, block: Block) -> None:
-        self._broadcast("/blocks", block.to_dict())
-
-    def _broadcast(self, path: str, body: dict) -> None:
-        for url in self.peers():
-            if not self._stopping.is_set():
-                self._sender.submit(self._send, url, path, body)
+        self.gossip.push(self.peers(), "/blocks", block.to_dict())
 
     def _send(self, url: str, path: str, body: dict) -> None:
+        if self._stopping.is_set():
+            return
         try:
             status, _ = self.client.post(url, path, body)
         except PeerError as exc:
@@ -130,78 +139,102 @@ class Network:
         self._sync_wanted.set()
 
     def resolve(self) -> dict:
-        """Fetch every peer's chain and adopt the valid one with the most work, if it beats ours."""
-        with self._resolve_lock:
-            peers = self.peers()
-            if not peers:
-                return {"replaced": False, "length": self.chain.height + 1, "peers": 0, "problems": []}
-            with ThreadPoolExecutor(max_workers=min(8, len(peers))) as pool:
-                answers = list(pool.map(self._fetch_chain, peers))
-            problems = [err for _, _, err in answers if err]
-            offers = sorted(((len(chain), url, chain) for url, chain, err in answers if chain is not None),
-                            key=lambda o: -o[0])
-            replaced, source, restored = False, None, []
-            for length, url, chain in offers:
-                if length <= self.chain.height + 1:
-                    break
-                tip = chain[-1].get("hash") if isinstance(chain[-1], dict) else None
-                known = self._rejected.get(url)
-                if tip is not None and known is not None and known[0] == tip:
-                    problems.append(f"{url}: offers the same invalid chain as before: {known[1]}")
+        """One sync round now, with every peer that is not backed off; says what happened."""
+        return self._round("all")
+
+    def _round(self, who: str) -> dict:
+        """Poll the tips of ``who`` ("all" not backed off, "live" also not unreachable, "due"),
+        in parallel, and sync with each that has more as soon as its tip arrives."""
+        with self._round_lock:
+            now = time.monotonic()
+            every = self.book.all()
+            if who == "due":
+                peers = self.book.due(now)
+            else:
+                skip = ("backed_off", "other_network") if who == "all" else ("backed_off", "other_network", "unreachable")
+                peers = [p for p in every if p.state not in skip or p.next_poll <= now]
+            problems = [f"{p.url}: {p.state} ({p.problem})" for p in every if who == "all" and p not in peers]
+            start_height, source, restored = self.chain.height, None, []
+            polls = {self._tips.submit(self._poll_tip, peer): peer for peer in peers}
+            for done in as_completed(polls):
+                peer = polls[done]
+                tip, problem = done.result()
+                if problem:
+                    problems.append(problem)
+                if tip is None or tip["height"] <= self.chain.height or self.chain.main_height(tip["hash"]) is not None:
                     continue
-                try:
-                    replaced, restored = self.chain.replace_chain(chain)
-                except BlockchainError as exc:
-                    if isinstance(tip, str):
-                        self._rejected[url] = (tip, str(exc))
-                    self._quiet_until[url] = time.monotonic() + BACKOFF_SECONDS
-                    problems.append(f"{url}: invalid chain: {exc}")
-                    log.warning("peer %s offered an invalid chain: %s", url, exc)
-                    continue
-                if replaced:
-                    source = url
-                    break
+                problem, outcome = self._sync_with(peer, tip["height"])
+                if problem:
+                    problems.append(problem)
+                if outcome is not None:
+                    restored.extend(outcome.restored)
+                    if outcome.blocks:
+                        source = peer.url
+            for peer in peers:
+                if peer.needs_pool and peer.state == "ok":
+                    self._catch_up_pool(peer)
             for tx in restored:
                 self.broadcast_transaction(tx)
-            if replaced:
-                log.info("adopted the chain of %s (length %d)", source, self.chain.height + 1)
-            return {"replaced": replaced, "length": self.chain.height + 1, "source": source,
-                    "peers": len(peers), "problems": problems}
+            if source is not None:
+                log.info("took blocks from %s; height %d -> %d", source, start_height, self.chain.height)
+            return {"replaced": source is not None, "length": self.chain.height + 1, "source": source,
+                    "peers": len(every), "problems": problems}
 
-    def _fetch_chain(self, url: str):
-        try:
-            status, body = self.client.get(url, "/chain", max_bytes=CHAIN_ANSWER)
-        except PeerError as exc:
-            return url, None, str(exc)
-        if status != 200 or not isinstance(body, dict) or not isinstance(body.get("chain"), list):
-            return url, None, f"{url}/chain: answered {status} without a chain"
-        return url, body["chain"], None
-
-    def _peer_has_more_work(self) -> bool:
+    def _poll_tip(self, peer: Peer) -> tuple[Optional[dict], Optional[str]]:
         now = time.monotonic()
-        for url in self.peers():
-            if self._quiet_until.get(url, 0.0) > now:
-                continue  # it lied to us recently: its claims do not make us download its chain again
-            try:
-                status, body = self.client.get(url, "/health")
-            except PeerError:
-                continue
-            if status != 200 or not isinstance(body, dict):
-                continue
-            if body.get("node_id") == self.node_id:
-                self._forget(url, "it is this node")
-                continue
-            height = body.get("height")
-            if isinstance(height, int) and not isinstance(height, bool) and height > self.chain.height:
-                return True
-        return False
+        try:
+            tip = self.syncer.tip(peer.url)
+        except PeerError as exc:
+            self.book.unreachable(peer, now, str(exc))
+            return None, f"{peer.url}: {exc}"
+        except Misbehaved as exc:
+            self.book.misbehaved(peer, now, str(exc))
+            return None, f"{peer.url}: {exc}"
+        self.book.seen(peer, now)
+        if tip["genesis"] != self.chain.genesis.hash:
+            self.book.other_network(peer, now, tip["genesis"])
+            return None, f"{peer.url}: {peer.problem}"
+        peer.claimed, peer.tip = tip["height"], tip["hash"]
+        if self.chain.main_height(tip["hash"]) is not None:
+            peer.height = tip["height"]  # on our chain: proven
+        if peer.state != "backed_off" or tip["height"] <= self.chain.height:
+            self.book.behaved(peer)
+        return tip, None
 
-    def _forget(self, url: str, why: str) -> None:
-        with self._lock:
-            if url in self._peers:
-                self._peers.remove(url)
-                self.chain.save_setting(PEERS_KEY, json.dumps(self._peers))
-        log.info("forgot peer %s: %s", url, why)
+    def _sync_with(self, peer: Peer, claimed: int):
+        now = time.monotonic()
+        try:
+            outcome = self.syncer.sync(peer.url, claimed)
+        except Misbehaved as exc:
+            log.warning("peer %s misbehaved: %s", peer.url, exc)
+            self.book.misbehaved(peer, now, str(exc))
+            return f"{peer.url}: {exc}", None
+        except PeerError as exc:
+            self.book.unreachable(peer, now, str(exc))
+            return f"{peer.url}: {exc}", None
+        except BlockchainError as exc:
+            self.book.misbehaved(peer, now, str(exc))
+            return f"{peer.url}: {exc}", None
+        reached = self.chain.main_height(peer.tip) if peer.tip else None
+        if outcome.proven is not None:
+            peer.height = max(outcome.proven, peer.height or 0)
+        if reached is None and self.chain.height < claimed:
+            why = f"its /tip claimed height {claimed}, but it showed a valid chain only to {self.chain.height}"
+            self.book.misbehaved(peer, now, why)
+            return f"{peer.url}: {why}", outcome
+        peer.height = reached if reached is not None else peer.height
+        self.book.behaved(peer)
+        return None, outcome
+
+    def _catch_up_pool(self, peer: Peer) -> None:
+        try:
+            taken = self.syncer.catch_up_pool(peer.url, MAX_PENDING)
+        except (PeerError, Misbehaved) as exc:
+            log.info("could not catch up on the pending pool of %s: %s", peer.url, exc)
+            return
+        peer.needs_pool = False
+        if taken:
+            log.info("took %d pending transactions from %s", taken, peer.url)
 
     def _run(self) -> None:
         next_poll = time.monotonic() + self.sync_interval
@@ -212,13 +245,10 @@ class Network:
             try:
                 if wanted:
                     self._sync_wanted.clear()
-                    self.resolve()
-                elif self.peers() and self._peer_has_more_work():
-                    self.resolve()
+                self._round("live" if wanted else "due")
             except Exception:  # the loop must survive anything a peer can cause
                 log.exception("sync failed")
-            if not wanted:
-                next_poll = time.monotonic() + self.sync_interval
+            next_poll = time.monotonic() + self.sync_interval
 
     def start(self) -> None:
         if self._thread is None:
@@ -230,4 +260,7 @@ class Network:
         self._sync_wanted.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self._sender.shutdown(wait=False, cancel_futures=True)
+        self.gossip.close()
+        self.syncer.close()
+        self._announcer.shutdown(wait=False, cancel_futures=True)
+        self._tips.shutdown(wait=False, cancel_futures=True)

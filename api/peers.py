@@ -1,23 +1,30 @@
 """The one module that talks to peers over HTTP.
 
-Every call has a connect timeout, a total deadline, a cap on the response size, and never
-follows a redirect. The body is read with ``read1`` (whatever bytes have arrived) and the clock
-is checked between reads, each of which times out at half the deadline, so a peer that trickles
-or stalls is cut off within 1.5 times the deadline. Whatever a peer answers, the caller
-gets parsed JSON or a PeerError; nothing a peer sends is trusted beyond that.
+Every call has a total deadline that covers the connection, the status line, the headers and the
+body together: a watchdog shuts the socket down when it passes, so a peer that drips one byte at
+a time is cut off at the deadline, whatever phase it drips in. Every answer has a cap on its size
+and on the number of JSON values it may hold (counted before it is parsed), so what a peer can
+make us parse is bounded by what the call expects, not only by bytes. Redirects are never
+followed. Whatever a peer answers, the caller gets parsed JSON or a PeerError.
+
+Each call also counts the bytes it moved both ways (request and answer, headers included), per
+peer, so that ``GET /nodes`` and the benchmarks can show what a sync cost.
 """
 from __future__ import annotations
 
+import http.client
+import json
+import socket
 import threading
 import time
+from collections import defaultdict
 from typing import Any, Optional
-
-import requests
+from urllib.parse import urlsplit
 
 from .jsonutil import JSONRejected, loads_strict
 
-SMALL_ANSWER = 1024 * 1024           # health, acknowledgements
-CHAIN_ANSWER = 64 * 1024 * 1024      # a whole chain
+SMALL_ANSWER = 1024 * 1024     # tips, health, acknowledgements
+SMALL_ITEMS = 20_000           # JSON values in a small answer
 CHUNK = 64 * 1024
 
 
@@ -25,64 +32,109 @@ class PeerError(Exception):
     """A peer did not give a usable answer; the message says what happened."""
 
 
+def count_items(raw: bytes) -> int:
+    """An upper bound on the JSON values in ``raw``, without parsing it: every value but the
+    first follows a ``,`` or opens inside a ``[`` or ``{`` (keys are counted with their values)."""
+    return raw.count(b",") + raw.count(b"[") + raw.count(b"{") + 1
+
+
 class PeerClient:
     def __init__(self, timeout: float = 5.0, connect_timeout: float = 2.0, user_agent: str = "iris-chain-node") -> None:
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)
-        self._local = threading.local()
         self._user_agent = user_agent
+        self._traffic_lock = threading.Lock()
+        self._traffic: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # base URL -> [sent, received]
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False  # no proxies or netrc from the environment
-            session.headers["User-Agent"] = self._user_agent
-            self._local.session = session
-        return session
+    def traffic(self, base_url: str) -> tuple[int, int]:
+        """(bytes sent, bytes received) with ``base_url`` since this client started."""
+        with self._traffic_lock:
+            sent, received = self._traffic.get(base_url, (0, 0))
+            return sent, received
 
-    def request(self, method: str, base_url: str, path: str, body: Any = None,
-                max_bytes: int = SMALL_ANSWER, timeout: Optional[float] = None) -> tuple[int, Any]:
+    def _count(self, base_url: str, sent: int, received: int) -> None:
+        with self._traffic_lock:
+            totals = self._traffic[base_url]
+            totals[0] += sent
+            totals[1] += received
+
+    def request(self, method: str, base_url: str, path: str, body: Any = None, max_bytes: int = SMALL_ANSWER,
+                max_items: int = SMALL_ITEMS, timeout: Optional[float] = None) -> tuple[int, Any]:
         """(status, parsed JSON body). Raises PeerError on any failure to get one in time."""
         deadline = timeout if timeout is not None else self.timeout
         url = base_url + path
+        parts = urlsplit(base_url)
+        payload = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        conn = kind(parts.hostname, parts.port, timeout=min(self.connect_timeout, deadline))
         started = time.monotonic()
+        expired = threading.Event()
+        opened: list[socket.socket] = []  # the connection lets go of its socket once the answer starts
+
+        def cut_off() -> None:
+            expired.set()
+            for sock in opened:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+        watchdog = threading.Timer(deadline, cut_off)
+        watchdog.daemon = True
+        watchdog.start()
+        sent = received = 0
         try:
-            response = self._session().request(
-                method, url, json=body, stream=True, allow_redirects=False,
-                timeout=(self.connect_timeout, deadline / 2))
-        except requests.RequestException as exc:
-            raise PeerError(f"{url}: no answer ({type(exc).__name__})") from None
-        try:
-            if 300 <= response.status_code < 400:
-                raise PeerError(f"{url}: answered a redirect ({response.status_code}); redirects are not followed")
-            declared = response.headers.get("Content-Length")
+            conn.connect()
+            opened.append(conn.sock)
+            if expired.is_set():
+                cut_off()
+            conn.sock.settimeout(max(0.05, deadline - (time.monotonic() - started)))
+            headers = {"Host": parts.netloc, "User-Agent": self._user_agent, "Accept": "application/json",
+                       "Accept-Encoding": "identity", "Connection": "close"}
+            if payload is not None:
+                headers["Content-Type"] = "application/json"
+            conn.request(method, path, body=payload, headers=headers)
+            sent = len(method) + len(path) + 11 + sum(len(k) + len(v) + 4 for k, v in headers.items()) + 2 \
+                + (len(payload) if payload else 0) + (len("Content-Length: \r\n") + len(str(len(payload))) if payload else 0)
+            response = conn.getresponse()
+            received = len(response.reason) + 15 + sum(len(k) + len(v) + 4 for k, v in response.getheaders()) + 2
+            if 300 <= response.status < 400:
+                raise PeerError(f"{url}: answered a redirect ({response.status}); redirects are not followed")
+            declared = response.getheader("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise PeerError(f"{url}: answer of {declared} bytes is over the {max_bytes}-byte limit")
             chunks, size = [], 0
             while True:
-                chunk = response.raw.read1(CHUNK)
+                chunk = response.read1(CHUNK)
                 if not chunk:
                     break
                 size += len(chunk)
+                received += len(chunk)
                 if size > max_bytes:
                     raise PeerError(f"{url}: answer is over the {max_bytes}-byte limit")
-                if time.monotonic() - started > deadline:
-                    raise PeerError(f"{url}: answer took longer than {deadline:.1f}s")
                 chunks.append(chunk)
+            if expired.is_set():
+                raise PeerError(f"{url}: answer took longer than {deadline:.1f}s")
             raw = b"".join(chunks)
         except PeerError:
             raise
-        except Exception as exc:  # reset, read timeout, decoding errors of the transport
-            if time.monotonic() - started >= deadline:
+        except Exception as exc:  # refused, reset, timed out, cut off by the watchdog, broken HTTP
+            if expired.is_set() or time.monotonic() - started >= deadline:
                 raise PeerError(f"{url}: answer took longer than {deadline:.1f}s") from None
-            raise PeerError(f"{url}: broken answer ({type(exc).__name__})") from None
+            raise PeerError(f"{url}: no usable answer ({type(exc).__name__})") from None
         finally:
-            response.close()
+            watchdog.cancel()
+            conn.close()
+            self._count(base_url, sent, received)
+        if not raw.strip():
+            return response.status, None
+        items = count_items(raw)
+        if items > max_items:
+            raise PeerError(f"{url}: answer holds up to {items} JSON values; at most {max_items} are expected here")
         try:
-            return response.status_code, loads_strict(raw) if raw.strip() else None
+            return response.status, loads_strict(raw)
         except JSONRejected as exc:
-            raise PeerError(f"{url}: answered {response.status_code} with a body that {exc}") from None
+            raise PeerError(f"{url}: answered {response.status} with a body that {exc}") from None
 
     def get(self, base_url: str, path: str, **kw) -> tuple[int, Any]:
         return self.request("GET", base_url, path, **kw)

@@ -181,8 +181,21 @@ class ContributionsOut(Out):
     good: int
 
 
+class PeerOut(Out):
+    url: str
+    height: Optional[int]
+    claimed_height: Optional[int]
+    tip: Optional[str]
+    last_seen: Optional[float]
+    state: Literal["new", "ok", "unreachable", "backed_off", "other_network"]
+    problem: Optional[str]
+    next_poll_in: float
+    bytes_sent: int
+    bytes_received: int
+
+
 class NodesOut(Out):
-    nodes: list[str]
+    nodes: list[PeerOut]
 
 
 class RegisterOut(Out):

@@ -105,15 +105,16 @@ def audit_chain(blocks: Sequence[Any], model, params: Optional[Mapping[str, Any]
 
 
 def extend_audit(result: AuditResult, blocks: Sequence[Any], start: int, model, now_ms: Optional[int],
-                 stop_at_first: bool) -> None:
-    """Check and apply ``blocks[start:]`` on top of ``result.state`` and ``model`` (both changed)."""
+                 stop_at_first: bool, offset: int = 0) -> None:
+    """Check and apply ``blocks[start:]`` on top of ``result.state`` and ``model`` (both changed);
+    ``blocks[i]`` is expected at height ``offset + i``."""
     state = result.state
     for position in range(start, len(blocks)):
         raw = blocks[position]
         try:
             block = raw if isinstance(raw, Block) else Block.from_dict(raw, lenient=True)
         except (InvalidBlock, InvalidTransaction) as exc:
-            index = exc.block_index if exc.block_index is not None else position
+            index = exc.block_index if exc.block_index is not None else offset + position
             result.issues.append(Issue(index, f"{exc.message} (later blocks not checked)", exc.tx_id))
             result.complete = False
             return

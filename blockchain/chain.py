@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Optional
 
 from .audit import AuditResult, audit_chain, extend_audit
 from .block import MAX_BLOCK_BYTES, Block, header_prefix
+from .branches import ChainBranches
 from .chain_reads import ChainReads
 from .encoding import merkle_root
 from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
@@ -66,7 +67,7 @@ class _Template:
     delta: Delta
 
 
-class Blockchain(ChainStartup, ChainReads):
+class Blockchain(ChainStartup, ChainReads, ChainBranches):
     """A node's chain. ``model`` is any LedgerModel (``blockchain.model_port``) in its base state.
 
     ``difficulty``, ``min_deposit`` and ``refund_wait`` fix the network together with the model's
@@ -303,71 +304,6 @@ class Blockchain(ChainStartup, ChainReads):
             raise ModelUpdateError(f"the model could not take block {block.index}; it was rebuilt from the chain",
                                    block_index=block.index) from exc
 
-    # -- fork choice ------------------------------------------------------------------
-    def replace_chain(self, blocks) -> tuple[bool, list[Transaction]]:
-        """Adopt ``blocks`` (dicts or Blocks, from genesis) if valid and strictly longer than ours.
-
-        Only the blocks after the fork point are validated, starting from our state at the fork
-        (the common prefix was valid before). Returns (replaced, transactions put back in the
-        pool). A tie or a shorter chain keeps ours (False) without checking it; an invalid chain
-        raises InvalidChain and changes nothing. The model becomes the adopted chain's model.
-        """
-        if len(blocks) <= self.height + 1:
-            return False, []
-        with self._lock:
-            fork = self._fork_point(blocks)
-            if fork < 0:
-                raise InvalidChain("block 0 must be this network's genesis "
-                                   f"(hash {self.genesis.hash}); the offered chain starts elsewhere", block_index=0)
-            state = self.state.copy()
-            try:
-                state.rewind(fork)
-            except UndoMissing:
-                log.info("reorg below the undo records of the last restart: rebuilding the state at %d", fork)
-                state = self._state_at(fork)
-            model = self.model.at_size(state.rows)
-        result = AuditResult(state=state, length=len(blocks))
-        with paused_gc():
-            extend_audit(result, blocks, fork + 1, model, self.now_ms(), stop_at_first=True)
-        if not result.valid:
-            first = result.issues[0]
-            raise InvalidChain(f"block {first.block_index}: {first.message}", block_index=first.block_index,
-                               tx_id=first.tx_id)
-        with self._lock:
-            if state.height <= self.height:
-                return False, []  # our chain grew meanwhile
-            current_fork = self._fork_point(state.hashes)  # our chain may have moved while we checked
-            old = self.state.blocks
-            dropped = [tx for b in old[current_fork + 1:] for tx in b.transactions if tx.is_user]
-            old_pool = list(self.pool)
-            new_pool, _ = self._revalidated(dropped + old_pool, state, model)
-            old_ids = {tx.id for tx in old_pool}
-            restored = [tx for tx in new_pool if tx.id not in old_ids]
-            self.store.replace_blocks(current_fork + 1, [b.to_dict() for b in state.blocks[current_fork + 1:]],
-                                      remove_pending=[i for i in old_ids if i not in new_pool],
-                                      add_pending=[tx.to_dict() for tx in restored])
-            dropped_blocks = len(old) - current_fork - 1
-            with self._view_lock:
-                self.state, self.model, self.pool = state, result.model, new_pool
-            self._abort.set()
-        log.info("switched to a chain of %d blocks (fork at %d, dropped %d blocks, %d transactions back in the pool)",
-                 len(state.blocks), current_fork, dropped_blocks, len(restored))
-        return True, restored
-
-    def _fork_point(self, blocks) -> int:
-        """The height of the last block ``blocks`` shares with our chain (-1: not even genesis)."""
-        own = self.state.hashes
-        lo, hi = 0, min(len(own), len(blocks)) - 1
-        if hi < 0 or _hash_of(blocks[0]) != own[0]:
-            return -1
-        while lo < hi:  # blocks link by hash: once they differ they differ for good
-            mid = (lo + hi + 1) // 2
-            if _hash_of(blocks[mid]) == own[mid]:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
-
     # -- audit ------------------------------------------------------------------------
     def validate_chain(self, blocks=None) -> AuditResult:
         """Re-verify a chain from genesis, with a model replay.
@@ -390,10 +326,3 @@ class Blockchain(ChainStartup, ChainReads):
                 result.issues.append(Issue(None, f"the live model must equal the replayed model "
                                                  f"{result.model.state_hash}; got {live_hash}"))
         return result
-
-def _hash_of(block) -> Optional[str]:
-    if isinstance(block, Block):
-        return block.hash
-    if isinstance(block, str):
-        return block  # a hash already
-    return block.get("hash") if isinstance(block, dict) else None

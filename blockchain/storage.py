@@ -18,6 +18,7 @@ from .encoding import canon
 from .errors import StorageError
 
 SCHEMA_VERSION = "2"  # the protocol version of the chain a data directory holds
+MAX_SIDE_BLOCKS = 10_000  # blocks of side branches kept (the oldest go first)
 
 
 def _refuse_version(version: str, path) -> StorageError:
@@ -33,6 +34,7 @@ class MemoryStore:
 
     def __init__(self) -> None:
         self._blocks: list[dict] = []
+        self._side: dict[str, dict] = {}
         self._pending: dict[str, dict] = {}
         self._meta: dict[str, str] = {}
 
@@ -43,16 +45,26 @@ class MemoryStore:
         return [canon(b).decode("utf-8") for b in self._blocks[:limit]]
 
     def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
-        self._blocks.append(block)
+        self.append_blocks([block], remove_pending)
+
+    def append_blocks(self, blocks: list[dict], remove_pending: Iterable[str] = ()) -> None:
+        self._blocks.extend(blocks)
         self.remove_pending(remove_pending)
 
     def replace_blocks(self, from_index: int, blocks: list[dict], remove_pending: Iterable[str] = (),
-                       add_pending: Iterable[dict] = ()) -> None:
+                       add_pending: Iterable[dict] = (), side: Iterable[dict] = ()) -> None:
         del self._blocks[from_index:]
         self._blocks.extend(blocks)
         self.remove_pending(remove_pending)
         for tx in add_pending:
             self._pending.setdefault(tx["id"], tx)
+        for block in side:
+            self._side[block["hash"]] = block
+        while len(self._side) > MAX_SIDE_BLOCKS:
+            del self._side[next(iter(self._side))]
+
+    def side_block(self, block_hash: str) -> Optional[dict]:
+        return self._side.get(block_hash)
 
     def load_pending(self) -> list[dict]:
         return list(self._pending.values())
@@ -101,6 +113,8 @@ class SQLiteStore:
                 CREATE TABLE IF NOT EXISTS blocks (idx INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, body TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS pending (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS side_blocks (seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE,
+                                                        idx INTEGER NOT NULL, body TEXT NOT NULL);
                 """
             )
             version = self.get_meta("schema_version")
@@ -157,15 +171,24 @@ class SQLiteStore:
         return [r[0] for r in rows]
 
     def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
+        self.append_blocks([block], remove_pending)
+
+    def append_blocks(self, blocks: list[dict], remove_pending: Iterable[str] = ()) -> None:
+        """Blocks that continue the chain, in one transaction."""
         self._write([
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
-             (block["index"], block["hash"], canon(block).decode("utf-8"))),
+             [(b["index"], b["hash"], canon(b).decode("utf-8")) for b in blocks]),
             ("DELETE FROM pending WHERE id = ?", [(i,) for i in remove_pending]),
         ])
 
     def replace_blocks(self, from_index: int, blocks: list[dict], remove_pending: Iterable[str] = (),
-                       add_pending: Iterable[dict] = ()) -> None:
+                       add_pending: Iterable[dict] = (), side: Iterable[dict] = ()) -> None:
+        """A reorg in one transaction: the main chain from ``from_index`` on, the pool, and the
+        dropped blocks kept as a side branch."""
         self._write([
+            ("INSERT OR IGNORE INTO side_blocks (hash, idx, body) VALUES (?, ?, ?)",
+             [(b["hash"], b["index"], canon(b).decode("utf-8")) for b in side]),
+            ("DELETE FROM side_blocks WHERE seq <= (SELECT MAX(seq) FROM side_blocks) - ?", (MAX_SIDE_BLOCKS,)),
             ("DELETE FROM blocks WHERE idx >= ?", (from_index,)),
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
              [(b["index"], b["hash"], canon(b).decode("utf-8")) for b in blocks]),
@@ -173,6 +196,11 @@ class SQLiteStore:
             ("INSERT OR IGNORE INTO pending (id, body) VALUES (?, ?)",
              [(t["id"], canon(t).decode("utf-8")) for t in add_pending]),
         ])
+
+    def side_block(self, block_hash: str) -> Optional[dict]:
+        with self._lock:
+            row = self._db.execute("SELECT body FROM side_blocks WHERE hash = ?", (block_hash,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def load_pending(self) -> list[dict]:
         with self._lock:

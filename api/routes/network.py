@@ -1,5 +1,6 @@
 from flask import Blueprint
 
+from ..errors import ApiError
 from ..jsonbody import read_json_object
 from ..openapi import doc
 from ..responses import BlockOut, MessageOut, NodesOut, RegisterOut, ResolveOut, TransactionOut
@@ -21,9 +22,19 @@ def register():
 
 
 @bp.get("/nodes")
-@doc("The peers this node knows", ok={200: NodesOut})
+@doc("The peers this node knows: each one's URL, the height it has proven, when it last answered (Unix "
+     "seconds), its state (new, ok, unreachable, backed_off, other_network) and the bytes moved with it",
+     ok={200: NodesOut})
 def nodes():
-    return {"nodes": node().network.peers()}
+    return {"nodes": node().network.nodes()}
+
+
+@bp.delete("/nodes/<path:url>")
+@doc("Forget a peer (its URL, URL-encoded): 200 forgotten, 404 not a peer", ok={200: MessageOut}, errors=(404,))
+def forget(url: str):
+    if not node().network.forget(url):
+        raise ApiError(404, "unknown_peer", f"{url!r:.120} is not a peer of this node; GET /nodes lists them")
+    return {"message": f"forgot peer {url}"}
 
 
 @bp.route("/nodes/resolve", methods=["GET", "POST"])

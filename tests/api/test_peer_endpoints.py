@@ -14,7 +14,7 @@ def other_chain():
 
 
 def nodes(client):
-    return client.get("/nodes").get_json()["nodes"]
+    return [n["url"] for n in client.get("/nodes").get_json()["nodes"]]
 
 
 @pytest.mark.parametrize("body,words", [

@@ -63,3 +63,27 @@ def rich_chain(difficulty: int = 1):
     chain.add_transaction(transfer("bob", "erin", 1))
     chain.mine(miner)                                                     # 2 txs
     return [b.to_dict() for b in chain.blocks()], key
+
+
+def branch(base: list[dict], keep: int, blocks: int, difficulty: int, miner: str) -> list[dict]:
+    """``base`` up to height ``keep``, then ``blocks`` more mined by ``miner``: a branch of ``base``."""
+    chain = ledger(difficulty=difficulty)
+    if keep > 0:
+        chain.replace_chain(base[:keep + 1])
+    for i in range(blocks):
+        chain.add_transaction(flower(sender=f"{miner}-{keep + i}", label="versicolor", features=(6.0, 2.9, 4.5, 1.5)))
+        chain.mine(miner)
+    return [b.to_dict() for b in chain.blocks()]
+
+
+def seed_data_dir(data_dir, blocks: list[dict]) -> None:
+    """Write ``blocks`` (from genesis) into a node's data directory, as if it had mined them."""
+    from pathlib import Path
+
+    from blockchain import SQLiteStore
+
+    store = SQLiteStore(Path(data_dir) / "chain.sqlite3", durability="os")
+    try:
+        store.append_blocks(blocks)
+    finally:
+        store.close()

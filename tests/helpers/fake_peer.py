@@ -1,19 +1,33 @@
-"""A small HTTP server that plays a dishonest or broken peer, one behaviour at a time."""
+"""A small HTTP server that plays a peer speaking PROTOCOL.md's peer endpoints, honest or dishonest
+or broken, one behaviour at a time."""
 from __future__ import annotations
 
 import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+HEADER_KEYS = ("index", "timestamp_ms", "previous_hash", "difficulty", "merkle_root", "nonce", "hash")
 
 
 class FakePeer:
-    """``mode`` picks the behaviour; ``chain`` is what it serves as its chain when it serves one."""
+    """``mode`` picks the behaviour; ``chain`` (block dicts from genesis) is what it serves as its chain.
+
+    Modes that serve the chain: ``honest``; ``lie-height`` (its tip claims ``claimed_height``);
+    ``withhold-bodies`` (headers, but 404 for every body); ``garbage-after`` (headers whose
+    proof of work is broken after the first ``honest_headers``). Broken modes answer every GET the
+    same way: ``silent``, ``garbage``, ``html``, ``error500``, ``redirect``, ``huge``, ``trickle``
+    (a body of one byte every 0.25 s), ``drip-headers`` (the status line and headers one byte
+    every 0.25 s), ``tiny-objects`` (an honest tip, then 1 MB answers of 340,000 empty objects).
+    """
 
     def __init__(self) -> None:
         self.mode = "honest"
         self.chain: list[dict] = []
+        self.pending: list[dict] = []
         self.claimed_height = 1000
+        self.honest_headers = 1000
         self.hits: list[str] = []
         self.redirect_to = ""
         peer = self
@@ -31,6 +45,9 @@ class FakePeer:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def _json(self, value, status=200):
+                self._send(status, json.dumps(value).encode())
+
             def do_POST(self):
                 peer.hits.append(f"POST {self.path}")
                 length = int(self.headers.get("Content-Length") or 0)
@@ -39,56 +56,98 @@ class FakePeer:
 
             def do_GET(self):
                 peer.hits.append(f"GET {self.path}")
-                if self.path == "/health":
-                    return self._send(200, json.dumps({"status": "ok", "node_id": "fake", "height": peer.claimed_height,
-                                                       "tip": "f" * 64}).encode())
                 mode = peer.mode
+                try:
+                    if self._broken(mode):
+                        return
+                    self._serve(mode)
+                except OSError:
+                    pass
+
+            def _broken(self, mode) -> bool:
                 if mode == "silent":
                     time.sleep(30)
-                    return
-                if mode == "garbage":
-                    return self._send(200, bytes(range(256)) * 4)
-                if mode == "html":
-                    return self._send(200, b"<html><body><h1>It works!</h1></body></html>", "text/html")
-                if mode == "error500":
-                    return self._send(500, b'{"error": "boom"}')
-                if mode == "redirect":
+                elif mode == "garbage":
+                    self._send(200, bytes(range(256)) * 4)
+                elif mode == "html":
+                    self._send(200, b"<html><body><h1>It works!</h1></body></html>", "text/html")
+                elif mode == "error500":
+                    self._send(500, b'{"error": "boom"}')
+                elif mode == "redirect":
                     self.send_response(302)
-                    self.send_header("Location", peer.redirect_to + "/chain")
+                    self.send_header("Location", peer.redirect_to + urlsplit(self.path).path)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
-                    return
-                if mode == "huge":
+                elif mode == "huge":
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
                     self.end_headers()
-                    chunk = b" " * 65536
-                    try:
-                        for _ in range(2048):  # up to 128 MiB, over the 64 MiB cap
-                            self.wfile.write(chunk)
-                    except OSError:
-                        pass
-                    return
-                if mode == "trickle":
+                    for _ in range(2048):  # up to 128 MiB, over every cap
+                        self.wfile.write(b" " * 65536)
+                elif mode == "tiny-objects" and not self.path.startswith("/tip"):
+                    self._send(200, b'{"headers":[' + b"{}," * (1000 * 1024 // 3) + b"{}]}")  # under 1 MiB
+                elif mode == "trickle":
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
                     self.end_headers()
-                    try:
-                        for _ in range(120):
-                            self.wfile.write(b" ")
-                            self.wfile.flush()
-                            time.sleep(0.25)
-                    except OSError:
-                        pass
-                    return
-                if mode == "lie-length":
-                    return self._send(200, json.dumps({"chain": peer.chain[:1], "length": 1000}).encode())
-                return self._send(200, json.dumps({"chain": peer.chain, "length": len(peer.chain)}).encode())
+                    for _ in range(120):
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                        time.sleep(0.25)
+                elif mode == "drip-headers":
+                    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 200:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.25)
+                else:
+                    return False
+                return True
+
+            def _serve(self, mode):
+                url = urlsplit(self.path)
+                args = {k: v[-1] for k, v in parse_qs(url.query).items()}
+                chain = peer.chain
+                tip = chain[-1]
+                if url.path == "/health":
+                    return self._json({"status": "ok", "node_id": "fake", "height": peer.claimed_height,
+                                       "tip": "f" * 64})
+                if url.path == "/tip":
+                    height = peer.claimed_height if mode == "lie-height" else tip["index"]
+                    tip_hash = "e" * 64 if mode == "lie-height" else tip["hash"]
+                    return self._json({"height": height, "hash": tip_hash, "genesis": chain[0]["hash"]})
+                if url.path == "/headers":
+                    locator = [h for h in args.get("locator", "").split(",") if h]
+                    heights = {b["hash"]: b["index"] for b in chain}
+                    start = next((heights[h] + 1 for h in locator if h in heights), 1)
+                    limit = min(2000, int(args.get("limit", 2000)))
+                    headers = [{k: b[k] for k in HEADER_KEYS} for b in chain[start:start + limit]]
+                    if mode == "garbage-after":
+                        for h in headers:
+                            if h["index"] > peer.honest_headers:
+                                h["nonce"] = h["nonce"] + 1  # its hash no longer matches: no proof of work
+                    return self._json({"headers": headers})
+                if url.path == "/blocks":
+                    if mode == "withhold-bodies":
+                        return self._json({"error": {"code": "not_found", "message": "no"}}, 404)
+                    start, limit = int(args.get("from", 0)), min(500, int(args.get("limit", 500)))
+                    return self._json({"blocks": chain[start:start + limit]})
+                if url.path.startswith("/block/"):
+                    key = url.path[len("/block/"):]
+                    found = [b for b in chain if b["hash"] == key or str(b["index"]) == key]
+                    return self._json(found[0]) if found else self._json({"error": {}}, 404)
+                if url.path == "/transactions/pending":
+                    return self._json({"transactions": peer.pending, "count": len(peer.pending), "next": None})
+                if url.path == "/chain":
+                    return self._json({"chain": chain, "length": len(chain)})
+                return self._json({"error": {"code": "not_found"}}, 404)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def count(self, prefix: str) -> int:
+        return sum(1 for hit in list(self.hits) if hit.startswith(prefix))
 
     def __enter__(self) -> "FakePeer":
         self._thread.start()

@@ -96,7 +96,7 @@ def test_peers_survive_a_restart(start_node):
     connect(a, b)
     a.kill()
     a.start()
-    assert a.get("/nodes").json()["nodes"] == [b.url]
+    assert [n["url"] for n in a.get("/nodes").json()["nodes"]] == [b.url]
     b.post("/mine")
     wait_for_agreement([a, b], height=1)
 

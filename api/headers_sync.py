@@ -1,0 +1,213 @@
+"""Headers-first sync with one peer (PROTOCOL.md "Peer endpoints"), after Bitcoin Core's design.
+
+1. ``GET /tip``: a few hundred bytes. A peer whose tip is on our chain, or no higher than ours,
+   costs nothing more.
+2. ``GET /headers`` with our block locator: up to 2000 headers after the last block we share.
+   Their links, difficulty, times and proof of work are checked before any body is asked for.
+   A branch below our tip is followed with more header pages until it is longer than our chain.
+3. ``GET /blocks`` from the fork point on, 500 at most per page, with one more page in flight
+   while one is validated. Each body must be the block its header announced. A page that
+   continues our tip is appended (``Blockchain.extend``); a branch is adopted once it is longer
+   (``Blockchain.adopt``), after which the rest continues the new tip.
+
+A peer that serves anything invalid, withholds the bodies of the headers it showed, or claims a
+height it does not show raises ``Misbehaved``; one that does not answer raises ``PeerError``.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from blockchain import Block, BlockchainError, Transaction
+from blockchain.errors import InvalidBlock, InvalidTransaction
+from blockchain.headers import Header, check_header_chain
+
+from .peers import PeerClient, PeerError
+
+log = logging.getLogger("network")
+
+MAX_HEADERS = 2000
+MAX_BLOCKS = 500
+TIP_ANSWER = 4096
+HEADERS_ANSWER = 1024 * 1024                 # 2000 headers are about 700 KB
+BLOCKS_ANSWER = 8 * 1024 * 1024 + 64 * 1024  # the protocol's 8 MiB page, and the JSON around it
+BLOCKS_ITEMS = BLOCKS_ANSWER // 16           # honest blocks carry a JSON value per 30 bytes or more
+PENDING_PAGE = 500
+PENDING_ANSWER = 4 * 1024 * 1024
+_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+class Misbehaved(Exception):
+    """The peer served something invalid or claimed more than it proved; the message says what."""
+
+
+@dataclass
+class SyncOutcome:
+    switched: bool = False                        # our tip moved
+    restored: list = field(default_factory=list)  # transactions of dropped blocks back in the pool
+    blocks: int = 0                               # blocks taken from the peer
+    proven: Optional[int] = None                  # the highest of its blocks now on our chain
+
+
+class PeerSync:
+    def __init__(self, chain, client: PeerClient) -> None:
+        self.chain = chain
+        self.client = client
+        self._prefetch = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prefetch")
+
+    def close(self) -> None:
+        self._prefetch.shutdown(wait=False, cancel_futures=True)
+
+    # -- the peer's tip --------------------------------------------------------------------
+    def tip(self, url: str) -> dict:
+        status, body = self.client.get(url, "/tip", max_bytes=TIP_ANSWER, max_items=16)
+        if status != 200 or not isinstance(body, dict):
+            raise PeerError(f"{url}/tip answered {status}")
+        height, tip, genesis = body.get("height"), body.get("hash"), body.get("genesis")
+        if type(height) is not int or height < 0 or not isinstance(tip, str) or not _HASH.fullmatch(tip) \
+                or not isinstance(genesis, str) or not _HASH.fullmatch(genesis):
+            raise Misbehaved(f"{url}/tip must be {{height, hash, genesis}}; got {str(body)[:120]}")
+        return {"height": height, "hash": tip, "genesis": genesis}
+
+    # -- headers ---------------------------------------------------------------------------
+    def _headers(self, url: str, locator: list[str]) -> list[Header]:
+        path = f"/headers?locator={','.join(locator)}&limit={MAX_HEADERS}"
+        status, body = self.client.get(url, path, max_bytes=HEADERS_ANSWER, max_items=MAX_HEADERS * 9 + 8)
+        if status != 200 or not isinstance(body, dict) or not isinstance(body.get("headers"), list):
+            raise Misbehaved(f"{url}/headers answered {status} without a list of headers")
+        raw = body["headers"]
+        if len(raw) > MAX_HEADERS:
+            raise Misbehaved(f"{url}/headers sent {len(raw)} headers; at most {MAX_HEADERS} were asked for")
+        try:
+            return [Header.from_dict(h) for h in raw]
+        except InvalidBlock as exc:
+            raise Misbehaved(f"{url} sent an invalid header: {exc.message}") from None
+
+    def _check(self, url: str, headers: list[Header], parent) -> None:
+        issue = check_header_chain(headers, parent, self.chain.difficulty, self.chain.now_ms())
+        if issue is not None:
+            raise Misbehaved(f"{url} sent an invalid header: {issue}")
+
+    def _branch(self, url: str) -> tuple[int, list[Header], bool]:
+        """(fork height, checked headers after it, whether the peer may have more). For a branch
+        below our tip, header pages are followed until it is longer than our chain."""
+        headers = self._headers(url, self.chain.locator())
+        if not headers:
+            return self.chain.height, [], False
+        fork = self.chain.main_height(headers[0].previous_hash)
+        if fork is None:
+            raise Misbehaved(f"{url} sent headers that do not follow any block of our locator")
+        self._check(url, headers, self.chain.block_at(fork))
+        more = len(headers) == MAX_HEADERS
+        while more and headers[-1].index <= self.chain.height:
+            page = self._headers(url, [headers[-1].hash])
+            if page and page[0].previous_hash != headers[-1].hash:
+                raise Misbehaved(f"{url} sent headers that do not follow the ones it sent before")
+            self._check(url, page, headers[-1])
+            headers.extend(page)
+            more = len(page) == MAX_HEADERS
+        return fork, headers, more
+
+    # -- bodies ----------------------------------------------------------------------------
+    def _page(self, url: str, headers: list[Header]) -> list[Block]:
+        first = headers[0].index
+        try:
+            status, body = self.client.get(url, f"/blocks?from={first}&limit={len(headers)}",
+                                           max_bytes=BLOCKS_ANSWER, max_items=BLOCKS_ITEMS)
+        except PeerError as exc:
+            raise Misbehaved(f"{url} showed headers from {first} but gave no bodies: {exc}") from None
+        blocks = body.get("blocks") if status == 200 and isinstance(body, dict) else None
+        if not isinstance(blocks, list) or not blocks:
+            raise Misbehaved(f"{url} showed headers from {first} but gave no bodies (answered {status})")
+        if len(blocks) > len(headers):
+            raise Misbehaved(f"{url}/blocks sent {len(blocks)} blocks; {len(headers)} were asked for")
+        out = []
+        for header, raw in zip(headers, blocks):
+            if not isinstance(raw, dict) or raw.get("hash") != header.hash:
+                raise Misbehaved(f"{url}/blocks sent block {first + len(out)} that is not the one its header announced")
+            try:
+                out.append(Block.from_dict(raw))
+            except (InvalidBlock, InvalidTransaction) as exc:
+                raise Misbehaved(f"{url} sent an invalid block {header.index}: {exc.message}") from None
+        return out
+
+    def _bodies(self, url: str, headers: list[Header]) -> Iterator[list[Block]]:
+        """The blocks of ``headers``, page by page, with the next page fetched while one is used."""
+        position, ahead = 0, None
+        while position < len(headers):
+            current = ahead.result() if ahead is not None else self._page(url, headers[position:position + MAX_BLOCKS])
+            position += len(current)
+            ahead = None
+            if position < len(headers):
+                ahead = self._prefetch.submit(self._page, url, headers[position:position + MAX_BLOCKS])
+            yield current
+
+    # -- the whole sync --------------------------------------------------------------------
+    def sync(self, url: str, claimed: int) -> SyncOutcome:
+        """Take the peer's blocks while they make our chain longer."""
+        outcome = SyncOutcome()
+        started, reported = time.monotonic(), time.monotonic()
+        while True:
+            fork, headers, more = self._branch(url)
+            if not headers or headers[-1].index <= self.chain.height:
+                return outcome  # nothing longer than ours (the caller judges the peer's claim)
+            if fork < self.chain.height:
+                blocks = [b for page in self._bodies(url, headers) for b in page]
+                result = self.chain.adopt(fork, blocks)
+                self._judge(url, result)
+                outcome.restored.extend(result.restored)
+                outcome.switched |= result.switched
+                outcome.blocks += len(blocks)
+                self._proven(outcome, blocks)
+            else:
+                for page in self._bodies(url, headers):
+                    result = self.chain.extend(page)
+                    self._judge(url, result)
+                    if result.moved:
+                        break  # another block took our tip meanwhile: ask again from there
+                    outcome.switched |= result.switched
+                    outcome.blocks += len(page)
+                    self._proven(outcome, page)
+                    if time.monotonic() - reported > 5:
+                        reported = time.monotonic()
+                        log.info("syncing from %s: height %d of %d (%.0f%%), %.0f blocks/s", url, self.chain.height,
+                                 claimed, 100 * self.chain.height / max(1, claimed),
+                                 outcome.blocks / (reported - started))
+            if not more and not result.moved:
+                return outcome
+
+    def _proven(self, outcome: SyncOutcome, blocks: list[Block]) -> None:
+        last = next((b for b in reversed(blocks) if self.chain.main_height(b.hash) is not None), None)
+        if last is not None:
+            outcome.proven = last.index
+
+    def _judge(self, url: str, result) -> None:
+        if result.problem is not None:
+            raise Misbehaved(f"{url} served an invalid block: {result.problem}")
+
+    # -- the peer's pending pool -----------------------------------------------------------
+    def catch_up_pool(self, url: str, most: int) -> int:
+        """Pull the peer's pending transactions page by page, each validated as if a client had
+        sent it; returns how many were new to us."""
+        after, taken = None, 0
+        for _ in range(most // PENDING_PAGE + 1):
+            path = f"/transactions/pending?limit={PENDING_PAGE}" + (f"&after={after}" if after else "")
+            status, body = self.client.get(url, path, max_bytes=PENDING_ANSWER, max_items=PENDING_PAGE * 40 + 16)
+            txs = body.get("transactions") if status == 200 and isinstance(body, dict) else None
+            if not isinstance(txs, list) or len(txs) > PENDING_PAGE:
+                raise Misbehaved(f"{url}/transactions/pending answered {status} without a page of transactions")
+            for data in txs:
+                try:
+                    self.chain.add_transaction(Transaction.from_dict(data))
+                    taken += 1
+                except BlockchainError:
+                    pass  # known already, spent meanwhile, or invalid: a client would be refused too
+            following = body.get("next")
+            if not (isinstance(following, str) and _HASH.fullmatch(following)) or following == after:
+                return taken
+            after = following
+        return taken

@@ -1,0 +1,125 @@
+"""What a node knows about each peer: its URL (kept in the store), and, in memory, the height it
+has proven, when it was last seen, its state and when to ask it again.
+
+States:
+
+- ``new``: registered, not heard from yet;
+- ``ok``: answered its last poll, and proved every height it claimed;
+- ``unreachable``: did not answer; asked again after exponentially growing delays, up to
+  ``MAX_OFFLINE_DELAY`` (a peer offline for a day is kept, and asked about once an hour);
+- ``backed_off``: served something invalid, or claimed more than it proved; its claims are
+  ignored for exponentially growing delays, from ``FIRST_BACKOFF`` up to a day;
+- ``other_network``: its genesis is not ours; asked again only after ``MAX_BACKOFF``.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+from .peer_urls import MAX_PEERS
+
+PEERS_KEY = "peers"
+FIRST_BACKOFF = 60.0          # seconds a misbehaving peer is ignored for the first time
+MAX_BACKOFF = 86_400.0        # at most a day
+MAX_OFFLINE_DELAY = 3_600.0   # an unreachable peer is asked at least once an hour
+
+
+@dataclass
+class Peer:
+    url: str
+    state: str = "new"
+    height: Optional[int] = None      # the highest height of its chain that this node has verified
+    claimed: Optional[int] = None     # the height its last /tip claimed
+    tip: Optional[str] = None
+    last_seen: Optional[float] = None  # wall-clock seconds of its last usable answer
+    failures: int = 0                  # answers missed in a row
+    strikes: int = 0                   # invalid answers or unproven claims in a row
+    next_poll: float = 0.0             # monotonic time before which it is not polled
+    problem: Optional[str] = None
+    needs_pool: bool = True            # its pending pool is still to be caught up on
+
+    def view(self, now: float, traffic: tuple[int, int]) -> dict:
+        return {"url": self.url, "height": self.height, "claimed_height": self.claimed, "tip": self.tip,
+                "last_seen": self.last_seen, "state": self.state, "problem": self.problem,
+                "next_poll_in": round(max(0.0, self.next_poll - now), 1),
+                "bytes_sent": traffic[0], "bytes_received": traffic[1]}
+
+
+class PeerBook:
+    """The peers, their records, and the rules for when each is asked again."""
+
+    def __init__(self, chain, poll_interval: float) -> None:
+        self.chain = chain
+        self.poll_interval = poll_interval
+        self._lock = threading.Lock()
+        stored = chain.setting(PEERS_KEY)
+        urls = [p for p in json.loads(stored) if isinstance(p, str)][:MAX_PEERS] if stored else []
+        self._peers: dict[str, Peer] = {url: Peer(url) for url in urls}
+
+    def urls(self) -> list[str]:
+        with self._lock:
+            return list(self._peers)
+
+    def get(self, url: str) -> Optional[Peer]:
+        with self._lock:
+            return self._peers.get(url)
+
+    def all(self) -> list[Peer]:
+        with self._lock:
+            return list(self._peers.values())
+
+    def add(self, urls: list[str]) -> list[str]:
+        """Add the URLs not known yet (all or none, within MAX_PEERS); returns them."""
+        with self._lock:
+            new = [u for u in urls if u not in self._peers]
+            if len(self._peers) + len(new) > MAX_PEERS:
+                raise OverflowError(f"a node keeps at most {MAX_PEERS} peers; it has {len(self._peers)} "
+                                    f"and {len(new)} more were asked for")
+            if new:
+                self.chain.save_setting(PEERS_KEY, json.dumps(list(self._peers) + new))
+                for url in new:
+                    self._peers[url] = Peer(url)
+            return new
+
+    def remove(self, url: str) -> bool:
+        with self._lock:
+            if url not in self._peers:
+                return False
+            del self._peers[url]
+            self.chain.save_setting(PEERS_KEY, json.dumps(list(self._peers)))
+            return True
+
+    def due(self, now: float) -> list[Peer]:
+        with self._lock:
+            return [p for p in self._peers.values() if p.next_poll <= now]
+
+    # -- what an answer means for the next poll ------------------------------------------
+    def seen(self, peer: Peer, now: float) -> None:
+        """A usable answer: the peer is back (and its pool is caught up on again if it was away)."""
+        if peer.state == "unreachable":
+            peer.needs_pool = True
+        peer.failures = 0
+        peer.last_seen = time.time()
+        peer.next_poll = now + self.poll_interval
+
+    def behaved(self, peer: Peer) -> None:
+        """A poll that ended with every claim of the peer proven and nothing invalid served."""
+        peer.state, peer.problem = "ok", None
+
+    def unreachable(self, peer: Peer, now: float, why: str) -> None:
+        peer.failures += 1
+        peer.state, peer.problem = "unreachable", why
+        peer.next_poll = now + min(MAX_OFFLINE_DELAY, self.poll_interval * 2 ** min(peer.failures, 20))
+
+    def misbehaved(self, peer: Peer, now: float, why: str) -> None:
+        peer.strikes += 1
+        peer.state, peer.problem = "backed_off", why
+        peer.next_poll = now + min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** min(peer.strikes - 1, 20))
+
+    def other_network(self, peer: Peer, now: float, genesis: str) -> None:
+        peer.state = "other_network"
+        peer.problem = f"its genesis is {genesis[:16]}..., not this network's"
+        peer.next_poll = now + MAX_BACKOFF

@@ -1,0 +1,249 @@
+"""Blocks that arrive in runs: a headers-first sync's pages, a peer's branch, a whole offered chain.
+
+A mixin of ``Blockchain`` (``blockchain/chain.py``), which it shares its attributes with.
+
+- ``locator()`` is the block locator a node sends with ``GET /headers`` (PROTOCOL.md).
+- ``extend(blocks)`` appends a page of blocks that continues the tip. Each block is validated on
+  top of the one before; the valid ones are kept even when a later one is not (each is valid on
+  its own parent), and the page is written to the store in one transaction.
+- ``adopt(fork, blocks)`` switches to our chain up to height ``fork`` followed by ``blocks``,
+  when that is valid and strictly longer than ours. Only the blocks after the fork are validated,
+  on a copy of our state rewound to the fork; the switch itself is one short step.
+- ``replace_chain(blocks)`` is ``adopt`` for a whole chain from genesis.
+
+The blocks a reorg drops are kept in the store as a side branch (``GET /block/<hash>`` finds them).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from .audit import AuditResult, extend_audit
+from .block import Block
+from .errors import InvalidBlock, InvalidChain, InvalidTransaction
+from .gcpause import paused_gc
+from .ledger import Issue, UndoMissing, check_block
+from .snapshots import SNAPSHOT_EVERY, save_snapshot
+from .transactions import Transaction
+
+log = logging.getLogger("blockchain")
+
+LOCATOR_STEPS = 10  # single steps back from the tip before the steps double
+
+
+@dataclass
+class BranchResult:
+    """What ``extend`` or ``adopt`` did: whether the tip moved, the new height, the transactions
+    of dropped blocks that went back to the pool, and the first invalid block met, if any."""
+
+    switched: bool
+    height: int
+    restored: list = field(default_factory=list)
+    problem: Optional[Issue] = None
+    moved: bool = False  # our tip moved to another block meanwhile: the blocks no longer continue it
+
+
+def locator_heights(height: int) -> list[int]:
+    """Heights of a block locator: the tip and 9 more one by one, then doubling steps, genesis last."""
+    out, step, h = [], 1, height
+    while h > 0:
+        out.append(h)
+        if len(out) >= LOCATOR_STEPS:
+            step *= 2
+        h -= step
+    out.append(0)
+    return out
+
+
+def _parse(raw) -> Block:
+    return raw if isinstance(raw, Block) else Block.from_dict(raw)
+
+
+class ChainBranches:
+    def locator(self) -> list[str]:
+        with self._view_lock:
+            hashes = self.state.hashes
+            return [hashes[h] for h in locator_heights(len(hashes) - 1)]
+
+    def main_height(self, block_hash: str) -> Optional[int]:
+        """The height of ``block_hash`` on our main chain, or None when it is not on it."""
+        with self._view_lock:
+            height = self.state.block_heights.get(block_hash)
+            return height if height is not None and self.state.hashes[height] == block_hash else None
+
+    # -- a page that continues the tip ---------------------------------------------------
+    def extend(self, blocks: Sequence) -> BranchResult:
+        """Append ``blocks`` (dicts or Blocks) that continue our tip, each validated on the one
+        before, stopping at the first that is invalid or does not continue (``problem``)."""
+        with self._lock:
+            start = self.height
+            accepted: list[Block] = []
+            problem, moved = None, False
+            now = self.now_ms()
+            for raw in blocks:
+                try:
+                    block = _parse(raw)
+                except (InvalidBlock, InvalidTransaction) as exc:
+                    problem = Issue(exc.block_index, exc.message, exc.tx_id)
+                    break
+                if block.hash in self.state.block_heights:
+                    continue
+                if block.previous_hash != self.state.tip.hash:
+                    moved = True
+                    break
+                issues, delta = check_block(block, self.state, self.model, now)
+                if issues:
+                    problem = issues[0]
+                    break
+                with self._view_lock:
+                    self.state.apply(block, delta)
+                try:
+                    self._process_ml_transactions(block)
+                except Exception:
+                    problem = Issue(block.index, "the model could not take this block's data")
+                    self._undo_extension(start)
+                    raise
+                accepted.append(block)
+            if accepted:
+                kept, evicted = self._revalidated(list(self.pool), self.state, self.model)
+                try:
+                    self.store.append_blocks([b.to_dict() for b in accepted],
+                                             [tx.id for b in accepted for tx in b.transactions if tx.is_user]
+                                             + [tx.id for tx in evicted])
+                except BaseException:
+                    self._undo_extension(start)
+                    raise
+                with self._view_lock:
+                    self.pool = kept
+                self._abort.set()
+                self._snapshot_if_due(start)
+                log.info("accepted blocks %d to %d from elsewhere", accepted[0].index, accepted[-1].index)
+            return BranchResult(bool(accepted), self.height, [], problem, moved)
+
+    def _undo_extension(self, height: int) -> None:
+        """Take back the blocks applied in memory above ``height`` (their write to the store failed)."""
+        with self._view_lock:
+            self.state.rewind(height)
+        self.model = self.model.at_size(self.state.rows)
+
+    def _snapshot_if_due(self, before: int) -> None:
+        """A snapshot when a page crossed a multiple of SNAPSHOT_EVERY and the chain grew by an
+        eighth since the last one: a long sync then spends time on snapshots in proportion to the
+        chain (each costs a pass over it), not to the chain squared."""
+        crossed = before // SNAPSHOT_EVERY != self.height // SNAPSHOT_EVERY
+        last = getattr(self, "_last_snapshot", 0)
+        if crossed and self.height - last >= max(SNAPSHOT_EVERY, self.height // 8):
+            save_snapshot(self.store, self.model, self.state)
+            self._last_snapshot = self.height
+
+    # -- a branch from a fork point ------------------------------------------------------
+    def adopt(self, fork: int, blocks: Sequence, keep_valid_prefix: bool = True) -> BranchResult:
+        """Switch to our chain up to ``fork`` followed by ``blocks`` (heights fork+1, ...) when
+        that is valid and strictly longer than ours; a tie or a shorter branch keeps ours.
+
+        With ``keep_valid_prefix`` a branch whose valid part is already longer than our chain is
+        adopted up to its first invalid block (``problem`` names it); otherwise an invalid block
+        anywhere raises InvalidChain and nothing changes.
+        """
+        if fork + len(blocks) <= self.height:
+            return BranchResult(False, self.height)
+        with self._lock:
+            if not 0 <= fork <= self.height:
+                raise InvalidChain(f"the fork point must be a height of our chain (0 to {self.height}); got {fork}",
+                                   block_index=fork)
+            if fork == self.height:
+                result = self.extend(blocks)
+                if result.problem is not None and not keep_valid_prefix:
+                    raise InvalidChain(str(result.problem), block_index=result.problem.block_index,
+                                       tx_id=result.problem.tx_id)
+                return result
+            state = self.state.copy()
+            try:
+                state.rewind(fork)
+            except UndoMissing:
+                log.info("reorg below the undo records of the last restart: rebuilding the state at %d", fork)
+                state = self._state_at(fork)
+            model = self.model.at_size(state.rows)
+        audit = AuditResult(state=state, length=fork + 1 + len(blocks))
+        with paused_gc():
+            extend_audit(audit, blocks, 0, model, self.now_ms(), stop_at_first=True, offset=fork + 1)
+        problem = audit.issues[0] if audit.issues else None
+        if problem is not None:
+            if not keep_valid_prefix:
+                raise InvalidChain(f"block {problem.block_index}: {problem.message}", block_index=problem.block_index,
+                                   tx_id=problem.tx_id)
+            if problem.block_index is not None and state.height >= problem.block_index > fork:
+                state.rewind(problem.block_index - 1)  # the model refused that block after it was applied
+                model = model.at_size(state.rows)
+            audit.model = model  # the model after the last valid block
+        with self._lock:
+            if state.height <= self.height:
+                return BranchResult(False, self.height, [], problem)  # our chain grew meanwhile, or the branch fell short
+            restored = self._switch(state, audit.model)
+        return BranchResult(True, self.height, restored, problem)
+
+    def _switch(self, state, model) -> list[Transaction]:
+        """Make ``state`` (validated, longer) our chain; returns the transactions back in the pool.
+        Called with the write lock held."""
+        current_fork = self._fork_point(state.hashes)  # our chain may have moved while the branch was checked
+        old = self.state.blocks
+        dropped_blocks = old[current_fork + 1:]
+        dropped = [tx for b in dropped_blocks for tx in b.transactions if tx.is_user]
+        old_pool = list(self.pool)
+        new_pool, _ = self._revalidated(dropped + old_pool, state, model)
+        old_ids = {tx.id for tx in old_pool}
+        restored = [tx for tx in new_pool if tx.id not in old_ids]
+        self.store.replace_blocks(current_fork + 1, [b.to_dict() for b in state.blocks[current_fork + 1:]],
+                                  remove_pending=[i for i in old_ids if i not in new_pool],
+                                  add_pending=[tx.to_dict() for tx in restored],
+                                  side=[b.to_dict() for b in dropped_blocks])
+        with self._view_lock:
+            self.state, self.model, self.pool = state, model, new_pool
+        self._abort.set()
+        log.info("switched to a chain of %d blocks (fork at %d, dropped %d blocks, %d transactions back in the pool)",
+                 len(state.blocks), current_fork, len(dropped_blocks), len(restored))
+        return restored
+
+    def replace_chain(self, blocks) -> tuple[bool, list[Transaction]]:
+        """Adopt ``blocks`` (dicts or Blocks, from genesis) if valid and strictly longer than ours.
+
+        Returns (replaced, transactions put back in the pool). A tie or a shorter chain keeps ours
+        (False) without checking it; an invalid chain raises InvalidChain and changes nothing.
+        """
+        if len(blocks) <= self.height + 1:
+            return False, []
+        with self._lock:
+            fork = self._fork_point(blocks)
+        if fork < 0:
+            raise InvalidChain("block 0 must be this network's genesis "
+                               f"(hash {self.genesis.hash}); the offered chain starts elsewhere", block_index=0)
+        result = self.adopt(fork, blocks[fork + 1:], keep_valid_prefix=False)
+        return result.switched, result.restored
+
+    def _fork_point(self, blocks) -> int:
+        """The height of the last block ``blocks`` shares with our chain (-1: not even genesis)."""
+        own = self.state.hashes
+        lo, hi = 0, min(len(own), len(blocks)) - 1
+        if hi < 0 or _hash_of(blocks[0]) != own[0]:
+            return -1
+        while lo < hi:  # blocks link by hash: once they differ they differ for good
+            mid = (lo + hi + 1) // 2
+            if _hash_of(blocks[mid]) == own[mid]:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+    # -- blocks of any branch ------------------------------------------------------------
+    def side_block(self, block_hash: str) -> Optional[dict]:
+        """A block of a side branch this node has held (one a reorg dropped), by hash."""
+        return self.store.side_block(block_hash)
+
+
+def _hash_of(block) -> Optional[str]:
+    if isinstance(block, Block):
+        return block.hash
+    if isinstance(block, str):
+        return block  # a hash already
+    return block.get("hash") if isinstance(block, dict) else None
