@@ -148,9 +148,6 @@ class NodeService:
                 "data_dir": str(self.data_dir) if self.data_dir else None,
                 "peers": len(self.network.peers())}
 
-    def chain_blocks(self) -> list[dict]:
-        return [b.to_dict() for b in self.chain.blocks()]
-
     def validate(self) -> dict:
         return self.chain.validate_chain().to_dict()
 

@@ -131,7 +131,7 @@ class ChainReads:
         be claimed, and whether the tip's model agrees with it (its leave-one-out prediction)."""
         with self._view_lock:
             state, model, wait = self.state, self.model, self.params["refund_wait"]
-            mine = sorted(((f.row, fid, f) for fid, f in state.flowers.items() if f.sender == sender))
+            mine = [(state.flowers[fid].row, fid, state.flowers[fid]) for fid in state.by_sender.get(sender, ())]
             blocks = {f.block: state.blocks[f.block] for _, _, f in mine}
         out = []
         for _, flower_id, flower in mine:  # the model's predictions are worked out outside the lock

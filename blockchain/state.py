@@ -66,6 +66,7 @@ class ChainState:
     rows: int = 0            # training-set size after the tip
     undo: list = field(default_factory=list)  # per block: (old table values, old total_good, old rows) or None
     updates: list = field(default_factory=list)  # (block index, timestamp_ms, MODEL_UPDATE data) in chain order
+    by_sender: dict[str, list[str]] = field(default_factory=dict)  # an index: each sender's flower ids, oldest first
 
     @property
     def tip(self) -> Block:
@@ -82,7 +83,8 @@ class ChainState:
         """An independent state (flowers are immutable records, so shallow copies suffice)."""
         return ChainState(self.rules, self.blocks.copy(), list(self.hashes), dict(self.balances), dict(self.tx_block),
                           dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
-                          self.rows, list(self.undo), list(self.updates))
+                          self.rows, list(self.undo), list(self.updates),
+                          {sender: list(ids) for sender, ids in self.by_sender.items()})
 
     def apply(self, block: Block, delta: "Delta") -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
@@ -90,8 +92,11 @@ class ChainState:
         for name, table, changes in (("balances", self.balances, delta.balances),
                                      ("flowers", self.flowers, delta.flowers), ("good", self.good, delta.good)):
             for key, value in changes.items():
-                old.append((name, key, table.get(key, _MISSING)))
+                before = table.get(key, _MISSING)
+                old.append((name, key, before))
                 table[key] = value
+                if before is _MISSING and name == "flowers":
+                    self.by_sender.setdefault(value.sender, []).append(key)
         self.undo.append((old, self.total_good, self.rows))
         self.total_good, self.rows = delta.total_good, delta.rows
         for tx in block.transactions:
@@ -130,7 +135,9 @@ class ChainState:
             for name, key, value in reversed(old):
                 table = getattr(self, name)
                 if value is _MISSING:
-                    table.pop(key, None)
+                    gone = table.pop(key, None)
+                    if name == "flowers" and gone is not None:
+                        self._unindex(gone.sender, key)
                 else:
                     table[key] = value
             for tx in block.transactions:
@@ -141,6 +148,15 @@ class ChainState:
             self.block_heights.pop(block.hash, None)
             dropped.append(block)
         return dropped[::-1]
+
+    def _unindex(self, sender: str, flower_id: str) -> None:
+        ids = self.by_sender.get(sender, [])
+        if ids and ids[-1] == flower_id:
+            ids.pop()
+        elif flower_id in ids:
+            ids.remove(flower_id)
+        if not ids:
+            self.by_sender.pop(sender, None)
 
     # -- plain data, for snapshots ------------------------------------------------------
     def ledger_data(self, undo_blocks: int) -> dict:
@@ -168,6 +184,9 @@ class ChainState:
 
         self.balances = {str(k): int(v) for k, v in data["balances"].items()}
         self.flowers = {row[0]: flower(row[1:]) for row in data["flowers"]}
+        self.by_sender = {}
+        for flower_id, record in sorted(self.flowers.items(), key=lambda item: item[1].row):
+            self.by_sender.setdefault(record.sender, []).append(flower_id)
         self.good = {str(k): int(v) for k, v in data["good"].items()}
         self.total_good, self.rows = int(data["total_good"]), int(data["rows"])
         undo = data["undo"]
