@@ -59,9 +59,9 @@ def parse_args(argv=None) -> NodeConfig:
     parser.add_argument("--peers", default="", metavar="URL,URL",
                         help="peers to connect to at start, comma-separated (kept with the chain)")
     parser.add_argument("--peer-timeout", type=seconds, default=5.0, metavar="SECONDS",
-                        help="total deadline of one call to a peer (default: 5)")
+                        help="total deadline of one call to a peer, headers and body included (default: 5)")
     parser.add_argument("--sync-interval", type=seconds, default=2.0, metavar="SECONDS",
-                        help="how often peers' heights are polled (default: 2)")
+                        help="how often each peer's /tip is polled (default: 2)")
     parser.add_argument("--miners", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="proof-of-work worker processes (default: one per core; 0 mines in a thread)")
     parser.add_argument("--durability", choices=("fsync", "os"), default="fsync",

@@ -3,15 +3,20 @@
 A node restarting from a verified snapshot holds the exact stored text of each block (the
 snapshot's digest covers it) and parses a block only when something reads it; everything the
 ledger needs at start comes from the snapshot and from a cheap scan of the texts
-(``scan_text``). Blocks appended later are held as ``Block`` objects.
+(``scan_text``). Blocks appended later are held as ``Block`` objects until a thousand newer ones
+follow, then as their canonical text again (``BlockList``).
 """
 from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from typing import Iterator, Union
 
 from .block import Block
+from .encoding import canon
+
+HEADER_ORDER = ("index", "timestamp_ms", "previous_hash", "difficulty", "merkle_root", "nonce", "hash")
 
 _ID = re.compile(r'"id":"([0-9a-f]{64})"')
 _HASH = re.compile(r'"hash":"([0-9a-f]{64})"')
@@ -38,16 +43,34 @@ def scan_text(text: str) -> tuple[str, list[str], int, dict | None]:
 
 
 class BlockList:
-    """A list of blocks whose items may still be stored text; reading one parses it once."""
+    """A list of blocks whose items may be stored text; reading one parses it.
+
+    Only the newest ``KEEP_PARSED`` blocks are held as ``Block`` objects; older ones are kept as
+    their canonical text (about a quarter of the memory), and a small cache holds the ones read
+    lately. So the memory of a long chain grows with its bytes, not with its Python objects.
+    """
+
+    KEEP_PARSED = 1024
+    CACHE = 256
 
     def __init__(self, items=()) -> None:
         self._items: list[Union[Block, str]] = list(items)
+        self._cache: OrderedDict[int, Block] = OrderedDict()
 
     def _at(self, i: int) -> Block:
+        if i < 0:
+            i += len(self._items)
         item = self._items[i]
-        if isinstance(item, str):
-            item = self._items[i] = Block.trusted(json.loads(item))
-        return item
+        if not isinstance(item, str):
+            return item
+        block = self._cache.get(i)
+        if block is None:
+            block = self._cache[i] = Block.trusted(json.loads(item))
+            if len(self._cache) > self.CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(i)
+        return block
 
     def __len__(self) -> int:
         return len(self._items)
@@ -67,9 +90,13 @@ class BlockList:
 
     def append(self, block: Block) -> None:
         self._items.append(block)
+        old = len(self._items) - 1 - self.KEEP_PARSED
+        if old >= 0 and not isinstance(self._items[old], str):
+            self._items[old] = canon(self._items[old].to_dict()).decode("utf-8")
 
     def pop(self) -> Block:
         block = self._at(len(self._items) - 1)
+        self._cache.pop(len(self._items) - 1, None)
         self._items.pop()
         return block
 
@@ -79,3 +106,12 @@ class BlockList:
     def window(self, start: int, end: int) -> "BlockList":
         """Heights ``start`` to ``end`` (exclusive) as their own list: what a page needs, nothing more."""
         return BlockList(self._items[start:end])
+
+    def headers(self) -> list[dict]:
+        """Each block's header, without building its transactions."""
+        return [json_header(item) if isinstance(item, str) else item.header() for item in self._items]
+
+
+def json_header(text: str) -> dict:
+    data = json.loads(text)
+    return {key: data[key] for key in HEADER_ORDER}

@@ -84,7 +84,7 @@ class ChainReads:
                     start = height + 1
                     break
             items = state.blocks.window(start, start + limit)
-        return [block.header() for block in items]
+        return items.headers()  # read outside the lock
 
     def pending_after(self, after: Optional[str], limit: int) -> tuple[list[Transaction], Optional[str], int]:
         """Pending transactions oldest first, after the one with id ``after`` (from the first when

@@ -259,6 +259,28 @@ pm.test("the first node's tip is the block the second mined", () => {
     pm.expect(pm.response.json().tip).to.eql(pm.collectionVariables.get("peerTip"));
 });
 """),
+    request("Peers, each with its state", "GET", "/nodes", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const peer = pm.response.json().nodes.find(n => n.url === pm.variables.get("peerUrl"));
+pm.test("the second node is listed, with a state and a proven height", () => {
+    pm.expect(peer).to.be.an("object");
+    pm.expect(["new", "ok", "unreachable", "backed_off", "other_network"]).to.include(peer.state);
+    pm.expect(peer.bytes_received).to.be.a("number");
+});
+"""),
+    request("Forget the second node", "DELETE", "/nodes/{{peerUrlEncoded}}", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+""", prerequest="""
+pm.collectionVariables.set("peerUrlEncoded", encodeURIComponent(pm.variables.get("peerUrl")));
+"""),
+    request("Forget it again: not a peer any more", "DELETE", "/nodes/{{peerUrlEncoded}}", """
+pm.test("status is 404", () => pm.response.to.have.status(404));
+pm.test("error code is unknown_peer", () => pm.expect(pm.response.json().error.code).to.eql("unknown_peer"));
+"""),
+    request("Register the second node again", "POST", "/nodes/register", """
+pm.test("status is 201", () => pm.response.to.have.status(201));
+pm.test("it is new again", () => pm.expect(pm.response.json().added).to.include(pm.variables.get("peerUrl")));
+""", raw='{\n  "nodes": ["{{peerUrl}}"]\n}'),
     request("A block already known", "POST", "/blocks", """
 pm.test("status is 200 (already known, not re-sent)", () => pm.response.to.have.status(200));
 """, raw="{{lastBlock}}", prerequest="""

@@ -27,6 +27,7 @@ class FakePeer:
         self.chain: list[dict] = []
         self.pending: list[dict] = []
         self.claimed_height = 1000
+        self.overclaim = False  # in any serving mode, the tip claims ``claimed_height`` (with a made-up hash)
         self.honest_headers = 1000
         self.hits: list[str] = []
         self.redirect_to = ""
@@ -112,8 +113,9 @@ class FakePeer:
                     return self._json({"status": "ok", "node_id": "fake", "height": peer.claimed_height,
                                        "tip": "f" * 64})
                 if url.path == "/tip":
-                    height = peer.claimed_height if mode == "lie-height" else tip["index"]
-                    tip_hash = "e" * 64 if mode == "lie-height" else tip["hash"]
+                    lying = mode == "lie-height" or peer.overclaim
+                    height = peer.claimed_height if lying else tip["index"]
+                    tip_hash = "e" * 64 if lying else tip["hash"]
                     return self._json({"height": height, "hash": tip_hash, "genesis": chain[0]["hash"]})
                 if url.path == "/headers":
                     locator = [h for h in args.get("locator", "").split(",") if h]
