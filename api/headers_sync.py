@@ -54,9 +54,10 @@ class SyncOutcome:
 
 
 class PeerSync:
-    def __init__(self, chain, client: PeerClient) -> None:
+    def __init__(self, chain, client: PeerClient, stopping=None) -> None:
         self.chain = chain
         self.client = client
+        self.stopping = stopping  # a threading.Event: set when the node shuts down
         self._prefetch = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prefetch")
 
     def close(self) -> None:
@@ -139,6 +140,8 @@ class PeerSync:
         """The blocks of ``headers``, page by page, with the next page fetched while one is used."""
         position, ahead = 0, None
         while position < len(headers):
+            if self.stopping is not None and self.stopping.is_set():
+                raise PeerError(f"{url}: sync stopped, the node is shutting down")
             current = ahead.result() if ahead is not None else self._page(url, headers[position:position + MAX_BLOCKS])
             position += len(current)
             ahead = None

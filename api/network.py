@@ -39,11 +39,11 @@ class Network:
         self.client = PeerClient(timeout=peer_timeout)
         self.sync_interval = sync_interval
         self.book = PeerBook(chain, sync_interval)
-        self.syncer = PeerSync(chain, self.client)
-        self.gossip = Gossip(self._send)
         self._round_lock = threading.Lock()
         self._sync_wanted = threading.Event()
         self._stopping = threading.Event()
+        self.syncer = PeerSync(chain, self.client, self._stopping)
+        self.gossip = Gossip(self._send)
         self._announcer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="announce")
         self._tips = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tips")
         self._thread: Optional[threading.Thread] = None

@@ -115,6 +115,7 @@ class SQLiteStore:
                 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS side_blocks (seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE,
                                                         idx INTEGER NOT NULL, body TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS side_blocks_idx ON side_blocks (idx);
                 """
             )
             version = self.get_meta("schema_version")

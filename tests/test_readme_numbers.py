@@ -36,3 +36,11 @@ def test_drift_numbers_are_the_results():
             ["drift"]["mean"]}
     for d, words in ((0.25, "at 0.25"), (1.0, "at d = 1"), (2.0, "at 2,")):
         assert f"{mean[d]['accuracy'] * 100:.1f}% {words}" in README, (d, words)
+
+
+def test_sync_table_is_the_benchmarks():
+    summary = (ROOT / "bench" / "results" / "sync.md").read_text(encoding="utf-8")
+    rows = [line for line in summary.splitlines() if line.startswith("| ") and not line.startswith("|---")]
+    assert len(rows) >= 9
+    for line in rows:
+        assert line in README, line
