@@ -10,6 +10,7 @@ from pathlib import Path
 
 from api import NodeConfig, create_app
 from api.errors import startup_error_message
+from api.peer_urls import PeerURLError, normalize_peer_url
 from api.server import PortInUse, bind, serve
 
 
@@ -39,6 +40,14 @@ def whole_number(least: int):
     return parse
 
 
+def advertised_url(text: str) -> str:
+    """A URL peers can use: the peer URL rules of DESIGN.md (http(s), host and port, nothing else)."""
+    try:
+        return normalize_peer_url(text)
+    except PeerURLError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def seconds(text: str) -> float:
     value = float(text)
     if not 0.1 <= value <= 300:
@@ -58,6 +67,9 @@ def parse_args(argv=None) -> NodeConfig:
     store.add_argument("--ephemeral", action="store_true", help="keep everything in memory; lost on exit")
     parser.add_argument("--peers", default="", metavar="URL,URL",
                         help="peers to connect to at start, comma-separated (kept with the chain)")
+    parser.add_argument("--advertise", type=advertised_url, metavar="URL",
+                        help="the URL peers reach this node at, announced when it registers with a peer; needed "
+                             "when it listens on 0.0.0.0 or behind a port mapping (default: http://HOST:PORT)")
     parser.add_argument("--peer-timeout", type=seconds, default=5.0, metavar="SECONDS",
                         help="total deadline of one call to a peer, headers and body included (default: 5)")
     parser.add_argument("--sync-interval", type=seconds, default=2.0, metavar="SECONDS",
@@ -81,7 +93,7 @@ def parse_args(argv=None) -> NodeConfig:
     return NodeConfig(host=args.host, port=args.port, difficulty=args.difficulty, data_dir=args.data_dir,
                       ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
-                      sync_interval=args.sync_interval,
+                      sync_interval=args.sync_interval, advertise=args.advertise,
                       miners=max(0, args.miners), durability=args.durability,
                       base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait)
 

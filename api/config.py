@@ -25,6 +25,7 @@ class NodeConfig:
     sync_interval: float = 2.0  # how often peers' heights are polled, seconds
     miners: int = 0             # proof-of-work worker processes; 0 mines in a thread of the node
     durability: str = "fsync"   # "fsync": synced to the device before a 201; "os": handed to the OS
+    advertise: Optional[str] = None  # the URL peers reach this node at (default: http://host:port)
 
     @classmethod
     def from_mapping(cls, values) -> "NodeConfig":

@@ -33,8 +33,9 @@ log = logging.getLogger("network")
 
 class Network:
     def __init__(self, chain: Blockchain, own_host: str, own_port: int, node_id: str,
-                 peer_timeout: float = 5.0, sync_interval: float = 2.0) -> None:
+                 peer_timeout: float = 5.0, sync_interval: float = 2.0, advertise: Optional[str] = None) -> None:
         self.chain = chain
+        self.advertise = advertise
         self.own_host, self.own_port, self.node_id = own_host, own_port, node_id
         self.client = PeerClient(timeout=peer_timeout)
         self.sync_interval = sync_interval
@@ -51,7 +52,10 @@ class Network:
     # -- peers ------------------------------------------------------------------------
     @property
     def own_url(self) -> Optional[str]:
-        """The URL peers can reach us at, when we listen on one definite address."""
+        """The URL peers can reach us at: ``--advertise``, else our address when we listen on one
+        definite address (a node on 0.0.0.0 without ``--advertise`` announces nothing)."""
+        if self.advertise:
+            return self.advertise
         if self.own_host in ("0.0.0.0", "::", ""):
             return None
         host = f"[{self.own_host}]" if ":" in self.own_host else self.own_host
@@ -74,7 +78,7 @@ class Network:
         out = []
         for url in urls:
             normalized = normalize_peer_url(url)
-            if is_self(normalized, self.own_host, self.own_port):
+            if is_self(normalized, self.own_host, self.own_port) or normalized == self.advertise:
                 raise PeerURLError(f"a node never registers itself; {url!r} is this node")
             if normalized not in out:
                 out.append(normalized)

@@ -5,8 +5,9 @@ States:
 
 - ``new``: registered, not heard from yet;
 - ``ok``: answered its last poll, and proved every height it claimed;
-- ``unreachable``: did not answer; asked again after exponentially growing delays, up to
-  ``MAX_OFFLINE_DELAY`` (a peer offline for a day is kept, and asked about once an hour);
+- ``unreachable``: did not answer; asked again after a tenth of the time it has been away, at
+  least every poll interval and at most ``MAX_OFFLINE_DELAY`` apart (a peer offline for a day is
+  kept, and asked about once an hour);
 - ``backed_off``: served something invalid, or claimed more than it proved; its claims are
   ignored for exponentially growing delays, from ``FIRST_BACKOFF`` up to a day;
 - ``other_network``: its genesis is not ours; asked again only after ``MAX_BACKOFF``.
@@ -36,6 +37,7 @@ class Peer:
     tip: Optional[str] = None
     last_seen: Optional[float] = None  # wall-clock seconds of its last usable answer
     failures: int = 0                  # answers missed in a row
+    away_since: float = 0.0            # monotonic time of the first of them
     strikes: int = 0                   # invalid answers or unproven claims in a row
     next_poll: float = 0.0             # monotonic time before which it is not polled
     problem: Optional[str] = None
@@ -110,9 +112,15 @@ class PeerBook:
         peer.state, peer.problem = "ok", None
 
     def unreachable(self, peer: Peer, now: float, why: str) -> None:
+        """Asked again after a tenth of the time it has been away (at least a poll interval, at most
+        an hour): a peer back from a short partition is found within seconds, one offline for a
+        day is asked once an hour."""
+        if peer.failures == 0:
+            peer.away_since = now
         peer.failures += 1
         peer.state, peer.problem = "unreachable", why
-        peer.next_poll = now + min(MAX_OFFLINE_DELAY, self.poll_interval * 2 ** min(peer.failures, 20))
+        away = now - peer.away_since
+        peer.next_poll = now + min(MAX_OFFLINE_DELAY, max(self.poll_interval, away / 10))
 
     def misbehaved(self, peer: Peer, now: float, why: str) -> None:
         peer.strikes += 1

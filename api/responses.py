@@ -60,6 +60,7 @@ class HealthOut(Out):
     pending: int
     model_hash: str
     peers: int
+    advertise: Optional[str]
 
 
 class TxAcceptedOut(Out):

@@ -59,7 +59,8 @@ class NodeService:
         self._stamp_lock = threading.Lock()
         self._last_stamp = 0
         self.network = Network(self.chain, config.host, config.port, self.node_id,
-                               peer_timeout=config.peer_timeout, sync_interval=config.sync_interval)
+                               peer_timeout=config.peer_timeout, sync_interval=config.sync_interval,
+                               advertise=config.advertise)
         if config.peers:
             self.network.register(list(config.peers))
         self.network.start()
@@ -146,7 +147,7 @@ class NodeService:
                 "refund_wait": params["refund_wait"], "pending": len(self.chain.pool),
                 "model_hash": self.model.state_hash, "require_signatures": self.chain.require_signatures,
                 "data_dir": str(self.data_dir) if self.data_dir else None,
-                "peers": len(self.network.peers())}
+                "peers": len(self.network.peers()), "advertise": self.network.own_url}
 
     def validate(self) -> dict:
         return self.chain.validate_chain().to_dict()
