@@ -218,9 +218,10 @@ def render(results: dict, out: Path) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.sync", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
-    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser = argparse.ArgumentParser(prog="python -m bench.sync", description="Measure sync at scale between real node processes on loopback, and write sync.json, sync.md and sync_scaling.png.")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000],
+                        help="chain lengths to sync from scratch (default: 1000 10000 100000)")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "sizes": args.sizes, "from_scratch": []}

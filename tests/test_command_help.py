@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize("command", [
     ["app.py"], ["-m", "blockchain.verify"], ["-m", "client"], ["-m", "experiments.reproduce"],
-    ["-m", "experiments.poisoning"], ["-m", "bench.run_all"],
+    ["-m", "experiments.poisoning"], ["-m", "bench.run_all"], ["-m", "bench.sync"], ["-m", "tests.cluster.bed"],
+    ["-m", "tests.cluster.check"],
 ])
 def test_help_is_plain_text(command):
     r = subprocess.run([sys.executable, *command, "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
@@ -33,3 +34,16 @@ def test_the_verifier_asks_for_the_base_data_of_another_network(tmp_path):
                          str(ROOT / "docs" / "figures" / "base_synthetic.json")], cwd=ROOT, capture_output=True,
                         text=True, timeout=120)
     assert ok.returncode == 0 and "VALID" in ok.stdout
+
+
+@pytest.mark.parametrize("url,words", [
+    ("10.77.0.1:5000", "http:// or https://"),
+    ("http://169.254.1.1:5000", "link-local"),
+    ("http://0.0.0.0:5000", "unspecified"),
+    ("http://10.77.0.1", "port"),
+])
+def test_advertise_follows_the_peer_url_rules(url, words):
+    r = subprocess.run([sys.executable, "app.py", "--ephemeral", "--advertise", url], cwd=ROOT, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2
+    assert "--advertise" in r.stderr and words in r.stderr, r.stderr

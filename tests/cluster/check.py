@@ -5,9 +5,11 @@ partitions that form and heal, then the invariants a user relies on.
 
 Each round has two phases, each under a random partition (two or three groups, or one host cut
 off); in each phase clients send transfers and flowers to random nodes (every 201 is recorded)
-while several nodes mine at once. Then the partition heals, and the round checks:
+while several nodes mine at once. Then the partition heals (when the nodes then stand still on
+equal branches, a tie that keeps each node's own chain, one node mines one more block), and the
+round checks:
 
-- every node reaches the same tip (and model hash) within 30 s;
+- every node reaches the same tip (and model hash) within 30 s of the heal;
 - every acknowledged transaction is on the final chain or pending on some node, never lost;
 - none is on the chain twice;
 - no balance is ever negative, at any block of the final chain, and none a node reports;
@@ -34,6 +36,7 @@ from ml import IrisModel
 from .bed import TestBed, unavailable
 
 CONVERGE_S = 30.0
+TIE_WAIT = 5.0            # seconds the nodes stand still in a tie before one more block is mined
 FUNDING_BLOCKS = 10       # blocks each node mines before the rounds: its address's spending money
 TRANSFERS_PER_PHASE = 2   # per phase, from two of the funded addresses (each sends at most 8 in 10 rounds)
 FLOWERS_PER_PHASE = 6
@@ -50,12 +53,14 @@ class Round:
     partitions: list = field(default_factory=list)
     acked: list = field(default_factory=list)   # (tx id, node index)
     blocks: int = 0
+    ties: int = 0                                # blocks mined after the heal to end a tie
     converged_s: float = 0.0
 
     def line(self, seed: int) -> str:
         shapes = " then ".join("|".join(",".join(map(str, g)) for g in p) for p in self.partitions)
         return (f"round {self.number:2d}  seed {seed}  partitions {shapes:<24}  blocks {self.blocks:3d}  "
-                f"transactions {len(self.acked):3d}  converged in {self.converged_s:.2f} s")
+                f"transactions {len(self.acked):3d}  converged in {self.converged_s:.2f} s"
+                + (f" (a tie, ended by {self.ties} more block)" if self.ties else ""))
 
 
 def random_partition(rng: random.Random, n: int) -> list[list[int]]:
@@ -79,13 +84,23 @@ def tips(bed: TestBed) -> list[tuple]:
     return out
 
 
-def wait_converged(bed: TestBed, timeout: float = CONVERGE_S) -> float:
+def wait_converged(bed: TestBed, timeout: float = CONVERGE_S, break_ties=None) -> float:
+    """Seconds until every node has the same tip and model. Equal branches are a tie, which keeps
+    each node's own chain (PROTOCOL.md); when the nodes have stood still in a tie for
+    ``TIE_WAIT`` seconds, ``break_ties()`` is called (it mines a block, as the network's miners
+    would) and the wait goes on."""
     started = time.monotonic()
-    seen = []
+    seen, since, last = [], time.monotonic(), None
     while time.monotonic() - started < timeout:
         seen = tips(bed)
         if len(set(seen)) == 1:
             return time.monotonic() - started
+        if seen != last:
+            last, since = seen, time.monotonic()
+        elif break_ties is not None and time.monotonic() - since > TIE_WAIT \
+                and len({height for _, _, height in seen}) == 1:
+            break_ties()
+            since = time.monotonic()
         time.sleep(0.1)
     raise CheckFailed(f"the nodes did not reach the same tip within {timeout:.0f} s: {seen}")
 
@@ -206,7 +221,13 @@ def run_check(bed: TestBed, rounds: int, seed: int, out=print) -> list[Round]:
             senders = [(number + step + k) % n for k in range(TRANSFERS_PER_PHASE)]
             phase(bed, rng, rnd, addresses, senders, f"{number}.{step}")
         bed.heal()
-        rnd.converged_s = wait_converged(bed)
+        tie_miner = rng.choice(bed.hosts)
+
+        def break_tie():
+            rnd.ties += 1
+            if tie_miner.post("/mine", timeout=120).status_code == 200:
+                rnd.blocks += 1
+        rnd.converged_s = wait_converged(bed, break_ties=break_tie)
         check_invariants(bed, [a for r in done for a in r.acked] + rnd.acked, bed.difficulty)
         done.append(rnd)
         out(rnd.line(seed))
@@ -214,10 +235,10 @@ def run_check(bed: TestBed, rounds: int, seed: int, out=print) -> list[Round]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.cluster.check", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--nodes", type=int, default=5)
+    parser = argparse.ArgumentParser(prog="python -m tests.cluster.check", description="Run the Jepsen-style check on a fresh test bed: seeded rounds of traffic, concurrent mining and partitions, then the invariants. Needs root and ip netns.")
+    parser.add_argument("--rounds", type=int, default=10, help="rounds to run (default: 10)")
+    parser.add_argument("--seed", type=int, default=2026, help="seed of every random choice (default: 2026)")
+    parser.add_argument("--nodes", type=int, default=5, help="nodes, each on a host of its own (default: 5)")
     args = parser.parse_args(argv)
     reason = unavailable()
     if reason:
