@@ -5,6 +5,7 @@ import logging
 import time
 from typing import Any, Mapping, Union
 
+from werkzeug.routing import PathConverter
 from flask import Flask, g, request
 
 from .config import NodeConfig
@@ -15,6 +16,14 @@ from .service import NodeService
 log = logging.getLogger("api")
 
 
+class PeerURLConverter(PathConverter):
+    """A peer's URL in a path (``DELETE /nodes/<peer:url>``): it starts with http: or https:, so
+    that /nodes/register and /nodes/resolve are never taken for one."""
+
+    regex = r"https?:.*"
+    part_isolating = False  # it spans slashes
+
+
 def create_app(config: Union[NodeConfig, Mapping[str, Any], None] = None) -> Flask:
     """Build a node's Flask app. ``config`` is a NodeConfig or a dict of its fields."""
     if config is None:
@@ -22,6 +31,7 @@ def create_app(config: Union[NodeConfig, Mapping[str, Any], None] = None) -> Fla
     elif not isinstance(config, NodeConfig):
         config = NodeConfig.from_mapping(dict(config))
     app = Flask(__name__)
+    app.url_map.converters["peer"] = PeerURLConverter
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.json.sort_keys = False
     app.extensions["node"] = NodeService(config)

@@ -29,7 +29,7 @@ def nodes():
     return {"nodes": node().network.nodes()}
 
 
-@bp.delete("/nodes/<path:url>")
+@bp.delete("/nodes/<peer:url>")
 @doc("Forget a peer (its URL, URL-encoded): 200 forgotten, 404 not a peer", ok={200: MessageOut}, errors=(404,))
 def forget(url: str):
     if not node().network.forget(url):

@@ -1,4 +1,5 @@
 """GET /openapi.json documents every route, from the same schemas that check the requests."""
+import re
 import pytest
 import schemathesis
 
@@ -9,7 +10,7 @@ def test_every_route_is_documented(app, client):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        path = rule.rule.replace("<path:", "<").replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         assert path in doc["paths"], path
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             op = doc["paths"][path][method.lower()]
