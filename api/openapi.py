@@ -19,14 +19,27 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
 def doc(summary: str, body: Optional[type[BaseModel]] = None, ok: Optional[dict[int, type[BaseModel]]] = None,
-        errors: tuple[int, ...] = (), body_schema: Optional[type[BaseModel]] = None):
+        errors: tuple[int, ...] = (), body_schema: Optional[type[BaseModel]] = None,
+        query: Optional[dict[str, dict]] = None, html: bool = False):
     """Describe a route. ``body`` is validated by ``parse()``; ``body_schema`` only documents a
-    body that another parser checks (the protocol parsers of ``/blocks`` and ``/transactions``)."""
+    body that another parser checks (the protocol parsers of ``/blocks`` and ``/transactions``).
+    ``query`` maps each query parameter to its JSON schema (the same bounds the route checks);
+    ``html`` marks a page of the dashboard (200 text/html)."""
     def wrap(view):
         view.openapi = {"summary": summary, "body": body, "body_schema": body_schema or body, "ok": ok or {},
-                        "errors": errors, "doc": (view.__doc__ or "").strip()}
+                        "errors": errors, "doc": (view.__doc__ or "").strip(), "query": query or {}, "html": html}
         return view
     return wrap
+
+
+def whole(least: int, most: Optional[int] = None, default: Optional[int] = None) -> dict:
+    """The schema of a whole-number query parameter, as ``whole_number_arg`` checks it."""
+    schema: dict[str, Any] = {"type": "integer", "minimum": least}
+    if most is not None:
+        schema["maximum"] = most
+    if default is not None:
+        schema["default"] = default
+    return schema
 
 
 def _schema(model: type[BaseModel], components: dict) -> dict:
@@ -61,9 +74,13 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             op: dict[str, Any] = {"summary": meta["summary"], "operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}"}
             if meta["doc"]:
                 op["description"] = meta["doc"]
-            if params:
-                op["parameters"] = params
+            query = [{"name": name, "in": "query", "required": False, "schema": schema}
+                     for name, schema in meta["query"].items()]
+            if params or query:
+                op["parameters"] = params + query
             responses: dict[str, Any] = {}
+            if meta["html"]:
+                responses["200"] = {"description": "a page of the dashboard", "content": {"text/html": {"schema": {"type": "string"}}}}
             for status, model in meta["ok"].items():
                 responses[str(status)] = {"description": model.__doc__.strip() if model.__doc__ else "success",
                                           "content": {"application/json": {"schema": _schema(model, components)}}}

@@ -111,6 +111,7 @@ class Neighbour(Out):
     row: int
     distance: int
     label: str
+    block_index: Optional[int] = None  # the block that added the row; None for the base data
 
 
 class PredictOut(Out):
@@ -221,3 +222,11 @@ class DriftOut(Out):
     drifted: bool
     drifted_features: list[str]
     features: dict[str, Any]
+
+
+class BaseDataOut(Out):
+    classes: list[str]
+    train: list[list[str]]
+    train_labels: list[str]
+    test: list[list[str]]
+    test_labels: list[str]

@@ -4,6 +4,7 @@ Routes call this and nothing else, so that they stay thin and the rules live in 
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 from pathlib import Path
@@ -195,8 +196,17 @@ class NodeService:
         return self.model.evaluate_model()
 
     def predict(self, features) -> dict:
+        """The prediction, and each neighbour's block: None for a row of the base data, else the
+        block whose FLOWER_DATA added it (the first MODEL_UPDATE whose training set includes it)."""
         model = self.model
         out = model.predict(features)
+        updates = self.chain.model_updates()
+        sizes = [data["data_points_trained"] for _, _, data in updates]
+        base_rows = sizes[0] if sizes else 0
+        for neighbour in out.get("neighbours", []):
+            row = neighbour["row"]
+            at = bisect.bisect_right(sizes, row)
+            neighbour["block_index"] = updates[at][0] if row >= base_rows and at < len(updates) else None
         return {**out, "model_hash": model.state_hash}
 
     def proof(self, tx_id: str) -> dict:

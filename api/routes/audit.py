@@ -23,7 +23,8 @@ def proof(tx_id: str):
 
 @bp.get("/contributions")
 @doc("A sender's contributions (?sender=address): deposit, what is left, when it can be claimed, whether the "
-     "model agrees", ok={200: ContributionsOut}, errors=(400,))
+     "model agrees", ok={200: ContributionsOut}, errors=(400,),
+     query={"sender": {"type": "string", "minLength": 1, "maxLength": 128}})
 def contributions_query():
     sender = request.args.get("sender")
     if not sender:

@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from ..openapi import doc
+from ..openapi import doc, whole
 from ..responses import ChainOut, MinedOut
 from .common import node, page_args
 
@@ -17,7 +17,8 @@ def mine():
 
 @bp.get("/chain")
 @doc("The chain, genesis first: all of it up to 1000 blocks (as in the paper), else the first 1000 with "
-     "next; ?from=i&limit=n (at most 1000) for one page", ok={200: ChainOut}, errors=(400,))
+     "next; ?from=i&limit=n (at most 1000) for one page", ok={200: ChainOut}, errors=(400,),
+     query={"from": whole(0, default=0), "limit": whole(1, MAX_PAGE, MAX_PAGE)})
 def chain():
     start, limit = page_args(MAX_PAGE, MAX_PAGE)
     return node().chain_page(start, limit)

@@ -1,7 +1,7 @@
 from flask import Blueprint
 
-from ..openapi import doc
-from ..responses import DriftOut, EvaluateOut, HistoryOut, ModelInfoOut
+from ..openapi import doc, whole
+from ..responses import BaseDataOut, DriftOut, EvaluateOut, HistoryOut, ModelInfoOut
 from .common import node, page_args, whole_number_arg
 
 bp = Blueprint("model", __name__)
@@ -21,7 +21,7 @@ def evaluate():
 
 @bp.get("/model/history")
 @doc("One row per block that changed the model, genesis first; ?from=i&limit=n pages by position",
-     ok={200: HistoryOut}, errors=(400,))
+     ok={200: HistoryOut}, errors=(400,), query={"from": whole(0, default=0), "limit": whole(1, 100_000, 100_000)})
 def history():
     start, limit = page_args(100_000, 100_000)
     return node().model_history(start, limit)
@@ -29,6 +29,13 @@ def history():
 
 @bp.get("/model/drift")
 @doc("Do the last contributions (?window=50) drift from the base data? KS test and mean shift per feature",
-     ok={200: DriftOut}, errors=(400,))
+     ok={200: DriftOut}, errors=(400,), query={"window": whole(5, 100_000, 50)})
 def drift():
     return node().drift(whole_number_arg("window", 50, 5, 100_000))
+
+
+@bp.get("/model/base")
+@doc("The network's base data (classes, train, train_labels, test, test_labels): what the genesis's "
+     "base_hash commits to, so that anyone can replay the model", ok={200: BaseDataOut})
+def base():
+    return node().model.base.to_dict()

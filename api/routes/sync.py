@@ -5,7 +5,7 @@ import re
 from flask import Blueprint, request
 
 from ..errors import ApiError
-from ..openapi import doc
+from ..openapi import doc, whole
 from ..responses import BlockOut, BlocksOut, HeadersOut, TipOut
 from .common import node, page_args
 
@@ -26,7 +26,9 @@ def tip():
 
 @bp.get("/headers")
 @doc("Headers of the main chain after the first hash of ?locator=h1,h2,... that is on it (after genesis "
-     "if none is); ?limit=n, at most 2000", ok={200: HeadersOut}, errors=(400,))
+     "if none is); ?limit=n, at most 2000", ok={200: HeadersOut}, errors=(400,),
+     query={"locator": {"type": "string", "pattern": "^([0-9a-f]{64}(,[0-9a-f]{64}){0,63})?$"},
+            "limit": whole(1, MAX_HEADERS, MAX_HEADERS)})
 def headers():
     raw = request.args.get("locator", "")
     locator = [h for h in raw.split(",") if h] if raw else []
@@ -38,7 +40,8 @@ def headers():
 
 
 @bp.get("/blocks")
-@doc("Main-chain blocks from ?from=height, at most ?limit=n (500) and 8 MiB", ok={200: BlocksOut}, errors=(400,))
+@doc("Main-chain blocks from ?from=height, at most ?limit=n (500) and 8 MiB", ok={200: BlocksOut}, errors=(400,),
+     query={"from": whole(0, default=0), "limit": whole(1, MAX_BLOCKS, MAX_BLOCKS)})
 def blocks():
     start, limit = page_args(MAX_BLOCKS, MAX_BLOCKS)
     return node().blocks_page(start, limit, MAX_BLOCKS_BYTES)

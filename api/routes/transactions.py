@@ -3,7 +3,7 @@ import re
 from flask import Blueprint, request
 
 from ..errors import ApiError
-from ..openapi import doc
+from ..openapi import doc, whole
 from ..responses import PendingOut, TxAcceptedOut
 from ..schemas import TransferIn
 from .common import node, parse, whole_number_arg
@@ -22,7 +22,8 @@ def new_transaction():
 
 @bp.get("/transactions/pending")
 @doc("Transactions waiting for a block, oldest first; ?after=<id>&limit=n (at most 1000) for one page",
-     ok={200: PendingOut}, errors=(400,))
+     ok={200: PendingOut}, errors=(400,),
+     query={"after": {"type": "string", "pattern": "^([0-9a-f]{64})?$"}, "limit": whole(1, 1000, 1000)})
 def pending():
     if "after" in request.args or "limit" in request.args:
         after = request.args.get("after") or None

@@ -1,0 +1,212 @@
+"""The dashboard in a real browser (headless Chromium) against real node processes."""
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.network
+D = 2
+FLOWER = {"sepal_length": 6.1, "sepal_width": 2.8, "petal_length": 4.7, "petal_width": 1.2, "flower_type": "versicolor"}
+SHOTS = os.environ.get("IRIS_SCREENSHOTS")  # a folder: the tests also save the README's screenshots there
+
+
+def wait_for(predicate, timeout=20.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except Exception as exc:  # the page is still rendering
+            last = exc
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last: {last!r}")
+
+
+def by_testid(browser, name):
+    return browser.find_element("css selector", f'[data-testid="{name}"]')
+
+
+def open_page(browser, url, hash_=""):
+    browser.get(url + "/" + hash_)
+    wait_for(lambda: by_testid(browser, "height").text.isdigit(), what="the live status")
+
+
+def severe_console_messages(browser):
+    return [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def shot(browser, name):
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
+
+
+def fill(form, values):
+    for name, value in values.items():
+        field = form.find_element("css selector", f'[name="{name}"]')
+        if field.tag_name == "select":
+            field.find_element("css selector", f'option[value="{value}"], option').click()
+            for option in field.find_elements("css selector", "option"):
+                if option.text == value:
+                    option.click()
+        else:
+            field.clear()
+            field.send_keys(str(value))
+
+
+@pytest.fixture
+def node(start_node):
+    return start_node("dash", difficulty=D, extra_args=("--miners", "0"))
+
+
+def test_every_page_loads_without_console_errors(browser, node):
+    node.post("/flower/add", json={"sender": "ann", **FLOWER})
+    node.post("/mine")
+    for page in ("", "#/blocks", "#/block/1", "#/model", "#/contribute", "#/network", "#/verify", "#/address/ann"):
+        open_page(browser, node.url, page)
+        wait_for(lambda: browser.find_element("css selector", "main h1").text, what=f"the page {page!r}")
+        assert severe_console_messages(browser) == [], page
+    assert by_testid(browser, "height").text == "1"
+    browser.get(node.url + "/docs")
+    wait_for(lambda: "Iris chain node" in browser.page_source and browser.find_elements("css selector", ".opblock"),
+             what="the OpenAPI page")
+    assert severe_console_messages(browser) == []
+
+
+def test_a_flower_from_the_form_is_pending_then_in_a_mined_block(browser, node):
+    open_page(browser, node.url, "#/contribute")
+    form = wait_for(lambda: by_testid(browser, "flower-form"), what="the flower form")
+    wait_for(lambda: form.find_elements("css selector", "select option"), what="the classes")
+    fill(form, {"sender": "botanist", **{k: v for k, v in FLOWER.items() if k != "flower_type"}, "flower_type": "versicolor"})
+    form.find_element("css selector", "button").click()
+    result = wait_for(lambda: by_testid(browser, "contribute-result").text.startswith("pending")
+                      and by_testid(browser, "contribute-result"), what="the 201")
+    tx_id = node.get("/transactions/pending").json()["transactions"][0]["id"]
+    assert tx_id[:16] in result.text
+    shot(browser, "contribute")
+    open_page(browser, node.url, "#/blocks")
+    wait_for(lambda: tx_id[:16] in browser.find_element("id", "pending-list").text, what="the pending flower")
+    node.post("/mine")  # elsewhere: the open page must show it without a reload
+    rows = wait_for(lambda: browser.find_elements("css selector", '[data-testid="block-list"] tr[data-height="1"]'),
+                    what="block 1 in the live list")
+    assert rows[0].find_elements("css selector", "td")[-1].text == "1"  # one flower
+    assert by_testid(browser, "height").text == "1"
+    wait_for(lambda: tx_id[:16] not in browser.find_element("id", "pending-list").text, what="the pool to empty")
+
+
+def test_the_accuracy_chart_has_a_point_per_model_change_and_predict_shows_neighbours(browser, node):
+    for i in range(2):
+        node.post("/flower/add", json={"sender": f"g{i}", **FLOWER})
+        node.post("/mine")
+    node.post("/mine")  # no flower: no model change
+    changes = len(node.get("/model/history").json()["history"])
+    assert changes == 3  # genesis and the two blocks with a flower
+    open_page(browser, node.url, "#/model")
+    canvas = wait_for(lambda: by_testid(browser, "accuracy-chart"), what="the chart")
+    points = wait_for(lambda: browser.execute_script(
+        "const c = Chart.getChart(arguments[0]); return c && c.data.datasets[0].data.length;", canvas), what="the points")
+    assert points == changes
+    form = by_testid(browser, "predict-form")
+    fill(form, {k: v for k, v in FLOWER.items() if k != "flower_type"})
+    form.find_element("css selector", "button").click()
+    result = wait_for(lambda: by_testid(browser, "predict-result").find_elements("css selector", "tr.neighbour"),
+                      what="the neighbours")
+    assert len(result) == 3
+    texts = [row.text for row in result]
+    assert any("block 1" in t for t in texts) and any("block 2" in t for t in texts), texts
+    assert by_testid(browser, "prediction").text == node.post("/flower/predict", json={
+        k: v for k, v in FLOWER.items() if k != "flower_type"}).json()["prediction"]
+    shot(browser, "model")
+
+
+def test_verify_says_valid_on_an_honest_node(browser, node):
+    node.post("/flower/add", json={"sender": "ann", **FLOWER})
+    for _ in range(3):
+        node.post("/mine")
+    open_page(browser, node.url, "#/verify")
+    by_testid(browser, "verify-button").click()
+    result = wait_for(lambda: by_testid(browser, "verify-result").text.startswith(("valid", "INVALID", "could not", "the chain"))
+                      and by_testid(browser, "verify-result").text, timeout=60, what="the verification")
+    model_hash = node.get("/health").json()["model_hash"]
+    assert result.startswith("valid: 4 blocks, model hash " + model_hash[:16]) and "matches the node" in result, result
+    shot(browser, "verify")
+    open_page(browser, node.url, "")
+    shot(browser, "overview")
+
+
+class TamperingProxy:
+    """Serves the page and the node's answers, but a chain with block ``bad`` edited (a flower's
+    label changed, nothing recomputed): what a dishonest node would show."""
+
+    def __init__(self, upstream: str, bad: int) -> None:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                r = requests.get(upstream + self.path, timeout=30)
+                body = r.content
+                if self.path.startswith("/chain") and r.status_code == 200:
+                    page = r.json()
+                    for block in page["chain"]:
+                        if block["index"] == bad:
+                            for tx in block["transactions"]:
+                                if tx["type"] == "FLOWER_DATA":
+                                    tx["data"]["flower_type"] = "setosa"
+                    body = json.dumps(page).encode()
+                self.send_response(r.status_code)
+                self.send_header("Content-Type", r.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        proxy.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_verify_names_the_block_of_a_tampered_chain(browser, node):
+    for i in range(3):
+        node.post("/flower/add", json={"sender": f"t{i}", **FLOWER})
+        node.post("/mine")
+    proxy = TamperingProxy(node.url, bad=2)
+    try:
+        open_page(browser, proxy.url, "#/verify")
+        by_testid(browser, "verify-button").click()
+        result = wait_for(lambda: by_testid(browser, "verify-result").text.startswith(("valid", "INVALID", "could not"))
+                          and by_testid(browser, "verify-result"), timeout=60, what="the verification")
+        assert result.text.startswith("INVALID at block 2"), result.text
+        assert result.get_attribute("data-bad-block") == "2"
+        shot(browser, "verify-tampered")
+    finally:
+        proxy.close()
+
+
+def test_a_signed_flower_from_the_browser_wallet_on_a_node_that_requires_signatures(browser, start_node):
+    node = start_node("signed", difficulty=D, extra_args=("--require-signatures", "--miners", "0"))
+    open_page(browser, node.url, "#/contribute")
+    wait_for(lambda: by_testid(browser, "new-wallet"), what="the wallet button").click()
+    address = wait_for(lambda: by_testid(browser, "wallet-address").text, what="the new address")
+    form = by_testid(browser, "flower-form")
+    wait_for(lambda: form.find_elements("css selector", "select option"), what="the classes")
+    fill(form, {k: v for k, v in FLOWER.items() if k != "flower_type"})
+    form.find_element("css selector", "button").click()
+    result = wait_for(lambda: by_testid(browser, "contribute-result").text, what="the answer")
+    assert result.startswith("pending"), result
+    pending = node.get("/transactions/pending").json()["transactions"]
+    assert len(pending) == 1 and pending[0]["sender"] == address and len(pending[0]["signature"]) == 128
+    assert node.post("/flower/add", json={"sender": address, **FLOWER}).status_code == 400  # unsigned: refused
