@@ -39,7 +39,14 @@ function problem(e) { return `<p class="error" role="alert">${esc(e.message || e
 function txRows(txs) {
   return `<table><tr><th>id</th><th>type</th><th>from</th><th>to</th><th>amount</th><th>details</th></tr>${txs.map((t) => `
     <tr><td>${txLink(t.id)}</td><td>${esc(t.type)}</td><td>${addrLink(t.sender)}</td><td>${addrLink(t.recipient)}</td>
-    <td>${esc(t.amount)}</td><td>${t.data ? esc(JSON.stringify(t.data)) : t.flower_id ? "flower " + txLink(t.flower_id) : ""}</td></tr>`).join("")}</table>`;
+    <td>${esc(t.amount)}</td><td>${details(t)}</td></tr>`).join("")}</table>`;
+}
+
+function details(t) {
+  if (t.type === "FLOWER_DATA") return esc(`${t.data.flower_type}: ${FEATURES.map((f) => t.data[f]).join(" / ")} cm`);
+  if (t.type === "MODEL_UPDATE") return esc(`model ${short(t.data.model_hash, 12)}, ${t.data.test_correct} of ${t.data.test_rows} test rows right`);
+  if (t.flower_id) return "flower " + txLink(t.flower_id);
+  return "";
 }
 
 // -- live status -------------------------------------------------------------------------------
@@ -190,8 +197,9 @@ async function model() {
   chart = new Chart(document.querySelector('[data-testid="accuracy-chart"]'), {
     type: "line",
     data: { labels: rows.map((r) => r.block_index), datasets: [{ label: "accuracy on the test rows", data: rows.map((r) => r.accuracy),
-      stepped: true, pointRadius: 3 }] },
-    options: { animation: false, scales: { x: { title: { display: true, text: "block" } }, y: { min: 0, max: 1 } } },
+      stepped: true, pointRadius: 3, clip: false }] },
+    options: { animation: false, layout: { padding: 8 },
+      scales: { x: { title: { display: true, text: "block" } }, y: { min: 0, max: 1, title: { display: true, text: "accuracy" } } } },
   });
   document.querySelector('[data-testid="predict-form"]').addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -383,7 +391,8 @@ async function runVerify() {
       },
     });
     bar.value = bar.max;
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    phase.textContent = `checked ${blocks.length} blocks`;
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
     if (!result.valid) {
       const issue = result.issues[0];
       out.className = "error";

@@ -1,10 +1,8 @@
 """The dashboard in a real browser (headless Chromium) against real node processes."""
 import json
-import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
@@ -12,7 +10,6 @@ import requests
 pytestmark = pytest.mark.network
 D = 2
 FLOWER = {"sepal_length": 6.1, "sepal_width": 2.8, "petal_length": 4.7, "petal_width": 1.2, "flower_type": "versicolor"}
-SHOTS = os.environ.get("IRIS_SCREENSHOTS")  # a folder: the tests also save the README's screenshots there
 
 
 def wait_for(predicate, timeout=20.0, what="condition"):
@@ -40,12 +37,6 @@ def open_page(browser, url, hash_=""):
 
 def severe_console_messages(browser):
     return [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-
-
-def shot(browser, name):
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        browser.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
 
 
 def fill(form, values):
@@ -90,7 +81,6 @@ def test_a_flower_from_the_form_is_pending_then_in_a_mined_block(browser, node):
                       and by_testid(browser, "contribute-result"), what="the 201")
     tx_id = node.get("/transactions/pending").json()["transactions"][0]["id"]
     assert tx_id[:16] in result.text
-    shot(browser, "contribute")
     open_page(browser, node.url, "#/blocks")
     wait_for(lambda: tx_id[:16] in browser.find_element("id", "pending-list").text, what="the pending flower")
     node.post("/mine")  # elsewhere: the open page must show it without a reload
@@ -123,7 +113,6 @@ def test_the_accuracy_chart_has_a_point_per_model_change_and_predict_shows_neigh
     assert any("block 1" in t for t in texts) and any("block 2" in t for t in texts), texts
     assert by_testid(browser, "prediction").text == node.post("/flower/predict", json={
         k: v for k, v in FLOWER.items() if k != "flower_type"}).json()["prediction"]
-    shot(browser, "model")
 
 
 def test_verify_says_valid_on_an_honest_node(browser, node):
@@ -136,9 +125,6 @@ def test_verify_says_valid_on_an_honest_node(browser, node):
                       and by_testid(browser, "verify-result").text, timeout=60, what="the verification")
     model_hash = node.get("/health").json()["model_hash"]
     assert result.startswith("valid: 4 blocks, model hash " + model_hash[:16]) and "matches the node" in result, result
-    shot(browser, "verify")
-    open_page(browser, node.url, "")
-    shot(browser, "overview")
 
 
 class TamperingProxy:
@@ -191,7 +177,6 @@ def test_verify_names_the_block_of_a_tampered_chain(browser, node):
                           and by_testid(browser, "verify-result"), timeout=60, what="the verification")
         assert result.text.startswith("INVALID at block 2"), result.text
         assert result.get_attribute("data-bad-block") == "2"
-        shot(browser, "verify-tampered")
     finally:
         proxy.close()
 
