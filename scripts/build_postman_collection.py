@@ -59,6 +59,22 @@ pm.test("node is ok, speaks protocol 2 and has an address", () => {
 pm.collectionVariables.set("nodeAddress", body.address);
 pm.collectionVariables.set("startHeight", body.height);
 """),
+    request("Dashboard (HTML)", "GET", "/", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("an HTML page with the live height", () => {
+    pm.expect(pm.response.headers.get("Content-Type")).to.include("text/html");
+    pm.expect(pm.response.text()).to.include('data-testid="height"');
+});
+"""),
+    request("Base data (what genesis commits to)", "GET", "/model/base", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const base = pm.response.json();
+pm.test("classes, train and test rows of measurement strings", () => {
+    pm.expect(base.classes).to.be.an("array").that.is.not.empty;
+    pm.expect(base.train.length).to.eql(base.train_labels.length);
+    pm.expect(base.test[0][0]).to.match(/^[0-9]+\.[0-9]{2}$/);
+});
+"""),
     request("Model info", "GET", "/model/info", """
 pm.test("status is 200", () => pm.response.to.have.status(200));
 const body = pm.response.json();

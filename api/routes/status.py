@@ -22,4 +22,11 @@ def balance(address: str):
 @bp.get("/openapi.json")
 @doc("This API as an OpenAPI 3.1 document", ok={200: Out})
 def openapi():
-    return build_openapi(current_app)
+    """The document of this node: ``flower_type`` lists its network's classes."""
+    document = build_openapi(current_app)
+    classes = list(node().model.classes_)
+    for schema in document["components"]["schemas"].values():
+        field = schema.get("properties", {}).get("flower_type")
+        if field is not None:
+            field["enum"] = classes
+    return document
