@@ -72,7 +72,7 @@ const base = pm.response.json();
 pm.test("classes, train and test rows of measurement strings", () => {
     pm.expect(base.classes).to.be.an("array").that.is.not.empty;
     pm.expect(base.train.length).to.eql(base.train_labels.length);
-    pm.expect(base.test[0][0]).to.match(/^[0-9]+\.[0-9]{2}$/);
+    pm.expect(base.test[0][0]).to.match(/^[0-9]+\\.[0-9]{2}$/);
 });
 """),
     request("Model info", "GET", "/model/info", """
