@@ -26,6 +26,7 @@ import requests
 
 from blockchain import Blockchain, MemoryStore
 from ml import IrisModel
+from tests.helpers.network import wait_until
 
 from .protocol import DIFFICULTY, _clock, grow, open_dir, write_dir
 from .util import NodeProcess, summarize
@@ -57,12 +58,12 @@ def verify_in_browser(work: Path, blocks: int) -> dict:
     driver = browser(work / "profile-verify")
     try:
         driver.get(node.url + "/#/verify")
-        button = wait(lambda: driver.find_elements("css selector", '[data-testid="verify-button"]'))[0]
+        button = wait_until(lambda: driver.find_elements("css selector", '[data-testid="verify-button"]'), 60, "the verify button")[0]
         started = time.perf_counter()
         button.click()
         result = driver.find_element("css selector", '[data-testid="verify-result"]')
-        text = wait(lambda: result.text if result.text.startswith(("valid", "INVALID", "could not", "the chain")) else None,
-                    timeout=600)
+        text = wait_until(lambda: result.text if result.text.startswith(("valid", "INVALID", "could not", "the chain"))
+                          else None, 600, "the verdict")
         seconds = time.perf_counter() - started
     finally:
         driver.quit()
@@ -70,16 +71,6 @@ def verify_in_browser(work: Path, blocks: int) -> dict:
     row = {"blocks": blocks, "seconds": round(seconds, 2), "verdict": text}
     print(f"    verify in the browser: {row}", flush=True)
     return row
-
-
-def wait(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise RuntimeError(f"timed out after {timeout}s")
 
 
 def latency(url: str, n: int) -> list[float]:

@@ -1,7 +1,8 @@
 from flask import Blueprint, request
 
-from ..errors import ApiError
+from blockchain.transactions import MAX_ADDRESS_LENGTH, is_address
 
+from ..errors import ApiError
 from ..openapi import doc
 from ..responses import ContributionsOut, ProofOut, ValidateOut
 from .common import node
@@ -24,11 +25,14 @@ def proof(tx_id: str):
 @bp.get("/contributions")
 @doc("A sender's contributions (?sender=address): deposit, what is left, when it can be claimed, whether the "
      "model agrees", ok={200: ContributionsOut}, errors=(400,),
-     query={"sender": {"type": "string", "minLength": 1, "maxLength": 128}})
+     query={"sender": {"type": "string", "minLength": 1, "maxLength": MAX_ADDRESS_LENGTH, "pattern": "^[!-~]+$"}})
 def contributions_query():
     sender = request.args.get("sender")
     if not sender:
         raise ApiError(400, "invalid_request", "sender must be given: /contributions?sender=<address>")
+    if not is_address(sender):
+        raise ApiError(400, "invalid_request", f"sender must be an address of 1 to {MAX_ADDRESS_LENGTH} printable "
+                                               f"characters without spaces; got {sender!r:.60}")
     return node().contributions(sender)
 
 

@@ -8,20 +8,11 @@ import pytest
 
 from tests.cluster.bed import TestBed
 from tests.cluster.check import run_check
+from tests.helpers.network import wait_until
 
 pytestmark = pytest.mark.network
 ROUNDS = int(os.environ.get("IRIS_CHECK_ROUNDS", "10"))
 SEED = int(os.environ.get("IRIS_CHECK_SEED", "2026"))
-
-
-def wait_until(predicate, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def namespaces() -> set:
