@@ -230,3 +230,10 @@ class BaseDataOut(Out):
     train_labels: list[str]
     test: list[list[str]]
     test_labels: list[str]
+
+
+class TransfersOut(Out):
+    address: str
+    transfers: list[dict[str, Any]]
+    count: int
+    next: Optional[int]

@@ -220,6 +220,11 @@ class NodeService:
                     "message": "the transaction is pending; a proof exists once it is in a mined block"}
         raise UnknownTransaction(f"no transaction {tx_id!r:.80} on the chain or in the pool")
 
+    def transfers(self, address: str, start: int, limit: int) -> dict:
+        items, count = self.chain.transfers(address, start, limit)
+        following = start + len(items) if start + len(items) < count else None
+        return {"address": address, "transfers": items, "count": count, "next": following}
+
     def contributions(self, sender: str) -> dict:
         items = self.chain.contributions(sender)
         return {"sender": sender, "count": len(items), "contributions": items, "good": self.chain.good(sender)}

@@ -143,6 +143,19 @@ class ChainReads:
                         "model_agrees": model.loo_predict(flower.row) == flower.label})
         return out
 
+    def transfers(self, address: str, start: int, limit: int) -> tuple[list[dict], int]:
+        """The TRANSFERs from or to ``address`` on the chain, newest first: the page from position
+        ``start``, each with its block index, and how many there are."""
+        with self._view_lock:
+            ids = list(reversed(self.state.transfers.get(address, ())))
+            page = [(tx_id, self.state.tx_block[tx_id]) for tx_id in ids[start:start + limit]]
+            blocks = {index: self.state.blocks[index] for _, index in page}
+        out = []
+        for tx_id, index in page:  # parsed outside the lock
+            tx = next(t for t in blocks[index].transactions if t.id == tx_id)
+            out.append({**tx.to_dict(), "block_index": index})
+        return out, len(ids)
+
     def proof(self, tx_id: str) -> Optional[dict]:
         """An inclusion proof for a transaction on the chain; None when pending or unknown."""
         with self._view_lock:

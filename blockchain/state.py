@@ -7,12 +7,13 @@ blocks touched.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
 from .block import Block
 from .blocklist import BlockList
-from .transactions import MODEL_UPDATE
+from .transactions import MODEL_UPDATE, TRANSFER
 
 if TYPE_CHECKING:
     from .ledger import Delta
@@ -67,6 +68,7 @@ class ChainState:
     undo: list = field(default_factory=list)  # per block: (old table values, old total_good, old rows) or None
     updates: list = field(default_factory=list)  # (block index, timestamp_ms, MODEL_UPDATE data) in chain order
     by_sender: dict[str, list[str]] = field(default_factory=dict)  # an index: each sender's flower ids, oldest first
+    transfers: dict[str, list[str]] = field(default_factory=dict)  # an index: each address's TRANSFER ids, oldest first
 
     @property
     def tip(self) -> Block:
@@ -84,7 +86,8 @@ class ChainState:
         return ChainState(self.rules, self.blocks.copy(), list(self.hashes), dict(self.balances), dict(self.tx_block),
                           dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
                           self.rows, list(self.undo), list(self.updates),
-                          {sender: list(ids) for sender, ids in self.by_sender.items()})
+                          {sender: list(ids) for sender, ids in self.by_sender.items()},
+                          {address: list(ids) for address, ids in self.transfers.items()})
 
     def apply(self, block: Block, delta: "Delta") -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
@@ -103,6 +106,8 @@ class ChainState:
             self.tx_block[tx.id] = block.index
             if tx.type == MODEL_UPDATE:
                 self.updates.append((block.index, block.timestamp_ms, dict(tx.body["data"])))
+            elif tx.type == TRANSFER:
+                self._index_transfer(tx.id, tx.sender, tx.recipient)
         self.blocks.append(block)
         self.hashes.append(block.hash)
         self.block_heights[block.hash] = block.index
@@ -117,7 +122,15 @@ class ChainState:
             self.tx_block[tx_id] = index
         if update is not None:
             self.updates.append((index, timestamp_ms, update))
+        if '"type":"TRANSFER"' in text:  # only blocks with transfers are parsed, for the address index
+            for tx in json.loads(text)["transactions"]:
+                if tx["type"] == TRANSFER:
+                    self._index_transfer(tx["id"], tx["sender"], tx["recipient"])
         self.undo.append(None)
+
+    def _index_transfer(self, tx_id: str, sender: str, recipient: str) -> None:
+        self.transfers.setdefault(sender, []).append(tx_id)
+        self.transfers.setdefault(recipient, []).append(tx_id)
 
     def rewind(self, height: int) -> list[Block]:
         """Drop every block above ``height``; returns them, oldest first.
@@ -140,9 +153,16 @@ class ChainState:
                         self._unindex(gone.sender, key)
                 else:
                     table[key] = value
-            for tx in block.transactions:
+            for tx in reversed(block.transactions):
                 if self.tx_block.get(tx.id) == block.index:
                     del self.tx_block[tx.id]
+                if tx.type == TRANSFER:
+                    for address in (tx.recipient, tx.sender):
+                        ids = self.transfers.get(address, [])
+                        if ids and ids[-1] == tx.id:
+                            ids.pop()
+                        if not ids:
+                            self.transfers.pop(address, None)
             if self.updates and self.updates[-1][0] == block.index:
                 self.updates.pop()
             self.block_heights.pop(block.hash, None)

@@ -159,25 +159,21 @@ async function transaction(id) {
   onTip = null;
 }
 
-async function address(addr) {
-  const [bal, contrib, tip] = await Promise.all([api(`/balance/${encodeURIComponent(addr)}`),
-    api(`/contributions?sender=${encodeURIComponent(addr)}`), api("/tip")]);
-  const from = Math.max(0, tip.height - 499);
-  const transfers = [];
-  for (let start = from; start <= tip.height; start += 1000) {
-    const page = await api(`/chain?from=${start}&limit=1000`);
-    for (const b of page.chain) for (const t of b.transactions) {
-      if (t.type === "TRANSFER" && (t.sender === addr || t.recipient === addr)) transfers.push({ ...t, block: b.index });
-    }
-  }
+async function address(addr, params) {
+  const from = Number(params.get("from") || 0);
+  const [bal, contrib, moves] = await Promise.all([api(`/balance/${encodeURIComponent(addr)}`),
+    api(`/contributions?sender=${encodeURIComponent(addr)}`),
+    api(`/transfers?address=${encodeURIComponent(addr)}&from=${from}&limit=50`)]);
+  const here = `#/address/${encodeURIComponent(addr)}`;
   render(`<h1>Address</h1><p><code>${esc(addr)}</code></p>
     <dl class="grid"><dt>balance</dt><dd>${bal.balance}</dd><dt>available</dt><dd>${bal.available}</dd>
     <dt>refunded contributions (good)</dt><dd>${contrib.good}</dd></dl>
     <h2>Contributions</h2>${contrib.contributions.length ? `<table><tr><th>flower</th><th>block</th><th>label</th><th>deposit</th><th>left</th><th>claimable from block</th><th>model agrees</th></tr>${contrib.contributions.map((c) => `
       <tr><td>${txLink(c.flower_id)}</td><td>${blockLink(c.block_index, String(c.block_index))}</td><td>${esc(c.data.flower_type)}</td>
       <td>${c.deposit}</td><td>${c.left}${c.refunded ? " (refunded)" : ""}</td><td>${c.claimable_from_block}</td><td>${c.model_agrees ? "yes" : "no"}</td></tr>`).join("")}</table>` : "<p>none</p>"}
-    <h2>Transfers in the last 500 blocks</h2>${transfers.length ? `<table><tr><th>block</th><th>id</th><th>from</th><th>to</th><th>amount</th></tr>${transfers.map((t) => `
-      <tr><td>${t.block}</td><td>${txLink(t.id)}</td><td>${addrLink(t.sender)}</td><td>${addrLink(t.recipient)}</td><td>${t.amount}</td></tr>`).join("")}</table>` : "<p>none</p>"}`);
+    <h2>Transfers (${moves.count}, newest first)</h2>${moves.transfers.length ? `<table data-testid="transfer-list"><tr><th>block</th><th>id</th><th>from</th><th>to</th><th>amount</th></tr>${moves.transfers.map((t) => `
+      <tr><td>${blockLink(t.block_index, String(t.block_index))}</td><td>${txLink(t.id)}</td><td>${addrLink(t.sender)}</td><td>${addrLink(t.recipient)}</td><td>${t.amount}</td></tr>`).join("")}</table>` : "<p>none</p>"}
+    <p class="pager">${from > 0 ? link(`${here}?from=${Math.max(0, from - 50)}`, "newer") : ""} ${moves.next != null ? link(`${here}?from=${moves.next}`, "older") : ""}</p>`);
   onTip = null;
 }
 
@@ -433,7 +429,7 @@ async function route() {
     else if (parts[0] === "blocks") await blocks(params);
     else if (parts[0] === "block") await block(decodeURIComponent(parts[1]));
     else if (parts[0] === "tx") await transaction(parts[1]);
-    else if (parts[0] === "address") await address(decodeURIComponent(parts.slice(1).join("/")));
+    else if (parts[0] === "address") await address(decodeURIComponent(parts.slice(1).join("/")), params);
     else if (parts[0] === "model") await model();
     else if (parts[0] === "contribute") await contribute();
     else if (parts[0] === "network") await network();

@@ -3,9 +3,9 @@ from flask import Blueprint, request
 from blockchain.transactions import MAX_ADDRESS_LENGTH, is_address
 
 from ..errors import ApiError
-from ..openapi import doc
-from ..responses import ContributionsOut, ProofOut, ValidateOut
-from .common import node
+from ..openapi import doc, whole
+from ..responses import ContributionsOut, ProofOut, TransfersOut, ValidateOut
+from .common import node, page_args
 
 bp = Blueprint("audit", __name__)
 
@@ -34,6 +34,20 @@ def contributions_query():
         raise ApiError(400, "invalid_request", f"sender must be an address of 1 to {MAX_ADDRESS_LENGTH} printable "
                                                f"characters without spaces; got {sender!r:.60}")
     return node().contributions(sender)
+
+
+@bp.get("/transfers")
+@doc("The TRANSFERs from or to ?address=, newest first, each with its block_index; ?from=i&limit=n (at most "
+     "1000) pages them", ok={200: TransfersOut}, errors=(400,),
+     query={"address": {"type": "string", "minLength": 1, "maxLength": MAX_ADDRESS_LENGTH, "pattern": "^[!-~]+$"},
+            "from": whole(0, default=0), "limit": whole(1, 1000, 100)})
+def transfers():
+    address = request.args.get("address")
+    if not address or not is_address(address):
+        raise ApiError(400, "invalid_request", f"address must be an address of 1 to {MAX_ADDRESS_LENGTH} printable "
+                                               f"characters without spaces: /transfers?address=<address>; got {address!r:.60}")
+    start, limit = page_args(100, 1000)
+    return node().transfers(address, start, limit)
 
 
 @bp.get("/contributions/<path:sender>")

@@ -74,3 +74,20 @@ def test_pending_pages(client):
     assert client.get("/transactions/pending").get_json()["count"] == 5
     for bad in ("after=xyz", "limit=0", "limit=1001"):
         assert client.get(f"/transactions/pending?{bad}").status_code == 400
+
+
+def test_transfers_of_an_address_are_paged_newest_first(client):
+    miner = client.get("/health").get_json()["address"]
+    for _ in range(2):
+        client.post("/mine")
+    sent = [client.post("/transactions/new", json={"sender": miner, "recipient": "carol", "amount": 1}).get_json()
+            ["transaction_id"] for _ in range(2)]
+    client.post("/mine")
+    first = client.get("/transfers?address=carol&limit=1").get_json()
+    assert first["count"] == 2 and first["next"] == 1 and first["transfers"][0]["id"] in sent
+    second = client.get("/transfers?address=carol&from=1&limit=1").get_json()
+    assert second["next"] is None and {first["transfers"][0]["id"], second["transfers"][0]["id"]} == set(sent)
+    assert first["transfers"][0]["block_index"] == 3
+    for bad in ("", "a b", "x" * 129):
+        r = client.get(f"/transfers?address={bad}")
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_request"

@@ -60,11 +60,17 @@ def node(start_node):
 def test_every_page_loads_without_console_errors(browser, node):
     node.post("/flower/add", json={"sender": "ann", **FLOWER})
     node.post("/mine")
-    for page in ("", "#/blocks", "#/block/1", "#/model", "#/contribute", "#/network", "#/verify", "#/address/ann"):
+    miner = node.get("/health").json()["address"]
+    assert node.post("/transactions/new", json={"sender": miner, "recipient": "ann", "amount": 1}).status_code == 201
+    node.post("/mine")
+    for page in ("", "#/blocks", "#/block/1", "#/tx/" + node.get("/block/2").json()["transactions"][1]["id"], "#/model",
+                 "#/contribute", "#/network", "#/verify", "#/address/ann"):
         open_page(browser, node.url, page)
         wait_for(lambda: browser.find_element("css selector", "main h1").text, what=f"the page {page!r}")
         assert severe_console_messages(browser) == [], page
-    assert by_testid(browser, "height").text == "1"
+    assert by_testid(browser, "height").text == "2"
+    rows = by_testid(browser, "transfer-list").find_elements("css selector", "tr")[1:]  # the address page, last
+    assert len(rows) == 1 and "2" == rows[0].find_elements("css selector", "td")[0].text
     browser.get(node.url + "/docs")
     wait_for(lambda: "Iris chain node" in browser.page_source and browser.find_elements("css selector", ".opblock"),
              what="the OpenAPI page")
