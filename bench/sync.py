@@ -32,7 +32,7 @@ from ml import IrisModel
 from tests.helpers.fake_peer import FakePeer
 
 from .protocol import DIFFICULTY, _clock, grow, open_dir, write_dir
-from .util import NodeProcess, Progress
+from .util import NodeProcess
 
 QUIET = ("--sync-interval", "300", "--durability", "os")  # rounds only when the bench asks for them
 
@@ -101,7 +101,6 @@ def three_peers(work: Path, size: int, data_dir: Path, chain: list[dict]) -> dic
         with FakePeer() as liar:
             liar.mode, liar.chain, liar.honest_headers = "garbage-after", chain[:size + 1], 1000
             liar.overclaim, liar.claimed_height = True, size + 1  # it claims the most work: it is asked
-            started = time.perf_counter()
             r = fresh.post("/nodes/register", json={"nodes": [liar.url] + [n.url for n in honest]})
             assert r.status_code == 201
             seconds = wait_tip(fresh, chain[size]["hash"], timeout=1800, every=0.2)

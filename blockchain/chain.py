@@ -18,16 +18,16 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
-from .audit import AuditResult, audit_chain, extend_audit
+from .audit import AuditResult, audit_chain
 from .block import MAX_BLOCK_BYTES, Block, header_prefix
 from .branches import ChainBranches
 from .chain_reads import ChainReads
 from .encoding import merkle_root
 from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
-                     InvalidBlock, InvalidChain, InvalidTransaction, ModelUpdateError, PoolFull)
+                     InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
 from .gcpause import paused_gc
 from .genesis import make_genesis, network_params
-from .ledger import ChainState, Delta, Issue, UndoMissing, check_block, feed_model
+from .ledger import ChainState, Delta, Issue, check_block, feed_model
 from .pool import MAX_PENDING, PendingPool
 from .pow import search_nonce
 from .snapshots import SNAPSHOT_EVERY, save_snapshot
