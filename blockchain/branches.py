@@ -23,7 +23,8 @@ from .audit import AuditResult, extend_audit
 from .block import Block
 from .errors import InvalidBlock, InvalidChain, InvalidTransaction
 from .gcpause import paused_gc
-from .ledger import Issue, UndoMissing, check_block
+from .headers import Header
+from .ledger import Issue, UndoMissing, check_block, check_header
 from .snapshots import SNAPSHOT_EVERY, save_snapshot
 from .transactions import Transaction
 
@@ -237,8 +238,25 @@ class ChainBranches:
 
     # -- blocks of any branch ------------------------------------------------------------
     def side_block(self, block_hash: str) -> Optional[dict]:
-        """A block of a side branch this node has held (one a reorg dropped), by hash."""
+        """A block of a side branch this node has seen (one a reorg dropped, or one that did not
+        extend our tip), by hash."""
         return self.store.side_block(block_hash)
+
+    def keep_side(self, block: Block) -> bool:
+        """Keep a block that does not extend our tip as a side branch, if its parent is a block
+        we hold and its header is valid on it (links, difficulty, proof of work, time): a peer
+        cannot fill the store with blocks that cost it no work. True when kept."""
+        if self.store.side_block(block.hash) is not None:
+            return False
+        height = self.main_height(block.previous_hash)
+        parent = self.state.blocks[height] if height is not None else None
+        if parent is None:
+            side = self.store.side_block(block.previous_hash)
+            parent = Header.from_dict({k: v for k, v in side.items() if k != "transactions"}) if side else None
+        if parent is None or check_header(block, parent, self.difficulty, self.now_ms()):
+            return False
+        self.store.add_side_blocks([block.to_dict()])
+        return True
 
 
 def _hash_of(block) -> Optional[str]:

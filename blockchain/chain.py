@@ -237,6 +237,7 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                 return False
             tip = self.state.tip
             if block.previous_hash != tip.hash or block.index != tip.index + 1:
+                self.keep_side(block)
                 raise BlockConflict(f"block {block.index} ({block.hash[:16]}...) does not extend our tip "
                                     f"{tip.index} ({tip.hash[:16]}...)", block_index=block.index)
             issues, delta = check_block(block, self.state, self.model, self.now_ms())

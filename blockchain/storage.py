@@ -58,7 +58,10 @@ class MemoryStore:
         self.remove_pending(remove_pending)
         for tx in add_pending:
             self._pending.setdefault(tx["id"], tx)
-        for block in side:
+        self.add_side_blocks(side)
+
+    def add_side_blocks(self, blocks: Iterable[dict]) -> None:
+        for block in blocks:
             self._side[block["hash"]] = block
         while len(self._side) > MAX_SIDE_BLOCKS:
             del self._side[next(iter(self._side))]
@@ -186,10 +189,7 @@ class SQLiteStore:
                        add_pending: Iterable[dict] = (), side: Iterable[dict] = ()) -> None:
         """A reorg in one transaction: the main chain from ``from_index`` on, the pool, and the
         dropped blocks kept as a side branch."""
-        self._write([
-            ("INSERT OR IGNORE INTO side_blocks (hash, idx, body) VALUES (?, ?, ?)",
-             [(b["hash"], b["index"], canon(b).decode("utf-8")) for b in side]),
-            ("DELETE FROM side_blocks WHERE seq <= (SELECT MAX(seq) FROM side_blocks) - ?", (MAX_SIDE_BLOCKS,)),
+        self._write(self._side_statements(side) + [
             ("DELETE FROM blocks WHERE idx >= ?", (from_index,)),
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
              [(b["index"], b["hash"], canon(b).decode("utf-8")) for b in blocks]),
@@ -197,6 +197,16 @@ class SQLiteStore:
             ("INSERT OR IGNORE INTO pending (id, body) VALUES (?, ?)",
              [(t["id"], canon(t).decode("utf-8")) for t in add_pending]),
         ])
+
+    @staticmethod
+    def _side_statements(blocks: Iterable[dict]) -> list:
+        return [("INSERT OR IGNORE INTO side_blocks (hash, idx, body) VALUES (?, ?, ?)",
+                 [(b["hash"], b["index"], canon(b).decode("utf-8")) for b in blocks]),
+                ("DELETE FROM side_blocks WHERE seq <= (SELECT MAX(seq) FROM side_blocks) - ?", (MAX_SIDE_BLOCKS,))]
+
+    def add_side_blocks(self, blocks: Iterable[dict]) -> None:
+        """Blocks of branches this node has seen but does not follow."""
+        self._write(self._side_statements(blocks))
 
     def side_block(self, block_hash: str) -> Optional[dict]:
         with self._lock:

@@ -98,3 +98,25 @@ def test_header_chains_are_checked_for_links_difficulty_and_work(chain30):
     assert "recomputed" in check_header_chain([headers[0], Header.from_dict(forged)], genesis, D, None).message
     with pytest.raises(InvalidBlock):
         Header.from_dict({**forged, "extra": 1})
+
+
+def test_blocks_that_do_not_extend_the_tip_are_kept_as_a_side_branch_only_with_work(chain30):
+    from blockchain import Block, BlockConflict
+
+    node = ledger(D)
+    node.replace_chain(chain30[:11])
+    side = branch(chain30, 5, 3, D, miner="side")        # blocks 6, 7, 8 on top of our block 5
+    for raw in side[6:]:
+        with pytest.raises(BlockConflict):
+            node.add_block(Block.from_dict(raw))
+        assert node.side_block(raw["hash"])["hash"] == raw["hash"]   # its parent is ours, or kept before
+    stranger = build_chain(12, D, miner="stranger")[11]               # its parent is no block we hold
+    with pytest.raises(BlockConflict):
+        node.add_block(Block.from_dict(stranger))
+    assert node.side_block(stranger["hash"]) is None
+    unworked = dict(branch(chain30, 5, 1, D, miner="lazy")[6])
+    unworked["nonce"] += 1                                            # no proof of work any more
+    with pytest.raises(BlockConflict):
+        node.add_block(Block.from_dict(unworked))
+    assert node.side_block(unworked["hash"]) is None
+    assert node.height == 10 and node.last_block.hash == chain30[10]["hash"]
