@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 log = logging.getLogger("blockchain")
 
@@ -25,14 +25,16 @@ SNAPSHOT_EVERY = 1000  # blocks; also written when the node closes
 UNDO_BLOCKS = 1000     # undo records kept in a snapshot: reorgs this deep after a restart stay cheap
 
 
-def chain_digest(texts: Sequence[str]) -> str:
-    """SHA-256 over every stored block text, each preceded by its length."""
+def chain_digest(texts: Iterable[str]) -> tuple[str, int]:
+    """SHA-256 over every stored block text, each preceded by its length; and how many there were."""
     h = hashlib.sha256()
+    count = 0
     for text in texts:
+        count += 1
         data = text.encode("utf-8")
         h.update(b"%d:" % len(data))
         h.update(data)
-    return h.hexdigest()
+    return h.hexdigest(), count
 
 
 def read_snapshot(store, model, texts: Sequence[str]) -> Optional[tuple[int, object, dict]]:
@@ -47,7 +49,7 @@ def read_snapshot(store, model, texts: Sequence[str]) -> Optional[tuple[int, obj
         height = saved["height"]
         if not (isinstance(height, int) and 0 < height < len(texts)):
             return None
-        if chain_digest(texts[:height + 1]) != saved["digest"]:
+        if chain_digest(texts[:height + 1])[0] != saved["digest"]:
             log.warning("the stored blocks differ from what the snapshot commits to; replaying in full")
             return None
         return height, model.restore(saved["model"]), saved["ledger"]
@@ -61,9 +63,9 @@ def save_snapshot(store, model, state) -> None:
     height = state.height
     if not hasattr(model, "snapshot") or height == 0 or not getattr(store, "persistent", True):
         return
-    texts = store.load_block_texts(height + 1)
-    if len(texts) != height + 1:
+    digest, count = chain_digest(store.iter_block_texts(height + 1))
+    if count != height + 1:
         return
-    data = {"height": height, "digest": chain_digest(texts), "model": model.snapshot(),
+    data = {"height": height, "digest": digest, "model": model.snapshot(),
             "ledger": state.ledger_data(UNDO_BLOCKS)}
     store.set_meta(SNAPSHOT_KEY, json.dumps(data, separators=(",", ":")))
