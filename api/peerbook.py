@@ -65,10 +65,6 @@ class PeerBook:
         with self._lock:
             return list(self._peers)
 
-    def get(self, url: str) -> Optional[Peer]:
-        with self._lock:
-            return self._peers.get(url)
-
     def all(self) -> list[Peer]:
         with self._lock:
             return list(self._peers.values())

@@ -4,7 +4,6 @@ Routes call this and nothing else, so that they stay thin and the rules live in 
 """
 from __future__ import annotations
 
-import bisect
 import logging
 import threading
 from pathlib import Path
@@ -200,13 +199,9 @@ class NodeService:
         block whose FLOWER_DATA added it (the first MODEL_UPDATE whose training set includes it)."""
         model = self.model
         out = model.predict(features)
-        updates = self.chain.model_updates()
-        sizes = [data["data_points_trained"] for _, _, data in updates]
-        base_rows = sizes[0] if sizes else 0
-        for neighbour in out.get("neighbours", []):
-            row = neighbour["row"]
-            at = bisect.bisect_right(sizes, row)
-            neighbour["block_index"] = updates[at][0] if row >= base_rows and at < len(updates) else None
+        neighbours = out.get("neighbours", [])
+        for neighbour, block in zip(neighbours, self.chain.blocks_of_rows([n["row"] for n in neighbours])):
+            neighbour["block_index"] = block
         return {**out, "model_hash": model.state_hash}
 
     def proof(self, tx_id: str) -> dict:
@@ -248,10 +243,10 @@ class NodeService:
     def model_history(self, start: int = 0, limit: Optional[int] = None) -> dict:
         """One row per block that changed the model, genesis first (from its MODEL_UPDATEs); a page
         of them with ``start`` and ``limit``."""
-        updates = self.chain.model_updates()
-        end = len(updates) if limit is None else start + limit
+        updates, count = self.chain.model_updates(start, None if limit is None else start + limit)
+        end = start + len(updates)
         rows = [{"block_index": index, "timestamp_ms": timestamp_ms, **data,
                  "accuracy": data["test_correct"] / data["test_rows"]}
-                for index, timestamp_ms, data in updates[start:end]]
-        following = end if end < len(updates) else None
-        return {"history": rows, "count": len(updates), "next": following}
+                for index, timestamp_ms, data in updates]
+        following = end if end < count else None
+        return {"history": rows, "count": count, "next": following}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 import threading
@@ -25,25 +24,13 @@ import requests
 
 from blockchain import Blockchain, MemoryStore
 from ml import IrisModel
+from tests.helpers.browser import chromium
 from tests.helpers.network import wait_until
 
 from .protocol import DIFFICULTY, _clock, grow, open_dir, write_dir
 from .util import NodeProcess, summarize
 
 QUERY = {"sepal_length": 5.9, "sepal_width": 3.0, "petal_length": 5.1, "petal_width": 1.8}
-
-
-def browser(profile: Path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,900", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    return webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=options)
 
 
 def verify_in_browser(work: Path, blocks: int) -> dict:
@@ -54,7 +41,7 @@ def verify_in_browser(work: Path, blocks: int) -> dict:
     opened, _ = open_dir(data_dir)
     opened.close()
     node = NodeProcess(work, "verify-node", difficulty=DIFFICULTY, data_dir=data_dir).start(600)
-    driver = browser(work / "profile-verify")
+    driver = chromium(work / "profile-verify")
     try:
         driver.get(node.url + "/#/verify")
         button = wait_until(lambda: driver.find_elements("css selector", '[data-testid="verify-button"]'), 60, "the verify button")[0]
@@ -113,7 +100,7 @@ def dashboards(work: Path, tabs: int, n: int) -> dict:
             node.post("/mine")
         latency(node.url, 50)  # warm up
         without = latency(node.url, n)
-        driver = browser(work / "profile-tabs")
+        driver = chromium(work / "profile-tabs")
         try:
             for i in range(tabs):
                 if i:

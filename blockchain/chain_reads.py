@@ -5,6 +5,7 @@ A mixin of ``Blockchain`` (``blockchain/chain.py``), which it shares its attribu
 """
 from __future__ import annotations
 
+import bisect
 from typing import Optional
 
 from .block import Block
@@ -35,10 +36,24 @@ class ChainReads:
             blocks = self.state.blocks.copy()
         return list(blocks)  # parsing any stored text happens outside the lock
 
-    def model_updates(self) -> list:
-        """(block index, timestamp_ms, MODEL_UPDATE data) of every block that changed the model."""
+    def model_updates(self, start: int = 0, end: Optional[int] = None) -> tuple[list, int]:
+        """(block index, timestamp_ms, MODEL_UPDATE data) of the blocks that changed the model,
+        positions ``start`` to ``end`` (all by default), and how many there are in all."""
         with self._view_lock:
-            return list(self.state.updates)
+            updates = self.state.updates
+            return updates[start:end], len(updates)
+
+    def blocks_of_rows(self, rows: list[int]) -> list[Optional[int]]:
+        """The block whose FLOWER_DATA added each training row (None for a row of the base data):
+        the first MODEL_UPDATE whose training set includes it, found by bisection."""
+        with self._view_lock:
+            updates = self.state.updates
+            base = updates[0][2]["data_points_trained"] if updates else 0
+            out = []
+            for row in rows:
+                at = bisect.bisect_right(updates, row, key=lambda u: u[2]["data_points_trained"])
+                out.append(updates[at][0] if row >= base and at < len(updates) else None)
+            return out
 
     def block_at(self, height: int) -> Optional[Block]:
         blocks = self.state.blocks

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.helpers.browser import chromium  # noqa: E402
 from tests.helpers.nodes import NodeProcess  # noqa: E402
 
 GOOD = [("setosa", (5.1, 3.5, 1.4, 0.2)), ("versicolor", (6.1, 2.8, 4.7, 1.2)), ("virginica", (6.3, 3.3, 6.0, 2.5)),
@@ -39,19 +39,11 @@ def main(argv=None) -> int:
                                      description="Take the README's screenshots of the dashboard from a real run.")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots", help="where to write the PNG files")
     args = parser.parse_args(argv)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="iris-shots-"))
     a = NodeProcess(work, "a", difficulty=2, extra_args=("--miners", "0")).start()
     b = NodeProcess(work, "b", difficulty=2, extra_args=("--miners", "0")).start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1280,900", f"--user-data-dir={work / 'p'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=shutil.which("chromedriver")), options=options)
+    driver = chromium(work / "profile")
     try:
         a.post("/nodes/register", json={"nodes": [b.url]})
 

@@ -1,5 +1,5 @@
 // The dashboard: one page, hash routes, only the node's public JSON endpoints.
-import { H, canon, fromHex, headerOf, measurementUnits, parseStrict, verifyChain } from "./verify.js";
+import { H, blockHash, fromHex, measurementUnits, parseStrict, toHex, verifyChain } from "./verify.js";
 import { createWallet, forgetWallet, loadWallet, signBody } from "./wallet.js";
 
 const view = document.getElementById("view");
@@ -146,8 +146,8 @@ async function transaction(id) {
       if (step.side === "left") { pair.set(other, 0); pair.set(node, 32); } else { pair.set(node, 0); pair.set(other, 32); }
       node = fromHex(await H(pair));
     }
-    const root = [...node].map((x) => x.toString(16).padStart(2, "0")).join("");
-    const headerHash = await H(canon(headerOf(proof.header)) + ":" + String(proof.header.nonce));
+    const root = toHex(node);
+    const headerHash = await blockHash(proof.header);
     const ok = root === proof.header.merkle_root && headerHash === proof.block_hash;
     check = ok ? `checked in this page: the path leads to the block's Merkle root, and the header hashes to ${short(proof.block_hash, 20)}`
       : "the proof does NOT check out";

@@ -439,7 +439,7 @@ def test_reads_never_wait_for_a_writes_disk_sync():
         reads = {}
         reader = threading.Thread(target=lambda: reads.update(
             pending=len(chain.pending()), available=chain.available("m"), blocks=len(chain.blocks()),
-            updates=len(chain.model_updates()), found=chain.find_transaction("0" * 64)))
+            updates=chain.model_updates()[1], found=chain.find_transaction("0" * 64)))
         reader.start()
         reader.join(timeout=10)
         assert not reader.is_alive(), "a read waited for a stuck disk write"

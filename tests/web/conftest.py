@@ -2,15 +2,11 @@
 real node processes. Without Chromium they skip with a one-line reason; .ci/run installs it and
 sets IRIS_REQUIRE_BROWSER=1, which makes a missing browser a failure instead."""
 import os
-import shutil
 
 import pytest
 
+from tests.helpers.browser import MISSING as REASON, chromium
 from tests.network.conftest import start_node  # noqa: F401  (real nodes, always stopped)
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-DRIVER = shutil.which("chromedriver")
-REASON = None if CHROMIUM and DRIVER else "no Chromium here (apt install chromium chromium-driver); .ci/run installs it"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -25,18 +21,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def browser(tmp_path):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=1280,900", f"--user-data-dir={tmp_path / 'profile'}"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
-    driver.set_page_load_timeout(30)
+    driver = chromium(tmp_path / "profile", console_log=True)
     try:
         yield driver
     finally:
