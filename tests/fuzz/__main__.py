@@ -89,7 +89,7 @@ def report(stats: dict) -> str:
     kinds += "".join(f", {k} {stats[k]}" for k in extra)
     return "\n".join([
         f"chains {stats['chains']} (blocks {stats.get('blocks', 0)}, transactions {stats.get('txs', 0)}, "
-        f"signed {stats.get('signed', 0)}; user transactions by kind: {kinds})",
+        f"signed {stats.get('signed', 0)}, largest block {stats.get('largest_block', 0)} transactions; user transactions by kind: {kinds})",
         f"mutants {stats['mutants']}: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["mutants_by_kind"].items())),
         "verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["verdicts"].items())),
         f"disagreements {len(stats['disagreements'])} in {stats['seconds']} s",

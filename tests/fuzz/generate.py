@@ -140,9 +140,10 @@ def new_chain(rng: random.Random, clock_ms: list, min_deposit: Optional[int] = N
                       clock=lambda: clock_ms[0] / 1000, nonce_finder=_finder)
 
 
-def generate_chain(rng: random.Random, stats: dict, big_block: bool = False) -> list[dict]:
-    """A valid chain of 2 to 12 blocks (one of 1,000 user transactions with ``big_block``)."""
-    clock_ms = [NOW_MS - 10**7]
+def generate_chain(rng: random.Random, stats: dict, big_block: bool = False, now_ms: int = NOW_MS) -> list[dict]:
+    """A valid chain of 2 to 12 blocks (one of 1,000 user transactions with ``big_block``), made
+    with a clock a little before ``now_ms``."""
+    clock_ms = [now_ms - 10**7]
     chain = new_chain(rng, clock_ms, 0 if big_block else None)
     seeds = [rng.randbytes(32).hex() for _ in range(rng.randint(1, 3))]
     keys = {crypto.address_of(crypto.public_key_hex(k)): k for k in map(crypto.private_key_from_seed, seeds)}
@@ -170,5 +171,6 @@ def generate_chain(rng: random.Random, stats: dict, big_block: bool = False) -> 
     stats["blocks"] = stats.get("blocks", 0) + len(out)
     stats["txs"] = stats.get("txs", 0) + sum(len(b["transactions"]) for b in out)
     stats["signed"] = stats.get("signed", 0) + sum("signature" in t for b in out for t in b["transactions"])
+    stats["largest_block"] = max(stats.get("largest_block", 0), max(len(b["transactions"]) for b in out))
     chain.close()
     return out
