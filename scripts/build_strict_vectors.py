@@ -115,6 +115,15 @@ def build() -> dict:
         cases.append(case(f"genesis_{name}_{str(value).lower()}", f'genesis params "{name}": {str(value).lower()} '
                           f"(equal to {int(value)} in Python; booleans are never integers)", texts(b), 0, node_bad=1))
 
+    # what crashed the Python verifier before (fuzzer seed 1 on the code before this file existed)
+    for label, value in (("null", None), ("string", "1"), ("list", [1]), ("huge", 10**12)):
+        b = copy.deepcopy(base)
+        b[0]["transactions"][0]["params"]["difficulty"] = value
+        reseal(b, 0)
+        cases.append(case(f"genesis_difficulty_{label}", f"genesis params difficulty {json.dumps(value)}: an integer "
+                          "from 1 to 32 or the chain is invalid at block 0 (a verifier never crashes on it)",
+                          texts(b), 0, node_bad=1))
+
     t = texts(base)
     i, j = find(base, lambda tx: tx["type"] == "TRANSFER") if any(
         tx["type"] == "TRANSFER" for blk in base[1:] for tx in blk["transactions"]) else find(base, lambda tx: True)
