@@ -41,6 +41,12 @@ def other_values(rng: random.Random, value: Any) -> list:
     return out
 
 
+def _changed(values: list, old: Any) -> list:
+    """The values whose JSON differs from ``old``'s (a mutant always changes something)."""
+    text = json.dumps(old, sort_keys=True)
+    return [v for v in values if json.dumps(v, sort_keys=True) != text]
+
+
 def reseal(blocks: list, start: int) -> None:
     """Recompute ids, Merkle root and proof of work from block ``start`` on, where they can be."""
     for i in range(start, len(blocks)):
@@ -91,7 +97,7 @@ def _target(rng: random.Random, blocks: list):
 def m_value(rng, blocks):
     i, obj = _target(rng, blocks)
     key = rng.choice(sorted(obj))
-    new = rng.choice(other_values(rng, obj[key]))
+    new = rng.choice(_changed(other_values(rng, obj[key]), obj[key]))
     obj[key] = new
     if rng.random() < 0.8:
         reseal(blocks, i)
@@ -187,7 +193,7 @@ def m_genesis(rng, blocks):
     choices = [True, False, None, 0, -1, str(old), [old]]
     if type(old) is int:
         choices += [old + 1, old - 1, 33]
-    params[name] = new = rng.choice(choices)
+    params[name] = new = rng.choice(_changed(choices, old))
     reseal(blocks, 0)
     return "genesis", f"params.{name} -> {json.dumps(new)[:40]}", dumps(blocks, rng)
 
