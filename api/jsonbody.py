@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 
 from .errors import ApiError
-from .jsonutil import JSONRejected, loads_strict
+from blockchain.strictjson import JSONRejected, loads_strict
 
 
 def read_json_object() -> dict:

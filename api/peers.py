@@ -21,7 +21,7 @@ from collections import defaultdict
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from .jsonutil import JSONRejected, loads_strict
+from blockchain.strictjson import JSONRejected, loads_strict
 
 SMALL_ANSWER = 1024 * 1024     # tips, health, acknowledgements
 SMALL_ITEMS = 20_000           # JSON values in a small answer

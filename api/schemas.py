@@ -5,10 +5,10 @@ shapes. Messages name the field, what it must be, and what was sent.
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Literal, Union
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr,
-                      StringConstraints, ValidationError, WithJsonSchema)
+                      StringConstraints, ValidationError, WithJsonSchema, model_validator)
 
 from blockchain.transactions import MAX_ADDRESS_LENGTH, MAX_AMOUNT, RESERVED_ADDRESSES, is_address
 from ml.measurements import MAX_UNITS, MeasurementError, from_number, units
@@ -57,20 +57,38 @@ ClassName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$"),
                       Field(description="one of the network's classes (Iris: setosa, versicolor, virginica)")]
 
 
+def _no_null_defaults(schema: dict) -> None:
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None:
+            del prop["default"]
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+    """Optional fields are absent, never null (PROTOCOL.md "Strict JSON"): a field that may be
+    left out is declared ``X = None`` and a null sent for it is refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_no_null_defaults)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_never_null(cls, data):
+        if isinstance(data, dict):
+            for name, value in data.items():
+                if value is None and name in cls.model_fields and not cls.model_fields[name].is_required():
+                    raise ValueError(f"{name} must be left out or given a value, never null; got null")
+        return data
 
 
 class Signing(Strict):
     """Fields a signed transaction adds (PROTOCOL.md, "Signed transactions")."""
 
-    timestamp_ms: Optional[TimestampMs] = None
-    public_key: Optional[Hex64] = None
-    signature: Optional[Hex128] = None
+    timestamp_ms: TimestampMs = None
+    public_key: Hex64 = None
+    signature: Hex128 = None
 
 
 class TransferIn(Signing):
-    type: Optional[Literal["TRANSFER"]] = None
+    type: Literal["TRANSFER"] = None
     sender: Sender
     recipient: Sender
     amount: Annotated[int, Field(ge=1, le=MAX_AMOUNT)]

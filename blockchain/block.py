@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Sequence
 
-from .encoding import ValueRuleError, canon, check_value, is_hex, is_int, merkle_root, sha256_hex
+from .encoding import MAX_SAFE, ValueRuleError, canon, check_value, is_hex, is_int, merkle_root, sha256_hex
 from .errors import InvalidBlock, InvalidTransaction
 from .transactions import MAX_USER_TRANSACTIONS, Transaction
 
@@ -116,7 +116,7 @@ class Block:
         if type(data) is not dict:
             raise InvalidBlock(f"a block must be an object; got {type(data).__name__}")
         index = data.get("index")
-        where = index if is_int(index) else None
+        where = index if is_int(index) and -MAX_SAFE < index < MAX_SAFE else None  # else: its position
         if "timestamp" in data and "timestamp_ms" not in data:
             raise InvalidBlock("this is a protocol version 1 block (it has a float timestamp); this node speaks "
                                "protocol version 2 (PROTOCOL.md), whose blocks carry timestamp_ms", block_index=where)

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .block import Block, block_hash, header_prefix
-from .encoding import ZERO_HASH, canon, merkle_root
+from .encoding import ZERO_HASH, canon, is_int, merkle_root
 from .pow import meets_difficulty, search_nonce
 from .transactions import GENESIS, genesis_transaction, model_update
 
 PROTOCOL_VERSION = 2
+MAX_DIFFICULTY = 32  # what a network may declare (a header's field allows up to 64)
 PARAM_KEYS = ("protocol", "difficulty", "base_hash", "classes", "k", "weights", "min_deposit", "refund_wait")
 
 _CACHE: dict[bytes, Block] = {}
@@ -36,9 +37,11 @@ KNOWN_NONCES: dict[tuple[str, int], int] = {
 def network_params(difficulty: int, model_params: Mapping[str, Any], min_deposit: int = 0,
                    refund_wait: int = 10) -> dict:
     """The params of a network: its difficulty, what the model commits to, and its deposit rules."""
-    if not isinstance(min_deposit, int) or min_deposit < 0:
+    if not is_int(difficulty) or not 1 <= difficulty <= MAX_DIFFICULTY:
+        raise ValueError(f"difficulty must be an integer from 1 to {MAX_DIFFICULTY}; got {difficulty!r}")
+    if not is_int(min_deposit) or min_deposit < 0:
         raise ValueError(f"min_deposit must be an integer >= 0; got {min_deposit!r}")
-    if not isinstance(refund_wait, int) or refund_wait < 1:
+    if not is_int(refund_wait) or refund_wait < 1:
         raise ValueError(f"refund_wait must be an integer >= 1; got {refund_wait!r}")
     params = {"protocol": PROTOCOL_VERSION, "difficulty": difficulty, **dict(model_params),
               "min_deposit": min_deposit, "refund_wait": refund_wait}

@@ -262,6 +262,8 @@ class Transaction:
         claimed = data.get("id")
         signature = data.get("signature")
         tx_id = claimed if type(claimed) is str else None
+        if "signature" in data and signature is None:  # optional fields are absent, never null
+            _fail("signature must be absent (unsigned) or 128 lowercase hex characters; got null", tx_id)
         if signature is not None and not is_hex(signature, 128):
             _fail(f"signature must be 128 lowercase hex characters; got {signature!r:.80}", tx_id)
         if lenient:

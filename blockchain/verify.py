@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 import time
 from pathlib import Path
 
 from .audit import audit_chain, declared_params
+from .strictjson import JSONRejected, loads_strict
 
 DEFAULT_MODEL = "ml:ledger_model"
 
@@ -30,15 +30,12 @@ class VerifyError(Exception):
 
 
 def load_chain(path: Path) -> list:
-    def reject(name):
-        raise ValueError(f"{name} is not allowed in a chain")
-
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"), parse_constant=reject)
+        data = loads_strict(Path(path).read_bytes())
     except OSError as exc:
         raise VerifyError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise VerifyError(f"{path} is not valid JSON: {exc}") from None
+    except JSONRejected as exc:
+        raise VerifyError(f"{path} is not strict JSON (PROTOCOL.md \"Strict JSON\"): {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("chain"), list):
         data = data["chain"]
     if not isinstance(data, list):

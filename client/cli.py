@@ -26,6 +26,7 @@ from pathlib import Path
 import requests
 
 from blockchain import crypto
+from blockchain.strictjson import JSONRejected, loads_strict
 from blockchain.transactions import claim_body, flower_body, transfer_body
 from ml.measurements import MeasurementError, from_number, units
 
@@ -52,9 +53,9 @@ def _call(method: str, node: str, path: str, body=None) -> dict:
     except requests.RequestException as exc:
         raise WalletError(f"cannot reach the node at {node} ({type(exc).__name__}); is it running?") from None
     try:
-        data = r.json()
-    except ValueError:
-        raise WalletError(f"the node at {node} answered {r.status_code} without JSON") from None
+        data = loads_strict(r.content)
+    except JSONRejected as exc:
+        raise WalletError(f"the node at {node} answered {r.status_code} without strict JSON ({exc})") from None
     if r.status_code >= 400:
         err = data.get("error", {}) if isinstance(data, dict) else {}
         raise WalletError(f"refused ({r.status_code} {err.get('code', '?')}): {err.get('message', data)}")

@@ -18,6 +18,7 @@ export const MAX_USER_TRANSACTIONS = 1000;
 export const MAX_BLOCK_BYTES = 1_000_000;
 export const MAX_FUTURE_MS = 2 * 60 * 60 * 1000;
 export const K = 3;
+export const MAX_JSON_DEPTH = 32; // as the Python parser (blockchain/strictjson.py)
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX128 = /^[0-9a-f]{128}$/;
 const MEASUREMENT = /^(0|[1-9][0-9]{0,2})\.[0-9]{2}$/;
@@ -51,25 +52,32 @@ export class NotInteger {
   constructor(text) { this.text = text; }
 }
 
+/** Define ``key`` as an own, enumerable property: ``out[key] = v`` would set the prototype when
+ * ``key`` is "__proto__" and the key would vanish (PROTOCOL.md "Strict JSON": keys match exactly). */
+function setOwn(out, key, v) {
+  Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 /** JSON.parse, except that numbers that are not integers within the protocol's range come back
- * as NotInteger (so "5.0" is not silently 5) and a duplicate key is an error. */
+ * as NotInteger (so "5.0" is not silently 5), a duplicate key is an error, every key (even
+ * "__proto__") is an own property, and nesting deeper than MAX_JSON_DEPTH is refused. */
 export function parseStrict(text) {
   let i = 0;
   const fail = (why) => { throw new ProtocolError(`not valid JSON at character ${i}: ${why}`); };
   const ws = () => { while (i < text.length && " \t\n\r".includes(text[i])) i++; };
   function value(depth) {
-    if (depth > 64) fail("nested too deeply");
     ws();
     const c = text[i];
+    if ((c === "{" || c === "[") && depth >= MAX_JSON_DEPTH) fail(`nested more than ${MAX_JSON_DEPTH} levels deep`);
     if (c === "{") {
       i++; const out = {}; ws();
       if (text[i] === "}") { i++; return out; }
       for (;;) {
         ws(); if (text[i] !== '"') fail("a key must be a string");
         const key = string();
-        if (Object.prototype.hasOwnProperty.call(out, key)) fail(`duplicate key ${JSON.stringify(key)}`);
+        if (Object.hasOwn(out, key)) fail(`duplicate key ${JSON.stringify(key)}`);
         ws(); if (text[i] !== ":") fail("':' expected"); i++;
-        out[key] = value(depth + 1); ws();
+        setOwn(out, key, value(depth + 1)); ws();
         if (text[i] === ",") { i++; continue; }
         if (text[i] === "}") { i++; return out; }
         fail("',' or '}' expected");
@@ -328,7 +336,7 @@ const sameKeys = (obj, keys) => {
 
 export function bodyOf(tx) {
   const body = {};
-  for (const [k, v] of Object.entries(tx)) if (k !== "id" && k !== "signature") body[k] = v;
+  for (const [k, v] of Object.entries(tx)) if (k !== "id" && k !== "signature") setOwn(body, k, v);
   return body;
 }
 
@@ -346,7 +354,7 @@ export async function checkTransaction(tx) {
   try { checkValue(tx, "transaction"); } catch (e) { fail(e.message); }
   const body = bodyOf(tx);
   const type = body.type;
-  if (!(type in BODY_KEYS)) fail(`type must be one of ${Object.keys(BODY_KEYS).join(", ")}; got ${JSON.stringify(type)}`);
+  if (typeof type !== "string" || !Object.hasOwn(BODY_KEYS, type)) fail(`type must be one of ${Object.keys(BODY_KEYS).join(", ")}; got ${JSON.stringify(type)}`);
   const user = USER_TYPES.has(type);
   const keys = BODY_KEYS[type];
   if (!(sameKeys(body, keys) || (user && sameKeys(body, [...keys, "public_key"])))) {
@@ -389,8 +397,8 @@ export async function checkTransaction(tx) {
   const text = canon(body);
   const real = await H(text);
   if (id !== real) fail(`transaction id must be H(canon(body)) = ${real}; got ${id}`);
-  const signed = "public_key" in body;
-  if (signed !== ("signature" in tx)) fail("a signed transaction has both public_key and signature; this one has one of them");
+  const signed = Object.hasOwn(body, "public_key");
+  if (signed !== Object.hasOwn(tx, "signature")) fail("a signed transaction has both public_key and signature; this one has one of them");
   if (signed) {
     if (typeof body.public_key !== "string" || !HEX64.test(body.public_key)) fail("public_key must be 64 lowercase hex characters");
     if (typeof tx.signature !== "string" || !HEX128.test(tx.signature)) fail("signature must be 128 lowercase hex characters");
@@ -485,6 +493,11 @@ export async function applyBlock(ledger, block, nowMs) {
   if (!hasFlower && types.includes("MODEL_UPDATE")) throw new ProtocolError("a block without FLOWER_DATA must not hold a MODEL_UPDATE");
   const middle = txs.slice(1, endsWithUpdate ? -1 : undefined);
   for (const tx of middle) if (!USER_TYPES.has(tx.type)) throw new ProtocolError(`a ${tx.type} may not stand here`, tx.id);
+  if (nowMs != null) {
+    for (const tx of middle) {
+      if (tx.timestamp_ms > nowMs + MAX_FUTURE_MS) throw new ProtocolError("a user transaction's timestamp_ms must be at most 2 hours ahead of this clock", tx.id);
+    }
+  }
   if (middle.length > MAX_USER_TRANSACTIONS) throw new ProtocolError("a block holds at most 1000 user transactions");
   if (encoder.encode(canon(block)).length > MAX_BLOCK_BYTES) throw new ProtocolError("canon(block) must be at most 1,000,000 bytes");
   const seen = new Set();
@@ -540,7 +553,9 @@ export async function applyBlock(ledger, block, nowMs) {
         if (goodOf(tx.sender) < 1) fail("only contributors with a refunded contribution may report");
         if (flower.reporters.has(tx.sender)) fail("this sender has already reported this flower");
         if (predicted === flower.label) fail("the model agrees with this flower's label");
-        const take = Math.min(flower.left, Math.max(1, Math.floor(flower.deposit * goodOf(tx.sender) / totalGood)));
+        // Exact integer division (BigInt): deposit * good can pass 2^53 although each is below it.
+        const share = Number(BigInt(flower.deposit) * BigInt(goodOf(tx.sender)) / BigInt(totalGood));
+        const take = Math.min(flower.left, Math.max(1, share));
         balances.set(tx.sender, bal(tx.sender) + take);
         flowers.set(tx.flower_id, { ...flower, left: flower.left - take, reporters: new Set([...flower.reporters, tx.sender]) });
       }

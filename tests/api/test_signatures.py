@@ -45,13 +45,36 @@ def test_the_same_signed_transaction_twice_is_409_and_stored_once(client):
     ({"signature": "00" * 64}, "invalid_signature"),             # does not verify
     ({"sender": "someone-else"}, "invalid_transaction"),          # not the key's address
     ({"public_key": crypto.public_key_hex(crypto.private_key_from_seed("33" * 32))}, "invalid_transaction"),
-    ({"signature": None}, "invalid_signature"),                  # key without signature
 ])
 def test_forged_or_edited_signed_flowers_are_refused(client, change, code):
     before = snapshot(client)
     r = client.post("/flower/add", json=signed_flower(**change))
     assert r.status_code == 400
     assert r.get_json()["error"]["code"] == code
+    assert snapshot(client) == before
+
+
+def test_a_key_without_its_signature_is_refused(client):
+    before = snapshot(client)
+    request = signed_flower()
+    del request["signature"]
+    r = client.post("/flower/add", json=request)
+    assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_signature"
+    assert snapshot(client) == before
+
+
+@pytest.mark.parametrize("path,request_body", [
+    ("/flower/add", {"sender": "ann", **MEASURES, "flower_type": "setosa"}),
+    ("/transactions/new", {"sender": "ann", "recipient": "bob", "amount": 1}),
+])
+@pytest.mark.parametrize("field", ["signature", "public_key", "timestamp_ms"])
+def test_an_optional_field_given_as_null_is_refused(client, path, request_body, field):
+    """PROTOCOL.md "Strict JSON": optional fields are absent, never null."""
+    before = snapshot(client)
+    r = client.post(path, json={**request_body, field: None})
+    assert r.status_code == 400, r.get_json()
+    error = r.get_json()["error"]
+    assert error["code"] == "invalid_request" and f"{field} must be left out" in error["message"]
     assert snapshot(client) == before
 
 

@@ -89,7 +89,7 @@ test("every genesis is rebuilt exactly", async () => {
 
 test("the valid staked chain: balances, deposits, good counts", async () => {
   const expect = vectors.valid_chain_staked_d2;
-  const result = await v.verifyChain(expect.chain, base, { nowMs: null });
+  const result = await v.verifyChain(expect.chain, base, { nowMs: Date.now() });
   assert.deepEqual(result.issues, []);
   assert.equal(result.valid, true);
   const ledger = result.ledger;
@@ -111,8 +111,27 @@ test("the valid staked chain: balances, deposits, good counts", async () => {
 
 for (const variant of vectors.invalid_chains_staked_d2) {
   test(`refused at its first bad block: ${variant.reason}`, async () => {
-    const result = await v.verifyChain(variant.chain, base, { nowMs: null });
+    const result = await v.verifyChain(variant.chain, base, { nowMs: Date.now() });
     assert.equal(result.valid, false);
     assert.equal(result.issues[0].block_index, variant.first_bad_block, result.issues[0].message);
+  });
+}
+
+// PROTOCOL.md "Strict JSON" and the differential fuzzer's findings (tests/vectors/protocol-v2-strict.json,
+// built by scripts/build_strict_vectors.py): the same verdict and first bad block as the Python verifier.
+const strict = v.parseStrict(readFileSync(path.join(here, "..", "vectors", "protocol-v2-strict.json"), "utf8"));
+for (const c of strict.cases) {
+  test(`strict JSON: ${c.name}`, async () => {
+    let blocks;
+    try { blocks = v.parseStrict("[" + c.blocks_json.join(",") + "]"); } catch (e) {
+      assert.ok(e instanceof v.ProtocolError, String(e));
+      assert.equal(c.valid, false);
+      assert.equal(c.first_bad_block, null, e.message);
+      return;
+    }
+    assert.notEqual(c.first_bad_block === null && !c.valid, true, "the text should have been refused");
+    const result = await v.verifyChain(blocks, base, { nowMs: Date.now() });
+    assert.equal(result.valid, c.valid, JSON.stringify(result.issues[0]));
+    if (!c.valid) assert.equal(result.issues[0].block_index, c.first_bad_block, result.issues[0].message);
   });
 }

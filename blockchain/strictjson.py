@@ -1,4 +1,6 @@
-"""Strict JSON decoding shared by request bodies and peer answers.
+"""The one strict JSON parser of every entry point (PROTOCOL.md "Strict JSON"): the node's
+request bodies (``POST /blocks`` included), peers' answers and sync pages, ``python -m
+blockchain.verify`` and the wallet.
 
 Python's json module accepts NaN and Infinity and keeps the last of duplicate keys; neither may
 reach the ledger. Deep nesting is refused before it can exhaust the stack.
@@ -41,7 +43,11 @@ def depth(value: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def loads_strict(raw: bytes, max_depth: int = MAX_DEPTH) -> Any:
+def loads_strict(raw: bytes, max_depth: int = MAX_DEPTH, max_bytes: int | None = None) -> Any:
+    """Decode UTF-8 JSON text, refusing duplicate keys, NaN/Infinity, nesting deeper than
+    ``max_depth`` and (when given) text longer than ``max_bytes``."""
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise JSONRejected(f"must be at most {max_bytes} bytes; got {len(raw)}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
