@@ -111,11 +111,12 @@ class NodeService:
         return block
 
     # -- from peers -------------------------------------------------------------------
-    def receive_transaction(self, data) -> bool:
-        """A full transaction from a peer: True if new (and passed on), False if already known."""
+    def receive_transaction(self, data, source: Optional[str] = None) -> bool:
+        """A full transaction from a peer (``source``: where from, for the pool's fair shares):
+        True if new (and passed on), False if already known."""
         tx = Transaction.from_dict(data)
         try:
-            self.chain.add_transaction(tx)
+            self.chain.add_transaction(tx, source)
         except DuplicateTransaction:
             return False
         self.network.broadcast_transaction(tx)
