@@ -156,9 +156,6 @@ class NodeService:
     def balance(self, address: str) -> dict:
         return {"address": address, "balance": self.chain.balance(address), "available": self.chain.available(address)}
 
-    def pending(self) -> list[dict]:
-        return [tx.to_dict() for tx in self.chain.pending()]
-
     def pending_page(self, after, limit: int) -> dict:
         page, following, count = self.chain.pending_after(after, limit)
         return {"transactions": [tx.to_dict() for tx in page], "count": count, "next": following}
@@ -221,9 +218,12 @@ class NodeService:
         following = start + len(items) if start + len(items) < count else None
         return {"address": address, "transfers": items, "count": count, "next": following}
 
-    def contributions(self, sender: str) -> dict:
-        items = self.chain.contributions(sender)
-        return {"sender": sender, "count": len(items), "contributions": items, "good": self.chain.good(sender)}
+    def contributions(self, sender: str, start: int, limit: int) -> dict:
+        """One page of a sender's contributions; ``next`` is the ``from`` of the next page, or None."""
+        items, count = self.chain.contributions(sender, start, limit)
+        following = start + len(items) if start + len(items) < count else None
+        return {"sender": sender, "count": count, "contributions": items, "next": following,
+                "good": self.chain.good(sender)}
 
     def drift(self, window: int) -> dict:
         """Drift of the last ``window`` contributions on the chain against the base training data."""

@@ -93,6 +93,21 @@ class PendingPool:
         newest = next(reversed(self._by_source[largest]))
         return self._txs[newest]
 
+    def page_after(self, after: Optional[str], limit: int) -> tuple[list[Transaction], bool, int]:
+        """At most ``limit`` transactions in arrival order after the one with id ``after`` (from the
+        first when None or no longer pending), whether more follow, and the pool's size."""
+        items = iter(self._txs.values())
+        if after is not None and after in self._txs:
+            for tx in items:
+                if tx.id == after:
+                    break
+        page = []
+        for tx in items:
+            if len(page) == limit:
+                return page, True, len(self._txs)
+            page.append(tx)
+        return page, False, len(self._txs)
+
     def fair_order(self) -> Iterator[Transaction]:
         """The pool round-robin by source (see the module's docstring): the order blocks take it."""
         columns = [list(ids) for ids in self._by_source.values()]

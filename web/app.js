@@ -159,10 +159,23 @@ async function transaction(id) {
   onTip = null;
 }
 
+// Every contribution of a sender: /contributions is paged, so follow `next` to the last page.
+async function allContributions(addr) {
+  let from = 0, first = null;
+  const items = [];
+  for (;;) {
+    const page = await api(`/contributions?sender=${encodeURIComponent(addr)}&from=${from}&limit=1000`);
+    first = first || page;
+    items.push(...page.contributions);
+    if (typeof page.next !== "number" || page.next <= from) return { ...first, contributions: items };
+    from = page.next;
+  }
+}
+
 async function address(addr, params) {
   const from = Number(params.get("from") || 0);
   const [bal, contrib, moves] = await Promise.all([api(`/balance/${encodeURIComponent(addr)}`),
-    api(`/contributions?sender=${encodeURIComponent(addr)}`),
+    allContributions(addr),
     api(`/transfers?address=${encodeURIComponent(addr)}&from=${from}&limit=50`)]);
   const here = `#/address/${encodeURIComponent(addr)}`;
   render(`<h1>Address</h1><p><code>${esc(addr)}</code></p>
