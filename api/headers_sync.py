@@ -205,7 +205,7 @@ class PeerSync:
                 raise Misbehaved(f"{url}/transactions/pending answered {status} without a page of transactions")
             for data in txs:
                 try:
-                    self.chain.add_transaction(Transaction.from_dict(data))
+                    self.chain.add_transaction(Transaction.from_dict(data), source=f"peer:{url}")
                     taken += 1
                 except BlockchainError:
                     pass  # known already, spent meanwhile, or invalid: a client would be refused too

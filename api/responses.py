@@ -180,6 +180,7 @@ class ContributionsOut(Out):
     sender: str
     count: int
     contributions: list[Contribution]
+    next: Optional[int]
     good: int
 
 

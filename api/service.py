@@ -111,11 +111,12 @@ class NodeService:
         return block
 
     # -- from peers -------------------------------------------------------------------
-    def receive_transaction(self, data) -> bool:
-        """A full transaction from a peer: True if new (and passed on), False if already known."""
+    def receive_transaction(self, data, source: Optional[str] = None) -> bool:
+        """A full transaction from a peer (``source``: where from, for the pool's fair shares):
+        True if new (and passed on), False if already known."""
         tx = Transaction.from_dict(data)
         try:
-            self.chain.add_transaction(tx)
+            self.chain.add_transaction(tx, source)
         except DuplicateTransaction:
             return False
         self.network.broadcast_transaction(tx)
@@ -154,9 +155,6 @@ class NodeService:
 
     def balance(self, address: str) -> dict:
         return {"address": address, "balance": self.chain.balance(address), "available": self.chain.available(address)}
-
-    def pending(self) -> list[dict]:
-        return [tx.to_dict() for tx in self.chain.pending()]
 
     def pending_page(self, after, limit: int) -> dict:
         page, following, count = self.chain.pending_after(after, limit)
@@ -220,9 +218,12 @@ class NodeService:
         following = start + len(items) if start + len(items) < count else None
         return {"address": address, "transfers": items, "count": count, "next": following}
 
-    def contributions(self, sender: str) -> dict:
-        items = self.chain.contributions(sender)
-        return {"sender": sender, "count": len(items), "contributions": items, "good": self.chain.good(sender)}
+    def contributions(self, sender: str, start: int, limit: int) -> dict:
+        """One page of a sender's contributions; ``next`` is the ``from`` of the next page, or None."""
+        items, count = self.chain.contributions(sender, start, limit)
+        following = start + len(items) if start + len(items) < count else None
+        return {"sender": sender, "count": count, "contributions": items, "next": following,
+                "good": self.chain.good(sender)}
 
     def drift(self, window: int) -> dict:
         """Drift of the last ``window`` contributions on the chain against the base training data."""

@@ -23,12 +23,12 @@ from .block import MAX_BLOCK_BYTES, Block, header_prefix
 from .branches import ChainBranches
 from .chain_reads import ChainReads
 from .encoding import merkle_root
-from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
-                     InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
+from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, ClaimPending, DuplicateTransaction,
+                     InsufficientFunds, InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
 from .gcpause import paused_gc
 from .genesis import make_genesis, network_params
 from .ledger import ChainState, Delta, Issue, check_block, feed_model
-from .pool import MAX_PENDING, PendingPool
+from .pool import MAX_PENDING, PendingPool, claim_never_valid, sender_source
 from .pow import search_nonce
 from .snapshots import SNAPSHOT_EVERY, save_snapshot
 from .startup import ChainStartup
@@ -76,7 +76,8 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
 
     def __init__(self, model, difficulty: int = 4, store=None, *, min_deposit: int = 0, refund_wait: int = 10,
                  require_signatures: bool = False, clock: Callable[[], float] = time.time,
-                 max_block_transactions: int = MAX_USER_TRANSACTIONS, nonce_finder: NonceFinder = _thread_finder) -> None:
+                 max_block_transactions: int = MAX_USER_TRANSACTIONS, nonce_finder: NonceFinder = _thread_finder,
+                 max_pending: int = MAX_PENDING) -> None:
         if not 1 <= difficulty <= 32:
             raise ValueError(f"difficulty must be 1 to 32; got {difficulty}")
         self.difficulty = difficulty
@@ -95,7 +96,8 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         self._closing = False
         self.genesis = make_genesis(self.params, model.summary())
         self.model = model
-        self.pool = PendingPool()
+        self.max_pending = max_pending
+        self.pool = PendingPool(max_pending)
         with paused_gc():
             self.state = self._load_chain()
         self._load_pending()
@@ -104,17 +106,19 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         return int(self._clock() * 1000)
 
     # -- transactions -----------------------------------------------------------------
-    def add_transaction(self, tx: Transaction) -> int:
+    def add_transaction(self, tx: Transaction, source: Optional[str] = None) -> int:
         """Validate a user transaction against the chain and pool, store it, pool it.
 
-        Returns the index of the next block. Raises DuplicateTransaction, InsufficientFunds,
-        ClaimNotAllowed, InvalidTransaction, SignatureRequired or PoolFull; nothing changes then.
+        ``source`` is where it came from (``pool.py``: a peer; by default its sender), which the
+        pool shares fairly between. Returns the index of the next block. Raises
+        DuplicateTransaction, ClaimPending, InsufficientFunds, ClaimNotAllowed, InvalidTransaction,
+        SignatureRequired or PoolFull; nothing changes then.
         """
         with self._lock:
-            self._admit(tx, persist=True)
+            self._admit(tx, persist=True, source=source)
             return self.height + 1
 
-    def _admit(self, tx: Transaction, persist: bool) -> None:
+    def _admit(self, tx: Transaction, persist: bool, source: Optional[str] = None) -> None:
         if not tx.is_user:
             raise InvalidTransaction(f"only nodes create {tx.type} transactions; a client may not submit one", tx_id=tx.id)
         if self.require_signatures:
@@ -124,6 +128,12 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
             raise DuplicateTransaction(f"transaction {tx.id} is already in block {self.state.tx_block[tx.id]}", tx_id=tx.id)
         if tx.id in self.pool:
             raise DuplicateTransaction(f"transaction {tx.id} is already pending", tx_id=tx.id)
+        if tx.type in CLAIM_TYPES:
+            already = self.pool.pending_claim(tx.sender, tx.body["flower_id"])
+            if already is not None:
+                raise ClaimPending(f"{tx.sender} already has a {self.pool.get(already).type} of flower "
+                                   f"{tx.body['flower_id'][:16]}... pending ({already}); one claim per sender and "
+                                   "flower may be pending: wait for it to be mined or dropped", tx_id=tx.id)
         delta = Delta(self.state, self.height + 1, self.model)
         if tx.type in CLAIM_TYPES:
             problem = delta.claim_problem(tx)
@@ -140,12 +150,25 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                         f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); got {tx.amount}",
                         tx_id=tx.id)
                 raise InvalidTransaction(problem, tx_id=tx.id)
-        if len(self.pool) >= MAX_PENDING:
-            raise PoolFull(f"the pending pool is full ({MAX_PENDING} transactions); mine a block and try again")
+        source = source or sender_source(tx)
+        evict = None
+        if self.pool.full():
+            evict = self.pool.to_evict_for(source)
+            if evict is None:
+                raise PoolFull(f"the pending pool is full ({self.pool.capacity} transactions) and {source} holds "
+                               f"{self.pool.held_by(source)} of them, as many as any source; wait for a block")
+        if evict is not None:
+            self.store.remove_pending([evict.id])
         if persist:
             self.store.add_pending(tx.to_dict())  # under the write lock only: reads go on meanwhile
         with self._view_lock:
-            self.pool.add(tx)
+            if evict is not None:
+                evicted_from = self.pool.source(evict.id)
+                self.pool.remove([evict.id])
+            self.pool.add(tx, source)
+        if evict is not None:
+            log.info("evicted pending %s %s of %s (the largest source) for one from %s", evict.type, evict.id[:16],
+                     evicted_from, source)
 
     # -- mining -----------------------------------------------------------------------
     def mine(self, miner_address: str) -> Block:
@@ -197,7 +220,7 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         delta = Delta(self.state, index, self.model)
         delta.apply(first)
         chosen, size = [], first.canon_size() + TEMPLATE_SPARE_BYTES
-        for tx in self.pool:
+        for tx in self.pool.fair_order():
             if len(chosen) >= self.max_block_transactions:
                 break
             tx_size = tx.canon_size() + 1
@@ -280,17 +303,17 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
             check.balances, check.flowers, check.good = dict(delta.balances), dict(delta.flowers), dict(delta.good)
             check.total_good, check.rows = delta.total_good, delta.rows
             in_block = {tx.id for tx in block.transactions}
-        kept, evicted = PendingPool(), []
+        kept, evicted = PendingPool(self.max_pending), []
         for tx in candidates:
             if tx.id in state.tx_block or tx.id in in_block:
                 continue
             if tx.type in CLAIM_TYPES:
-                flower = check.flower(tx.body["flower_id"])
-                ok = flower is not None and flower.left > 0
+                ok = (kept.pending_claim(tx.sender, tx.body["flower_id"]) is None
+                      and not claim_never_valid(tx, check.flower(tx.body["flower_id"])))
             else:
                 ok = check.apply(tx) is None
             if ok:
-                kept.add(tx)
+                kept.add(tx, self.pool.source(tx.id))
             else:
                 evicted.append(tx)
         return kept, evicted

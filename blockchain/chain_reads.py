@@ -105,12 +105,9 @@ class ChainReads:
         """Pending transactions oldest first, after the one with id ``after`` (from the first when
         None or unknown): (page, the id to pass back for the next page or None, total count)."""
         with self._view_lock:
-            txs = list(self.pool)
-        ids = [tx.id for tx in txs]
-        start = ids.index(after) + 1 if after in ids else 0
-        page = txs[start:start + limit]
-        following = page[-1].id if page and start + limit < len(txs) else None
-        return page, following, len(txs)
+            page, more, count = self.pool.page_after(after, limit)
+        following = page[-1].id if page and more else None
+        return page, following, count
 
     def pending(self) -> list[Transaction]:
         with self._view_lock:
@@ -141,12 +138,17 @@ class ChainReads:
     def good(self, address: str) -> int:
         return self.state.good.get(address, 0)
 
-    def contributions(self, sender: str) -> list[dict]:
-        """``sender``'s FLOWER_DATA on the chain, oldest first: deposit, what is left, when it can
-        be claimed, and whether the tip's model agrees with it (its leave-one-out prediction)."""
+    def contributions(self, sender: str, start: int = 0, limit: Optional[int] = None) -> tuple[list[dict], int]:
+        """``sender``'s FLOWER_DATA on the chain, oldest first, positions ``start`` to
+        ``start + limit`` (all by default), and how many there are: deposit, what is left, when it
+        can be claimed, and whether the tip's model agrees with it (its leave-one-out prediction,
+        worked out for the page's entries only)."""
         with self._view_lock:
             state, model, wait = self.state, self.model, self.params["refund_wait"]
-            mine = [(state.flowers[fid].row, fid, state.flowers[fid]) for fid in state.by_sender.get(sender, ())]
+            ids = state.by_sender.get(sender, ())
+            count = len(ids)
+            page = ids[start:None if limit is None else start + limit]
+            mine = [(state.flowers[fid].row, fid, state.flowers[fid]) for fid in page]
             blocks = {f.block: state.blocks[f.block] for _, _, f in mine}
         out = []
         for _, flower_id, flower in mine:  # the model's predictions are worked out outside the lock
@@ -156,7 +158,7 @@ class ChainReads:
                         "deposit": flower.deposit, "left": flower.left, "refunded": flower.refunded,
                         "reported_by": sorted(flower.reporters), "claimable_from_block": flower.block + wait,
                         "model_agrees": model.loo_predict(flower.row) == flower.label})
-        return out
+        return out, count
 
     def transfers(self, address: str, start: int, limit: int) -> tuple[list[dict], int]:
         """The TRANSFERs from or to ``address`` on the chain, newest first: the page from position

@@ -72,6 +72,12 @@ class DuplicateTransaction(BlockchainError):
     code = "duplicate_transaction"
 
 
+class ClaimPending(DuplicateTransaction):
+    """The sender already has a claim (REFUND or REPORT) of this flower pending."""
+
+    code = "claim_pending"
+
+
 class PoolFull(BlockchainError):
     code = "pool_full"
 

@@ -139,10 +139,27 @@ def _address_arg(args) -> str:
     return address
 
 
+CONTRIBUTIONS_PAGE = 1000  # the node's largest page of /contributions
+
+
+def _all_contributions(node: str, sender: str) -> tuple[dict, list[dict]]:
+    """The first page's answer and every contribution, following ``next`` page by page."""
+    start, items, first = 0, [], None
+    while True:
+        query = requests.compat.urlencode({"sender": sender, "from": start, "limit": CONTRIBUTIONS_PAGE})
+        answer = _call("GET", node, f"/contributions?{query}")
+        first = first or answer
+        items += answer["contributions"]
+        following = answer.get("next")
+        if not isinstance(following, int) or following <= start:
+            return first, items
+        start = following
+
+
 def cmd_contributions(args) -> str:
-    answer = _call("GET", args.node, "/contributions?" + requests.compat.urlencode({"sender": _address_arg(args)}))
+    answer, contributions = _all_contributions(args.node, _address_arg(args))
     lines = [f"{answer['sender']}: {answer['count']} contribution(s), good {answer['good']}"]
-    for c in answer["contributions"]:
+    for c in contributions:
         d = c["data"]
         if not c["deposit"]:
             state = "no deposit"

@@ -102,6 +102,12 @@ pm.collectionVariables.set("flowerTx", body.transaction_id);
 """, body=FLOWER),
     request("Pending transactions", "GET", "/transactions/pending", """
 pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("one page (1000 at most), oldest first, with count and next", () => {
+    const page = pm.response.json();
+    pm.expect(page.transactions.length).to.be.at.most(1000);
+    pm.expect(page.count).to.be.at.least(page.transactions.length);
+    pm.expect(page).to.have.property("next");
+});
 pm.test("the flower is pending", () => {
     const ids = pm.response.json().transactions.map(t => t.id);
     pm.expect(ids).to.include(pm.collectionVariables.get("flowerTx"));
@@ -201,6 +207,10 @@ pm.test("a confirmed proof with a Merkle path", () => {
     request("Contributions of a sender", "GET", "/contributions?sender=botanist_123", """
 pm.test("status is 200", () => pm.response.to.have.status(200));
 const body = pm.response.json();
+pm.test("one page, oldest first: count and next (the from of the next page, or null)", () => {
+    pm.expect(body.count).to.be.at.least(body.contributions.length);
+    pm.expect(body.next === null || body.next === body.contributions.length).to.be.true;
+});
 pm.test("lists the flower, its deposit, when it can be claimed and whether the model agrees", () => {
     const mine = body.contributions.find(c => c.flower_id === pm.collectionVariables.get("flowerTx"));
     pm.expect(mine).to.be.an("object");

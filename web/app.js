@@ -159,16 +159,29 @@ async function transaction(id) {
   onTip = null;
 }
 
+// Every contribution of a sender: /contributions is paged, so follow `next` to the last page.
+async function allContributions(addr) {
+  let from = 0, first = null;
+  const items = [];
+  for (;;) {
+    const page = await api(`/contributions?sender=${encodeURIComponent(addr)}&from=${from}&limit=1000`);
+    first = first || page;
+    items.push(...page.contributions);
+    if (typeof page.next !== "number" || page.next <= from) return { ...first, contributions: items };
+    from = page.next;
+  }
+}
+
 async function address(addr, params) {
   const from = Number(params.get("from") || 0);
   const [bal, contrib, moves] = await Promise.all([api(`/balance/${encodeURIComponent(addr)}`),
-    api(`/contributions?sender=${encodeURIComponent(addr)}`),
+    allContributions(addr),
     api(`/transfers?address=${encodeURIComponent(addr)}&from=${from}&limit=50`)]);
   const here = `#/address/${encodeURIComponent(addr)}`;
   render(`<h1>Address</h1><p><code>${esc(addr)}</code></p>
     <dl class="grid"><dt>balance</dt><dd>${bal.balance}</dd><dt>available</dt><dd>${bal.available}</dd>
     <dt>refunded contributions (good)</dt><dd>${contrib.good}</dd></dl>
-    <h2>Contributions</h2>${contrib.contributions.length ? `<table><tr><th>flower</th><th>block</th><th>label</th><th>deposit</th><th>left</th><th>claimable from block</th><th>model agrees</th></tr>${contrib.contributions.map((c) => `
+    <h2>Contributions (${contrib.count})</h2>${contrib.contributions.length ? `<table data-testid="contribution-list"><tr><th>flower</th><th>block</th><th>label</th><th>deposit</th><th>left</th><th>claimable from block</th><th>model agrees</th></tr>${contrib.contributions.map((c) => `
       <tr><td>${txLink(c.flower_id)}</td><td>${blockLink(c.block_index, String(c.block_index))}</td><td>${esc(c.data.flower_type)}</td>
       <td>${c.deposit}</td><td>${c.left}${c.refunded ? " (refunded)" : ""}</td><td>${c.claimable_from_block}</td><td>${c.model_agrees ? "yes" : "no"}</td></tr>`).join("")}</table>` : "<p>none</p>"}
     <h2>Transfers (${moves.count}, newest first)</h2>${moves.transfers.length ? `<table data-testid="transfer-list"><tr><th>block</th><th>id</th><th>from</th><th>to</th><th>amount</th></tr>${moves.transfers.map((t) => `

@@ -22,10 +22,15 @@ def proof(tx_id: str):
     return node().proof(tx_id)
 
 
+CONTRIBUTIONS_PAGE, MAX_CONTRIBUTIONS_PAGE = 100, 1000  # each entry costs one leave-one-out prediction
+
+
 @bp.get("/contributions")
-@doc("A sender's contributions (?sender=address): deposit, what is left, when it can be claimed, whether the "
-     "model agrees", ok={200: ContributionsOut}, errors=(400,),
-     query={"sender": {"type": "string", "minLength": 1, "maxLength": MAX_ADDRESS_LENGTH, "pattern": "^[!-~]+$"}})
+@doc("A sender's contributions (?sender=address), oldest first: deposit, what is left, when it can be claimed, "
+     "whether the model agrees; ?from=i&limit=n (100 by default, at most 1000) pages them, next is the from of the "
+     "next page or null", ok={200: ContributionsOut}, errors=(400,),
+     query={"sender": {"type": "string", "minLength": 1, "maxLength": MAX_ADDRESS_LENGTH, "pattern": "^[!-~]+$"},
+            "from": whole(0, default=0), "limit": whole(1, MAX_CONTRIBUTIONS_PAGE, CONTRIBUTIONS_PAGE)})
 def contributions_query():
     sender = request.args.get("sender")
     if not sender:
@@ -33,7 +38,7 @@ def contributions_query():
     if not is_address(sender):
         raise ApiError(400, "invalid_request", f"sender must be an address of 1 to {MAX_ADDRESS_LENGTH} printable "
                                                f"characters without spaces; got {sender!r:.60}")
-    return node().contributions(sender)
+    return node().contributions(sender, *page_args(CONTRIBUTIONS_PAGE, MAX_CONTRIBUTIONS_PAGE))
 
 
 @bp.get("/transfers")
@@ -51,6 +56,7 @@ def transfers():
 
 
 @bp.get("/contributions/<path:sender>")
-@doc("The same as /contributions?sender=", ok={200: ContributionsOut})
+@doc("The same as /contributions?sender=, paged the same way", ok={200: ContributionsOut}, errors=(400,),
+     query={"from": whole(0, default=0), "limit": whole(1, MAX_CONTRIBUTIONS_PAGE, CONTRIBUTIONS_PAGE)})
 def contributions(sender: str):
-    return node().contributions(sender)
+    return node().contributions(sender, *page_args(CONTRIBUTIONS_PAGE, MAX_CONTRIBUTIONS_PAGE))

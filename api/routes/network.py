@@ -1,4 +1,4 @@
-from flask import Blueprint
+from flask import Blueprint, request
 
 from ..errors import ApiError
 from ..jsonbody import read_json_object
@@ -59,7 +59,8 @@ def receive_block():
 @doc("A peer's transaction: 201 added to the pool, 200 already known", body_schema=TransactionOut,
      ok={201: MessageOut, 200: MessageOut}, errors=(503,))
 def receive_transaction():
-    """Checked by the protocol's transaction parser, not by a request schema."""
-    if node().receive_transaction(read_json_object()):
+    """Checked by the protocol's transaction parser, not by a request schema. The pool counts what
+    arrives here against the sending address's fair share (README "Pending pool")."""
+    if node().receive_transaction(read_json_object(), f"ip:{request.remote_addr}"):
         return {"message": "transaction added to the pool"}, 201
     return {"message": "transaction already known"}, 200

@@ -10,6 +10,8 @@ from .common import node, parse, whole_number_arg
 
 bp = Blueprint("transactions", __name__)
 
+MAX_PAGE = 1000  # pending transactions in one answer
+
 
 @bp.post("/transactions/new")
 @doc("Submit a transfer (signed when public_key and signature are given)", body=TransferIn,
@@ -21,14 +23,11 @@ def new_transaction():
 
 
 @bp.get("/transactions/pending")
-@doc("Transactions waiting for a block, oldest first; ?after=<id>&limit=n (at most 1000) for one page",
-     ok={200: PendingOut}, errors=(400,),
-     query={"after": {"type": "string", "pattern": "^([0-9a-f]{64})?$"}, "limit": whole(1, 1000, 1000)})
+@doc("Transactions waiting for a block, oldest first, one page at a time: ?after=<id>&limit=n (1000 and at most "
+     "1000 by default); next is the after of the next page, or null", ok={200: PendingOut}, errors=(400,),
+     query={"after": {"type": "string", "pattern": "^([0-9a-f]{64})?$"}, "limit": whole(1, MAX_PAGE, MAX_PAGE)})
 def pending():
-    if "after" in request.args or "limit" in request.args:
-        after = request.args.get("after") or None
-        if after is not None and not re.fullmatch(r"[0-9a-f]{64}", after):
-            raise ApiError(400, "invalid_request", f"after must be a transaction id (64 lowercase hex); got {after!r:.80}")
-        return node().pending_page(after, whole_number_arg("limit", 1000, 1, 1000))
-    txs = node().pending()
-    return {"transactions": txs, "count": len(txs), "next": None}
+    after = request.args.get("after") or None
+    if after is not None and not re.fullmatch(r"[0-9a-f]{64}", after):
+        raise ApiError(400, "invalid_request", f"after must be a transaction id (64 lowercase hex); got {after!r:.80}")
+    return node().pending_page(after, whole_number_arg("limit", MAX_PAGE, 1, MAX_PAGE))

@@ -104,6 +104,6 @@ def test_contributions_show_deposits_and_whether_the_model_agrees(client):
         assert isinstance(c["model_agrees"], bool)
     assert body["good"] == 0
     assert client.get("/contributions?sender=nobody").get_json() == {"sender": "nobody", "count": 0,
-                                                                     "contributions": [], "good": 0}
+                                                                     "contributions": [], "next": None, "good": 0}
     r = client.get("/contributions")
     assert r.status_code == 400 and "sender must be given" in r.get_json()["error"]["message"]

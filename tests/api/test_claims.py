@@ -119,3 +119,23 @@ def test_every_refusal_reason(client):
     client.post("/mine")
     assert refused("report", "dave", flowers["mallory"]) == "nothing is left of this deposit"
     assert client.get("/chain/validate").get_json()["valid"] is True
+
+
+def test_a_second_pending_claim_of_the_same_flower_is_refused_with_409(client):
+    fund(client, "alice", "mallory")
+    good = client.post("/flower/add", json={"sender": "alice", **SETOSA, "flower_type": "setosa", "deposit": 2})
+    bad = client.post("/flower/add", json={"sender": "mallory", **SETOSA, "flower_type": "virginica", "deposit": 2})
+    client.post("/mine")
+    client.post("/mine")
+    good_id, bad_id = good.get_json()["transaction_id"], bad.get_json()["transaction_id"]
+    assert claim(client, "refund", "alice", good_id).status_code == 201
+    again = claim(client, "refund", "alice", good_id)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "claim_pending"
+    assert "one claim per sender and flower may be pending" in again.get_json()["error"]["message"]
+    client.post("/mine")
+    assert claim(client, "report", "alice", bad_id).status_code == 201
+    before = snapshot(client)
+    for _ in range(3):
+        twin = claim(client, "report", "alice", bad_id)
+        assert twin.status_code == 409 and twin.get_json()["error"]["code"] == "claim_pending"
+    assert snapshot(client) == before

@@ -91,3 +91,34 @@ def test_transfers_of_an_address_are_paged_newest_first(client):
     for bad in ("", "a b", "x" * 129):
         r = client.get(f"/transfers?address={bad}")
         assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_request"
+
+
+def test_the_pending_pool_is_paged_by_default(client):
+    ids = [client.post("/flower/add", json={**FLOWER, "sender": f"q{i}"}).get_json()["transaction_id"]
+           for i in range(1003)]
+    first = client.get("/transactions/pending").get_json()
+    assert [t["id"] for t in first["transactions"]] == ids[:1000]
+    assert first["count"] == 1003 and first["next"] == ids[999]
+    rest = client.get(f"/transactions/pending?after={first['next']}").get_json()
+    assert [t["id"] for t in rest["transactions"]] == ids[1000:] and rest["next"] is None
+
+
+def test_contributions_are_paged_by_default_oldest_first(client):
+    ids = []
+    for block in range(3):
+        ids += [client.post("/flower/add", json={**FLOWER, "sender": "prolific", "sepal_length": 4.5 + i / 100})
+                .get_json()["transaction_id"] for i in range(50)]
+        client.post("/mine")
+    client.post("/flower/add", json={**FLOWER, "sender": "other"})
+    client.post("/mine")
+    first = client.get("/contributions?sender=prolific").get_json()
+    assert [c["flower_id"] for c in first["contributions"]] == ids[:100]
+    assert first["count"] == 150 and first["next"] == 100
+    rest = client.get("/contributions?sender=prolific&from=100").get_json()
+    assert [c["flower_id"] for c in rest["contributions"]] == ids[100:] and rest["next"] is None
+    small = client.get("/contributions/prolific?from=140&limit=4").get_json()
+    assert [c["flower_id"] for c in small["contributions"]] == ids[140:144] and small["next"] == 144
+    assert small["contributions"] == rest["contributions"][40:44]
+    for bad in ("limit=0", "limit=1001", "from=-1", "from=x"):
+        r = client.get(f"/contributions?sender=prolific&{bad}")
+        assert r.status_code == 400 and r.get_json()["error"]["code"] == "invalid_request"

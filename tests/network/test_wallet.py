@@ -119,3 +119,24 @@ def test_usage_errors_exit_2():
     for args in (("balance",), ("contributions",)):
         r = wallet(*args)
         assert r.returncode == 2 and r.stderr.startswith("error: give an address or --key"), r.stderr
+
+
+def test_the_wallet_lists_every_contribution_across_pages(start_node):
+    """/contributions is paged (at most 1000 a page); the wallet follows next to the last page."""
+    node = start_node("prolific", difficulty=1)
+    ids = []
+    for i in range(1005):
+        r = node.post("/flower/add", json={"sender": "prolific", "sepal_length": round(4.5 + (i % 300) / 100, 2),
+                                           "sepal_width": 3.4, "petal_length": 1.5, "petal_width": 0.2,
+                                           "flower_type": "setosa"})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["transaction_id"])
+    while node.get("/health").json()["pending"]:
+        assert node.post("/mine").status_code == 200
+    first = node.get("/contributions?sender=prolific").json()
+    assert first["count"] == 1005 and first["next"] is not None  # the node pages it
+    listing = wallet("contributions", "prolific", node=node.url)
+    assert listing.returncode == 0, listing.stderr
+    lines = listing.stdout.splitlines()
+    assert lines[0] == "prolific: 1005 contribution(s), good 0"
+    assert [line.split()[0] for line in lines[1:]] == ids

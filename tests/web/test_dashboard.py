@@ -201,3 +201,21 @@ def test_a_signed_flower_from_the_browser_wallet_on_a_node_that_requires_signatu
     pending = node.get("/transactions/pending").json()["transactions"]
     assert len(pending) == 1 and pending[0]["sender"] == address and len(pending[0]["signature"]) == 128
     assert node.post("/flower/add", json={"sender": address, **FLOWER}).status_code == 400  # unsigned: refused
+
+
+def test_the_address_page_shows_every_contribution_across_pages(browser, node):
+    """/contributions is paged (at most 1000 a page); the address page follows next to the last page."""
+    ids = []
+    for i in range(1005):
+        r = node.post("/flower/add", json={**FLOWER, "sender": "prolific", "sepal_length": round(5.0 + (i % 200) / 100, 2)})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["transaction_id"])
+    while node.get("/health").json()["pending"]:
+        assert node.post("/mine").status_code == 200
+    assert node.get("/contributions?sender=prolific").json()["next"] is not None
+    open_page(browser, node.url, "#/address/prolific")
+    rows = wait_for(lambda: len(by_testid(browser, "contribution-list").find_elements("css selector", "tr")) == 1006
+                    and by_testid(browser, "contribution-list").find_elements("css selector", "tr")[1:],
+                    what="1005 contribution rows")
+    assert ids[0][:16] in rows[0].text and ids[-1][:16] in rows[-1].text
+    assert severe_console_messages(browser) == []
