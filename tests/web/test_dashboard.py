@@ -69,7 +69,9 @@ def test_every_page_loads_without_console_errors(browser, node):
         wait_for(lambda: browser.find_element("css selector", "main h1").text, what=f"the page {page!r}")
         assert severe_console_messages(browser) == [], page
     assert by_testid(browser, "height").text == "2"
-    rows = by_testid(browser, "transfer-list").find_elements("css selector", "tr")[1:]  # the address page, last
+    # the address page, last: its transfer list arrives after the heading
+    rows = wait_for(lambda: by_testid(browser, "transfer-list").find_elements("css selector", "tr")[1:],
+                    what="the address page's transfers")
     assert len(rows) == 1 and "2" == rows[0].find_elements("css selector", "td")[0].text
     browser.get(node.url + "/docs")
     wait_for(lambda: "Iris chain node" in browser.page_source and browser.find_elements("css selector", ".opblock"),
