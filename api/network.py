@@ -26,7 +26,7 @@ from .gossip import Gossip
 from .headers_sync import Misbehaved, PeerSync
 from .peer_urls import MAX_PEERS, PeerURLError, is_self, normalize_peer_url
 from .peerbook import Peer, PeerBook
-from .peers import PeerClient, PeerError
+from .peers import PeerClient, PeerError, what_was_wrong
 
 log = logging.getLogger("network")
 
@@ -214,11 +214,16 @@ class Network:
             self.book.misbehaved(peer, now, str(exc))
             return f"{peer.url}: {exc}", None
         except PeerError as exc:
-            self.book.unreachable(peer, now, str(exc))
-            return f"{peer.url}: {exc}", None
+            # It answered its /tip a moment ago: headers that do not come, or cannot be used, do not
+            # back its claim, whatever the claim (asking again at every poll is what a liar wants).
+            why = f"its /tip claimed height {claimed}, but its headers did not back it: {exc}"
+            log.warning("peer %s misbehaved: %s", peer.url, why)
+            self.book.misbehaved(peer, now, why)
+            return f"{peer.url}: {why}", None
         except BlockchainError as exc:
-            self.book.misbehaved(peer, now, str(exc))
-            return f"{peer.url}: {exc}", None
+            why = what_was_wrong(str(exc))
+            self.book.misbehaved(peer, now, why)
+            return f"{peer.url}: {why}", None
         reached = self.chain.main_height(peer.tip) if peer.tip else None
         if outcome.proven is not None:
             peer.height = max(outcome.proven, peer.height or 0)

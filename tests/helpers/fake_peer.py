@@ -8,6 +8,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+SECRET = "tok-5ecret-0f-an-internal-service"
+SECRET_ANSWER = {"access_token": SECRET, "role_grant": "admin-of-everything", "session_user": "root-operator"}
 HEADER_KEYS = ("index", "timestamp_ms", "previous_hash", "difficulty", "merkle_root", "nonce", "hash")
 
 
@@ -19,7 +21,9 @@ class FakePeer:
     proof of work is broken after the first ``honest_headers``). Broken modes answer every GET the
     same way: ``silent``, ``garbage``, ``html``, ``error500``, ``redirect``, ``huge``, ``trickle``
     (a body of one byte every 0.25 s), ``drip-headers`` (the status line and headers one byte
-    every 0.25 s), ``tiny-objects`` (an honest tip, then 1 MB answers of 340,000 empty objects).
+    every 0.25 s), ``tiny-objects`` (an honest tip, then 1 MB answers of 340,000 empty objects),
+    ``secret`` (an internal JSON service: ``SECRET_ANSWER`` at every path), ``secret-dupkey`` (the
+    same with a repeated key), ``secret-headers`` (a list of one such object as headers). ``path_modes`` gives one path (``/headers``) a mode of its own.
     """
 
     def __init__(self) -> None:
@@ -31,6 +35,7 @@ class FakePeer:
         self.honest_headers = 1000
         self.hits: list[str] = []
         self.redirect_to = ""
+        self.path_modes: dict[str, str] = {}
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,7 +62,7 @@ class FakePeer:
 
             def do_GET(self):
                 peer.hits.append(f"GET {self.path}")
-                mode = peer.mode
+                mode = peer.path_modes.get(urlsplit(self.path).path, peer.mode)
                 try:
                     if self._broken(mode):
                         return
@@ -72,6 +77,12 @@ class FakePeer:
                     self._send(200, bytes(range(256)) * 4)
                 elif mode == "html":
                     self._send(200, b"<html><body><h1>It works!</h1></body></html>", "text/html")
+                elif mode == "secret":
+                    self._json(SECRET_ANSWER)
+                elif mode == "secret-headers":
+                    self._json({"headers": [SECRET_ANSWER]})
+                elif mode == "secret-dupkey":
+                    self._send(200, f'{{"access_token": "{SECRET}", "access_token": "{SECRET}"}}'.encode())
                 elif mode == "error500":
                     self._send(500, b'{"error": "boom"}')
                 elif mode == "redirect":
