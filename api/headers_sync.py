@@ -101,7 +101,7 @@ class PeerSync:
     def _check(self, url: str, headers: list[Header], parent) -> None:
         issue = check_header_chain(headers, parent, self.chain.difficulty, self.chain.now_ms())
         if issue is not None:
-            raise Misbehaved(f"{url} sent an invalid header: {what_was_wrong(issue)}")
+            raise Misbehaved(f"{url} sent an invalid header: {what_was_wrong(str(issue))}")
 
     def _branch(self, url: str) -> tuple[int, list[Header], bool]:
         """(fork height, checked headers after it, whether the peer may have more). For a branch

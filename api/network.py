@@ -88,9 +88,12 @@ class Network:
         """Add peers (all or none); returns the URLs that were new. Syncs with them in the background."""
         checked = self.check_urls(urls)
         try:
-            new = self.book.add(checked)
+            new, evicted = self.book.add(checked)
         except OverflowError as exc:
             raise PeerURLError(str(exc)) from None
+        for url in evicted:
+            self.gossip.forget(url)
+            log.info("forgot peer %s: it never answered, and its place was needed", url)
         for url in new:
             log.info("registered peer %s", url)
             if announce and self.own_url:

@@ -39,6 +39,7 @@ def what_was_wrong(message: str) -> str:
     anything an internal service returns (tokens, keys, names), and problem texts are shown by
     ``GET /nodes`` and written to the log: they say what was wrong, never what the answer held.
     """
+    message = str(message)
     for marker in ("; got ", ", got ", ": got "):
         if marker in message:
             message = message.split(marker, 1)[0]
