@@ -93,7 +93,7 @@ class PeerBook:
         with self._lock:
             new = [u for u in urls if u not in self._peers]
             over = len(self._peers) + len(new) - MAX_PEERS
-            strangers = sorted((p for p in self._peers.values() if p.stranger),
+            strangers = sorted((p for p in self._peers.values() if p.stranger and p.url not in urls),
                                key=lambda p: (p.away_since or p.added, p.url))
             if over > len(strangers):
                 raise OverflowError(f"a node keeps at most {MAX_PEERS} peers; it has {len(self._peers)}, "

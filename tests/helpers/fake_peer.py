@@ -169,3 +169,50 @@ class FakePeer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class SilentPeers:
+    """``count`` loopback sockets that listen and never accept: a connection completes (the kernel
+    does the handshake), then nothing is read or written, so every call lasts its whole deadline."""
+
+    def __init__(self, count: int) -> None:
+        import socket
+        self.socks = []
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            s.listen(512)
+            self.socks.append(s)
+        self.urls = [f"http://127.0.0.1:{s.getsockname()[1]}" for s in self.socks]
+
+    def requests(self) -> list[list[str]]:
+        """The request lines (``GET /tip``) each socket has received since the last call, taken off
+        its queue: call it once the callers have given up, since it answers them (by closing)."""
+        out = []
+        for s in self.socks:
+            s.setblocking(False)
+            lines = []
+            while True:
+                try:
+                    conn, _ = s.accept()
+                except BlockingIOError:
+                    break
+                conn.settimeout(1)
+                try:
+                    head = conn.recv(4096).split(b"\r\n", 1)[0].decode("latin-1")
+                except OSError:
+                    head = ""
+                conn.close()
+                lines.append(" ".join(head.split(" ")[:2]))
+            out.append(lines)
+        return out
+
+    def close(self) -> None:
+        for s in self.socks:
+            s.close()
+
+    def __enter__(self) -> "SilentPeers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -10,9 +10,18 @@ D = 2
 FAST = ("--sync-interval", "0.2", "--peer-timeout", "1")
 
 
+USED: set = set()
+
+
 def dead_urls(count: int) -> list[str]:
-    """Loopback ports nobody listens on: every call to them is refused."""
-    return [f"http://127.0.0.1:{port}" for port in {free_port() for _ in range(count * 2)}][:count]
+    """Loopback ports nobody listens on (each used once in the test): every call to them is refused."""
+    urls = []
+    while len(urls) < count:
+        port = free_port()
+        if port not in USED:
+            USED.add(port)
+            urls.append(f"http://127.0.0.1:{port}")
+    return urls
 
 
 def states(node) -> dict:
