@@ -42,7 +42,7 @@ class Rounds:
         self._broadcast = broadcast_transaction
         self._polls = ThreadPoolExecutor(max_workers=MAX_PEERS, thread_name_prefix="tips")
         self._lock = threading.RLock()   # a done callback may run in the thread that holds it
-        self._inflight: dict[str, Future] = {}
+        self._inflight: dict[str, tuple[Peer, Future]] = {}  # URL -> the peer record polled, its poll
         self._sync_lock = threading.Lock()
         self._resolving: Optional[Future] = None
         self._waiters = threading.BoundedSemaphore(RESOLVE_WAITERS)
@@ -56,20 +56,20 @@ class Rounds:
         futures = []
         with self._lock:
             for peer in peers:
-                future = self._inflight.get(peer.url)
-                if future is None:
+                polled, future = self._inflight.get(peer.url, (None, None))
+                if polled is not peer:  # not polled yet (or polled as the peer it was before it was forgotten)
                     try:
                         future = self._polls.submit(self._visit, peer)
                     except RuntimeError:  # shut down: the node is stopping
                         break
-                    self._inflight[peer.url] = future
+                    self._inflight[peer.url] = (peer, future)
                     future.add_done_callback(lambda done, url=peer.url: self._finished(url, done))
                 futures.append(future)
         return futures
 
     def _finished(self, url: str, future: Future) -> None:
         with self._lock:
-            if self._inflight.get(url) is future:
+            if self._inflight.get(url, (None, None))[1] is future:
                 del self._inflight[url]
 
     def _visit(self, peer: Peer) -> tuple[list[str], Optional[str]]:
