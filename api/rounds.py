@@ -73,7 +73,15 @@ class Rounds:
                 del self._inflight[url]
 
     def _visit(self, peer: Peer) -> tuple[list[str], Optional[str]]:
-        """Poll one peer, sync with it if it shows more, catch up on its pool: (problems, source)."""
+        """Poll one peer, sync with it if it shows more, catch up on its pool: (problems, source).
+        Nobody may wait for a background poll: what it raises is logged here, never lost."""
+        try:
+            return self._visit_once(peer)
+        except Exception:
+            log.exception("polling %s failed", peer.url)
+            return [f"{peer.url}: the node failed while polling it; see its log"], None
+
+    def _visit_once(self, peer: Peer) -> tuple[list[str], Optional[str]]:
         tip, problem = self._poll_tip(peer)
         problems, source = ([problem] if problem else []), None
         if tip is not None and self._worth_syncing(tip):
