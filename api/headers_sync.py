@@ -26,7 +26,7 @@ from blockchain import Block, BlockchainError, Transaction
 from blockchain.errors import InvalidBlock, InvalidTransaction
 from blockchain.headers import Header, check_header_chain
 
-from .peers import PeerClient, PeerError
+from .peers import PeerClient, PeerError, what_was_wrong
 
 log = logging.getLogger("network")
 
@@ -39,6 +39,11 @@ BLOCKS_ITEMS = BLOCKS_ANSWER // 16           # honest blocks carry a JSON value 
 PENDING_PAGE = 500
 PENDING_ANSWER = 4 * 1024 * 1024
 _HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _kind(value) -> str:
+    return {list: "a JSON list", str: "a JSON string", bool: "a JSON boolean", int: "a JSON number",
+            float: "a JSON number", type(None): "null"}.get(type(value), "a JSON value")
 
 
 class Misbehaved(Exception):
@@ -66,12 +71,17 @@ class PeerSync:
     # -- the peer's tip --------------------------------------------------------------------
     def tip(self, url: str) -> dict:
         status, body = self.client.get(url, "/tip", max_bytes=TIP_ANSWER, max_items=16)
-        if status != 200 or not isinstance(body, dict):
+        if status != 200:
             raise PeerError(f"{url}/tip answered {status}")
+        if not isinstance(body, dict):
+            raise PeerError(f"{url}/tip answered 200 with {_kind(body)}, not an object")
         height, tip, genesis = body.get("height"), body.get("hash"), body.get("genesis")
-        if type(height) is not int or height < 0 or not isinstance(tip, str) or not _HASH.fullmatch(tip) \
-                or not isinstance(genesis, str) or not _HASH.fullmatch(genesis):
-            raise Misbehaved(f"{url}/tip must be {{height, hash, genesis}}; got {str(body)[:120]}")
+        wrong = [name for name, ok in (("height", type(height) is int and height >= 0),
+                                       ("hash", isinstance(tip, str) and _HASH.fullmatch(tip)),
+                                       ("genesis", isinstance(genesis, str) and _HASH.fullmatch(genesis))) if not ok]
+        if wrong:  # what was wrong, never what it held (GET /nodes and the log show this text)
+            raise Misbehaved(f"{url}/tip must be {{height, hash, genesis}} (a height from 0, hashes of 64 hex "
+                             f"digits); its {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} missing or not so")
         return {"height": height, "hash": tip, "genesis": genesis}
 
     # -- headers ---------------------------------------------------------------------------
@@ -86,12 +96,12 @@ class PeerSync:
         try:
             return [Header.from_dict(h) for h in raw]
         except InvalidBlock as exc:
-            raise Misbehaved(f"{url} sent an invalid header: {exc.message}") from None
+            raise Misbehaved(f"{url} sent an invalid header: {what_was_wrong(exc.message)}") from None
 
     def _check(self, url: str, headers: list[Header], parent) -> None:
         issue = check_header_chain(headers, parent, self.chain.difficulty, self.chain.now_ms())
         if issue is not None:
-            raise Misbehaved(f"{url} sent an invalid header: {issue}")
+            raise Misbehaved(f"{url} sent an invalid header: {what_was_wrong(str(issue))}")
 
     def _branch(self, url: str) -> tuple[int, list[Header], bool]:
         """(fork height, checked headers after it, whether the peer may have more). For a branch
@@ -133,7 +143,7 @@ class PeerSync:
             try:
                 out.append(Block.from_dict(raw))
             except (InvalidBlock, InvalidTransaction) as exc:
-                raise Misbehaved(f"{url} sent an invalid block {header.index}: {exc.message}") from None
+                raise Misbehaved(f"{url} sent an invalid block {header.index}: {what_was_wrong(exc.message)}") from None
         return out
 
     def _bodies(self, url: str, headers: list[Header]) -> Iterator[list[Block]]:
@@ -190,7 +200,7 @@ class PeerSync:
 
     def _judge(self, url: str, result) -> None:
         if result.problem is not None:
-            raise Misbehaved(f"{url} served an invalid block: {result.problem}")
+            raise Misbehaved(f"{url} served an invalid block: {what_was_wrong(str(result.problem))}")
 
     # -- the peer's pending pool -----------------------------------------------------------
     def catch_up_pool(self, url: str, most: int) -> int:

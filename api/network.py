@@ -5,28 +5,30 @@
 - Gossip: what this node accepts for the first time (from a client, a peer, or its own miner)
   is queued for every peer, each on its own bounded queue (``gossip.py``); what it already had
   is never re-sent, so nothing loops.
-- Sync: every ``sync_interval`` each peer that is due is asked for its ``/tip`` (in parallel).
-  A peer whose tip is higher than ours and not on our chain is synced headers first
-  (``headers_sync.py``), the highest claim first. A block that does not extend our tip (409), a
-  newly registered peer and ``/nodes/resolve`` start a round at once. The first time a peer
-  answers, and whenever it comes back after being unreachable, its pending pool is caught up on.
+- Sync: every ``sync_interval`` each peer that is due is asked for its ``/tip``, each on its own
+  worker (``rounds.py``): a silent peer delays nobody. A peer whose tip is higher than ours and not
+  on our chain is synced headers first (``headers_sync.py``), one peer at a time, as soon as its
+  tip arrives. A block that does not extend our tip (409) and a newly registered peer start polls
+  at once; ``/nodes/resolve`` waits for a round, shared by the resolves that ask meanwhile. The
+  first time a peer answers, and whenever it comes back after being unreachable, its pending pool
+  is caught up on.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
-from blockchain import Block, BlockchainError, Blockchain, Transaction
-from blockchain.pool import MAX_PENDING
+from blockchain import Block, Blockchain, Transaction
 
 from .gossip import Gossip
-from .headers_sync import Misbehaved, PeerSync
+from .headers_sync import PeerSync
 from .peer_urls import MAX_PEERS, PeerURLError, is_self, normalize_peer_url
 from .peerbook import Peer, PeerBook
 from .peers import PeerClient, PeerError
+from .rounds import Rounds
 
 log = logging.getLogger("network")
 
@@ -40,13 +42,12 @@ class Network:
         self.client = PeerClient(timeout=peer_timeout)
         self.sync_interval = sync_interval
         self.book = PeerBook(chain, sync_interval)
-        self._round_lock = threading.Lock()
         self._sync_wanted = threading.Event()
         self._stopping = threading.Event()
         self.syncer = PeerSync(chain, self.client, self._stopping)
         self.gossip = Gossip(self._send)
         self._announcer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="announce")
-        self._tips = ThreadPoolExecutor(max_workers=8, thread_name_prefix="tips")
+        self.rounds = Rounds(chain, self.book, self.syncer, self.broadcast_transaction)
         self._thread: Optional[threading.Thread] = None
 
     # -- peers ------------------------------------------------------------------------
@@ -88,9 +89,12 @@ class Network:
         """Add peers (all or none); returns the URLs that were new. Syncs with them in the background."""
         checked = self.check_urls(urls)
         try:
-            new = self.book.add(checked)
+            new, evicted = self.book.add(checked)
         except OverflowError as exc:
             raise PeerURLError(str(exc)) from None
+        for url in evicted:
+            self.gossip.forget(url)
+            log.info("forgot peer %s: it never answered, and its place was needed", url)
         for url in new:
             log.info("registered peer %s", url)
             if announce and self.own_url:
@@ -143,102 +147,16 @@ class Network:
         self._sync_wanted.set()
 
     def resolve(self) -> dict:
-        """One sync round now, with every peer that is not backed off; says what happened."""
-        return self._round("all")
+        """One sync round now, with every peer that is not backed off, shared with the resolves that
+        ask meanwhile; says what happened. ResolveBusy when too many already wait for one."""
+        return self.rounds.resolve()
 
-    def _round(self, who: str) -> dict:
-        """Poll the tips of ``who`` ("all" not backed off, "live" also not unreachable, "due"),
-        in parallel, and sync with each that has more as soon as its tip arrives."""
-        with self._round_lock:
-            now = time.monotonic()
-            every = self.book.all()
-            if who == "due":
-                peers = self.book.due(now)
-            else:
-                skip = ("backed_off", "other_network") if who == "all" else ("backed_off", "other_network", "unreachable")
-                peers = [p for p in every if p.state not in skip or p.next_poll <= now]
-            problems = [f"{p.url}: {p.state} ({p.problem})" for p in every if who == "all" and p not in peers]
-            start_height, source, restored = self.chain.height, None, []
-            polls = {self._tips.submit(self._poll_tip, peer): peer for peer in peers}
-            for done in as_completed(polls):
-                peer = polls[done]
-                tip, problem = done.result()
-                if problem:
-                    problems.append(problem)
-                if tip is None or tip["height"] <= self.chain.height or self.chain.main_height(tip["hash"]) is not None:
-                    continue
-                problem, outcome = self._sync_with(peer, tip["height"])
-                if problem:
-                    problems.append(problem)
-                if outcome is not None:
-                    restored.extend(outcome.restored)
-                    if outcome.blocks:
-                        source = peer.url
-            for peer in peers:
-                if peer.needs_pool and peer.state == "ok":
-                    self._catch_up_pool(peer)
-            for tx in restored:
-                self.broadcast_transaction(tx)
-            if source is not None:
-                log.info("took blocks from %s; height %d -> %d", source, start_height, self.chain.height)
-            return {"replaced": source is not None, "length": self.chain.height + 1, "source": source,
-                    "peers": len(every), "problems": problems}
-
-    def _poll_tip(self, peer: Peer) -> tuple[Optional[dict], Optional[str]]:
+    def _live(self) -> list[Peer]:
+        """The peers to poll when a sync is wanted at once: all but those backed off, of another
+        network or unreachable, unless their delay is over."""
         now = time.monotonic()
-        try:
-            tip = self.syncer.tip(peer.url)
-        except PeerError as exc:
-            self.book.unreachable(peer, now, str(exc))
-            return None, f"{peer.url}: {exc}"
-        except Misbehaved as exc:
-            self.book.misbehaved(peer, now, str(exc))
-            return None, f"{peer.url}: {exc}"
-        self.book.seen(peer, now)
-        if tip["genesis"] != self.chain.genesis.hash:
-            self.book.other_network(peer, now, tip["genesis"])
-            return None, f"{peer.url}: {peer.problem}"
-        peer.claimed, peer.tip = tip["height"], tip["hash"]
-        if self.chain.main_height(tip["hash"]) is not None:
-            peer.height = tip["height"]  # on our chain: proven
-        if peer.state != "backed_off" or tip["height"] <= self.chain.height:
-            self.book.behaved(peer)
-        return tip, None
-
-    def _sync_with(self, peer: Peer, claimed: int):
-        now = time.monotonic()
-        try:
-            outcome = self.syncer.sync(peer.url, claimed)
-        except Misbehaved as exc:
-            log.warning("peer %s misbehaved: %s", peer.url, exc)
-            self.book.misbehaved(peer, now, str(exc))
-            return f"{peer.url}: {exc}", None
-        except PeerError as exc:
-            self.book.unreachable(peer, now, str(exc))
-            return f"{peer.url}: {exc}", None
-        except BlockchainError as exc:
-            self.book.misbehaved(peer, now, str(exc))
-            return f"{peer.url}: {exc}", None
-        reached = self.chain.main_height(peer.tip) if peer.tip else None
-        if outcome.proven is not None:
-            peer.height = max(outcome.proven, peer.height or 0)
-        if reached is None and self.chain.height < claimed:
-            why = f"its /tip claimed height {claimed}, but it showed a valid chain only to {self.chain.height}"
-            self.book.misbehaved(peer, now, why)
-            return f"{peer.url}: {why}", outcome
-        peer.height = reached if reached is not None else peer.height
-        self.book.behaved(peer)
-        return None, outcome
-
-    def _catch_up_pool(self, peer: Peer) -> None:
-        try:
-            taken = self.syncer.catch_up_pool(peer.url, MAX_PENDING)
-        except (PeerError, Misbehaved) as exc:
-            log.info("could not catch up on the pending pool of %s: %s", peer.url, exc)
-            return
-        peer.needs_pool = False
-        if taken:
-            log.info("took %d pending transactions from %s", taken, peer.url)
+        return [p for p in self.book.all()
+                if p.state not in ("backed_off", "other_network", "unreachable") or p.next_poll <= now]
 
     def _run(self) -> None:
         next_poll = time.monotonic() + self.sync_interval
@@ -249,7 +167,7 @@ class Network:
             try:
                 if wanted:
                     self._sync_wanted.clear()
-                self._round("live" if wanted else "due")
+                self.rounds.poll(self._live() if wanted else self.book.due(time.monotonic()))  # never waits
             except Exception:  # the loop must survive anything a peer can cause
                 log.exception("sync failed")
             next_poll = time.monotonic() + self.sync_interval
@@ -267,4 +185,4 @@ class Network:
         self.gossip.close()
         self.syncer.close()
         self._announcer.shutdown(wait=False, cancel_futures=True)
-        self._tips.shutdown(wait=False, cancel_futures=True)
+        self.rounds.close()

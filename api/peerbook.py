@@ -11,6 +11,12 @@ States:
 - ``backed_off``: served something invalid, or claimed more than it proved; its claims are
   ignored for exponentially growing delays, from ``FIRST_BACKOFF`` up to a day;
 - ``other_network``: its genesis is not ours; asked again only after ``MAX_BACKOFF``.
+
+Room in the table (``MAX_PEERS``) is kept for peers that prove themselves: a peer that has never
+answered and has already failed (unreachable or backed off) is evicted when a registration needs its
+place, the one failing longest first, and is not kept in the store; it is forgotten altogether after
+``MAX_BACKOFF`` without an answer. A peer that has answered once is never evicted. The store keeps
+each peer's URL and whether it ever answered.
 """
 from __future__ import annotations
 
@@ -42,6 +48,13 @@ class Peer:
     next_poll: float = 0.0             # monotonic time before which it is not polled
     problem: Optional[str] = None
     needs_pool: bool = True            # its pending pool is still to be caught up on
+    answered: bool = False             # it has given a usable answer at least once (kept in the store)
+    added: float = 0.0                 # monotonic time it was registered (or loaded)
+
+    @property
+    def stranger(self) -> bool:
+        """Never answered, and already failed: the first to make room for a newcomer."""
+        return not self.answered and (self.failures > 0 or self.strikes > 0)
 
     def view(self, now: float, traffic: tuple[int, int]) -> dict:
         return {"url": self.url, "height": self.height, "claimed_height": self.claimed, "tip": self.tip,
@@ -57,9 +70,14 @@ class PeerBook:
         self.chain = chain
         self.poll_interval = poll_interval
         self._lock = threading.Lock()
+        self._peers: dict[str, Peer] = {}
         stored = chain.setting(PEERS_KEY)
-        urls = [p for p in json.loads(stored) if isinstance(p, str)][:MAX_PEERS] if stored else []
-        self._peers: dict[str, Peer] = {url: Peer(url) for url in urls}
+        for entry in (json.loads(stored) if stored else [])[:MAX_PEERS]:
+            if isinstance(entry, str):  # written before the store kept ``answered``: given the benefit of the doubt
+                self._peers[entry] = Peer(entry, answered=True, added=time.monotonic())
+            elif isinstance(entry, dict) and isinstance(entry.get("url"), str):
+                self._peers[entry["url"]] = Peer(entry["url"], answered=entry.get("answered") is True,
+                                                 added=time.monotonic())
 
     def urls(self) -> list[str]:
         with self._lock:
@@ -69,29 +87,51 @@ class PeerBook:
         with self._lock:
             return list(self._peers.values())
 
-    def add(self, urls: list[str]) -> list[str]:
-        """Add the URLs not known yet (all or none, within MAX_PEERS); returns them."""
+    def add(self, urls: list[str]) -> tuple[list[str], list[str]]:
+        """Add the URLs not known yet (all or none, within MAX_PEERS), evicting strangers (never
+        answered, already failed) when there is no room otherwise; returns (added, evicted)."""
         with self._lock:
             new = [u for u in urls if u not in self._peers]
-            if len(self._peers) + len(new) > MAX_PEERS:
-                raise OverflowError(f"a node keeps at most {MAX_PEERS} peers; it has {len(self._peers)} "
-                                    f"and {len(new)} more were asked for")
-            if new:
-                self.chain.save_setting(PEERS_KEY, json.dumps(list(self._peers) + new))
-                for url in new:
-                    self._peers[url] = Peer(url)
-            return new
+            over = len(self._peers) + len(new) - MAX_PEERS
+            strangers = sorted((p for p in self._peers.values() if p.stranger and p.url not in urls),
+                               key=lambda p: (p.away_since or p.added, p.url))
+            if over > len(strangers):
+                raise OverflowError(f"a node keeps at most {MAX_PEERS} peers; it has {len(self._peers)}, "
+                                    f"{len(strangers)} of them never answered and could make room, and "
+                                    f"{len(new)} more were asked for")
+            evicted = [p.url for p in strangers[:max(0, over)]]
+            for url in evicted:
+                del self._peers[url]
+            now = time.monotonic()
+            for url in new:
+                self._peers[url] = Peer(url, added=now)
+            if new or evicted:
+                self._save()
+            return new, evicted
 
     def remove(self, url: str) -> bool:
         with self._lock:
             if url not in self._peers:
                 return False
             del self._peers[url]
-            self.chain.save_setting(PEERS_KEY, json.dumps(list(self._peers)))
+            self._save()
             return True
 
+    def _save(self) -> None:
+        """The peers worth a restart: every one that answered once, and the new ones not tried yet
+        (a stranger that failed is not kept). Called with the lock held."""
+        kept = [{"url": p.url, "answered": p.answered} for p in self._peers.values()
+                if p.answered or not p.stranger]
+        self.chain.save_setting(PEERS_KEY, json.dumps(kept))
+
     def due(self, now: float) -> list[Peer]:
+        """The peers to poll now; strangers silent for ``MAX_BACKOFF`` are forgotten first."""
         with self._lock:
+            gone = [u for u, p in self._peers.items() if p.stranger and now - (p.away_since or p.added) >= MAX_BACKOFF]
+            for url in gone:
+                del self._peers[url]
+            if gone:
+                self._save()
             return [p for p in self._peers.values() if p.next_poll <= now]
 
     # -- what an answer means for the next poll ------------------------------------------
@@ -99,6 +139,9 @@ class PeerBook:
         """A usable answer: the peer is back (and its pool is caught up on again if it was away)."""
         if peer.state == "unreachable":
             peer.needs_pool = True
+        if not peer.answered:
+            peer.answered = True
+            self._persist_change(peer)
         peer.failures = 0
         peer.last_seen = time.time()
         peer.next_poll = now + self.poll_interval
@@ -113,15 +156,28 @@ class PeerBook:
         day is asked once an hour."""
         if peer.failures == 0:
             peer.away_since = now
+        first = not peer.stranger
         peer.failures += 1
+        if first and peer.stranger:
+            self._persist_change(peer)
         peer.state, peer.problem = "unreachable", why
         away = now - peer.away_since
         peer.next_poll = now + min(MAX_OFFLINE_DELAY, max(self.poll_interval, away / 10))
 
     def misbehaved(self, peer: Peer, now: float, why: str) -> None:
+        first = not peer.stranger
         peer.strikes += 1
+        if first and peer.stranger:
+            self._persist_change(peer)
         peer.state, peer.problem = "backed_off", why
         peer.next_poll = now + min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** min(peer.strikes - 1, 20))
+
+    def _persist_change(self, peer: Peer) -> None:
+        """A peer answered for the first time, or a stranger failed for the first time: the store
+        changes (once per peer, not per poll)."""
+        with self._lock:
+            if self._peers.get(peer.url) is peer:
+                self._save()
 
     def other_network(self, peer: Peer, now: float, genesis: str) -> None:
         peer.state = "other_network"

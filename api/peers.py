@@ -32,6 +32,34 @@ class PeerError(Exception):
     """A peer did not give a usable answer; the message says what happened."""
 
 
+def what_was_wrong(message: str) -> str:
+    """A validation message about a peer's answer, without the part that quotes the answer.
+
+    The rules' messages say what was expected, then ``; got <what was there>``. A peer's answer can be
+    anything an internal service returns (tokens, keys, names), and problem texts are shown by
+    ``GET /nodes`` and written to the log: they say what was wrong, never what the answer held.
+    """
+    message = str(message)
+    for marker in ("; got ", ", got ", ": got "):
+        if marker in message:
+            message = message.split(marker, 1)[0]
+    return message
+
+
+def json_problem(exc: JSONRejected) -> str:
+    """What kind of not-acceptable JSON a body is, without quoting it (a duplicate key's name, say)."""
+    text = str(exc)
+    if "UTF-8" in text:
+        return "is not UTF-8"
+    if "nested" in text:
+        return "is nested too deeply"
+    if "duplicate key" in text:
+        return "repeats a key"
+    if "finite" in text:
+        return "holds NaN or Infinity"
+    return "is not valid JSON"
+
+
 def count_items(raw: bytes) -> int:
     """An upper bound on the JSON values in ``raw``, without parsing it: every value but the
     first follows a ``,`` or opens inside a ``[`` or ``{`` (keys are counted with their values)."""
@@ -134,7 +162,7 @@ class PeerClient:
         try:
             return response.status, loads_strict(raw)
         except JSONRejected as exc:
-            raise PeerError(f"{url}: answered {response.status} with a body that {exc}") from None
+            raise PeerError(f"{url}: answered {response.status} with a body that {json_problem(exc)}") from None
 
     def get(self, base_url: str, path: str, **kw) -> tuple[int, Any]:
         return self.request("GET", base_url, path, **kw)

@@ -1,8 +1,9 @@
 from flask import Blueprint, request
 
-from ..errors import ApiError
+from ..errors import RETRY_AFTER_SECONDS, ApiError, error_response
 from ..jsonbody import read_json_object
 from ..openapi import doc
+from ..rounds import ResolveBusy
 from ..responses import BlockOut, MessageOut, NodesOut, RegisterOut, ResolveOut, TransactionOut
 from ..schemas import RegisterNodesIn
 from .common import node, parse
@@ -38,9 +39,15 @@ def forget(url: str):
 
 
 @bp.route("/nodes/resolve", methods=["GET", "POST"])
-@doc("Adopt the valid peer chain with the most work, if it has more than ours", ok={200: ResolveOut})
+@doc("Adopt the valid peer chain with the most work, if it has more than ours (resolves asked meanwhile "
+     "share one round; 503 resolve_busy when 4 already wait)", ok={200: ResolveOut}, errors=(503,))
 def resolve():
-    result = node().network.resolve()
+    try:
+        result = node().network.resolve()
+    except ResolveBusy as exc:
+        response, status = error_response(503, "resolve_busy", str(exc))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response, status
     message = "Our chain was replaced" if result["replaced"] else "Our chain is authoritative"
     return {"message": message, **result}
 

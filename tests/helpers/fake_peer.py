@@ -8,6 +8,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+SECRET = "tok-5ecret-0f-an-internal-service"
+SECRET_ANSWER = {"access_token": SECRET, "role_grant": "admin-of-everything", "session_user": "root-operator"}
 HEADER_KEYS = ("index", "timestamp_ms", "previous_hash", "difficulty", "merkle_root", "nonce", "hash")
 
 
@@ -19,7 +21,9 @@ class FakePeer:
     proof of work is broken after the first ``honest_headers``). Broken modes answer every GET the
     same way: ``silent``, ``garbage``, ``html``, ``error500``, ``redirect``, ``huge``, ``trickle``
     (a body of one byte every 0.25 s), ``drip-headers`` (the status line and headers one byte
-    every 0.25 s), ``tiny-objects`` (an honest tip, then 1 MB answers of 340,000 empty objects).
+    every 0.25 s), ``tiny-objects`` (an honest tip, then 1 MB answers of 340,000 empty objects),
+    ``secret`` (an internal JSON service: ``SECRET_ANSWER`` at every path), ``secret-dupkey`` (the
+    same with a repeated key), ``secret-headers`` (a list of one such object as headers). ``path_modes`` gives one path (``/headers``) a mode of its own.
     """
 
     def __init__(self) -> None:
@@ -31,6 +35,7 @@ class FakePeer:
         self.honest_headers = 1000
         self.hits: list[str] = []
         self.redirect_to = ""
+        self.path_modes: dict[str, str] = {}
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,7 +62,7 @@ class FakePeer:
 
             def do_GET(self):
                 peer.hits.append(f"GET {self.path}")
-                mode = peer.mode
+                mode = peer.path_modes.get(urlsplit(self.path).path, peer.mode)
                 try:
                     if self._broken(mode):
                         return
@@ -72,6 +77,12 @@ class FakePeer:
                     self._send(200, bytes(range(256)) * 4)
                 elif mode == "html":
                     self._send(200, b"<html><body><h1>It works!</h1></body></html>", "text/html")
+                elif mode == "secret":
+                    self._json(SECRET_ANSWER)
+                elif mode == "secret-headers":
+                    self._json({"headers": [SECRET_ANSWER]})
+                elif mode == "secret-dupkey":
+                    self._send(200, f'{{"access_token": "{SECRET}", "access_token": "{SECRET}"}}'.encode())
                 elif mode == "error500":
                     self._send(500, b'{"error": "boom"}')
                 elif mode == "redirect":
@@ -158,3 +169,50 @@ class FakePeer:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class SilentPeers:
+    """``count`` loopback sockets that listen and never accept: a connection completes (the kernel
+    does the handshake), then nothing is read or written, so every call lasts its whole deadline."""
+
+    def __init__(self, count: int) -> None:
+        import socket
+        self.socks = []
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.0.1", 0))
+            s.listen(512)
+            self.socks.append(s)
+        self.urls = [f"http://127.0.0.1:{s.getsockname()[1]}" for s in self.socks]
+
+    def requests(self) -> list[list[str]]:
+        """The request lines (``GET /tip``) each socket has received since the last call, taken off
+        its queue: call it once the callers have given up, since it answers them (by closing)."""
+        out = []
+        for s in self.socks:
+            s.setblocking(False)
+            lines = []
+            while True:
+                try:
+                    conn, _ = s.accept()
+                except BlockingIOError:
+                    break
+                conn.settimeout(1)
+                try:
+                    head = conn.recv(4096).split(b"\r\n", 1)[0].decode("latin-1")
+                except OSError:
+                    head = ""
+                conn.close()
+                lines.append(" ".join(head.split(" ")[:2]))
+            out.append(lines)
+        return out
+
+    def close(self) -> None:
+        for s in self.socks:
+            s.close()
+
+    def __enter__(self) -> "SilentPeers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
