@@ -24,7 +24,7 @@ from .block import Block
 from .errors import InvalidBlock, InvalidChain, InvalidTransaction
 from .gcpause import paused_gc
 from .headers import Header
-from .ledger import Issue, UndoMissing, check_block, check_header
+from .ledger import Issue, UndoMissing, check_block, check_header, check_order
 from .snapshots import SNAPSHOT_EVERY, save_snapshot
 from .transactions import Transaction
 
@@ -242,10 +242,29 @@ class ChainBranches:
         extend our tip), by hash."""
         return self.store.side_block(block_hash)
 
+    @staticmethod
+    def check_body(block: Block) -> None:
+        """Raise InvalidBlock unless ``block``'s transactions are the ones its header commits to
+        (each id the hash of its body, checked when parsed; the Merkle root of those ids) in the
+        order PROTOCOL.md fixes. What needs the branch's state (balances, claims, the model) is
+        judged only if the branch is ever adopted."""
+        issues = []
+        root = block.computed_merkle_root()
+        if root != block.merkle_root:
+            issues.append(Issue(block.index, f"merkle_root must be {root} (the root of its transactions' ids); "
+                                             f"got {block.merkle_root}"))
+        issues.extend(check_order(block))
+        unverified = next((tx for tx in block.transactions if not tx.verified), None)
+        if unverified is not None:
+            issues.append(Issue(block.index, "transaction id must be H(canon(body))", unverified.id))
+        if issues:
+            raise InvalidBlock(issues[0].message, block_index=block.index, tx_id=issues[0].tx_id)
+
     def keep_side(self, block: Block) -> bool:
         """Keep a block that does not extend our tip as a side branch, if its parent is a block
         we hold and its header is valid on it (links, difficulty, proof of work, time): a peer
-        cannot fill the store with blocks that cost it no work. True when kept."""
+        cannot fill the store with blocks that cost it no work. Its body must match its header
+        (``check_body``, which the caller runs first). True when kept."""
         if self.store.side_block(block.hash) is not None:
             return False
         height = self.main_height(block.previous_hash)
