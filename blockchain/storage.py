@@ -88,6 +88,12 @@ class MemoryStore:
     def set_meta(self, key: str, value: str) -> None:
         self._meta[key] = value
 
+    def vouch(self, digests) -> None:
+        pass  # nothing survives the process: no snapshot to vouch for
+
+    def validated_digest(self, height: int) -> Optional[str]:
+        return None
+
     def close(self) -> None:
         pass
 
@@ -108,6 +114,7 @@ class SQLiteStore:
             raise StorageError(f"durability must be 'fsync' or 'os'; got {durability!r}")
         path = Path(path)
         self.path = path
+        self._digests = None  # of the blocks the node validated and wrote (``vouch``)
         self._lock = threading.Lock()
         self._lock_fd = self._take_directory_lock(path)
         try:
@@ -196,24 +203,42 @@ class SQLiteStore:
 
     def append_blocks(self, blocks: list[dict], remove_pending: Iterable[str] = ()) -> None:
         """Blocks that continue the chain, in one transaction."""
+        texts = [canon(b).decode("utf-8") for b in blocks]
         self._write([
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
-             [(b["index"], b["hash"], canon(b).decode("utf-8")) for b in blocks]),
+             [(b["index"], b["hash"], t) for b, t in zip(blocks, texts)]),
             ("DELETE FROM pending WHERE id = ?", [(i,) for i in remove_pending]),
         ])
+        if self._digests is not None:
+            self._digests.extend(texts)
+
+    # -- what the node itself validated ---------------------------------------------------
+    def vouch(self, digests) -> None:
+        """From now on keep ``digests`` (a ``snapshots.ChainDigests`` of the stored blocks, which
+        the node has validated) up to date with every block this store writes."""
+        self._digests = digests
+
+    def validated_digest(self, height: int) -> Optional[str]:
+        """The digest of blocks 0 to ``height`` as the node validated and wrote them (None if
+        not vouched for): what a snapshot may commit to, whatever the file holds now."""
+        return self._digests.at(height) if self._digests is not None else None
 
     def replace_blocks(self, from_index: int, blocks: list[dict], remove_pending: Iterable[str] = (),
                        add_pending: Iterable[dict] = (), side: Iterable[dict] = ()) -> None:
         """A reorg in one transaction: the main chain from ``from_index`` on, the pool, and the
         dropped blocks kept as a side branch."""
+        texts = [canon(b).decode("utf-8") for b in blocks]
         self._write(self._side_statements(side) + [
             ("DELETE FROM blocks WHERE idx >= ?", (from_index,)),
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
-             [(b["index"], b["hash"], canon(b).decode("utf-8")) for b in blocks]),
+             [(b["index"], b["hash"], t) for b, t in zip(blocks, texts)]),
             ("DELETE FROM pending WHERE id = ?", [(i,) for i in remove_pending]),
             ("INSERT OR IGNORE INTO pending (id, body) VALUES (?, ?)",
              [(t["id"], canon(t).decode("utf-8")) for t in add_pending]),
         ])
+        if self._digests is not None:
+            self._digests.truncate(from_index)
+            self._digests.extend(texts)
 
     @staticmethod
     def _side_statements(blocks: Iterable[dict]) -> list:
