@@ -21,7 +21,7 @@ from typing import Optional, Sequence
 
 from .audit import AuditResult, extend_audit
 from .block import Block
-from .errors import InvalidBlock, InvalidChain, InvalidTransaction
+from .errors import InvalidBlock, InvalidChain, InvalidTransaction, StorageError
 from .gcpause import paused_gc
 from .headers import Header
 from .ledger import Issue, UndoMissing, check_block, check_header, check_order
@@ -31,6 +31,7 @@ from .transactions import Transaction
 log = logging.getLogger("blockchain")
 
 LOCATOR_STEPS = 10  # single steps back from the tip before the steps double
+MAX_SIDE_BEHIND = 2  # a side block this many blocks below our tip or more is not kept from a peer
 
 
 @dataclass
@@ -264,7 +265,14 @@ class ChainBranches:
         """Keep a block that does not extend our tip as a side branch, if its parent is a block
         we hold and its header is valid on it (links, difficulty, proof of work, time): a peer
         cannot fill the store with blocks that cost it no work. Its body must match its header
-        (``check_body``, which the caller runs first). True when kept."""
+        (``check_body``, which the caller runs first), and it must be able to win soon: a block
+        MAX_SIDE_BEHIND or more below our tip would need its branch to outwork that many of our
+        blocks and more (a longer branch arrives by headers-first sync, not block by block).
+        The store bounds the side branches' bytes as well. True when kept."""
+        if self.height - block.index >= MAX_SIDE_BEHIND:
+            log.info("not keeping side block %d (%s...): %d below our tip %d", block.index, block.hash[:16],
+                     self.height - block.index, self.height)
+            return False
         if self.store.side_block(block.hash) is not None:
             return False
         height = self.main_height(block.previous_hash)
@@ -274,7 +282,11 @@ class ChainBranches:
             parent = Header.from_dict({k: v for k, v in side.items() if k != "transactions"}) if side else None
         if parent is None or check_header(block, parent, self.difficulty, self.now_ms()):
             return False
-        self.store.add_side_blocks([block.to_dict()])
+        try:
+            self.store.add_side_blocks([block.to_dict()])
+        except StorageError as exc:  # a side block is only kept for reference: the answer stays 409
+            log.warning("could not keep side block %s...: %s", block.hash[:16], exc)
+            return False
         return True
 
 

@@ -96,4 +96,7 @@ def save_snapshot(store, model, state) -> None:
         return
     data = {"height": height, "digest": digest, "model": model.snapshot(),
             "ledger": state.ledger_data(UNDO_BLOCKS)}
-    store.set_meta(SNAPSHOT_KEY, json.dumps(data, separators=(",", ":")))
+    try:
+        store.set_meta(SNAPSHOT_KEY, json.dumps(data, separators=(",", ":")))
+    except Exception as exc:  # a full disk, a busy database: a snapshot only ever saves time
+        log.warning("could not save the snapshot at block %d: %s", height, exc)
