@@ -1,7 +1,7 @@
 """Issue 20 items 5 and 17, measured against a real node process.
 
 1. Side blocks that fill the disk: ``--blocks`` valid blocks of about 400 KB, each forking from
-   genesis while the tip is at 4, are POSTed to /blocks; reported: the answers and how much the
+   genesis (``--fork-at 0``; 3 makes them rivals of the tip) while the tip is at 4, are POSTed to /blocks; reported: the answers and how much the
    data directory grew, against how many bytes were posted.
 2. Reads while another process holds the database's write lock (BEGIN EXCLUSIVE for ``--hold``
    seconds) and the node's own writer waits for it: the median time of GET /block/<side hash>
@@ -72,10 +72,10 @@ def _big_block(parent: dict, tag: str, target_bytes: int) -> dict:
     return Block.assemble(index, ts, parent["hash"], D, txs, search_nonce(draft.prefix(), D)).to_dict()
 
 
-def side_blocks(url: str, data_dir: Path, count: int, size: int) -> dict:
-    genesis = requests.get(url + "/block/0", timeout=30).json()
+def side_blocks(url: str, data_dir: Path, count: int, size: int, fork_at: int) -> dict:
     for _ in range(4):
         requests.post(url + "/mine", timeout=120).raise_for_status()
+    genesis = requests.get(url + f"/block/{fork_at}", timeout=30).json()  # the fork point
     before = _dir_bytes(data_dir)
     posted, statuses = 0, {}
     for i in range(count):
@@ -86,7 +86,7 @@ def side_blocks(url: str, data_dir: Path, count: int, size: int) -> dict:
         statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
     time.sleep(0.5)  # let the WAL settle before measuring (no assertion rides on it)
     grown = _dir_bytes(data_dir) - before
-    return {"blocks": count, "posted_MiB": round(posted / 2**20, 1), "statuses": statuses,
+    return {"blocks": count, "fork_at": fork_at, "posted_MiB": round(posted / 2**20, 1), "statuses": statuses,
             "data_dir_growth_MiB": round(grown / 2**20, 1)}
 
 
@@ -127,13 +127,15 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=400_000, help="bytes of each side block (about)")
     parser.add_argument("--hold", type=float, default=3.0, help="seconds the other process holds the lock")
     parser.add_argument("--samples", type=int, default=3)
+    parser.add_argument("--fork-at", type=int, default=0, help="height the side blocks fork from (tip: 4; "
+                        "3 makes them rivals of the tip, which the byte cap alone bounds)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "node"
         with open(Path(tmp) / "node.log", "wb") as log:
             proc, url = _start(args.root.resolve(), data_dir, log)
             try:
-                result = {"root": str(args.root), "side_blocks": side_blocks(url, data_dir, args.blocks, args.size),
+                result = {"root": str(args.root), "side_blocks": side_blocks(url, data_dir, args.blocks, args.size, args.fork_at),
                           "reads_while_locked": locked_reads(url, data_dir, args.hold, args.samples)}
             finally:
                 proc.terminate()
