@@ -30,6 +30,8 @@ _STATUS = [
     (chain_errors.BlockConflict, 409),
     (chain_errors.ValidationError, 400),
     (chain_errors.PoolFull, 503),
+    (chain_errors.StorageFull, 507),
+    (chain_errors.StorageBusy, 503),
     (MiningAborted, 503),
     (MiningBusy, 503),
 ]

@@ -56,7 +56,8 @@ def _error(description: str, components: dict) -> dict:
 
 ERROR_TEXT = {400: "bad input: the error names the field and what is expected", 404: "not found",
               409: "duplicate or conflict", 413: f"body over the limit ({DEFAULT_MAX_BODY} bytes by default)",
-              415: "the body is not sent as application/json", 503: "the node cannot take it now"}
+              415: "the body is not sent as application/json", 503: "the node cannot take it now",
+              507: "the disk holding the node's data is full (storage_full); reads go on"}
 
 
 def build_openapi(app: Flask) -> dict[str, Any]:

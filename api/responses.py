@@ -44,6 +44,10 @@ class BlockOut(HeaderOut):
     transactions: list[TransactionOut]
 
 
+class BlockLookupOut(BlockOut):
+    main_chain: bool  # False: a block of a side branch this node holds (not part of its chain)
+
+
 class MinedOut(BlockOut):
     message: str
 

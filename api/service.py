@@ -167,15 +167,16 @@ class NodeService:
         return {"chain": [b.to_dict() for b in blocks], "length": length, "next": following}
 
     def block(self, key: str) -> dict:
-        """A main-chain block by height or hash, or a side-branch block this node holds, by hash."""
+        """A main-chain block by height or hash, or a side-branch block this node holds, by hash;
+        ``main_chain`` says which."""
         block = self.chain.block(key)
         if block is not None:
-            return block.to_dict()
+            return {**block.to_dict(), "main_chain": True}
         side = self.chain.side_block(key) if len(key) == 64 else None
         if side is None:
             raise UnknownBlock(f"no block {key!r:.80} on this node (a height from 0 to {self.chain.height}, "
                                "or the hash of a block of any branch it holds)")
-        return side
+        return {**side, "main_chain": False}
 
     def tip(self) -> dict:
         return self.chain.tip()

@@ -21,16 +21,17 @@ from typing import Optional, Sequence
 
 from .audit import AuditResult, extend_audit
 from .block import Block
-from .errors import InvalidBlock, InvalidChain, InvalidTransaction
+from .errors import InvalidBlock, InvalidChain, InvalidTransaction, StorageError
 from .gcpause import paused_gc
 from .headers import Header
-from .ledger import Issue, UndoMissing, check_block, check_header
+from .ledger import Issue, UndoMissing, check_block, check_header, check_order
 from .snapshots import SNAPSHOT_EVERY, save_snapshot
 from .transactions import Transaction
 
 log = logging.getLogger("blockchain")
 
 LOCATOR_STEPS = 10  # single steps back from the tip before the steps double
+MAX_SIDE_BEHIND = 2  # a side block this many blocks below our tip or more is not kept from a peer
 
 
 @dataclass
@@ -242,10 +243,36 @@ class ChainBranches:
         extend our tip), by hash."""
         return self.store.side_block(block_hash)
 
+    @staticmethod
+    def check_body(block: Block) -> None:
+        """Raise InvalidBlock unless ``block``'s transactions are the ones its header commits to
+        (each id the hash of its body, checked when parsed; the Merkle root of those ids) in the
+        order PROTOCOL.md fixes. What needs the branch's state (balances, claims, the model) is
+        judged only if the branch is ever adopted."""
+        issues = []
+        root = block.computed_merkle_root()
+        if root != block.merkle_root:
+            issues.append(Issue(block.index, f"merkle_root must be {root} (the root of its transactions' ids); "
+                                             f"got {block.merkle_root}"))
+        issues.extend(check_order(block))
+        unverified = next((tx for tx in block.transactions if not tx.verified), None)
+        if unverified is not None:
+            issues.append(Issue(block.index, "transaction id must be H(canon(body))", unverified.id))
+        if issues:
+            raise InvalidBlock(issues[0].message, block_index=block.index, tx_id=issues[0].tx_id)
+
     def keep_side(self, block: Block) -> bool:
         """Keep a block that does not extend our tip as a side branch, if its parent is a block
         we hold and its header is valid on it (links, difficulty, proof of work, time): a peer
-        cannot fill the store with blocks that cost it no work. True when kept."""
+        cannot fill the store with blocks that cost it no work. Its body must match its header
+        (``check_body``, which the caller runs first), and it must be able to win soon: a block
+        MAX_SIDE_BEHIND or more below our tip would need its branch to outwork that many of our
+        blocks and more (a longer branch arrives by headers-first sync, not block by block).
+        The store bounds the side branches' bytes as well. True when kept."""
+        if self.height - block.index >= MAX_SIDE_BEHIND:
+            log.info("not keeping side block %d (%s...): %d below our tip %d", block.index, block.hash[:16],
+                     self.height - block.index, self.height)
+            return False
         if self.store.side_block(block.hash) is not None:
             return False
         height = self.main_height(block.previous_hash)
@@ -255,7 +282,11 @@ class ChainBranches:
             parent = Header.from_dict({k: v for k, v in side.items() if k != "transactions"}) if side else None
         if parent is None or check_header(block, parent, self.difficulty, self.now_ms()):
             return False
-        self.store.add_side_blocks([block.to_dict()])
+        try:
+            self.store.add_side_blocks([block.to_dict()])
+        except StorageError as exc:  # a side block is only kept for reference: the answer stays 409
+            log.warning("could not keep side block %s...: %s", block.hash[:16], exc)
+            return False
         return True
 
 

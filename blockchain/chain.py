@@ -259,7 +259,11 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
             if block.hash in self.state.block_heights:
                 return False
             tip = self.state.tip
-            if block.previous_hash != tip.hash or block.index != tip.index + 1:
+            if block.previous_hash == tip.hash and block.index != tip.index + 1:
+                raise InvalidBlock(f"index must be {tip.index + 1} (parent + 1); got {block.index}",
+                                   block_index=block.index)  # it claims to extend our tip, and cannot
+            if block.previous_hash != tip.hash:
+                self.check_body(block)  # InvalidBlock: a body that is not the one its header commits to
                 self.keep_side(block)
                 raise BlockConflict(f"block {block.index} ({block.hash[:16]}...) does not extend our tip "
                                     f"{tip.index} ({tip.hash[:16]}...)", block_index=block.index)
@@ -294,8 +298,11 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
     def _revalidated(self, candidates: Iterable[Transaction], state: ChainState, model, block: Optional[Block] = None,
                      delta: Optional[Delta] = None) -> tuple[PendingPool, list[Transaction]]:
         """The pool that stays valid on top of ``state`` (plus ``block`` when given), and what
-        does not: one rule for blocks from elsewhere, our own blocks and reorgs. Claims are
-        checked again when a template is built, against the model of that moment."""
+        does not: one rule for blocks from elsewhere, our own blocks and reorgs, and the rule a
+        new transaction is admitted by (``_admit``): in order, each sender may spend its balance
+        on the chain minus what the transactions kept before already spend; what pending
+        transactions would pay it does not count. Claims are checked again when a template is
+        built, against the model of that moment."""
         check = Delta(state, state.height + 1, None)
         in_block: set[str] = set()
         if block is not None:  # the block's effects laid over the state, which stays as it is
@@ -310,8 +317,8 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
             if tx.type in CLAIM_TYPES:
                 ok = (kept.pending_claim(tx.sender, tx.body["flower_id"]) is None
                       and not claim_never_valid(tx, check.flower(tx.body["flower_id"])))
-            else:
-                ok = check.apply(tx) is None
+            else:  # the admission rule: the balance on the chain minus what the pool already spends
+                ok = check.problem(tx) is None and tx.spends <= check.balance(tx.sender) - kept.outgoing(tx.sender)
             if ok:
                 kept.add(tx, self.pool.source(tx.id))
             else:

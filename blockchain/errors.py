@@ -94,6 +94,18 @@ class StorageError(BlockchainError):
     code = "storage_error"
 
 
+class StorageFull(StorageError):
+    """A write found the disk full; nothing was written, and the next write tries again."""
+
+    code = "storage_full"
+
+
+class StorageBusy(StorageError):
+    """Another process held the database's write lock too long; nothing was written."""
+
+    code = "storage_busy"
+
+
 class ModelUpdateError(BlockchainError):
     """The model refused a block's data after the block was validated (a bug, never input)."""
 

@@ -18,7 +18,8 @@ from .state import ChainState, Flower, Rules, UndoMissing
 from .transactions import (CLAIM_TYPES, FLOWER_DATA, MAX_FUTURE_MS, MAX_USER_TRANSACTIONS, MODEL_UPDATE, REFUND,
                            REPORT, REWARD, TRANSFER, Transaction)
 
-__all__ = ["Issue", "Delta", "check_block", "check_header", "check_genesis", "feed_model", "flower_points",
+__all__ = ["Issue", "Delta", "check_block", "check_header", "check_order", "check_genesis", "feed_model",
+           "flower_points",
            "ChainState", "Flower", "Rules", "UndoMissing"]  # the state's names, for their existing importers
 
 
@@ -155,7 +156,7 @@ class Delta:
         return None
 
 
-def _check_order(block: Block) -> list[Issue]:
+def check_order(block: Block) -> list[Issue]:
     """REWARD first, then user transactions, then a MODEL_UPDATE iff any FLOWER_DATA."""
     issues = []
     txs = block.transactions
@@ -222,7 +223,7 @@ def check_block(block: Block, state: ChainState, model, now_ms: Optional[int] = 
     root = block.computed_merkle_root()
     if root != block.merkle_root:
         issues.append(Issue(at, f"merkle_root must be {root}; got {block.merkle_root}"))
-    issues.extend(_check_order(block))
+    issues.extend(check_order(block))
 
     delta = Delta(state, at, model)
     seen: set[str] = set()
@@ -244,7 +245,7 @@ def check_block(block: Block, state: ChainState, model, now_ms: Optional[int] = 
 def _check_model_update(block: Block, delta: Delta, model) -> list[Issue]:
     updates = [tx for tx in block.transactions if tx.type == MODEL_UPDATE]
     if not delta.new_rows or len(updates) != 1:
-        return []  # absence or surplus is an ordering issue, reported by _check_order
+        return []  # absence or surplus is an ordering issue, reported by check_order
     update = updates[0]
     issues = []
     if update.body["block_index"] != block.index:

@@ -4,6 +4,11 @@ A snapshot holds, for one height: a digest of the exact bytes of every stored bl
 the model's own plain data (``LedgerModel.snapshot()``, never pickle), and the ledger's tables
 (balances, deposits, good counts) with the undo records of the last ``UNDO_BLOCKS`` blocks.
 
+The digest a snapshot carries is never computed from the file: the store keeps in memory a
+running digest (``ChainDigests``) of the bytes the node itself validated (at start-up, once they
+passed) and wrote since, and a snapshot takes its digest from there. So bytes edited in the file
+while the node runs are never vouched for: the next start sees they differ and checks in full.
+
 At a restart the stored bytes are hashed again. Only if they are the very bytes this node had
 validated when it wrote the snapshot are their blocks taken without re-judging them (and parsed
 only when read); the model is restored instead of replayed, and its history must still equal
@@ -16,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Optional
 
 log = logging.getLogger("blockchain")
 
@@ -25,20 +30,41 @@ SNAPSHOT_EVERY = 1000  # blocks; also written when the node closes
 UNDO_BLOCKS = 1000     # undo records kept in a snapshot: reorgs this deep after a restart stay cheap
 
 
-def chain_digest(texts: Iterable[str]) -> tuple[str, int]:
-    """SHA-256 over every stored block text, each preceded by its length; and how many there were."""
-    h = hashlib.sha256()
-    count = 0
-    for text in texts:
-        count += 1
-        data = text.encode("utf-8")
-        h.update(b"%d:" % len(data))
-        h.update(data)
-    return h.hexdigest(), count
+class ChainDigests:
+    """The digest of the stored block texts up to every height: a hash chain,
+    ``d[h] = SHA-256(d[h-1] + len + ":" + text[h])`` with ``d[-1]`` 32 zero bytes (32 bytes a block
+    in memory), so a reorg truncates it and a snapshot at any height reads it without a pass."""
+
+    SIZE = 32
+
+    def __init__(self, texts: Iterable[str] = ()) -> None:
+        self._d = bytearray()
+        self.extend(texts)
+
+    def __len__(self) -> int:
+        return len(self._d) // self.SIZE
+
+    def extend(self, texts: Iterable[str]) -> None:
+        last = bytes(self._d[-self.SIZE:]) if self._d else bytes(self.SIZE)
+        for text in texts:
+            data = text.encode("utf-8")
+            last = hashlib.sha256(last + b"%d:" % len(data) + data).digest()
+            self._d += last
+
+    def truncate(self, count: int) -> None:
+        """Keep the digests of the first ``count`` blocks."""
+        del self._d[count * self.SIZE:]
+
+    def at(self, height: int) -> Optional[str]:
+        """The hex digest of the blocks 0 to ``height``, or None past the end."""
+        if not 0 <= height < len(self):
+            return None
+        return bytes(self._d[height * self.SIZE:(height + 1) * self.SIZE]).hex()
 
 
-def read_snapshot(store, model, texts: Sequence[str]) -> Optional[tuple[int, object, dict]]:
-    """(height, restored model, ledger data) when the snapshot matches the stored bytes, else None."""
+def read_snapshot(store, model, digests: ChainDigests) -> Optional[tuple[int, object, dict]]:
+    """(height, restored model, ledger data) when the snapshot matches the stored bytes (whose
+    ``digests`` the caller computed as it read them), else None."""
     if not hasattr(model, "restore"):
         return None
     raw = store.get_meta(SNAPSHOT_KEY)
@@ -47,9 +73,9 @@ def read_snapshot(store, model, texts: Sequence[str]) -> Optional[tuple[int, obj
     try:
         saved = json.loads(raw)
         height = saved["height"]
-        if not (isinstance(height, int) and 0 < height < len(texts)):
+        if not (isinstance(height, int) and 0 < height < len(digests)):
             return None
-        if chain_digest(texts[:height + 1])[0] != saved["digest"]:
+        if digests.at(height) != saved["digest"]:
             log.warning("the stored blocks differ from what the snapshot commits to; replaying in full")
             return None
         return height, model.restore(saved["model"]), saved["ledger"]
@@ -59,13 +85,18 @@ def read_snapshot(store, model, texts: Sequence[str]) -> Optional[tuple[int, obj
 
 
 def save_snapshot(store, model, state) -> None:
-    """Write ``model`` and the ledger ``state`` (both after its tip) with the digest of the stored blocks."""
+    """Write ``model`` and the ledger ``state`` (both after its tip) with the digest of the blocks
+    the node validated and wrote (``store.validated_digest``), never of the file's bytes."""
     height = state.height
     if not hasattr(model, "snapshot") or height == 0 or not getattr(store, "persistent", True):
         return
-    digest, count = chain_digest(store.iter_block_texts(height + 1))
-    if count != height + 1:
+    digest = store.validated_digest(height)
+    if digest is None:
+        log.warning("no digest of validated blocks up to %d; no snapshot written", height)
         return
     data = {"height": height, "digest": digest, "model": model.snapshot(),
             "ledger": state.ledger_data(UNDO_BLOCKS)}
-    store.set_meta(SNAPSHOT_KEY, json.dumps(data, separators=(",", ":")))
+    try:
+        store.set_meta(SNAPSHOT_KEY, json.dumps(data, separators=(",", ":")))
+    except Exception as exc:  # a full disk, a busy database: a snapshot only ever saves time
+        log.warning("could not save the snapshot at block %d: %s", height, exc)

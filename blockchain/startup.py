@@ -14,7 +14,7 @@ from .audit import AuditResult, audit_chain, extend_audit, genesis_state
 from .blocklist import scan_text
 from .errors import BlockchainError, StorageError
 from .ledger import ChainState, Delta
-from .snapshots import read_snapshot
+from .snapshots import ChainDigests, read_snapshot
 from .transactions import Transaction
 
 log = logging.getLogger("blockchain")
@@ -25,6 +25,7 @@ class ChainStartup:
     def _load_chain(self) -> ChainState:
         texts = self.store.load_block_texts()
         if not texts:
+            self.store.vouch(ChainDigests())
             self.store.append_block(self.genesis.to_dict())
             return genesis_state(self.genesis, self.params, self.model)
         where = getattr(self.store, "path", "the store")
@@ -41,11 +42,13 @@ class ChainStartup:
                 f"{self.params['min_deposit']}, refund_wait {self.params['refund_wait']}); start with the same "
                 "--difficulty, --min-deposit, --refund-wait and base data, or use another --data-dir")
         started = time.perf_counter()
-        checkpoint = read_snapshot(self.store, self.model, texts)
+        digests = ChainDigests(texts)  # of the bytes read, vouched for only once they pass below
+        checkpoint = read_snapshot(self.store, self.model, digests)
         if checkpoint is not None:
             log.info("the stored blocks match the snapshot at block %d", checkpoint[0])
             state = self._restore(texts, *checkpoint)
             if state is not None:
+                self.store.vouch(digests)
                 log.info("loaded %d blocks, model from the verified snapshot at block %d, in %.2f s",
                          len(texts), checkpoint[0], time.perf_counter() - started)
                 return state
@@ -57,6 +60,7 @@ class ChainStartup:
         result = audit_chain(blocks, self.model, self.params, now_ms=None, stop_at_first=True)
         if not result.valid:
             raise StorageError(f"the stored chain is not valid, refusing to start: {result.issues[0]}")
+        self.store.vouch(digests)
         log.info("loaded %d blocks and replayed the model in %.2f s", len(texts), time.perf_counter() - started)
         return result.state
 

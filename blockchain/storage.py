@@ -3,6 +3,15 @@
 Every write is one SQLite transaction in WAL mode, so when a method returns, the data survives
 the node being killed at any moment, and a restart sees all or nothing of it; by default it is
 also synced to the device (``synchronous=FULL``) and survives a power cut.
+
+Reads never wait for a writer: they use their own connection (WAL readers see the last commit
+while a write is under way, ours or another process's), and which side blocks exist is known in
+memory, so an unknown hash is answered without the disk. A write that finds the disk full raises
+StorageFull, one that finds the database locked by another process for BUSY_TIMEOUT seconds
+raises StorageBusy; nothing changes then, and the next write tries again.
+
+Side branches are bounded: at most MAX_SIDE_BLOCKS blocks and MAX_SIDE_BYTES bytes of them are
+kept, the oldest going first.
 """
 from __future__ import annotations
 
@@ -11,14 +20,56 @@ import json
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from .encoding import canon
-from .errors import StorageError
+from .errors import StorageBusy, StorageError, StorageFull
 
 SCHEMA_VERSION = "2"  # the protocol version of the chain a data directory holds
 MAX_SIDE_BLOCKS = 10_000  # blocks of side branches kept (the oldest go first)
+MAX_SIDE_BYTES = 8 * 1024 * 1024  # and their bytes (canon): eight blocks of the largest size
+BUSY_TIMEOUT = 5.0  # seconds a write waits for another process's lock before StorageBusy
+
+
+class SideIndex:
+    """Which side blocks a store holds and their sizes, oldest first, in memory; and which to
+    evict to make room for new ones within MAX_SIDE_BLOCKS and MAX_SIDE_BYTES."""
+
+    def __init__(self, rows: Iterable[tuple[str, int]] = ()) -> None:
+        self._sizes: OrderedDict[str, int] = OrderedDict(rows)
+        self.bytes = sum(self._sizes.values())
+
+    def __contains__(self, block_hash: str) -> bool:
+        return block_hash in self._sizes
+
+    def __len__(self) -> int:
+        return len(self._sizes)
+
+    def plan(self, new: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], list[str]]:
+        """(the new blocks to insert, the hashes to delete) so that all fits; changes nothing."""
+        fresh, seen = [], set()
+        for block_hash, size in new:
+            if block_hash not in self._sizes and block_hash not in seen and size <= MAX_SIDE_BYTES:
+                fresh.append((block_hash, size))
+                seen.add(block_hash)
+        total, count = self.bytes + sum(s for _, s in fresh), len(self._sizes) + len(fresh)
+        evict = []
+        for block_hash, size in list(self._sizes.items()) + fresh:
+            if total <= MAX_SIDE_BYTES and count <= MAX_SIDE_BLOCKS:
+                break
+            evict.append(block_hash)
+            total, count = total - size, count - 1
+        gone = set(evict)
+        return [(h, s) for h, s in fresh if h not in gone], [h for h in evict if h in self._sizes]
+
+    def commit(self, added: list[tuple[str, int]], evicted: list[str]) -> None:
+        for block_hash in evicted:
+            self.bytes -= self._sizes.pop(block_hash)
+        for block_hash, size in added:
+            self._sizes[block_hash] = size
+            self.bytes += size
 
 
 def _refuse_version(version: str, path) -> StorageError:
@@ -35,6 +86,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._blocks: list[dict] = []
         self._side: dict[str, dict] = {}
+        self.side_index = SideIndex()
         self._pending: dict[str, dict] = {}
         self._meta: dict[str, str] = {}
 
@@ -64,10 +116,13 @@ class MemoryStore:
         self.add_side_blocks(side)
 
     def add_side_blocks(self, blocks: Iterable[dict]) -> None:
-        for block in blocks:
-            self._side[block["hash"]] = block
-        while len(self._side) > MAX_SIDE_BLOCKS:
-            del self._side[next(iter(self._side))]
+        blocks = {b["hash"]: b for b in blocks}
+        added, evicted = self.side_index.plan([(h, len(canon(b))) for h, b in blocks.items()])
+        for block_hash in evicted:
+            self._side.pop(block_hash, None)
+        for block_hash, _ in added:
+            self._side[block_hash] = blocks[block_hash]
+        self.side_index.commit(added, evicted)
 
     def side_block(self, block_hash: str) -> Optional[dict]:
         return self._side.get(block_hash)
@@ -87,6 +142,12 @@ class MemoryStore:
 
     def set_meta(self, key: str, value: str) -> None:
         self._meta[key] = value
+
+    def vouch(self, digests) -> None:
+        pass  # nothing survives the process: no snapshot to vouch for
+
+    def validated_digest(self, height: int) -> Optional[str]:
+        return None
 
     def close(self) -> None:
         pass
@@ -108,10 +169,11 @@ class SQLiteStore:
             raise StorageError(f"durability must be 'fsync' or 'os'; got {durability!r}")
         path = Path(path)
         self.path = path
-        self._lock = threading.Lock()
+        self._digests = None  # of the blocks the node validated and wrote (``vouch``)
+        self._lock = threading.RLock()  # writers (re-entrant: a side write plans and commits under it)
         self._lock_fd = self._take_directory_lock(path)
         try:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=" + ("FULL" if durability == "fsync" else "NORMAL"))
             self._db.executescript(
@@ -124,11 +186,16 @@ class SQLiteStore:
                 CREATE INDEX IF NOT EXISTS side_blocks_idx ON side_blocks (idx);
                 """
             )
+            # reads: their own connection and lock, so they never queue behind a write
+            self._read_lock = threading.Lock()
+            self._rdb = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
             version = self.get_meta("schema_version")
             if version is None:
                 self.set_meta("schema_version", SCHEMA_VERSION)
             elif version != SCHEMA_VERSION:
                 raise _refuse_version(version, path.parent)
+            self.side_index = SideIndex(self._rdb.execute(
+                "SELECT hash, length(CAST(body AS BLOB)) FROM side_blocks ORDER BY seq").fetchall())
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"cannot open the data file {path}: {exc}") from exc
 
@@ -162,19 +229,41 @@ class SQLiteStore:
                     else:
                         self._db.execute(sql, args)
                 self._db.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
+                    try:
+                        self._db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass  # SQLite rolled back already (it does on a full disk)
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise self._storage_error(exc) from exc
                 raise
+
+    def _storage_error(self, exc: sqlite3.OperationalError) -> Exception:
+        """StorageFull or StorageBusy for what a person or time can fix; the error itself otherwise."""
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        if primary == sqlite3.SQLITE_FULL or "disk is full" in str(exc):
+            return StorageFull(f"the disk holding {self.path.parent} is full; nothing was written and reads go on: "
+                               "free some space and send this again (the node recovers by itself)")
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(exc):
+            return StorageBusy(f"another process has held the lock of {self.path} for over {BUSY_TIMEOUT:g} s; "
+                               "nothing was written: try again in a moment")
+        return exc
+
+    def _read(self, sql: str, args=()) -> list:
+        with self._read_lock:
+            try:
+                return self._rdb.execute(sql, args).fetchall()
+            except sqlite3.OperationalError as exc:
+                raise self._storage_error(exc) from exc
 
     def load_blocks(self) -> list[dict]:
         return [json.loads(text) for text in self.load_block_texts()]
 
     def load_block_texts(self, limit: Optional[int] = None) -> list[str]:
         """The stored blocks as the exact text written (canon), genesis first."""
-        with self._lock:
-            rows = self._db.execute("SELECT body FROM blocks ORDER BY idx LIMIT ?",
-                                    (-1 if limit is None else limit,)).fetchall()
+        rows = self._read("SELECT body FROM blocks ORDER BY idx LIMIT ?", (-1 if limit is None else limit,))
         return [r[0] for r in rows]
 
     def iter_block_texts(self, limit: int, batch: int = 1000) -> Iterator[str]:
@@ -182,9 +271,8 @@ class SQLiteStore:
         never holds it all in memory)."""
         done = 0
         while done < limit:
-            with self._lock:
-                rows = self._db.execute("SELECT body FROM blocks WHERE idx >= ? ORDER BY idx LIMIT ?",
-                                        (done, min(batch, limit - done))).fetchall()
+            rows = self._read("SELECT body FROM blocks WHERE idx >= ? ORDER BY idx LIMIT ?",
+                              (done, min(batch, limit - done)))
             if not rows:
                 return
             for (text,) in rows:
@@ -196,43 +284,72 @@ class SQLiteStore:
 
     def append_blocks(self, blocks: list[dict], remove_pending: Iterable[str] = ()) -> None:
         """Blocks that continue the chain, in one transaction."""
+        texts = [canon(b).decode("utf-8") for b in blocks]
         self._write([
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
-             [(b["index"], b["hash"], canon(b).decode("utf-8")) for b in blocks]),
+             [(b["index"], b["hash"], t) for b, t in zip(blocks, texts)]),
             ("DELETE FROM pending WHERE id = ?", [(i,) for i in remove_pending]),
         ])
+        if self._digests is not None:
+            self._digests.extend(texts)
+
+    # -- what the node itself validated ---------------------------------------------------
+    def vouch(self, digests) -> None:
+        """From now on keep ``digests`` (a ``snapshots.ChainDigests`` of the stored blocks, which
+        the node has validated) up to date with every block this store writes."""
+        self._digests = digests
+
+    def validated_digest(self, height: int) -> Optional[str]:
+        """The digest of blocks 0 to ``height`` as the node validated and wrote them (None if
+        not vouched for): what a snapshot may commit to, whatever the file holds now."""
+        return self._digests.at(height) if self._digests is not None else None
 
     def replace_blocks(self, from_index: int, blocks: list[dict], remove_pending: Iterable[str] = (),
                        add_pending: Iterable[dict] = (), side: Iterable[dict] = ()) -> None:
         """A reorg in one transaction: the main chain from ``from_index`` on, the pool, and the
         dropped blocks kept as a side branch."""
-        self._write(self._side_statements(side) + [
+        texts = [canon(b).decode("utf-8") for b in blocks]
+        with self._lock:
+            statements, added, evicted = self._side_statements(side)
+            self._replace(statements, from_index, blocks, texts, remove_pending, add_pending)
+            self.side_index.commit(added, evicted)
+        if self._digests is not None:
+            self._digests.truncate(from_index)
+            self._digests.extend(texts)
+
+    def _replace(self, statements, from_index, blocks, texts, remove_pending, add_pending) -> None:
+        self._write(statements + [
             ("DELETE FROM blocks WHERE idx >= ?", (from_index,)),
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
-             [(b["index"], b["hash"], canon(b).decode("utf-8")) for b in blocks]),
+             [(b["index"], b["hash"], t) for b, t in zip(blocks, texts)]),
             ("DELETE FROM pending WHERE id = ?", [(i,) for i in remove_pending]),
             ("INSERT OR IGNORE INTO pending (id, body) VALUES (?, ?)",
              [(t["id"], canon(t).decode("utf-8")) for t in add_pending]),
         ])
 
-    @staticmethod
-    def _side_statements(blocks: Iterable[dict]) -> list:
-        return [("INSERT OR IGNORE INTO side_blocks (hash, idx, body) VALUES (?, ?, ?)",
-                 [(b["hash"], b["index"], canon(b).decode("utf-8")) for b in blocks]),
-                ("DELETE FROM side_blocks WHERE seq <= (SELECT MAX(seq) FROM side_blocks) - ?", (MAX_SIDE_BLOCKS,))]
+    def _side_statements(self, blocks: Iterable[dict]) -> tuple[list, list, list]:
+        """The statements that add ``blocks`` as side blocks within the bounds, and the index's change."""
+        rows = {b["hash"]: (b["index"], canon(b).decode("utf-8")) for b in blocks}
+        added, evicted = self.side_index.plan([(h, len(text.encode("utf-8"))) for h, (_, text) in rows.items()])
+        return [("DELETE FROM side_blocks WHERE hash = ?", [(h,) for h in evicted]),
+                ("INSERT OR IGNORE INTO side_blocks (hash, idx, body) VALUES (?, ?, ?)",
+                 [(h, rows[h][0], rows[h][1]) for h, _ in added])], added, evicted
 
     def add_side_blocks(self, blocks: Iterable[dict]) -> None:
         """Blocks of branches this node has seen but does not follow."""
-        self._write(self._side_statements(blocks))
+        with self._lock:  # the index's plan and its commit, one writer at a time
+            statements, added, evicted = self._side_statements(blocks)
+            self._write(statements)
+            self.side_index.commit(added, evicted)
 
     def side_block(self, block_hash: str) -> Optional[dict]:
-        with self._lock:
-            row = self._db.execute("SELECT body FROM side_blocks WHERE hash = ?", (block_hash,)).fetchone()
-        return json.loads(row[0]) if row else None
+        if block_hash not in self.side_index:
+            return None  # known in memory: no read at all
+        rows = self._read("SELECT body FROM side_blocks WHERE hash = ?", (block_hash,))
+        return json.loads(rows[0][0]) if rows else None
 
     def load_pending(self) -> list[dict]:
-        with self._lock:
-            rows = self._db.execute("SELECT body FROM pending ORDER BY seq").fetchall()
+        rows = self._read("SELECT body FROM pending ORDER BY seq")
         try:
             return [json.loads(r[0]) for r in rows]
         except ValueError as exc:
@@ -246,16 +363,16 @@ class SQLiteStore:
         self._write([("DELETE FROM pending WHERE id = ?", [(i,) for i in ids])])
 
     def get_meta(self, key: str) -> Optional[str]:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
         self._write([("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))])
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
             self._db.close()
+            self._rdb.close()
             if self._lock_fd is not None:
                 os.close(self._lock_fd)  # closing the descriptor releases the flock
                 self._lock_fd = None

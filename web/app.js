@@ -117,8 +117,12 @@ async function blocks(params) {
 
 async function block(key) {
   const b = await api(`/block/${encodeURIComponent(key)}`);
-  render(`<h1>Block ${b.index}</h1>
+  const side = b.main_chain === false;  // a block of a side branch this node holds, not of its chain
+  render(`<h1>${side ? "Side-branch block" : "Block"} ${b.index}</h1>
+    ${side ? `<p class="error" id="side-branch">Not on this node's main chain: a block of a side branch it has
+      seen. Its header's proof of work and its body's Merkle root were checked; its transactions never took effect.</p>` : ""}
     <dl class="grid">
+      <dt>chain</dt><dd>${side ? "side branch (not part of the chain)" : "main chain"}</dd>
       <dt>hash</dt><dd><code>${esc(b.hash)}</code></dd>
       <dt>previous</dt><dd>${b.index > 0 ? blockLink(b.previous_hash) : "—"}</dd>
       <dt>time</dt><dd>${when(b.timestamp_ms)}</dd>

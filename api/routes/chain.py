@@ -10,7 +10,7 @@ MAX_PAGE = 1000  # blocks in one answer of GET /chain
 
 
 @bp.route("/mine", methods=["GET", "POST"])
-@doc("Mine a block with the pending transactions; the reward goes to this node", ok={200: MinedOut}, errors=(503,))
+@doc("Mine a block with the pending transactions; the reward goes to this node", ok={200: MinedOut}, errors=(503, 507))
 def mine():
     return {"message": "New block forged", **node().mine().to_dict()}
 

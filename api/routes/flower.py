@@ -15,7 +15,7 @@ def _accepted(tx, block_index, what):
 
 @bp.post("/flower/add")
 @doc("Contribute one flower's measurements (optionally with a deposit); the model learns them when the block "
-     "is mined", body=FlowerIn, ok={201: TxAcceptedOut}, errors=(409, 503))
+     "is mined", body=FlowerIn, ok={201: TxAcceptedOut}, errors=(409, 503, 507))
 def add():
     tx, block_index = node().submit_flower(parse())
     return _accepted(tx, block_index, "Flower data")
@@ -23,7 +23,7 @@ def add():
 
 @bp.post("/flower/refund")
 @doc("Claim back a contribution's deposit: allowed refund_wait blocks after it, when the model agrees with "
-     "its label", body=ClaimIn, ok={201: TxAcceptedOut}, errors=(409, 503))
+     "its label", body=ClaimIn, ok={201: TxAcceptedOut}, errors=(409, 503, 507))
 def refund():
     tx, block_index = node().submit_claim("REFUND", parse())
     return _accepted(tx, block_index, "The refund")
@@ -31,7 +31,7 @@ def refund():
 
 @bp.post("/flower/report")
 @doc("Take part of another contributor's deposit when the model disagrees with its label (reporters need a "
-     "refunded contribution of their own)", body=ClaimIn, ok={201: TxAcceptedOut}, errors=(409, 503))
+     "refunded contribution of their own)", body=ClaimIn, ok={201: TxAcceptedOut}, errors=(409, 503, 507))
 def report():
     tx, block_index = node().submit_claim("REPORT", parse())
     return _accepted(tx, block_index, "The report")

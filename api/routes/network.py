@@ -54,7 +54,7 @@ def resolve():
 
 @bp.post("/blocks")
 @doc("A peer's block: 201 appended, 200 already known, 409 does not extend our tip", body_schema=BlockOut,
-     ok={201: MessageOut, 200: MessageOut}, errors=(409,))
+     ok={201: MessageOut, 200: MessageOut}, errors=(409, 503, 507))
 def receive_block():
     """Checked by the protocol's block parser and validity rules, not by a request schema."""
     if node().receive_block(read_json_object()):
@@ -64,7 +64,7 @@ def receive_block():
 
 @bp.post("/transactions")
 @doc("A peer's transaction: 201 added to the pool, 200 already known", body_schema=TransactionOut,
-     ok={201: MessageOut, 200: MessageOut}, errors=(503,))
+     ok={201: MessageOut, 200: MessageOut}, errors=(503, 507))
 def receive_transaction():
     """Checked by the protocol's transaction parser, not by a request schema. The pool counts what
     arrives here against the sending address's fair share (README "Pending pool")."""

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from ..errors import ApiError
 from ..openapi import doc, whole
-from ..responses import BlockOut, BlocksOut, HeadersOut, TipOut
+from ..responses import BlockLookupOut, BlocksOut, HeadersOut, TipOut
 from .common import node, page_args
 
 bp = Blueprint("sync", __name__)
@@ -48,6 +48,7 @@ def blocks():
 
 
 @bp.get("/block/<key>")
-@doc("One block of the main chain, by height or hash", ok={200: BlockOut}, errors=(404,))
+@doc("One block by height or hash: of the main chain, or (by hash) of a side branch this node holds; "
+     "main_chain says which", ok={200: BlockLookupOut}, errors=(404,))
 def block(key: str):
     return node().block(key)

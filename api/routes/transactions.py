@@ -15,7 +15,7 @@ MAX_PAGE = 1000  # pending transactions in one answer
 
 @bp.post("/transactions/new")
 @doc("Submit a transfer (signed when public_key and signature are given)", body=TransferIn,
-     ok={201: TxAcceptedOut}, errors=(409, 503))
+     ok={201: TxAcceptedOut}, errors=(409, 503, 507))
 def new_transaction():
     tx, block_index = node().submit_transfer(parse())
     return {"message": f"Transaction will be added to block {block_index}", "transaction_id": tx.id,

@@ -33,8 +33,8 @@ def test_chain_pages(client, chain5):
 
 
 def test_one_block_by_height_or_hash(client, chain5):
-    assert client.get("/block/3").get_json() == chain5[3]
-    assert client.get(f"/block/{chain5[2]['hash']}").get_json() == chain5[2]
+    assert client.get("/block/3").get_json() == {**chain5[3], "main_chain": True}
+    assert client.get(f"/block/{chain5[2]['hash']}").get_json() == {**chain5[2], "main_chain": True}
     for unknown in ("6", "0" * 64, "nope"):
         r = client.get(f"/block/{unknown}")
         assert r.status_code == 404 and r.get_json()["error"]["code"] == "unknown_block"

@@ -104,8 +104,8 @@ def test_blocks_that_do_not_extend_the_tip_are_kept_as_a_side_branch_only_with_w
     from blockchain import Block, BlockConflict
 
     node = ledger(D)
-    node.replace_chain(chain30[:11])
-    side = branch(chain30, 5, 3, D, miner="side")        # blocks 6, 7, 8 on top of our block 5
+    node.replace_chain(chain30[:8])
+    side = branch(chain30, 5, 3, D, miner="side")        # blocks 6, 7, 8 on top of our block 5 (tip 7)
     for raw in side[6:]:
         with pytest.raises(BlockConflict):
             node.add_block(Block.from_dict(raw))
@@ -119,4 +119,4 @@ def test_blocks_that_do_not_extend_the_tip_are_kept_as_a_side_branch_only_with_w
     with pytest.raises(BlockConflict):
         node.add_block(Block.from_dict(unworked))
     assert node.side_block(unworked["hash"]) is None
-    assert node.height == 10 and node.last_block.hash == chain30[10]["hash"]
+    assert node.height == 7 and node.last_block.hash == chain30[7]["hash"]
