@@ -26,6 +26,12 @@ K = 3
 
 
 SNAPSHOT_FORMAT = "iris-chain-model/2"
+_SNAPSHOT_KEYS = frozenset({"format", "k", "base_hash", "rows", "labels", "sizes", "model_hash"})
+
+
+def _whole(value) -> bool:
+    """An int that is not a bool (JSON's true is not 1 here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_features(features) -> list[int]:
@@ -325,8 +331,10 @@ class IrisModel:
         """``(training rows, model_hash)`` after each committed update, oldest first."""
         return list(self.state_.history)
 
-    def snapshot(self) -> dict:
-        """This model as plain data: the contributed rows (units), labels and each update's size."""
+    def serialize(self) -> dict:
+        """The paper's ``serialize``: this model as JSON-safe data (never pickle), namely the
+        contributed rows (integer units), their label codes, the training size after each update
+        and the model_hash. ``deserialize`` rebuilds it from the base data and checks every hash."""
         state = self.state_
         base_n = len(self.base.train)
         return {
@@ -339,38 +347,62 @@ class IrisModel:
             "model_hash": state.model_hash,
         }
 
-    def restore(self, data) -> "IrisModel":
-        """A model rebuilt from ``snapshot()`` data of this base; SnapshotError unless every
+    @classmethod
+    def deserialize(cls, data, base: Optional[BaseData] = None) -> "IrisModel":
+        """The paper's ``deserialize``: a model rebuilt from ``serialize()`` data of ``base`` (the
+        Iris base by default). SnapshotError unless the data is exactly that shape (no extra keys,
+        whole numbers that are not booleans, known label codes, sizes that match the rows) and every
         model_hash of its history recomputes."""
+        base = base if base is not None else iris_base()
         if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
             raise SnapshotError(f"snapshot must be an object with format {SNAPSHOT_FORMAT!r}")
-        if data.get("base_hash") != self.base.base_hash or data.get("k") != self.k:
-            raise SnapshotError("snapshot must be of this model's base data and k")
-        try:
-            x = np.asarray(data["rows"], dtype=np.int64).reshape(-1, N_FEATURES)
-            codes = np.asarray(data["labels"], dtype=np.int64)
-            sizes = [int(s) for s in data["sizes"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SnapshotError(f"snapshot is malformed: {exc}") from None
-        base_n = len(self.base.train)
-        if (len(codes) != len(x) or (len(x) and (x.min() < 1 or x.max() > 10_000))
-                or (len(codes) and (codes.min() < 0 or codes.max() >= len(self.classes_)))
-                or sizes != sorted(set(sizes)) or (sizes and (sizes[0] <= base_n or sizes[-1] != base_n + len(x)))
-                or (not sizes and len(x))):
-            raise SnapshotError("snapshot rows, labels and sizes must agree")
-        model_hash = base_model_hash(self.base.base_hash, self.k)
+        if set(data) != _SNAPSHOT_KEYS:
+            raise SnapshotError(f"snapshot must have exactly the keys {sorted(_SNAPSHOT_KEYS)}; got {sorted(map(str, data))!r:.200}")
+        k, rows, labels, sizes, model_hash = (data[key] for key in ("k", "rows", "labels", "sizes", "model_hash"))
+        if not _whole(k) or not 1 <= k <= len(base.train):
+            raise SnapshotError(f"snapshot k must be a whole number 1 to {len(base.train)}; got {k!r:.40}")
+        if data["base_hash"] != base.base_hash:
+            raise SnapshotError("snapshot must be of this model's base data")
+        if not isinstance(model_hash, str):
+            raise SnapshotError("snapshot model_hash must be a string")
+        if not isinstance(rows, list) or not all(
+                isinstance(row, list) and len(row) == N_FEATURES and all(_whole(v) and 1 <= v <= 10_000 for v in row)
+                for row in rows):
+            raise SnapshotError(f"snapshot rows must be lists of {N_FEATURES} whole numbers 1 to 10000 (hundredths of a cm)")
+        if not isinstance(labels, list) or len(labels) != len(rows) or not all(
+                _whole(c) and 0 <= c < len(base.classes) for c in labels):
+            raise SnapshotError(f"snapshot labels must be one class code 0 to {len(base.classes) - 1} per row")
+        base_n = len(base.train)
+        if (not isinstance(sizes, list) or not all(_whole(n) for n in sizes)
+                or any(b <= a for a, b in zip(sizes, sizes[1:]))
+                or (sizes and (sizes[0] <= base_n or sizes[-1] != base_n + len(rows))) or (not sizes and rows)):
+            raise SnapshotError("snapshot sizes must increase from above the base's rows to base rows + len(rows)")
+        model = cls(base, k)
+        expected = base_model_hash(base.base_hash, k)
         history, start = [], 0
-        row_texts = [[TEXTS[v] for v in row] for row in x.tolist()]
-        label_texts = [self.classes_[c] for c in codes.tolist()]
+        row_texts = [[TEXTS[v] for v in row] for row in rows]
+        label_texts = [model.classes_[c] for c in labels]
         for size in sizes:
             end = size - base_n
-            model_hash = next_model_hash(model_hash, row_texts[start:end], label_texts[start:end])
-            history.append((size, model_hash))
+            expected = next_model_hash(expected, row_texts[start:end], label_texts[start:end])
+            history.append((size, expected))
             start = end
-        if model_hash != data.get("model_hash"):
-            raise SnapshotError(f"snapshot model_hash must be the recomputed {model_hash}; got {data.get('model_hash')!r:.80}")
-        model = self.fresh()
-        rows = _Rows(np.vstack([self.base.train_units, x]),
-                     np.concatenate([self._encode(self.base.train_labels), codes]), self.weights)
-        model.state_ = model._state_from_rows(rows, base_n + len(x), model_hash, history)
+        if expected != model_hash:
+            raise SnapshotError(f"snapshot model_hash must be the recomputed {expected}; got {model_hash!r:.80}")
+        x = np.asarray(rows, dtype=np.int64).reshape(-1, N_FEATURES)
+        all_rows = _Rows(np.vstack([base.train_units, x]),
+                         np.concatenate([model._encode(base.train_labels), np.asarray(labels, dtype=np.int64)]),
+                         model.weights)
+        model.state_ = model._state_from_rows(all_rows, base_n + len(rows), expected, history)
         return model
+
+    # The chain's port (blockchain/model_port.py) calls them snapshot and restore.
+    def snapshot(self) -> dict:
+        """``serialize()``: this model as plain JSON-able data."""
+        return self.serialize()
+
+    def restore(self, data) -> "IrisModel":
+        """``deserialize(data)`` for this model's base data and k."""
+        if isinstance(data, dict) and data.get("k") != self.k:
+            raise SnapshotError("snapshot must be of this model's base data and k")
+        return type(self).deserialize(data, base=self.base)
