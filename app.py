@@ -10,6 +10,8 @@ from pathlib import Path
 
 from api import NodeConfig, create_app
 from api.errors import startup_error_message
+from api.guard import split_host
+from api.logsafe import install as escape_log_controls
 from api.peer_urls import PeerURLError, normalize_peer_url
 from api.server import PortInUse, bind, serve
 
@@ -48,6 +50,13 @@ def advertised_url(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def host_name(text: str) -> str:
+    name, port = split_host(text)
+    if not name or port is not None or any(c in name for c in "/@?#* "):
+        raise argparse.ArgumentTypeError(f"must be a host name without scheme or port, such as node.example; got {text!r}")
+    return name
+
+
 def seconds(text: str) -> float:
     value = float(text)
     if not 0.1 <= value <= 300:
@@ -70,6 +79,10 @@ def parse_args(argv=None) -> NodeConfig:
     parser.add_argument("--advertise", type=advertised_url, metavar="URL",
                         help="the URL peers reach this node at, announced when it registers with a peer; needed "
                              "when it listens on 0.0.0.0 or behind a port mapping (default: http://HOST:PORT)")
+    parser.add_argument("--allow-host", type=host_name, action="append", default=[], metavar="NAME",
+                        help="one more host name browsers and clients may reach this node by (repeatable); served "
+                             "already: IP addresses, localhost, --host and the host of --advertise. Requests naming "
+                             "any other Host get 421 host_not_allowed (DNS rebinding)")
     parser.add_argument("--peer-timeout", type=seconds, default=5.0, metavar="SECONDS",
                         help="total deadline of one call to a peer, headers and body included (default: 5)")
     parser.add_argument("--sync-interval", type=seconds, default=2.0, metavar="SECONDS",
@@ -80,7 +93,10 @@ def parse_args(argv=None) -> NodeConfig:
                         help="fsync: every 201 is synced to the device (survives a power cut; default); "
                              "os: handed to the operating system (survives the node being killed; faster)")
     parser.add_argument("--require-signatures", action="store_true",
-                        help="refuse unsigned user transactions")
+                        help="refuse unsigned user transactions (flowers, claims, transfers) submitted to this "
+                             "node's API or gossiped into its pending pool. Blocks mined by other nodes are not "
+                             "affected: signatures are not consensus (PROTOCOL.md v2), so a peer's valid block with "
+                             "an unsigned transfer is still accepted")
     parser.add_argument("--min-deposit", type=whole_number(0), default=0, metavar="N",
                         help="smallest deposit a contribution must lock; fixes the network (default: 0)")
     parser.add_argument("--refund-wait", type=whole_number(1), default=10, metavar="BLOCKS",
@@ -93,13 +109,14 @@ def parse_args(argv=None) -> NodeConfig:
     return NodeConfig(host=args.host, port=args.port, difficulty=args.difficulty, data_dir=args.data_dir,
                       ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
-                      sync_interval=args.sync_interval, advertise=args.advertise,
+                      sync_interval=args.sync_interval, advertise=args.advertise, allow_hosts=args.allow_host,
                       miners=max(0, args.miners), durability=args.durability,
                       base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait)
 
 
 def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    escape_log_controls(logging.getLogger().handlers)  # one record, one line, whatever a request or peer sent
     config = parse_args(argv)
     try:
         app = create_app(config)

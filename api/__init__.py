@@ -8,8 +8,10 @@ from typing import Any, Mapping, Union
 from werkzeug.routing import PathConverter
 from flask import Flask, g, request
 
+from . import guard
 from .config import NodeConfig
 from .errors import register_error_handlers
+from .logsafe import clean
 from .routes import blueprints
 from .service import NodeService
 
@@ -36,6 +38,7 @@ def create_app(config: Union[NodeConfig, Mapping[str, Any], None] = None) -> Fla
     app.json.sort_keys = False
     app.extensions["node"] = NodeService(config)
     register_error_handlers(app)
+    guard.install(app, config.host, config.advertise, config.allow_hosts)
     for bp in blueprints():
         app.register_blueprint(bp)
 
@@ -50,10 +53,10 @@ def create_app(config: Union[NodeConfig, Mapping[str, Any], None] = None) -> Fla
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         if response.status_code >= 400 and response.is_json:
             error = (response.get_json(silent=True) or {}).get("error", {})
-            log.info("refused %s %s: %d %s: %s", request.method, request.path, response.status_code,
-                     error.get("code", "?"), error.get("message", ""))
+            log.info("refused %s %s: %d %s: %s", clean(request.method), clean(request.path), response.status_code,
+                     clean(error.get("code", "?")), clean(error.get("message", "")))
         else:
-            log.debug("%s %s %d %.1fms", request.method, request.path, response.status_code, elapsed)
+            log.debug("%s %s %d %.1fms", clean(request.method), clean(request.path), response.status_code, elapsed)
         return response
 
     return app

@@ -26,6 +26,7 @@ class NodeConfig:
     miners: int = 0             # proof-of-work worker processes; 0 mines in a thread of the node
     durability: str = "fsync"   # "fsync": synced to the device before a 201; "os": handed to the OS
     advertise: Optional[str] = None  # the URL peers reach this node at (default: http://host:port)
+    allow_hosts: list[str] = field(default_factory=list)  # more Host names served (api/guard.py)
 
     @classmethod
     def from_mapping(cls, values) -> "NodeConfig":

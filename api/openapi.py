@@ -12,6 +12,7 @@ from flask import Flask
 from pydantic import BaseModel
 
 from .config import DEFAULT_MAX_BODY
+from .guard import SAFE_METHODS, STATE_CHANGING_PATHS
 from .responses import ErrorOut
 
 _REF = "#/components/schemas/{model}"
@@ -57,6 +58,8 @@ def _error(description: str, components: dict) -> dict:
 ERROR_TEXT = {400: "bad input: the error names the field and what is expected", 404: "not found",
               409: "duplicate or conflict", 413: f"body over the limit ({DEFAULT_MAX_BODY} bytes by default)",
               415: "the body is not sent as application/json", 503: "the node cannot take it now",
+              403: "a browser page of another site asked for a state change (cross_site_request)",
+              421: "the Host header names a host this node does not serve (host_not_allowed)",
               507: "the disk holding the node's data is full (storage_full); reads go on"}
 
 
@@ -85,7 +88,9 @@ def build_openapi(app: Flask) -> dict[str, Any]:
             for status, model in meta["ok"].items():
                 responses[str(status)] = {"description": model.__doc__.strip() if model.__doc__ else "success",
                                           "content": {"application/json": {"schema": _schema(model, components)}}}
-            errors = set(meta["errors"]) | {405}
+            errors = set(meta["errors"]) | {405, 421}
+            if method not in SAFE_METHODS or rule.rule in STATE_CHANGING_PATHS:
+                errors.add(403)
             if meta["body_schema"] is not None and method != "GET":
                 op["requestBody"] = {"required": True, "content": {"application/json": {
                     "schema": _schema(meta["body_schema"], components)}}}

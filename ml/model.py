@@ -21,11 +21,11 @@ from .base import FEATURE_NAMES, N_FEATURES, BaseData, iris_base
 from .errors import BaseDataError, InvalidFeatures, InvalidLabel, ModelError, SnapshotError
 from .hashing import base_model_hash, next_model_hash
 from .measurements import TEXTS, MeasurementError, parse, text
+from .serialized import SNAPSHOT_FORMAT, check_serialized
 
 K = 3
 
 
-SNAPSHOT_FORMAT = "iris-chain-model/2"
 
 
 def check_features(features) -> list[int]:
@@ -325,8 +325,10 @@ class IrisModel:
         """``(training rows, model_hash)`` after each committed update, oldest first."""
         return list(self.state_.history)
 
-    def snapshot(self) -> dict:
-        """This model as plain data: the contributed rows (units), labels and each update's size."""
+    def serialize(self) -> dict:
+        """The paper's ``serialize``: this model as JSON-safe data (never pickle), namely the
+        contributed rows (integer units), their label codes, the training size after each update
+        and the model_hash. ``deserialize`` rebuilds it from the base data and checks every hash."""
         state = self.state_
         base_n = len(self.base.train)
         return {
@@ -339,38 +341,40 @@ class IrisModel:
             "model_hash": state.model_hash,
         }
 
-    def restore(self, data) -> "IrisModel":
-        """A model rebuilt from ``snapshot()`` data of this base; SnapshotError unless every
+    @classmethod
+    def deserialize(cls, data, base: Optional[BaseData] = None) -> "IrisModel":
+        """The paper's ``deserialize``: a model rebuilt from ``serialize()`` data of ``base`` (the
+        Iris base by default). SnapshotError unless the data is exactly that shape (no extra keys,
+        whole numbers that are not booleans, known label codes, sizes that match the rows) and every
         model_hash of its history recomputes."""
-        if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
-            raise SnapshotError(f"snapshot must be an object with format {SNAPSHOT_FORMAT!r}")
-        if data.get("base_hash") != self.base.base_hash or data.get("k") != self.k:
-            raise SnapshotError("snapshot must be of this model's base data and k")
-        try:
-            x = np.asarray(data["rows"], dtype=np.int64).reshape(-1, N_FEATURES)
-            codes = np.asarray(data["labels"], dtype=np.int64)
-            sizes = [int(s) for s in data["sizes"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SnapshotError(f"snapshot is malformed: {exc}") from None
-        base_n = len(self.base.train)
-        if (len(codes) != len(x) or (len(x) and (x.min() < 1 or x.max() > 10_000))
-                or (len(codes) and (codes.min() < 0 or codes.max() >= len(self.classes_)))
-                or sizes != sorted(set(sizes)) or (sizes and (sizes[0] <= base_n or sizes[-1] != base_n + len(x)))
-                or (not sizes and len(x))):
-            raise SnapshotError("snapshot rows, labels and sizes must agree")
-        model_hash = base_model_hash(self.base.base_hash, self.k)
+        base = base if base is not None else iris_base()
+        k, rows, labels, sizes, model_hash = check_serialized(data, base)
+        model, base_n = cls(base, k), len(base.train)
+        expected = base_model_hash(base.base_hash, k)
         history, start = [], 0
-        row_texts = [[TEXTS[v] for v in row] for row in x.tolist()]
-        label_texts = [self.classes_[c] for c in codes.tolist()]
+        row_texts = [[TEXTS[v] for v in row] for row in rows]
+        label_texts = [model.classes_[c] for c in labels]
         for size in sizes:
             end = size - base_n
-            model_hash = next_model_hash(model_hash, row_texts[start:end], label_texts[start:end])
-            history.append((size, model_hash))
+            expected = next_model_hash(expected, row_texts[start:end], label_texts[start:end])
+            history.append((size, expected))
             start = end
-        if model_hash != data.get("model_hash"):
-            raise SnapshotError(f"snapshot model_hash must be the recomputed {model_hash}; got {data.get('model_hash')!r:.80}")
-        model = self.fresh()
-        rows = _Rows(np.vstack([self.base.train_units, x]),
-                     np.concatenate([self._encode(self.base.train_labels), codes]), self.weights)
-        model.state_ = model._state_from_rows(rows, base_n + len(x), model_hash, history)
+        if expected != model_hash:
+            raise SnapshotError(f"snapshot model_hash must be the recomputed {expected}; got {model_hash!r:.80}")
+        x = np.asarray(rows, dtype=np.int64).reshape(-1, N_FEATURES)
+        all_rows = _Rows(np.vstack([base.train_units, x]),
+                         np.concatenate([model._encode(base.train_labels), np.asarray(labels, dtype=np.int64)]),
+                         model.weights)
+        model.state_ = model._state_from_rows(all_rows, base_n + len(rows), expected, history)
         return model
+
+    # The chain's port (blockchain/model_port.py) calls them snapshot and restore.
+    def snapshot(self) -> dict:
+        """``serialize()``: this model as plain JSON-able data."""
+        return self.serialize()
+
+    def restore(self, data) -> "IrisModel":
+        """``deserialize(data)`` for this model's base data and k."""
+        if isinstance(data, dict) and data.get("k") != self.k:
+            raise SnapshotError("snapshot must be of this model's base data and k")
+        return type(self).deserialize(data, base=self.base)

@@ -281,7 +281,10 @@ async function contribute() {
     const make = document.getElementById("new-wallet");
     if (make) make.onclick = async () => { wallet = await createWallet(); contribute(); };
     const forget = document.getElementById("forget-wallet");
-    if (forget) forget.onclick = () => { forgetWallet(); wallet = null; contribute(); };
+    if (forget) forget.onclick = () => {
+      if (!confirm(`Forget the key of ${wallet.address}? It exists only in this browser: its coins cannot be spent after.`)) return;
+      forgetWallet(); wallet = null; contribute();
+    };
   };
   bind();
   document.querySelector('[data-testid="flower-form"]').addEventListener("submit", async (ev) => {

@@ -15,14 +15,15 @@ FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
          "--disable-dev-shm-usage", "--window-size=1280,900")
 
 
-def chromium(profile: Path, console_log: bool = False):
-    """A new headless Chromium with its own empty profile directory; the caller quits it."""
+def chromium(profile: Path, console_log: bool = False, extra_flags: tuple = ()):
+    """A new headless Chromium with its own empty profile directory; the caller quits it.
+    ``extra_flags``: e.g. ``--host-resolver-rules=MAP evil.test 127.0.0.1`` for pages of other sites."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in (*FLAGS, f"--user-data-dir={profile}"):
+    for flag in (*FLAGS, *extra_flags, f"--user-data-dir={profile}"):
         options.add_argument(flag)
     if console_log:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

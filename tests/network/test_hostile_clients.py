@@ -24,7 +24,7 @@ def state(node):
 def raw_request(node, path, body: bytes, content_type="application/json") -> tuple[int, dict]:
     """Send a request by hand; a body the server refuses early may be cut off, as a real client's is."""
     with socket.create_connection(("127.0.0.1", node.port), timeout=30) as s:
-        s.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{node.port}\r\nContent-Type: {content_type}\r\n"
                   f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode())
         try:
             # Past a few MiB the server answers from the headers alone (and resets a sender it ignores).
@@ -92,7 +92,7 @@ def test_a_slow_client_does_not_stop_the_node(node):
     before = state(node)
     answered_while_trickling = 0
     with socket.create_connection(("127.0.0.1", node.port), timeout=60) as s:
-        s.sendall(f"POST /flower/add HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        s.sendall(f"POST /flower/add HTTP/1.1\r\nHost: 127.0.0.1:{node.port}\r\nContent-Type: application/json\r\n"
                   f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode())
         for i in range(0, len(body), 8):  # about 4 s for the whole body
             s.sendall(body[i:i + 8])
@@ -111,7 +111,7 @@ def test_a_client_that_gives_up_half_way_changes_nothing(node):
     body = json.dumps(FLOWER).encode()
     before = state(node)
     with socket.create_connection(("127.0.0.1", node.port), timeout=10) as s:
-        s.sendall(f"POST /flower/add HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        s.sendall(f"POST /flower/add HTTP/1.1\r\nHost: 127.0.0.1:{node.port}\r\nContent-Type: application/json\r\n"
                   f"Content-Length: {len(body)}\r\n\r\n".encode() + body[: len(body) // 2])
         time.sleep(0.5)  # the client stalls half-way, then gives up
     assert node.get("/health").status_code == 200  # answered after the half request was dropped
