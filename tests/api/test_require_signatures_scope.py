@@ -38,6 +38,7 @@ def test_unsigned_submissions_are_refused_but_a_peers_block_with_an_unsigned_tra
     # mined by the peer: consensus, so taken
     assert peer.post("/mine").status_code == 200
     block = peer.get("/block/2").get_json()
+    assert block.pop("main_chain") is True
     assert [tx["type"] for tx in block["transactions"]] == ["REWARD", "TRANSFER"]
     served = peer.get("/block/1").get_json()
     assert served.pop("main_chain") is True  # GET /block labels the block; the block itself has no such field
