@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from blockchain import (PROTOCOL_VERSION, Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
+from blockchain import (Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
                         SQLiteStore, StorageError, Transaction, UnknownBlock, UnknownTransaction, crypto)
 from blockchain.miner import ProcessMiner
 from blockchain.transactions import FEATURES, FLOWER_DATA, claim_body, flower_body, transfer_body
@@ -46,7 +46,7 @@ class NodeService:
         try:
             self.chain = Blockchain(model, config.difficulty, store, min_deposit=config.min_deposit,
                                     refund_wait=config.refund_wait, require_signatures=config.require_signatures,
-                                    **extra)
+                                    protocol=config.protocol, **extra)
         except BaseException:
             store.close()
             if self.miner is not None:
@@ -141,7 +141,7 @@ class NodeService:
     def health(self) -> dict:
         tip = self.chain.last_block
         params = self.chain.params
-        return {"status": "ok", "protocol": PROTOCOL_VERSION, "node_id": self.node_id, "address": self.address,
+        return {"status": "ok", "protocol": params["protocol"], "node_id": self.node_id, "address": self.address,
                 "height": tip.index, "tip": tip.hash, "genesis": self.chain.genesis.hash,
                 "difficulty": self.chain.difficulty, "min_deposit": params["min_deposit"],
                 "refund_wait": params["refund_wait"], "pending": len(self.chain.pool),

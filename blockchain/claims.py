@@ -1,0 +1,92 @@
+"""The claim rule of PROTOCOL.md "Version 3 (draft): claims": a contribution is judged only by
+settled data, and identical measurements vote once.
+
+The **voters** of a claim judged in block b are the base training rows and the contributions whose
+REFUND was judged good in a block before b. Voters with the same measurements count once (the
+one with the smallest row). The **panel** is the ``k`` voters nearest the flower by
+``(distance, row)``; ``agree`` is how many carry the flower's label. A REFUND needs
+``agree >= REFUND_AGREE``; it is *good* (it raises ``good`` and makes the flower a voter) only when
+the whole panel agrees; a REPORT needs ``agree == 0``.
+
+Only integer arithmetic on measurement units and the genesis weights: nothing here is machine
+learning, so the chain computes it itself.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Optional, Sequence
+
+REFUND_AGREE = 1      # panel members that must share the label for a REFUND
+LIST_NEARBY = 12      # non-voting rows shown beside the panel (display only)
+
+_BASE: dict[str, tuple] = {}   # base_hash -> ((units, label), ...) of the base training rows
+
+
+def units(features: Sequence[str]) -> tuple[int, ...]:
+    """Measurement strings (``"5.10"``) as integer hundredths; the strings are valid by then."""
+    return tuple(int(value.replace(".", "")) for value in features)
+
+
+def distance(a: Sequence[int], b: Sequence[int], weights: Sequence[int]) -> int:
+    return sum((w * (x - y)) ** 2 for w, x, y in zip(weights, a, b))
+
+
+def base_points(model, base_hash: str) -> tuple:
+    """The base training rows as ((units, label), ...), row i at position i (cached per base)."""
+    points = _BASE.get(base_hash)
+    if points is None:
+        points = _BASE[base_hash] = tuple((units(row), label) for row, label in model.base_rows())
+    return points
+
+
+@dataclass(frozen=True)
+class Voter:
+    row: int
+    point: tuple
+    label: str
+    flower_id: Optional[str] = None   # None for a base row
+
+
+@dataclass
+class Judgement:
+    """The verdict on one flower in one block, and the data that gave it."""
+
+    label: str
+    k: int
+    panel: list = field(default_factory=list)      # [(Voter, distance)] nearest first, k at most
+    skipped: list = field(default_factory=list)    # [(Voter, distance, duplicate of row)] same point as a panel voter
+
+    @property
+    def agree(self) -> int:
+        return sum(1 for voter, _ in self.panel if voter.label == self.label)
+
+    @property
+    def refund_allowed(self) -> bool:
+        return self.agree >= REFUND_AGREE
+
+    @property
+    def good(self) -> bool:
+        return bool(self.panel) and self.agree == len(self.panel)
+
+    @property
+    def report_allowed(self) -> bool:
+        return self.agree == 0
+
+
+def judge(point: Sequence[int], label: str, voters: Iterable[Voter], k: int, weights: Sequence[int]) -> Judgement:
+    """The panel of ``point`` among ``voters`` (base rows and settled contributions)."""
+    ranked = sorted(((distance(point, v.point, weights), v.row, v) for v in voters), key=lambda t: (t[0], t[1]))
+    verdict = Judgement(label, k)
+    first_at: dict[tuple, int] = {}
+    # a duplicate always has a larger row than the first of its point, which is at the same distance,
+    # so walking in (distance, row) order meets the first of every point before its copies
+    for dist, row, voter in ranked:
+        if len(verdict.panel) >= k:
+            break
+        if voter.point in first_at:
+            verdict.skipped.append((voter, dist, first_at[voter.point]))
+            continue
+        first_at[voter.point] = row
+        verdict.panel.append((voter, dist))
+    return verdict
+
