@@ -215,6 +215,13 @@ class NodeService:
                     "message": "the transaction is pending; a proof exists once it is in a mined block"}
         raise UnknownTransaction(f"no transaction {tx_id!r:.80} on the chain or in the pool")
 
+    def judgement(self, flower_id: str) -> dict:
+        """Which data would judge a claim of a flower in the next block; ApiError 404 for no such flower."""
+        found = self.chain.judgement(flower_id)
+        if found is None:
+            raise UnknownTransaction(f"no FLOWER_DATA {flower_id!r:.80} on the chain")
+        return found
+
     def transfers(self, address: str, start: int, limit: int) -> dict:
         items, count = self.chain.transfers(address, start, limit)
         following = start + len(items) if start + len(items) < count else None

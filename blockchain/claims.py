@@ -90,3 +90,65 @@ def judge(point: Sequence[int], label: str, voters: Iterable[Voter], k: int, wei
         verdict.panel.append((voter, dist))
     return verdict
 
+
+
+def _why_voter(voter: Voter, state) -> str:
+    if voter.flower_id is None:
+        return "a base training row"
+    return f"a contribution refunded as good in block {state.flowers[voter.flower_id].settled}"
+
+
+def _why_not(flower_id: str, record, judged: str, block_index: int) -> str:
+    if flower_id == judged:
+        return "the flower being judged"
+    if record.settled:
+        return f"refunded as good in block {record.settled}: it votes from block {record.settled + 1}"
+    if record.refunded:
+        return "refunded without a unanimous panel: it never votes"
+    return "not settled: unclaimed or reported, so it does not vote"
+
+
+def explain(delta, flower_id: str) -> dict:
+    """Which data judges ``flower_id`` in ``delta``'s block and why each row counted or not (for
+    the API; consensus uses ``Delta.judgement``). v2 networks get the leave-one-out vote."""
+    state, rules = delta.state, delta.state.rules
+    flower = delta.flower(flower_id)
+    base = base_points(delta.model, rules.base_hash)
+    out = {"flower_id": flower_id, "protocol": rules.protocol, "judged_in_block": delta.block_index,
+           "label": flower.label, "k": rules.k, "left": flower.left,
+           "claimable_from_block": flower.block + rules.refund_wait}
+    if rules.protocol < 3:
+        rows = [(distance(flower.point, p, rules.weights), i, label, None) for i, (p, label) in enumerate(base)]
+        rows += [(distance(flower.point, f.point, rules.weights), f.row, f.label, fid)
+                 for fid, f in state.flowers.items() if fid != flower_id]
+        rows.sort(key=lambda t: (t[0], t[1]))
+        panel = rows[:rules.k]
+        counts = [sum(1 for r in panel if r[2] == c) for c in rules.classes]
+        predicted = rules.classes[counts.index(max(counts))] if panel else None
+        agree = sum(1 for r in panel if r[2] == flower.label)
+        out.update(rule="leave-one-out vote of every other row", agree=agree, prediction=predicted,
+                   refund_allowed=predicted == flower.label, report_allowed=predicted != flower.label,
+                   good=predicted == flower.label,
+                   neighbours=[{"row": row, "distance": d, "label": label, "flower_id": fid, "counted": True,
+                                "why": "every row but the flower's own votes in protocol 2"}
+                               for d, row, label, fid in panel])
+        return out
+    verdict = delta.judgement(flower)
+    listed = [{"row": v.row, "distance": d, "label": v.label, "flower_id": v.flower_id, "counted": True,
+               "why": _why_voter(v, state)} for v, d in verdict.panel]
+    listed += [{"row": v.row, "distance": d, "label": v.label, "flower_id": v.flower_id, "counted": False,
+                "why": f"same measurements as row {first}, which counts once"} for v, d, first in verdict.skipped]
+    reach = max((d for _, d in verdict.panel), default=0)
+    others = sorted(((distance(flower.point, f.point, rules.weights), f.row, fid, f)
+                     for fid, f in state.flowers.items()
+                     if not (0 < f.settled < delta.block_index)), key=lambda t: (t[0], t[1]))
+    for d, row, fid, record in others[:LIST_NEARBY]:
+        if d > reach:
+            break
+        listed.append({"row": row, "distance": d, "label": record.label, "flower_id": fid, "counted": False,
+                       "why": _why_not(fid, record, flower_id, delta.block_index)})
+    listed.sort(key=lambda n: (n["distance"], n["row"]))
+    out.update(rule="the k nearest settled points, identical measurements once", agree=verdict.agree,
+               refund_allowed=verdict.refund_allowed, report_allowed=verdict.report_allowed, good=verdict.good,
+               neighbours=listed)
+    return out

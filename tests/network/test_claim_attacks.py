@@ -75,6 +75,17 @@ def test_planting_copies_of_an_honest_flower_steals_it_only_under_v2(start_node,
     copies = [net.add("mallory", ALICE, "versicolor", 1) for _ in range(3)]
     net.mine()
     step("alice's flower is due: mallory reports it, alice claims it")
+    seen = net.node.get(f"/flower/{alice}/judgement").json()
+    if protocol == 3:  # the judgement shows why: the copies are not settled, so they do not vote
+        counted = [n for n in seen["neighbours"] if n["counted"]]
+        assert len(counted) == 3 and all(n["label"] == "setosa" and n["flower_id"] is None for n in counted)
+        planted = [n for n in seen["neighbours"] if n["flower_id"] in copies]
+        assert len(planted) == 3 and not any(n["counted"] for n in planted)
+        assert (seen["refund_allowed"], seen["report_allowed"]) == (True, False)
+    else:
+        assert (seen["refund_allowed"], seen["report_allowed"]) == (False, True)
+    entry = net.node.get("/contributions?sender=alice").json()["contributions"][0]
+    assert (entry["refund_allowed"], entry["report_allowed"]) == (seen["refund_allowed"], seen["report_allowed"])
     reported = net.claim("report", "mallory", alice)
     refunded = net.claim("refund", "alice", alice)
     net.mine()
