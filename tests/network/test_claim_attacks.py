@@ -2,6 +2,8 @@
 exists) and lose under the draft version 3, whose claims are judged by settled data only and
 count identical measurements once (PROTOCOL.md "Version 3 (draft): claims")."""
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,11 @@ def test_planting_copies_of_an_honest_flower_steals_it_only_under_v2(start_node,
         planted = [n for n in seen["neighbours"] if n["flower_id"] in copies]
         assert len(planted) == 3 and not any(n["counted"] for n in planted)
         assert (seen["refund_allowed"], seen["report_allowed"]) == (True, False)
+        wallet = subprocess.run([sys.executable, "-m", "client", "judgement", alice, "--node", net.node.url],
+                                capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
+        assert wallet.returncode == 0, wallet.stderr
+        assert "refund allowed, report refused" in wallet.stdout
+        assert wallet.stdout.count("ignored") >= 3 and "not settled" in wallet.stdout
     else:
         assert (seen["refund_allowed"], seen["report_allowed"]) == (False, True)
     entry = net.node.get("/contributions?sender=alice").json()["contributions"][0]
