@@ -108,18 +108,24 @@ def _why_not(flower_id: str, record, judged: str, block_index: int) -> str:
     return "not settled: unclaimed or reported, so it does not vote"
 
 
+def _point(delta, record) -> tuple:
+    """A flower's measurements: kept in its record (older snapshots lack them: then the model's row)."""
+    return record.point or units(delta.model.row(record.row)[0])
+
+
 def explain(delta, flower_id: str) -> dict:
     """Which data judges ``flower_id`` in ``delta``'s block and why each row counted or not (for
     the API; consensus uses ``Delta.judgement``). v2 networks get the leave-one-out vote."""
     state, rules = delta.state, delta.state.rules
     flower = delta.flower(flower_id)
+    point = _point(delta, flower)
     base = base_points(delta.model, rules.base_hash)
     out = {"flower_id": flower_id, "protocol": rules.protocol, "judged_in_block": delta.block_index,
            "label": flower.label, "k": rules.k, "left": flower.left,
            "claimable_from_block": flower.block + rules.refund_wait}
     if rules.protocol < 3:
-        rows = [(distance(flower.point, p, rules.weights), i, label, None) for i, (p, label) in enumerate(base)]
-        rows += [(distance(flower.point, f.point, rules.weights), f.row, f.label, fid)
+        rows = [(distance(point, p, rules.weights), i, label, None) for i, (p, label) in enumerate(base)]
+        rows += [(distance(point, _point(delta, f), rules.weights), f.row, f.label, fid)
                  for fid, f in state.flowers.items() if fid != flower_id]
         rows.sort(key=lambda t: (t[0], t[1]))
         panel = rows[:rules.k]
@@ -139,7 +145,7 @@ def explain(delta, flower_id: str) -> dict:
     listed += [{"row": v.row, "distance": d, "label": v.label, "flower_id": v.flower_id, "counted": False,
                 "why": f"same measurements as row {first}, which counts once"} for v, d, first in verdict.skipped]
     reach = max((d for _, d in verdict.panel), default=0)
-    others = sorted(((distance(flower.point, f.point, rules.weights), f.row, fid, f)
+    others = sorted(((distance(point, _point(delta, f), rules.weights), f.row, fid, f)
                      for fid, f in state.flowers.items()
                      if not (0 < f.settled < delta.block_index)), key=lambda t: (t[0], t[1]))
     for d, row, fid, record in others[:LIST_NEARBY]:
