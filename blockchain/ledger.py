@@ -53,6 +53,7 @@ class Delta:
         self.new_labels: list[str] = []
         self._predictions: dict[int, str] = {}
         self._voters: Optional[list] = None
+        self._judgements: dict[int, "claims.Judgement"] = {}
 
     def balance(self, address: str) -> int:
         value = self.balances.get(address)
@@ -88,7 +89,11 @@ class Delta:
     def judgement(self, flower: Flower) -> "claims.Judgement":
         """v3: the panel that judges ``flower`` in this block."""
         rules = self.state.rules
-        return claims.judge(flower.point, flower.label, self.voters(), rules.k, rules.weights)
+        found = self._judgements.get(flower.row)  # the voters do not change within a block, nor the flower's point
+        if found is None:
+            found = self._judgements[flower.row] = claims.judge(flower.point, flower.label, self.voters(), rules.k,
+                                                                rules.weights)
+        return found
 
     def _verdict(self, tx: Transaction, flower: Flower) -> Optional[str]:
         """Whether the data agrees enough with the flower for this claim: v2's leave-one-out vote, v3's panel."""
