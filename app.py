@@ -102,6 +102,9 @@ def parse_args(argv=None) -> NodeConfig:
     parser.add_argument("--refund-wait", type=whole_number(1), default=10, metavar="BLOCKS",
                         help="blocks before a contribution can be refunded or reported; fixes the network "
                              "(default: 10)")
+    parser.add_argument("--protocol", type=int, choices=(2, 3), default=2,
+                        help="protocol version; 3 is the draft whose claims are judged by settled data only "
+                             "(PROTOCOL.md \"Version 3\"); fixes the network (default: 2)")
     parser.add_argument("--base-data", type=Path,
                         help="JSON file with classes, train, train_labels, test, test_labels (PROTOCOL.md "
                              "\"Base data\"): starts an experiment network with its own genesis instead of Iris")
@@ -111,7 +114,8 @@ def parse_args(argv=None) -> NodeConfig:
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
                       sync_interval=args.sync_interval, advertise=args.advertise, allow_hosts=args.allow_host,
                       miners=max(0, args.miners), durability=args.durability,
-                      base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait)
+                      base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait,
+                      protocol=args.protocol)
 
 
 def main(argv=None) -> int:
@@ -137,8 +141,9 @@ def main(argv=None) -> int:
     gc.freeze()  # what start-up loaded lives as long as the node: later collections skip it
     where = "memory (--ephemeral)" if config.ephemeral else str(config.resolved_data_dir)
     logging.getLogger("node").info(
-        "node %s serving on http://%s:%d (protocol 2, genesis %s, difficulty %d, data in %s, height %d, "
-        "mining rewards to %s)", service.node_id, config.host, config.port, service.chain.genesis.hash[:16],
+        "node %s serving on http://%s:%d (protocol %d, genesis %s, difficulty %d, data in %s, height %d, "
+        "mining rewards to %s)", service.node_id, config.host, config.port, config.protocol,
+        service.chain.genesis.hash[:16],
         config.difficulty, where, service.chain.height, service.address)
     serve(app, server)
     return 0

@@ -15,6 +15,7 @@ class NodeConfig:
     difficulty: int = 4
     min_deposit: int = 0        # the network's smallest deposit per contribution (part of its genesis)
     refund_wait: int = 10       # blocks before a contribution can be refunded or reported (genesis)
+    protocol: int = 2           # 2, or the draft 3 (its claim rule); part of the genesis
     data_dir: Optional[Path] = None  # default: ./data/node-<port>
     ephemeral: bool = False
     peers: list[str] = field(default_factory=list)

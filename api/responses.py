@@ -178,6 +178,31 @@ class Contribution(Out):
     refunded: bool
     claimable_from_block: int
     model_agrees: bool
+    refund_allowed: bool    # the network's claim rule would refund it in the next block (due, something left)
+    report_allowed: bool    # ... would accept a report on it from a contributor with a good record
+
+
+class JudgementNeighbour(Out):
+    row: int
+    distance: int
+    label: str
+    flower_id: Optional[str]
+    counted: bool
+    why: str
+
+
+class JudgementOut(Out):
+    flower_id: str
+    protocol: int
+    judged_in_block: int
+    rule: str
+    label: str
+    k: int
+    agree: int
+    refund_allowed: bool
+    report_allowed: bool
+    good: bool
+    neighbours: list[JudgementNeighbour]
 
 
 class ContributionsOut(Out):

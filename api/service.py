@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from blockchain import (PROTOCOL_VERSION, Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
+from blockchain import (Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
                         SQLiteStore, StorageError, Transaction, UnknownBlock, UnknownTransaction, crypto)
 from blockchain.miner import ProcessMiner
 from blockchain.transactions import FEATURES, FLOWER_DATA, claim_body, flower_body, transfer_body
@@ -46,7 +46,7 @@ class NodeService:
         try:
             self.chain = Blockchain(model, config.difficulty, store, min_deposit=config.min_deposit,
                                     refund_wait=config.refund_wait, require_signatures=config.require_signatures,
-                                    **extra)
+                                    protocol=config.protocol, **extra)
         except BaseException:
             store.close()
             if self.miner is not None:
@@ -142,7 +142,7 @@ class NodeService:
     def health(self) -> dict:
         tip = self.chain.last_block
         params = self.chain.params
-        return {"status": "ok", "protocol": PROTOCOL_VERSION, "node_id": self.node_id, "address": self.address,
+        return {"status": "ok", "protocol": params["protocol"], "node_id": self.node_id, "address": self.address,
                 "height": tip.index, "tip": tip.hash, "genesis": self.chain.genesis.hash,
                 "difficulty": self.chain.difficulty, "min_deposit": params["min_deposit"],
                 "refund_wait": params["refund_wait"], "pending": len(self.chain.pool),
@@ -213,6 +213,13 @@ class NodeService:
             return {"status": "pending", "tx_id": tx_id, "block_index": None,
                     "message": "the transaction is pending; a proof exists once it is in a mined block"}
         raise UnknownTransaction(f"no transaction {tx_id!r:.80} on the chain or in the pool")
+
+    def judgement(self, flower_id: str) -> dict:
+        """Which data would judge a claim of a flower in the next block; ApiError 404 for no such flower."""
+        found = self.chain.judgement(flower_id)
+        if found is None:
+            raise UnknownTransaction(f"no FLOWER_DATA {flower_id!r:.80} on the chain")
+        return found
 
     def transfers(self, address: str, start: int, limit: int) -> dict:
         items, count = self.chain.transfers(address, start, limit)

@@ -10,7 +10,7 @@ from .encoding import canon, check_value, merkle_proof, merkle_root, sha256_hex,
 from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateTransaction, InsufficientFunds,
                      InvalidBlock, InvalidChain, InvalidSignature, InvalidTransaction, ModelUpdateError, PoolFull,
                      SignatureRequired, StorageError, UnknownBlock, UnknownTransaction, ValidationError)
-from .genesis import PROTOCOL_VERSION, make_genesis, network_params
+from .genesis import PROTOCOL_VERSION, PROTOCOLS, make_genesis, network_params
 from .ledger import Issue
 from .proofs import inclusion_proof, verify_inclusion
 from .storage import MemoryStore, SQLiteStore
@@ -23,7 +23,7 @@ __all__ = [
     "DuplicateTransaction", "InsufficientFunds", "InvalidBlock", "InvalidChain", "InvalidSignature",
     "InvalidTransaction", "ModelUpdateError", "PoolFull", "SignatureRequired", "StorageError", "UnknownBlock", "UnknownTransaction",
     "ValidationError",
-    "PROTOCOL_VERSION", "make_genesis", "network_params", "Issue", "inclusion_proof", "verify_inclusion",
+    "PROTOCOL_VERSION", "PROTOCOLS", "make_genesis", "network_params", "Issue", "inclusion_proof", "verify_inclusion",
     "MemoryStore", "SQLiteStore", "FEATURES", "FLOWER_DATA", "MODEL_UPDATE", "REFUND", "REPORT", "REWARD",
     "TRANSFER", "Transaction", "claim_body", "flower_body", "transfer_body",
 ]

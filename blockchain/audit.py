@@ -81,7 +81,7 @@ def audit_chain(blocks: Sequence[Any], model, params: Optional[Mapping[str, Any]
             return result
         try:
             params = network_params(declared["difficulty"], model.genesis_params(), declared["min_deposit"],
-                                    declared["refund_wait"])
+                                    declared["refund_wait"], declared.get("protocol"))
         except (ValueError, TypeError) as exc:
             result.issues.append(Issue(0, f"block 0 declares params that cannot be used: {exc}"))
             result.complete = False

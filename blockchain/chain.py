@@ -26,7 +26,7 @@ from .encoding import merkle_root
 from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, ClaimPending, DuplicateTransaction,
                      InsufficientFunds, InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
 from .gcpause import paused_gc
-from .genesis import make_genesis, network_params
+from .genesis import PROTOCOL_VERSION, make_genesis, network_params
 from .ledger import ChainState, Delta, Issue, check_block, feed_model
 from .pool import MAX_PENDING, PendingPool, claim_never_valid, sender_source
 from .pow import search_nonce
@@ -75,13 +75,14 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
     """
 
     def __init__(self, model, difficulty: int = 4, store=None, *, min_deposit: int = 0, refund_wait: int = 10,
+                 protocol: int = PROTOCOL_VERSION,
                  require_signatures: bool = False, clock: Callable[[], float] = time.time,
                  max_block_transactions: int = MAX_USER_TRANSACTIONS, nonce_finder: NonceFinder = _thread_finder,
                  max_pending: int = MAX_PENDING) -> None:
         if not 1 <= difficulty <= 32:
             raise ValueError(f"difficulty must be 1 to 32; got {difficulty}")
         self.difficulty = difficulty
-        self.params = network_params(difficulty, model.genesis_params(), min_deposit, refund_wait)
+        self.params = network_params(difficulty, model.genesis_params(), min_deposit, refund_wait, protocol)
         self.require_signatures = require_signatures
         self.max_block_transactions = max_block_transactions
         self.store = store if store is not None else MemoryStore()

@@ -8,7 +8,9 @@ from __future__ import annotations
 import bisect
 from typing import Optional
 
+from . import claims
 from .block import Block
+from .ledger import Delta
 from .proofs import inclusion_proof
 from .transactions import Transaction
 
@@ -138,11 +140,20 @@ class ChainReads:
     def good(self, address: str) -> int:
         return self.state.good.get(address, 0)
 
+    def judgement(self, flower_id: str) -> Optional[dict]:
+        """Which data would judge a claim of ``flower_id`` in the next block, and why each row counted
+        (``claims.explain``); None when no FLOWER_DATA on the chain has this id."""
+        with self._view_lock:
+            if flower_id not in self.state.flowers:
+                return None
+            return claims.explain(Delta(self.state, self.state.height + 1, self.model), flower_id)
+
     def contributions(self, sender: str, start: int = 0, limit: Optional[int] = None) -> tuple[list[dict], int]:
         """``sender``'s FLOWER_DATA on the chain, oldest first, positions ``start`` to
         ``start + limit`` (all by default), and how many there are: deposit, what is left, when it
-        can be claimed, and whether the tip's model agrees with it (its leave-one-out prediction,
-        worked out for the page's entries only)."""
+        can be claimed, whether the tip's model agrees with it (its leave-one-out prediction), and
+        whether the network's claim rule would allow a refund / a report in the next block, worked
+        out for the page's entries only."""
         with self._view_lock:
             state, model, wait = self.state, self.model, self.params["refund_wait"]
             ids = state.by_sender.get(sender, ())
@@ -150,14 +161,26 @@ class ChainReads:
             page = ids[start:None if limit is None else start + limit]
             mine = [(state.flowers[fid].row, fid, state.flowers[fid]) for fid in page]
             blocks = {f.block: state.blocks[f.block] for _, _, f in mine}
+            delta = Delta(state, state.height + 1, model)
+            verdicts = {}
+            for _, fid, f in mine:
+                due = f.left > 0 and f.block + wait <= state.height + 1
+                if not due:
+                    verdicts[fid] = (False, False)
+                elif state.rules.protocol >= 3:
+                    v = delta.judgement(f)
+                    verdicts[fid] = (v.refund_allowed, v.report_allowed)
+                # v2: decided below from the leave-one-out prediction, outside the lock
         out = []
         for _, flower_id, flower in mine:  # the model's predictions are worked out outside the lock
             tx = next(t for t in blocks[flower.block].transactions if t.id == flower_id)
+            agrees = model.loo_predict(flower.row) == flower.label
+            refund_ok, report_ok = verdicts.get(flower_id, (agrees, not agrees))
             out.append({"flower_id": flower_id, "block_index": flower.block, "row": flower.row,
                         "data": dict(tx.body["data"]), "timestamp_ms": tx.body["timestamp_ms"],
                         "deposit": flower.deposit, "left": flower.left, "refunded": flower.refunded,
                         "reported_by": sorted(flower.reporters), "claimable_from_block": flower.block + wait,
-                        "model_agrees": model.loo_predict(flower.row) == flower.label})
+                        "model_agrees": agrees, "refund_allowed": refund_ok, "report_allowed": report_ok})
         return out, count
 
     def transfers(self, address: str, start: int, limit: int) -> tuple[list[dict], int]:

@@ -13,7 +13,8 @@ from .encoding import ZERO_HASH, canon, is_int, merkle_root
 from .pow import meets_difficulty, search_nonce
 from .transactions import GENESIS, genesis_transaction, model_update
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 2            # what a node runs unless told otherwise
+PROTOCOLS = (2, 3)              # 3 is a draft: version 2 plus the claim rule of PROTOCOL.md "Version 3"
 MAX_DIFFICULTY = 32  # what a network may declare (a header's field allows up to 64)
 PARAM_KEYS = ("protocol", "difficulty", "base_hash", "classes", "k", "weights", "min_deposit", "refund_wait")
 
@@ -35,15 +36,17 @@ KNOWN_NONCES: dict[tuple[str, int], int] = {
 
 
 def network_params(difficulty: int, model_params: Mapping[str, Any], min_deposit: int = 0,
-                   refund_wait: int = 10) -> dict:
-    """The params of a network: its difficulty, what the model commits to, and its deposit rules."""
+                   refund_wait: int = 10, protocol: int = PROTOCOL_VERSION) -> dict:
+    """The params of a network: its protocol, difficulty, what the model commits to, and its deposit rules."""
+    if not is_int(protocol) or protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {', '.join(map(str, PROTOCOLS))}; got {protocol!r}")
     if not is_int(difficulty) or not 1 <= difficulty <= MAX_DIFFICULTY:
         raise ValueError(f"difficulty must be an integer from 1 to {MAX_DIFFICULTY}; got {difficulty!r}")
     if not is_int(min_deposit) or min_deposit < 0:
         raise ValueError(f"min_deposit must be an integer >= 0; got {min_deposit!r}")
     if not is_int(refund_wait) or refund_wait < 1:
         raise ValueError(f"refund_wait must be an integer >= 1; got {refund_wait!r}")
-    params = {"protocol": PROTOCOL_VERSION, "difficulty": difficulty, **dict(model_params),
+    params = {"protocol": protocol, "difficulty": difficulty, **dict(model_params),
               "min_deposit": min_deposit, "refund_wait": refund_wait}
     return {key: params[key] for key in PARAM_KEYS}
 

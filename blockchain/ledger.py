@@ -1,4 +1,4 @@
-"""The validity rules of PROTOCOL.md version 2 (the state they apply to is in ``state.py``).
+"""The validity rules of PROTOCOL.md version 2 (and the draft version 3's claim rule, ``claims.py``) (the state they apply to is in ``state.py``).
 
 ``Delta`` applies transactions on top of a state without changing it; one rule set serves block
 validation, block templates and the admission of pending transactions. ``check_block`` lists
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Optional
 
+from . import claims
 from .block import Block
 from .encoding import canon
 from .errors import InvalidSignature, ModelUpdateError
@@ -52,6 +53,8 @@ class Delta:
         self.new_rows: list[list[str]] = []
         self.new_labels: list[str] = []
         self._predictions: dict[int, str] = {}
+        self._voters: Optional[list] = None
+        self._judgements: dict[int, "claims.Judgement"] = {}
 
     def balance(self, address: str) -> int:
         value = self.balances.get(address)
@@ -73,6 +76,46 @@ class Delta:
             self._predictions[row] = self.model.loo_predict(row)
         return self._predictions[row]
 
+    def voters(self) -> list:
+        """v3: the base rows and the contributions judged good before this block (``claims.Voter``)."""
+        if self._voters is None:
+            base = claims.base_points(self.model, self.state.rules.base_hash)
+            found = [claims.Voter(row, point, label) for row, (point, label) in enumerate(base)]
+            for flower_id, flower in self.state.flowers.items():  # this block's refunds vote from the next one
+                if 0 < flower.settled < self.block_index:
+                    found.append(claims.Voter(flower.row, flower.point, flower.label, flower_id))
+            self._voters = found
+        return self._voters
+
+    def judgement(self, flower: Flower) -> "claims.Judgement":
+        """v3: the panel that judges ``flower`` in this block."""
+        rules = self.state.rules
+        found = self._judgements.get(flower.row)  # the voters do not change within a block, nor the flower's point
+        if found is None:
+            found = self._judgements[flower.row] = claims.judge(flower.point, flower.label, self.voters(), rules.k,
+                                                                rules.weights)
+        return found
+
+    def _verdict(self, tx: Transaction, flower: Flower) -> Optional[str]:
+        """Whether the data agrees enough with the flower for this claim: v2's leave-one-out vote, v3's panel."""
+        if self.state.rules.protocol < 3:
+            predicted = self.predict(flower.row)
+            if tx.type == REFUND and predicted != flower.label:
+                return f"the model predicts {predicted} for this flower, not {flower.label}"
+            if tx.type == REPORT and predicted == flower.label:
+                return (f"the model agrees with this flower's label {flower.label}; only data it disagrees with "
+                        "can be reported")
+            return None
+        verdict = self.judgement(flower)
+        panel = ", ".join(f"row {v.row} {v.label}" for v, _ in verdict.panel)
+        if tx.type == REFUND and not verdict.refund_allowed:
+            return (f"none of the {len(verdict.panel)} nearest settled points ({panel}) is {flower.label}; "
+                    f"a refund needs at least {claims.REFUND_AGREE}")
+        if tx.type == REPORT and not verdict.report_allowed:
+            return (f"{verdict.agree} of the {len(verdict.panel)} nearest settled points ({panel}) are "
+                    f"{flower.label}; only a flower none of them agrees with can be reported")
+        return None
+
     def claim_problem(self, tx: Transaction) -> Optional[str]:
         """Why a REFUND or REPORT may not stand in this block, or None."""
         rules = self.state.rules
@@ -88,20 +131,14 @@ class Delta:
         if tx.type == REFUND:
             if tx.sender != flower.sender:
                 return f"only the contributor ({flower.sender}) may claim a refund of this flower"
-            predicted = self.predict(flower.row)
-            if predicted != flower.label:
-                return f"the model predicts {predicted} for this flower, not {flower.label}"
-            return None
+            return self._verdict(tx, flower)
         if tx.sender == flower.sender:
             return "a contributor may not report their own flower; claim a refund instead"
         if self.good_of(tx.sender) < 1:
             return "only contributors with a refunded contribution may report; you have none"
         if tx.sender in flower.reporters:
             return "you have already reported this flower"
-        predicted = self.predict(flower.row)
-        if predicted == flower.label:
-            return f"the model agrees with this flower's label {flower.label}; only data it disagrees with can be reported"
-        return None
+        return self._verdict(tx, flower)
 
     def problem(self, tx: Transaction) -> Optional[str]:
         """Why ``tx`` cannot be applied next, or None; nothing changes either way."""
@@ -137,14 +174,19 @@ class Delta:
             self._credit(tx.recipient, tx.amount)
         elif kind == FLOWER_DATA:
             self._credit(tx.sender, -tx.amount)
-            self.flowers[tx.id] = Flower(self.block_index, self.rows, tx.sender, tx.amount, tx.amount, tx.label())
+            self.flowers[tx.id] = Flower(self.block_index, self.rows, tx.sender, tx.amount, tx.amount, tx.label(),
+                                         point=claims.units(tx.features()))
             self.rows += 1
             self.new_rows.append(tx.features())
             self.new_labels.append(tx.label())
         elif kind == REFUND:
             flower = self.flower(tx.body["flower_id"])
             self._credit(tx.sender, flower.left)
-            self.flowers[tx.body["flower_id"]] = replace(flower, left=0, refunded=True)
+            if self.state.rules.protocol >= 3 and not self.judgement(flower).good:
+                self.flowers[tx.body["flower_id"]] = replace(flower, left=0, refunded=True)  # refunded, not good
+                return None
+            self.flowers[tx.body["flower_id"]] = replace(flower, left=0, refunded=True,
+                                                         settled=self.block_index if self.state.rules.protocol >= 3 else 0)
             self.good[tx.sender] = self.good_of(tx.sender) + 1
             self.total_good += 1
         elif kind == REPORT:

@@ -35,6 +35,12 @@ class LedgerModel(Protocol):
     def loo_predict(self, row: int) -> str:
         """The leave-one-out prediction of training row ``row`` (claims are judged by it)."""
 
+    def base_rows(self) -> list:
+        """The base training rows as ``(measurement strings, label)``, row i at position i (v3 claims)."""
+
+    def row(self, index: int) -> tuple:
+        """Training row ``index`` as ``(measurement strings, label)`` (for explaining a claim)."""
+
     def at_size(self, size: int) -> "LedgerModel":
         """A new model in the state it had with ``size`` training rows (for a reorg's fork point)."""
 

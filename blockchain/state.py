@@ -29,10 +29,16 @@ class Rules:
     classes: tuple[str, ...]
     min_deposit: int
     refund_wait: int
+    protocol: int = 2
+    k: int = 3
+    weights: tuple[int, ...] = ()
+    base_hash: str = ""
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "Rules":
-        return cls(params["difficulty"], tuple(params["classes"]), params["min_deposit"], params["refund_wait"])
+        return cls(params["difficulty"], tuple(params["classes"]), params["min_deposit"], params["refund_wait"],
+                   params.get("protocol", 2), params.get("k", 3), tuple(params.get("weights", ())),
+                   params.get("base_hash", ""))
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,8 @@ class Flower:
     label: str
     reporters: frozenset = frozenset()
     refunded: bool = False
+    settled: int = 0          # v3: the block whose REFUND judged it good (it votes from the next block on); 0 = never
+    point: tuple = ()         # its measurements in units (for the v3 claim rule)
 
 
 class UndoMissing(Exception):
@@ -182,7 +190,8 @@ class ChainState:
     def ledger_data(self, undo_blocks: int) -> dict:
         """The ledger tables, and the undo records of the last ``undo_blocks`` blocks, as JSON-able data."""
         def flower_row(fid, f):
-            return [fid, f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded]
+            return [fid, f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded,
+                    f.settled, list(f.point)]
 
         def undo_row(record):
             if record is None:
@@ -199,8 +208,9 @@ class ChainState:
     def load_ledger_data(self, data: dict) -> None:
         """Tables from ``ledger_data`` (after every block was added with ``add_restored``)."""
         def flower(row):
-            block, r, sender, deposit, left, label, reporters, refunded = row
-            return Flower(block, r, sender, deposit, left, label, frozenset(reporters), refunded)
+            block, r, sender, deposit, left, label, reporters, refunded, *v3 = row
+            settled, point = (int(v3[0]), tuple(int(u) for u in v3[1])) if v3 else (0, ())
+            return Flower(block, r, sender, deposit, left, label, frozenset(reporters), refunded, settled, point)
 
         self.balances = {str(k): int(v) for k, v in data["balances"].items()}
         self.flowers = {row[0]: flower(row[1:]) for row in data["flowers"]}

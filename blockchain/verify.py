@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .audit import audit_chain, declared_params
 from .strictjson import JSONRejected, loads_strict
+from .genesis import PROTOCOLS
 
 DEFAULT_MODEL = "ml:ledger_model"
 
@@ -67,12 +68,13 @@ def main(argv=None) -> int:
         params = declared_params(chain[0]) if chain else None
         if params is None:
             raise VerifyError("block 0 must be a protocol v2 genesis block with a GENESIS transaction and its params")
-        if params.get("protocol") != 2:
-            raise VerifyError(f"the chain declares protocol {params.get('protocol')!r}; this verifier checks version 2")
+        if params.get("protocol") not in PROTOCOLS:
+            raise VerifyError(f"the chain declares protocol {params.get('protocol')!r}; this verifier checks versions "
+                              f"{', '.join(map(str, PROTOCOLS))} (3 is the draft claim rule)")
         if args.difficulty is not None and params.get("difficulty") != args.difficulty:
             raise VerifyError(f"the chain's genesis declares difficulty {params.get('difficulty')}; "
                               f"--difficulty asks for {args.difficulty}")
-        print(f"network: difficulty {params['difficulty']}, min_deposit {params['min_deposit']}, "
+        print(f"network: protocol {params['protocol']}, difficulty {params['difficulty']}, min_deposit {params['min_deposit']}, "
               f"refund_wait {params['refund_wait']} (from the genesis block)")
         model = load_model_factory(args.model)(args.base_data)
     except VerifyError as exc:

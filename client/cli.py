@@ -173,6 +173,22 @@ def cmd_contributions(args) -> str:
     return "\n".join(lines)
 
 
+def cmd_judgement(args) -> str:
+    j = _call("GET", args.node, f"/flower/{args.flower_id}/judgement")
+    verdict = ", ".join(f"{what} {'allowed' if j[key] else 'refused'}"
+                        for what, key in (("refund", "refund_allowed"), ("report", "report_allowed")))
+    lines = [f"{j['flower_id']}: {j['label']}, judged in block {j['judged_in_block']} by protocol {j['protocol']} "
+             f"({j['rule']}): {j['agree']} of {j['k']} agree; {verdict}"
+             + ("; a refund would be good" if j["refund_allowed"] and j["good"] else "")]
+    if j["left"] > 0 and j["claimable_from_block"] > j["judged_in_block"]:
+        lines.append(f"  (not claimable before block {j['claimable_from_block']})")
+    for n in j["neighbours"]:
+        mark = "counts " if n["counted"] else "ignored"
+        who = f"flower {n['flower_id'][:16]}..." if n["flower_id"] else "base"
+        lines.append(f"  {mark} row {n['row']:>5} {n['label']:<12} distance {n['distance']:>12}  {who}: {n['why']}")
+    return "\n".join(lines)
+
+
 def cmd_balance(args) -> str:
     answer = _call("GET", args.node, f"/balance/{_address_arg(args)}")
     return f"{answer['address']}: balance {answer['balance']}, available {answer['available']}"
@@ -232,6 +248,9 @@ def build_parser() -> argparse.ArgumentParser:
                              ("report", cmd_report, "report a contribution the model disagrees with")):
         claim = add(name, func, what)
         claim.add_argument("flower_id", type=_flower_id, help="the FLOWER_DATA transaction id")
+    judged = add("judgement", cmd_judgement, "show which data would judge a claim of a contribution, and why",
+                 key=False)
+    judged.add_argument("flower_id", type=_flower_id, help="the FLOWER_DATA transaction id")
     for name, func, what in (("balance", cmd_balance, "show a balance"),
                              ("contributions", cmd_contributions, "list contributions, deposits and claims")):
         p = add(name, func, what)

@@ -232,7 +232,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m experiments.poisoning", description="Does a deposit make poisoning cost the poisoner? Honest contributors and a label-flipping attacker on real node processes, with and without deposits.")
     parser.add_argument("--out", type=Path, default=Path("docs/figures"), help="where figures and results go")
     parser.add_argument("--quick", action="store_true", help="one seed, 12 blocks (for tests)")
+    parser.add_argument("--strategies", action="store_true",
+                        help="instead: attacks on the claim rule (flipper, planter, duplicator, front-runner, sybil, "
+                             "long-con), old rule (protocol 2) against new (3); see experiments/strategies.py")
     args = parser.parse_args(argv)
+    if args.strategies:
+        from .strategies import main_strategies
+        args.out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="iris-strategies-") as tmp:
+            return main_strategies(args.out, args.quick, Path(tmp))
     params = {**PARAMS, **(QUICK if args.quick else {})}
     args.out.mkdir(parents=True, exist_ok=True)
     runs = []

@@ -275,6 +275,10 @@ class IrisModel:
                 "probabilities": {label: round(c / self.k, 6) for label, c in zip(self.classes_, counts)},
                 "neighbours": found}
 
+    def base_rows(self) -> list[tuple[list[str], str]]:
+        """The base training rows as (measurement strings, label), row i at position i."""
+        return [(list(row), label) for row, label in zip(self.base.train, self.base.train_labels)]
+
     def row(self, index: int) -> tuple[list[str], str]:
         """Training row ``index`` as (measurement strings, label)."""
         state = self.state_

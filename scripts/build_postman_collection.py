@@ -217,6 +217,18 @@ pm.test("lists the flower, its deposit, when it can be claimed and whether the m
     pm.expect(mine.deposit).to.eql(0);
     pm.expect(mine.claimable_from_block).to.eql(mine.block_index + 10);
     pm.expect(mine.model_agrees).to.be.a("boolean");
+    pm.expect(mine.refund_allowed).to.eql(false);  // not due yet
+    pm.expect(mine.report_allowed).to.eql(false);
+});
+"""),
+    request("Judgement of a contribution", "GET", "/flower/{{flowerTx}}/judgement", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("names the neighbours that would judge a claim and why each counted", () => {
+    pm.expect(body.flower_id).to.eql(pm.collectionVariables.get("flowerTx"));
+    pm.expect(body.neighbours.filter(n => n.counted).length).to.eql(body.k);
+    body.neighbours.forEach(n => pm.expect(n.why).to.be.a("string"));
+    pm.expect(body.refund_allowed).to.be.a("boolean");
 });
 """),
     error_case("A refund before refund_wait", "POST", "/flower/refund", 400, "claim_not_allowed",

@@ -185,12 +185,24 @@ async function address(addr, params) {
   render(`<h1>Address</h1><p><code>${esc(addr)}</code></p>
     <dl class="grid"><dt>balance</dt><dd>${bal.balance}</dd><dt>available</dt><dd>${bal.available}</dd>
     <dt>refunded contributions (good)</dt><dd>${contrib.good}</dd></dl>
-    <h2>Contributions (${contrib.count})</h2>${contrib.contributions.length ? `<table data-testid="contribution-list"><tr><th>flower</th><th>block</th><th>label</th><th>deposit</th><th>left</th><th>claimable from block</th><th>model agrees</th></tr>${contrib.contributions.map((c) => `
+    <h2>Contributions (${contrib.count})</h2>${contrib.contributions.length ? `<table data-testid="contribution-list"><tr><th>flower</th><th>block</th><th>label</th><th>deposit</th><th>left</th><th>claimable from block</th><th>model agrees</th><th>refund / report now</th></tr>${contrib.contributions.map((c) => `
       <tr><td>${txLink(c.flower_id)}</td><td>${blockLink(c.block_index, String(c.block_index))}</td><td>${esc(c.data.flower_type)}</td>
-      <td>${c.deposit}</td><td>${c.left}${c.refunded ? " (refunded)" : ""}</td><td>${c.claimable_from_block}</td><td>${c.model_agrees ? "yes" : "no"}</td></tr>`).join("")}</table>` : "<p>none</p>"}
+      <td>${c.deposit}</td><td>${c.left}${c.refunded ? " (refunded)" : ""}</td><td>${c.claimable_from_block}</td><td>${c.model_agrees ? "yes" : "no"}</td>
+      <td>${c.refund_allowed ? "refund" : "-"} / ${c.report_allowed ? "report" : "-"} (${link(`#/judgement/${c.flower_id}`, "why")})</td></tr>`).join("")}</table>` : "<p>none</p>"}
     <h2>Transfers (${moves.count}, newest first)</h2>${moves.transfers.length ? `<table data-testid="transfer-list"><tr><th>block</th><th>id</th><th>from</th><th>to</th><th>amount</th></tr>${moves.transfers.map((t) => `
       <tr><td>${blockLink(t.block_index, String(t.block_index))}</td><td>${txLink(t.id)}</td><td>${addrLink(t.sender)}</td><td>${addrLink(t.recipient)}</td><td>${t.amount}</td></tr>`).join("")}</table>` : "<p>none</p>"}
     <p class="pager">${from > 0 ? link(`${here}?from=${Math.max(0, from - 50)}`, "newer") : ""} ${moves.next != null ? link(`${here}?from=${moves.next}`, "older") : ""}</p>`);
+  onTip = null;
+}
+
+async function judgement(id) {
+  const j = await api(`/flower/${encodeURIComponent(id)}/judgement`);
+  render(`<h1>Judgement</h1><p>flower ${txLink(j.flower_id)}, labelled <b>${esc(j.label)}</b>; a claim in block ${j.judged_in_block}
+    (claimable from block ${j.claimable_from_block}) is judged by protocol ${j.protocol}: ${esc(j.rule)}.</p>
+    <p data-testid="judgement-verdict">${j.agree} of ${j.k} agree: refund ${j.refund_allowed ? "allowed" : "refused"}${j.refund_allowed && j.good ? " (good)" : ""}, report ${j.report_allowed ? "allowed" : "refused"}</p>
+    <table data-testid="judgement-neighbours"><tr><th>row</th><th>label</th><th>distance</th><th>from</th><th>counts</th><th>why</th></tr>${j.neighbours.map((n) => `
+      <tr><td>${n.row}</td><td>${esc(n.label)}</td><td>${n.distance}</td><td>${n.flower_id ? txLink(n.flower_id) : "base data"}</td>
+      <td>${n.counted ? "yes" : "no"}</td><td>${esc(n.why)}</td></tr>`).join("")}</table>`);
   onTip = null;
 }
 
@@ -450,6 +462,7 @@ async function route() {
     else if (parts[0] === "block") await block(decodeURIComponent(parts[1]));
     else if (parts[0] === "tx") await transaction(parts[1]);
     else if (parts[0] === "address") await address(decodeURIComponent(parts.slice(1).join("/")), params);
+    else if (parts[0] === "judgement") await judgement(parts[1]);
     else if (parts[0] === "model") await model();
     else if (parts[0] === "contribute") await contribute();
     else if (parts[0] === "network") await network();

@@ -9,6 +9,8 @@
 // integer KNN with test_correct and the model hash chain. It stops at the first invalid block and
 // names it (and the transaction, when one is to blame).
 
+import { judge, votersOf } from "./claims.js"; // the draft version 3's claim rule
+
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
 
@@ -517,7 +519,12 @@ export async function applyBlock(ledger, block, nowMs) {
   const newRows = [], newLabels = [];
   const loo = new Map();
   const predict = (row) => { if (!loo.has(row)) loo.set(row, ledger.model.looPredict(row)); return loo.get(row); };
-  const { classes, min_deposit: minDeposit, refund_wait: wait } = ledger.params;
+  const { classes, min_deposit: minDeposit, refund_wait: wait, protocol } = ledger.params;
+  let voters = null; // v3: the same for every claim of the block
+  const verdict = (flower) => {
+    voters = voters || votersOf(ledger, block.index);
+    return judge(ledger.model, ledger.model.rows[flower.row], ledger.model.labels[flower.row], voters, K);
+  };
   for (const tx of [txs[0], ...middle]) {
     const fail = (why) => { throw new ProtocolError(why, tx.id); };
     if (tx.type === "REWARD") balances.set(tx.recipient, bal(tx.recipient) + tx.amount);
@@ -531,7 +538,7 @@ export async function applyBlock(ledger, block, nowMs) {
       if (bal(tx.sender) < tx.amount) fail(`${tx.sender} must have at least ${tx.amount} to deposit`);
       balances.set(tx.sender, bal(tx.sender) - tx.amount);
       flowers.set(tx.id, { block: block.index, row: rows, sender: tx.sender, deposit: tx.amount, left: tx.amount,
-        label: tx.data.flower_type, reporters: new Set(), refunded: false });
+        label: tx.data.flower_type, reporters: new Set(), refunded: false, settled: 0 });
       rows += 1;
       newRows.push(FEATURES.map((f) => tx.data[f]));
       newLabels.push(tx.data.flower_type);
@@ -540,19 +547,25 @@ export async function applyBlock(ledger, block, nowMs) {
       if (!flower) fail("flower_id must name a FLOWER_DATA on the chain");
       if (block.index < flower.block + wait) fail(`this flower can be claimed from block ${flower.block + wait}`);
       if (flower.left <= 0) fail("nothing is left of this deposit");
-      const predicted = predict(flower.row);
+      const v3 = protocol >= 3 ? verdict(flower) : null;
+      const predicted = v3 ? null : predict(flower.row);
       if (tx.type === "REFUND") {
         if (tx.sender !== flower.sender) fail("only the contributor may claim a refund");
-        if (predicted !== flower.label) fail(`the model predicts ${predicted} for this flower, not ${flower.label}`);
+        if (v3 && !v3.refundAllowed) fail(`none of the ${v3.panel.length} nearest settled points is ${flower.label}`);
+        if (!v3 && predicted !== flower.label) fail(`the model predicts ${predicted} for this flower, not ${flower.label}`);
         balances.set(tx.sender, bal(tx.sender) + flower.left);
-        flowers.set(tx.flower_id, { ...flower, left: 0, refunded: true });
-        good.set(tx.sender, goodOf(tx.sender) + 1);
-        totalGood += 1;
+        const isGood = !v3 || v3.good;
+        flowers.set(tx.flower_id, { ...flower, left: 0, refunded: true, settled: v3 && isGood ? block.index : 0 });
+        if (isGood) {
+          good.set(tx.sender, goodOf(tx.sender) + 1);
+          totalGood += 1;
+        }
       } else {
         if (tx.sender === flower.sender) fail("a contributor may not report their own flower");
         if (goodOf(tx.sender) < 1) fail("only contributors with a refunded contribution may report");
         if (flower.reporters.has(tx.sender)) fail("this sender has already reported this flower");
-        if (predicted === flower.label) fail("the model agrees with this flower's label");
+        if (v3 && !v3.reportAllowed) fail(`${v3.agree} of the ${v3.panel.length} nearest settled points are ${flower.label}`);
+        if (!v3 && predicted === flower.label) fail("the model agrees with this flower's label");
         // Exact integer division (BigInt): deposit * good can pass 2^53 although each is below it.
         const share = Number(BigInt(flower.deposit) * BigInt(goodOf(tx.sender)) / BigInt(totalGood));
         const take = Math.min(flower.left, Math.max(1, share));
@@ -596,7 +609,8 @@ export async function verifyChain(blocks, base, { nowMs = Date.now(), onProgress
   const declared = first && Array.isArray(first.transactions) && first.transactions[0] && first.transactions[0].params;
   if (!declared || typeof declared !== "object") return bad(0, new ProtocolError("block 0 must be a genesis block with a GENESIS transaction and its params"));
   if (declared.base_hash !== model.baseHash) return bad(0, new ProtocolError(`block 0 declares base data ${String(declared.base_hash).slice(0, 16)}..., not ${model.baseHash.slice(0, 16)}...`));
-  const params = { protocol: 2, difficulty: declared.difficulty, base_hash: model.baseHash, classes: base.classes, k: K,
+  if (declared.protocol !== 2 && declared.protocol !== 3) return bad(0, new ProtocolError(`block 0 declares protocol ${declared.protocol}; this verifier checks 2 and the draft 3`));
+  const params = { protocol: declared.protocol, difficulty: declared.difficulty, base_hash: model.baseHash, classes: base.classes, k: K,
     weights: model.weights, min_deposit: declared.min_deposit, refund_wait: declared.refund_wait };
   if (!isInt(params.difficulty) || params.difficulty < 1 || params.difficulty > 32 || !isInt(params.min_deposit) || params.min_deposit < 0
       || !isInt(params.refund_wait) || params.refund_wait < 1) {

@@ -1,7 +1,10 @@
 from flask import Blueprint
 
+import re
+
+from ..errors import ApiError
 from ..openapi import doc
-from ..responses import PredictOut, TxAcceptedOut
+from ..responses import JudgementOut, PredictOut, TxAcceptedOut
 from ..schemas import ClaimIn, FlowerIn, PredictIn
 from .common import node, parse
 
@@ -42,3 +45,13 @@ def report():
      body=PredictIn, ok={200: PredictOut})
 def predict():
     return node().predict(parse().features())
+
+
+@bp.get("/flower/<flower_id>/judgement")
+@doc("Which data would judge a claim of this contribution in the next block: its neighbours, and why each "
+     "one counted or not (protocol 3: settled points only, identical measurements once)",
+     ok={200: JudgementOut}, errors=(400, 404))
+def judgement(flower_id: str):
+    if not re.fullmatch(r"[0-9a-f]{64}", flower_id):
+        raise ApiError(400, "invalid_request", f"flower_id must be 64 lowercase hex characters; got {flower_id!r:.80}")
+    return node().judgement(flower_id)

@@ -221,3 +221,20 @@ def test_the_address_page_shows_every_contribution_across_pages(browser, node):
                     what="1005 contribution rows")
     assert ids[0][:16] in rows[0].text and ids[-1][:16] in rows[-1].text
     assert severe_console_messages(browser) == []
+
+
+def test_the_judgement_page_shows_which_points_counted_on_a_v3_node(browser, start_node):
+    v3 = start_node("judge", difficulty=D, extra_args=("--miners", "0", "--protocol", "3", "--refund-wait", "1"))
+    ann = v3.post("/flower/add", json={"sender": "ann", **FLOWER}).json()["transaction_id"]
+    v3.post("/mine")
+    copy = v3.post("/flower/add", json={"sender": "eve", **FLOWER, "flower_type": "virginica"}).json()["transaction_id"]
+    v3.post("/mine")
+    open_page(browser, v3.url, "#/address/ann")
+    wait_for(lambda: browser.find_elements("css selector", f'a[href="#/judgement/{ann}"]'), what="the why link")[0].click()
+    table = wait_for(lambda: by_testid(browser, "judgement-neighbours"), what="the judgement")
+    rows = [[td.text for td in tr.find_elements("css selector", "td")] for tr in table.find_elements("css selector", "tr")[1:]]
+    counted = [r for r in rows if r[4] == "yes"]
+    assert len(counted) == 3 and all(r[3] == "base data" for r in counted)
+    assert any(copy[:8] in r[3] and r[4] == "no" and "not settled" in r[5] for r in rows), rows
+    assert by_testid(browser, "judgement-verdict").text.startswith("3 of 3 agree: refund allowed (good)")
+    assert severe_console_messages(browser) == []

@@ -1,0 +1,208 @@
+"""``python scripts/build_v3_vectors.py``: writes tests/vectors/protocol-v3.json, the worked examples
+of PROTOCOL.md "Version 3 (draft): claims".
+
+Chains are built by a real in-process node (``blockchain.Blockchain`` with ``protocol=3``,
+difficulty 1, min_deposit 1, refund_wait 2) from fixed timestamps, so the file is the same on
+every run. The two attacks of issue 21 (planting, duplicating) are valid chains in which the
+victims win, and invalid variants: the attacker's claims forged into a block, which every
+implementation must refuse at that block. A third chain shows a split panel: a refund that is
+allowed but not good.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from blockchain import Blockchain, MemoryStore, Transaction  # noqa: E402
+from blockchain import claims  # noqa: E402
+from blockchain.block import Block  # noqa: E402
+from blockchain.pow import search_nonce  # noqa: E402
+from blockchain.transactions import claim_body, flower_body, reward, transfer_body  # noqa: E402
+from ml import iris_base, ledger_model  # noqa: E402
+
+OUT = ROOT / "tests" / "vectors" / "protocol-v3.json"
+FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+DIFFICULTY, MIN_DEPOSIT, WAIT = 1, 1, 2
+MINER = "vector-miner"
+T0 = 1_700_000_000_000  # in the past: a verifier refuses times more than 2 hours ahead of its clock
+
+
+class Builder:
+    def __init__(self) -> None:
+        self.t = T0
+        self.chain = Blockchain(ledger_model(), DIFFICULTY, MemoryStore(), min_deposit=MIN_DEPOSIT, refund_wait=WAIT,
+                                protocol=3, clock=self.clock)
+
+    def clock(self) -> float:
+        return self.t / 1000
+
+    def tick(self) -> int:
+        self.t += 1000
+        return self.t
+
+    def send(self, body: dict) -> str:
+        tx = Transaction.create(body)
+        self.chain.add_transaction(tx)
+        return tx.id
+
+    def mine(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.tick()
+            self.chain.mine(MINER)
+
+    def fund(self, amounts: dict) -> None:
+        while self.chain.state.balance(MINER) < sum(amounts.values()):
+            self.mine()
+        for who, amount in amounts.items():
+            self.send(transfer_body(MINER, who, amount, self.tick()))
+        self.mine()
+
+    def flower(self, sender: str, row: list[str], label: str, deposit: int = 1) -> str:
+        return self.send(flower_body(sender, dict(zip(FEATURES, row)), label, self.tick(), deposit))
+
+    def claim(self, kind: str, sender: str, flower_id: str) -> str:
+        return self.send(claim_body(kind, sender, flower_id, self.tick()))
+
+    def forged(self, kind: str, sender: str, flower_id: str) -> Transaction:
+        return Transaction.create(claim_body(kind, sender, flower_id, self.tick()))
+
+    def blocks(self) -> list[dict]:
+        return [b.to_dict() for b in self.chain.blocks()]
+
+    def after(self, flower_ids: dict, addresses) -> dict:
+        state = self.chain.state
+        return {"balances_after": {a: state.balance(a) for a in addresses},
+                "good_after": {a: state.good.get(a, 0) for a in addresses}, "total_good": state.total_good,
+                "flowers_after": {name: {"left": state.flowers[fid].left, "refunded": state.flowers[fid].refunded,
+                                         "settled": state.flowers[fid].settled}
+                                  for name, fid in flower_ids.items()},
+                "flower_ids": flower_ids}
+
+
+def forge_block(chain: list[dict], txs: list[Transaction]) -> list[dict]:
+    """``chain`` plus one block holding a REWARD and ``txs``, with a valid header and proof of work."""
+    prev = chain[-1]
+    index = prev["index"] + 1
+    body = [reward(MINER, index), *txs]
+    draft = Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, 0)
+    nonce = search_nonce(draft.prefix(), DIFFICULTY)
+    return chain + [Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, nonce).to_dict()]
+
+
+def judged(b: Builder, flower_id: str) -> dict:
+    from blockchain.ledger import Delta
+    j = claims.explain(Delta(b.chain.state, b.chain.height + 1, b.chain.model), flower_id)
+    return {"flower_id": flower_id, "judged_in_block": j["judged_in_block"], "agree": j["agree"],
+            "panel_rows": [n["row"] for n in j["neighbours"] if n["counted"]],
+            "refund_allowed": j["refund_allowed"], "report_allowed": j["report_allowed"], "good": j["good"]}
+
+
+def planting() -> dict:
+    base = iris_base()
+    b = Builder()
+    b.fund({"alice": 5, "mallory": 4})
+    record = b.flower("mallory", list(base.train[7]), base.train_labels[7])
+    b.mine(2)
+    b.claim("REFUND", "mallory", record)
+    b.mine()
+    alice = b.flower("alice", ["5.10", "3.40", "1.50", "0.30"], "setosa", 5)
+    b.mine()
+    copies = [b.flower("mallory", ["5.10", "3.40", "1.50", "0.30"], "versicolor") for _ in range(3)]
+    b.mine()
+    before_claims = b.blocks()
+    judgements = [{"name": "alice, with 3 planted copies at distance 0", **judged(b, alice)}]
+    invalid = [{"reason": "mallory reports alice's true flower: 3 of its 3 nearest settled points agree with her",
+                "chain": forge_block(before_claims, [b.forged("REPORT", "mallory", alice)]),
+                "first_bad_block": len(before_claims)}]
+    b.claim("REFUND", "alice", alice)
+    b.mine()
+    after_refund = b.blocks()
+    judgements.append({"name": "a planted copy, after alice's good refund", **judged(b, copies[0])})
+    invalid.append({"reason": "mallory claims a refund of a planted copy: none of its nearest settled points "
+                              "(alice's among them) is versicolor",
+                    "chain": forge_block(after_refund, [b.forged("REFUND", "mallory", copies[0])]),
+                    "first_bad_block": len(after_refund)})
+    for c in copies:
+        b.claim("REPORT", "alice", c)
+    b.mine()
+    names = {"mallory_record": record, "alice": alice, **{f"copy_{i}": c for i, c in enumerate(copies)}}
+    return {"name": "planting to steal (issue 21): alice keeps her deposit and takes the copies'",
+            "chain": b.blocks(), **b.after(names, ["alice", "mallory"]), "judgements": judgements,
+            "invalid": invalid}
+
+
+def duplicating() -> dict:
+    base = iris_base()
+    b = Builder()
+    b.fund({"eve": 3, "bob": 1})
+    record = b.flower("bob", list(base.train[8]), base.train_labels[8])
+    b.mine(2)
+    b.claim("REFUND", "bob", record)
+    b.mine()
+    copies = [b.flower("eve", list(base.train[0]), "virginica") for _ in range(3)]
+    b.mine(WAIT)
+    before = b.blocks()
+    judgements = [{"name": "a mislabelled copy of base row 0 (setosa)", **judged(b, copies[0])}]
+    invalid = [{"reason": "eve claims a refund of a copy of base row 0 labelled virginica: the copies are not "
+                          "settled, and the base row and its neighbours are setosa",
+                "chain": forge_block(before, [b.forged("REFUND", "eve", copies[0])]), "first_bad_block": len(before)}]
+    for c in copies:
+        b.claim("REPORT", "bob", c)
+    b.mine()
+    names = {"bob_record": record, **{f"copy_{i}": c for i, c in enumerate(copies)}}
+    return {"name": "poisoning for free (issue 21): eve's copies cannot be refunded, bob reports them",
+            "chain": b.blocks(), **b.after(names, ["eve", "bob"]), "judgements": judgements, "invalid": invalid}
+
+
+def split_panel() -> dict:
+    """A flower whose panel is split: refund allowed (one agrees), not good, not reportable."""
+    base = iris_base()
+    voters = [claims.Voter(i, claims.units(r), label) for i, (r, label) in enumerate(zip(base.train, base.train_labels))]
+    weights = base.weights
+    for row, label in zip(base.train, base.train_labels):
+        for other in base.classes:
+            if other != label:
+                verdict = claims.judge(claims.units(row), other, voters, 3, weights)
+                if verdict.refund_allowed and not verdict.good:
+                    found = (list(row), other)
+                    break
+        else:
+            continue
+        break
+    b = Builder()
+    b.fund({"carol": 2, "dave": 1})
+    record = b.flower("dave", list(base.train[8]), base.train_labels[8])
+    b.mine(2)
+    b.claim("REFUND", "dave", record)
+    b.mine()
+    flower = b.flower("carol", *found)
+    b.mine(WAIT)
+    before = b.blocks()
+    judgements = [{"name": f"a copy of a base row labelled {found[1]}: a split panel", **judged(b, flower)}]
+    invalid = [{"reason": "dave reports a flower one of whose nearest settled points shares its label",
+                "chain": forge_block(before, [b.forged("REPORT", "dave", flower)]), "first_bad_block": len(before)}]
+    b.claim("REFUND", "carol", flower)
+    b.mine()
+    return {"name": "a split panel: carol's refund is allowed but not good (her good count stays 0)",
+            "chain": b.blocks(), **b.after({"dave_record": record, "carol": flower}, ["carol", "dave"]),
+            "judgements": judgements, "invalid": invalid}
+
+
+def main() -> int:
+    cases = [planting(), duplicating(), split_panel()]
+    genesis = cases[0]["chain"][0]
+    out = {"about": "PROTOCOL.md 'Version 3 (draft): claims'; built by scripts/build_v3_vectors.py. Each case: a "
+                    "valid chain with the ledger after it and judgements (the panel of a flower in the block after "
+                    "judgements were taken), and invalid variants refused at first_bad_block.",
+           "params": genesis["transactions"][0]["params"], "genesis": genesis, "cases": cases}
+    OUT.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
