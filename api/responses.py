@@ -199,9 +199,15 @@ class JudgementOut(Out):
     label: str
     k: int
     agree: int
-    refund_allowed: bool
-    report_allowed: bool
+    vote_allows_refund: bool  # what the panel's vote alone says
+    vote_allows_report: bool
+    due: bool                 # the claim may be made in judged_in_block: old enough, something left
+    blocked_by: list[str]     # why not, when not due
+    refund_allowed: bool      # vote and due: the node would take a refund in the next block
+    report_allowed: bool      # vote and due: ... a report from a contributor with a good record
     good: bool
+    left: int
+    claimable_from_block: int
     neighbours: list[JudgementNeighbour]
 
 

@@ -133,12 +133,12 @@ def explain(delta, flower_id: str) -> dict:
         predicted = rules.classes[counts.index(max(counts))] if panel else None
         agree = sum(1 for r in panel if r[2] == flower.label)
         out.update(rule="leave-one-out vote of every other row", agree=agree, prediction=predicted,
-                   refund_allowed=predicted == flower.label, report_allowed=predicted != flower.label,
+                   vote_allows_refund=predicted == flower.label, vote_allows_report=predicted != flower.label,
                    good=predicted == flower.label,
                    neighbours=[{"row": row, "distance": d, "label": label, "flower_id": fid, "counted": True,
                                 "why": "every row but the flower's own votes in protocol 2"}
                                for d, row, label, fid in panel])
-        return out
+        return _with_verdict(out, delta.block_index)
     verdict = delta.judgement(flower)
     listed = [{"row": v.row, "distance": d, "label": v.label, "flower_id": v.flower_id, "counted": True,
                "why": _why_voter(v, state)} for v, d in verdict.panel]
@@ -155,6 +155,22 @@ def explain(delta, flower_id: str) -> dict:
                        "why": _why_not(fid, record, flower_id, delta.block_index)})
     listed.sort(key=lambda n: (n["distance"], n["row"]))
     out.update(rule="the k nearest settled points, identical measurements once", agree=verdict.agree,
-               refund_allowed=verdict.refund_allowed, report_allowed=verdict.report_allowed, good=verdict.good,
-               neighbours=listed)
+               vote_allows_refund=verdict.refund_allowed, vote_allows_report=verdict.report_allowed,
+               good=verdict.good, neighbours=listed)
+    return _with_verdict(out, delta.block_index)
+
+
+def _with_verdict(out: dict, block_index: int) -> dict:
+    """The claim's verdict in the next block: the vote, and also whether it is due and anything is
+    left (what the node checks when the claim is submitted). A report also needs a reporter with a
+    refunded contribution who is not the contributor and has not reported this flower yet."""
+    blocked = []
+    if block_index < out["claimable_from_block"]:
+        blocked.append(f"it can be claimed from block {out['claimable_from_block']} (the next block is {block_index})")
+    if out["left"] <= 0:
+        blocked.append("nothing is left of its deposit")
+    out["due"] = not blocked
+    out["refund_allowed"] = out["due"] and out["vote_allows_refund"]
+    out["report_allowed"] = out["due"] and out["vote_allows_report"]
+    out["blocked_by"] = blocked
     return out

@@ -180,8 +180,8 @@ def cmd_judgement(args) -> str:
     lines = [f"{j['flower_id']}: {j['label']}, judged in block {j['judged_in_block']} by protocol {j['protocol']} "
              f"({j['rule']}): {j['agree']} of {j['k']} agree; {verdict}"
              + ("; a refund would be good" if j["refund_allowed"] and j["good"] else "")]
-    if j["left"] > 0 and j["claimable_from_block"] > j["judged_in_block"]:
-        lines.append(f"  (not claimable before block {j['claimable_from_block']})")
+    for reason in j.get("blocked_by", ()):
+        lines.append(f"  not now: {reason}")
     for n in j["neighbours"]:
         mark = "counts " if n["counted"] else "ignored"
         who = f"flower {n['flower_id'][:16]}..." if n["flower_id"] else "base"

@@ -199,7 +199,7 @@ async function judgement(id) {
   const j = await api(`/flower/${encodeURIComponent(id)}/judgement`);
   render(`<h1>Judgement</h1><p>flower ${txLink(j.flower_id)}, labelled <b>${esc(j.label)}</b>; a claim in block ${j.judged_in_block}
     (claimable from block ${j.claimable_from_block}) is judged by protocol ${j.protocol}: ${esc(j.rule)}.</p>
-    <p data-testid="judgement-verdict">${j.agree} of ${j.k} agree: refund ${j.refund_allowed ? "allowed" : "refused"}${j.refund_allowed && j.good ? " (good)" : ""}, report ${j.report_allowed ? "allowed" : "refused"}</p>
+    <p data-testid="judgement-verdict">${j.agree} of ${j.k} agree: refund ${j.refund_allowed ? "allowed" : "refused"}${j.refund_allowed && j.good ? " (good)" : ""}, report ${j.report_allowed ? "allowed" : "refused"}${(j.blocked_by || []).map((r) => `; not now: ${esc(r)}`).join("")}</p>
     <table data-testid="judgement-neighbours"><tr><th>row</th><th>label</th><th>distance</th><th>from</th><th>counts</th><th>why</th></tr>${j.neighbours.map((n) => `
       <tr><td>${n.row}</td><td>${esc(n.label)}</td><td>${n.distance}</td><td>${n.flower_id ? txLink(n.flower_id) : "base data"}</td>
       <td>${n.counted ? "yes" : "no"}</td><td>${esc(n.why)}</td></tr>`).join("")}</table>`);

@@ -139,3 +139,30 @@ def test_a_second_pending_claim_of_the_same_flower_is_refused_with_409(client):
         twin = claim(client, "report", "alice", bad_id)
         assert twin.status_code == 409 and twin.get_json()["error"]["code"] == "claim_pending"
     assert snapshot(client) == before
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_the_judgement_says_what_the_node_does_with_a_claim_not_yet_due(protocol):
+    """/flower/<id>/judgement, /contributions and POST /flower/refund agree: a correct flower whose
+    wait is not over is not refundable yet, though the vote is for it; once due, all three allow it."""
+    app = create_app({"ephemeral": True, "difficulty": 1, "min_deposit": 1, "refund_wait": 2, "protocol": protocol})
+    client = app.test_client()
+    try:
+        fund(client, "alice")
+        flower = client.post("/flower/add", json={"sender": "alice", **SETOSA, "flower_type": "setosa", "deposit": 1})
+        flower_id = flower.get_json()["transaction_id"]
+        client.post("/mine")
+        j = client.get(f"/flower/{flower_id}/judgement").get_json()
+        entry = client.get("/contributions?sender=alice").get_json()["contributions"][0]
+        assert j["vote_allows_refund"] is True and j["due"] is False
+        assert j["refund_allowed"] is False and entry["refund_allowed"] is False
+        assert "can be claimed from block" in j["blocked_by"][0]
+        assert claim(client, "refund", "alice", flower_id).status_code == 400
+        client.post("/mine")
+        j = client.get(f"/flower/{flower_id}/judgement").get_json()
+        entry = client.get("/contributions?sender=alice").get_json()["contributions"][0]
+        assert j["due"] is True and j["blocked_by"] == []
+        assert j["refund_allowed"] is True and entry["refund_allowed"] is True
+        assert claim(client, "refund", "alice", flower_id).status_code == 201
+    finally:
+        app.extensions["node"].close()
