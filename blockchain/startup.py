@@ -38,9 +38,9 @@ class ChainStartup:
             found = first.get("hash") if isinstance(first, dict) else None
             raise StorageError(
                 f"the data directory holds another network's chain (genesis {str(found)[:16]}..., this node's is "
-                f"{self.genesis.hash[:16]}... for difficulty {self.difficulty}, min_deposit "
-                f"{self.params['min_deposit']}, refund_wait {self.params['refund_wait']}); start with the same "
-                "--difficulty, --min-deposit, --refund-wait and base data, or use another --data-dir")
+                f"{self.genesis.hash[:16]}... for protocol {self.params['protocol']}, difficulty {self.difficulty}, "
+                f"min_deposit {self.params['min_deposit']}, refund_wait {self.params['refund_wait']}); start with the "
+                "same --protocol, --difficulty, --min-deposit, --refund-wait and base data, or use another --data-dir")
         started = time.perf_counter()
         digests = ChainDigests(texts)  # of the bytes read, vouched for only once they pass below
         checkpoint = read_snapshot(self.store, self.model, digests)

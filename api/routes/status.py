@@ -1,5 +1,8 @@
 from flask import Blueprint, current_app
 
+from blockchain.transactions import MAX_ADDRESS_LENGTH, is_address
+
+from ..errors import ApiError
 from ..openapi import build_openapi, doc
 from ..responses import BalanceOut, HealthOut, Out
 from .common import node
@@ -14,8 +17,11 @@ def health():
 
 
 @bp.get("/balance/<path:address>")
-@doc("Balance of an address, and what it can still spend", ok={200: BalanceOut})
+@doc("Balance of an address, and what it can still spend", ok={200: BalanceOut}, errors=(400,))
 def balance(address: str):
+    if not is_address(address):
+        raise ApiError(400, "invalid_request", f"the address must be 1 to {MAX_ADDRESS_LENGTH} printable "
+                                               f"characters without spaces; got {address!r:.60}")
     return node().balance(address)
 
 

@@ -19,6 +19,7 @@ def js(value):
 CASES = [
     # (id, method, path, request kwargs, status, error code)
     ("broken-json", "post", "/transactions/new", raw('{"sender": "a",'), 400, "invalid_json"),
+    ("balance-of-a-non-address", "get", "/balance/a%20b", {}, 400, "invalid_request"),
     ("empty-body", "post", "/flower/add", raw(""), 400, "invalid_json"),
     ("null-body", "post", "/flower/add", raw("null"), 400, "invalid_json"),
     ("list-body", "post", "/transactions/new", js([TRANSFER]), 400, "invalid_json"),
