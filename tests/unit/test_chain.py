@@ -449,3 +449,9 @@ def test_reads_never_wait_for_a_writes_disk_sync():
         writer.join(timeout=30)
         assert not writer.is_alive()
     assert chain.height == 1 and len(chain.pending()) == 0 and chain.validate_chain().valid
+
+
+def test_a_data_dir_of_another_protocol_names_the_protocol(tmp_path):
+    ledger(difficulty=1, store=SQLiteStore(tmp_path / "c.sqlite3")).close()
+    with pytest.raises(StorageError, match=r"for protocol 3, difficulty 1.*same --protocol"):
+        ledger(difficulty=1, protocol=3, store=SQLiteStore(tmp_path / "c.sqlite3"))
