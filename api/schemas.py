@@ -5,10 +5,11 @@ shapes. Messages name the field, what it must be, and what was sent.
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+import json
+from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr,
-                      StringConstraints, ValidationError, WithJsonSchema, model_validator)
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, ValidationError,
+                      WithJsonSchema, model_validator)
 
 from blockchain.transactions import MAX_ADDRESS_LENGTH, MAX_AMOUNT, RESERVED_ADDRESSES, is_address
 from ml.measurements import MAX_UNITS, MeasurementError, from_number, units
@@ -21,7 +22,11 @@ def _address(value: str) -> str:
 
 
 def _measurement(value) -> str:
-    """A number in cm or a protocol string, as the protocol string; never rounded."""
+    """A number in cm or a protocol string, as the protocol string; never rounded. Any other JSON
+    value (true, null, a list...) gets one message in JSON's spelling, not one per schema branch."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ValueError("must be a number of centimetres (5.1) or a string with two decimals (\"5.10\"); "
+                         f"got {json.dumps(value)[:40]}")
     try:
         if isinstance(value, str):
             units(value)
@@ -43,7 +48,7 @@ Address = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ADDRESS_
 Sender = Annotated[Address, AfterValidator(_not_reserved),
                    WithJsonSchema({**_ADDRESS_SCHEMA, "not": {"enum": list(RESERVED_ADDRESSES)},
                                    "description": "1 to 128 characters of 0x21-0x7E; not 0 or MODEL"})]
-Measurement = Annotated[Union[StrictInt, StrictFloat, StrictStr], AfterValidator(_measurement),
+Measurement = Annotated[object, PlainValidator(_measurement),
                         WithJsonSchema({"oneOf": [
                             {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_UNITS // 100,
                              "multipleOf": 0.01},

@@ -130,3 +130,14 @@ def test_a_version_1_block_is_refused_with_the_reason(client):
            "nonce": 0, "hash": "0" * 64, "transactions": []}
     r = client.post("/blocks", json=old)
     assert r.status_code == 400 and "protocol version 1 block" in r.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize("text, got", [("true", "got true"), ("null", "got null"), ("[1]", "got [1]"),
+                                       ("1e400", "finite number")])
+def test_a_measurement_of_another_json_type_gets_one_clear_message(client, text, got):
+    body = '{"sepal_length": %s, "sepal_width": 3.4, "petal_length": 1.5, "petal_width": 0.2}' % text
+    r = client.post("/flower/predict", **raw(body))
+    error = r.get_json()["error"]
+    assert r.status_code == 400 and error["code"] == "invalid_request"
+    assert error["message"].startswith("sepal_length: ") and got in error["message"], error
+    assert [d["field"] for d in error["details"]] == ["sepal_length"]
