@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, ValidationError,
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator, StringConstraints, ValidationError,
                       WithJsonSchema, model_validator)
 
 from blockchain.transactions import MAX_ADDRESS_LENGTH, MAX_AMOUNT, RESERVED_ADDRESSES, is_address
@@ -74,14 +74,12 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_no_null_defaults)
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _absent_never_null(cls, data):
-        if isinstance(data, dict):
-            for name, value in data.items():
-                if value is None and name in cls.model_fields and not cls.model_fields[name].is_required():
-                    raise ValueError(f"{name} must be left out or given a value, never null; got null")
-        return data
+    def _absent_never_null(cls, value, info):
+        if value is None and not cls.model_fields[info.field_name].is_required():
+            raise ValueError("must be left out or given a value, never null; got null")
+        return value
 
 
 class Signing(Strict):
@@ -128,13 +126,21 @@ class PredictIn(Measurements):
     pass
 
 
+
+def _json_spelling(value) -> str:
+    """What was sent, spelled as JSON (true, null, "5.1") where it can be."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
 def describe(error: ValidationError) -> tuple[str, list[dict]]:
     """One readable sentence for the first problem, and every problem as data."""
     details = []
     for err in error.errors(include_url=False):
         field = ".".join(str(p) for p in err["loc"]) or "body"
         got = err.get("input")
-        got_text = "nothing" if err["type"] == "missing" else repr(got)
+        got_text = "nothing" if err["type"] == "missing" else _json_spelling(got)
         if len(got_text) > 60:
             got_text = got_text[:57] + "..."
         msg = err["msg"]

@@ -74,7 +74,8 @@ def test_an_optional_field_given_as_null_is_refused(client, path, request_body, 
     r = client.post(path, json={**request_body, field: None})
     assert r.status_code == 400, r.get_json()
     error = r.get_json()["error"]
-    assert error["code"] == "invalid_request" and f"{field} must be left out" in error["message"]
+    assert error["code"] == "invalid_request" and error["message"].startswith(f"{field}: must be left out")
+    assert error["details"][0]["field"] == field and error["details"][0]["got"] == "null"
     assert snapshot(client) == before
 
 
