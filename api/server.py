@@ -15,17 +15,21 @@ CLEANUP_INTERVAL = 2     # how often idle connections are looked for
 log = logging.getLogger("node")
 
 
-def json_error(error) -> tuple[str, list, bytes]:
+def json_error(error, max_body: int | None = None) -> tuple[str, list, bytes]:
     """A waitress error (a body far over the limit, a malformed request line, headers too large)
-    in the node's JSON error shape: (status line, headers, body)."""
+    in the node's JSON error shape: (status line, headers, body). A body over the limit gets the
+    same sentence as the one the app gives, naming the app's limit (waitress's own has slack)."""
     code = {400: "bad_request", 413: "body_too_large", 431: "headers_too_large"}.get(
         error.code, error.reason.lower().replace(" ", "_"))
-    message = f"{error.reason}: {error.body}".strip().rstrip(":")
+    if error.code == 413 and max_body is not None:
+        message = f"body must be at most {max_body} bytes; refused from its Content-Length, before it was read"
+    else:
+        message = f"{error.reason}: {error.body}".strip().rstrip(":")
     body = json.dumps({"error": {"code": code, "message": message}}).encode("utf-8")
     return f"{error.code} {error.reason}", [("Content-Type", "application/json")], body
 
 
-def _json_error_channel():
+def _json_error_channel(max_body: int):
     """The channel class of our server only: its error task answers in JSON. Waitress refuses
     such requests before the Flask app sees them, and the error task is its hook for that
     answer (pinned waitress: requirements.txt; tests/network/test_hostile_clients.py checks it)."""
@@ -34,7 +38,7 @@ def _json_error_channel():
 
     class JSONErrorTask(ErrorTask):
         def execute(self):
-            status, headers, body = json_error(self.request.error)
+            status, headers, body = json_error(self.request.error, max_body)
             self.status = status
             self.response_headers.extend(headers)
             self.set_close_on_finish()
@@ -87,7 +91,7 @@ def bind(app: Flask, host: str, port: int):
         if exc.errno == errno.EADDRNOTAVAIL:
             raise PortInUse(f"cannot listen on {host}: no such address on this machine; choose another with --host") from None
         raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    server.channel_class = _json_error_channel()
+    server.channel_class = _json_error_channel(app.config["MAX_CONTENT_LENGTH"])
     return server
 
 
