@@ -60,7 +60,7 @@ def host_name(text: str) -> str:
 def seconds(text: str) -> float:
     value = float(text)
     if not 0.1 <= value <= 300:
-        raise argparse.ArgumentTypeError(f"timeout must be 0.1 to 300 seconds; got {text}")
+        raise argparse.ArgumentTypeError(f"must be 0.1 to 300 seconds; got {text}")
     return value
 
 

@@ -148,6 +148,10 @@ def describe(error: ValidationError) -> tuple[str, list[dict]]:
             msg = msg[len("Value error, "):]
         if msg.startswith("Input should be "):
             msg = "must be " + msg[len("Input should be "):]
+        elif err["type"] == "string_pattern_mismatch":
+            msg = f"must match {err.get('ctx', {}).get('pattern', 'its pattern')}"
+            if msg == "must match ^[0-9a-f]{64}$":
+                msg = "must be 64 lowercase hex characters (a transaction id or a sha256)"
         elif err["type"] == "missing":
             msg = "is required"
         elif err["type"] == "extra_forbidden":

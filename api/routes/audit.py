@@ -48,7 +48,9 @@ def contributions_query():
             "from": whole(0, default=0), "limit": whole(1, 1000, 100)})
 def transfers():
     address = request.args.get("address")
-    if not address or not is_address(address):
+    if not address:
+        raise ApiError(400, "invalid_request", "address must be given: /transfers?address=<address>")
+    if not is_address(address):
         raise ApiError(400, "invalid_request", f"address must be an address of 1 to {MAX_ADDRESS_LENGTH} printable "
                                                f"characters without spaces: /transfers?address=<address>; got {address!r:.60}")
     start, limit = page_args(100, 1000)

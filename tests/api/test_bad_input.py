@@ -141,3 +141,11 @@ def test_a_measurement_of_another_json_type_gets_one_clear_message(client, text,
     assert r.status_code == 400 and error["code"] == "invalid_request"
     assert error["message"].startswith("sepal_length: ") and got in error["message"], error
     assert [d["field"] for d in error["details"]] == ["sepal_length"]
+
+
+def test_a_bad_flower_id_and_a_missing_address_are_named_plainly(client):
+    r = client.post("/flower/refund", json={"sender": "a", "flower_id": "xyz"})
+    assert r.status_code == 400 and r.get_json()["error"]["message"].startswith(
+        "flower_id: must be 64 lowercase hex characters"), r.get_json()
+    r = client.get("/transfers")
+    assert r.status_code == 400 and r.get_json()["error"]["message"] == "address must be given: /transfers?address=<address>"

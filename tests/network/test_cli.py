@@ -24,7 +24,8 @@ def run_app(*args, cwd):
     (("--peers", "ftp://127.0.0.1:5001"), "http:// or https://"),
     (("--difficulty", "9"), "difficulty must be 1 to 7"),
     (("--difficulty", "x"), "invalid difficulty_value value"),
-    (("--peer-timeout", "0"), "timeout must be 0.1 to 300 seconds"),
+    (("--peer-timeout", "0"), "--peer-timeout: must be 0.1 to 300 seconds"),
+    (("--sync-interval", "0"), "--sync-interval: must be 0.1 to 300 seconds"),
     (("--durability", "maybe"), "invalid choice"),
 ])
 def test_startup_refusals_are_one_clear_line(tmp_path, args, words):
