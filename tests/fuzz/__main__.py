@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .generate import NOW_MS, generate_chain
-from .mutate import dumps, mutant
+from .mutate import RULE_WORDS, dumps, mutant
 from .oracles import js_verdicts, python_verdict, same
 
 BATCH = 20  # chains per Node.js process
@@ -114,6 +114,8 @@ def run(chains: int, mutants: int, seed: int, big_every: int = 50, out=print, mo
                 verdict = "crash" if "crash" in p or "crash" in j else ("valid" if p.get("valid") else "invalid")
                 for where in (stats, by):
                     _count(where, "verdicts", f"{kind}:{verdict}")
+                    if kind == "claim" and verdict == "invalid" and any(r in p.get("why", "") for r in RULE_WORDS):
+                        _count(where, "verdicts", "claim:invalid by the claim rule")  # of the claim:invalid ones
                 if kind == "valid" and not p.get("valid"):
                     stats["disagreements"].append((f"{seed}:{c}", "a generated chain is not valid", p, j))
                     by["disagreements"] += 1

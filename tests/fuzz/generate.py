@@ -31,6 +31,7 @@ NOW_MS = 1_800_000_000_000
 CLASSES = ("setosa", "versicolor", "virginica")
 # class prototypes in hundredths, so that most flowers can be refunded and a few reported
 PROTOTYPES = {"setosa": (500, 340, 150, 20), "versicolor": (590, 280, 430, 130), "virginica": (660, 300, 560, 200)}
+RULE_WORDS = ("nearest settled points", "the model predicts", "the model agrees")  # v3's panel, v2's vote
 BOUNDARY_UNITS = (1, 2, 99, 100, 101, 999, 1000, 9999, 10000)
 
 
@@ -124,7 +125,8 @@ def _flower(ctx: Context) -> Optional[Transaction]:
     balance = ctx.chain.state.balance(sender)
     if balance < rules.min_deposit:
         return None
-    deposit = ctx.rng.randint(rules.min_deposit, max(rules.min_deposit, min(balance, rules.min_deposit + 3)))
+    lowest = rules.min_deposit if ctx.protocol < 3 or balance < 1 else max(1, rules.min_deposit)  # v3: something to claim
+    deposit = ctx.rng.randint(lowest, max(lowest, min(balance, rules.min_deposit + 3)))
     return ctx.finish(flower_body(sender, measurements(ctx.rng, true_label), label, ctx.timestamp(), deposit))
 
 
@@ -178,12 +180,13 @@ def _report(ctx: Context) -> Optional[Transaction]:
 def _copies(ctx: Context, data: dict, label: str, not_sender: Optional[str]) -> list[Transaction]:
     """1 to 3 FLOWER_DATA of ``data`` labelled ``label`` from one sender other than ``not_sender``."""
     rules = ctx.chain.state.rules
+    deposit = max(1, rules.min_deposit)  # a deposit to claim, so that the claim rule is reached
     senders = [a for a in ctx.addresses() if a != not_sender
-               and ctx.chain.state.balance(a) - ctx.chain.pool.outgoing(a) >= 3 * rules.min_deposit]
+               and ctx.chain.state.balance(a) - ctx.chain.pool.outgoing(a) >= 3 * deposit]
     if not senders:
         return []
     sender = ctx.rng.choice(senders)
-    return [ctx.finish(flower_body(sender, dict(data), label, ctx.timestamp(), rules.min_deposit))
+    return [ctx.finish(flower_body(sender, dict(data), label, ctx.timestamp(), deposit))
             for _ in range(ctx.rng.randint(1, 3))]
 
 
@@ -231,7 +234,7 @@ def _count_claim(stats: dict, tx: Transaction, problem: Optional[str]) -> None:
         return
     if problem is None:
         what = "accepted"
-    elif "nearest settled points" in problem or "the model predicts" in problem or "the model agrees" in problem:
+    elif any(words in problem for words in RULE_WORDS):
         what = "refused by the rule"
     else:
         what = "refused otherwise"

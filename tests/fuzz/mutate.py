@@ -18,7 +18,7 @@ from blockchain.encoding import canon, is_hex, merkle_root, sha256_hex
 from blockchain.pow import search_nonce
 from blockchain.transactions import MAX_FUTURE_MS
 
-from .generate import NOW_MS
+from .generate import NOW_MS, RULE_WORDS
 
 ODD_KEYS = ("__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "", "Amount", "id ", "extra")
 PARAM_NAMES = ("difficulty", "min_deposit", "refund_wait", "protocol", "k", "base_hash", "classes", "weights")
@@ -199,11 +199,13 @@ def m_genesis(rng, blocks, **_):
     return "genesis", f"params.{name} -> {json.dumps(new)[:40]}", dumps(blocks, rng)
 
 
-def _insert(rng, block: dict, tx: dict) -> int:
-    """Put ``tx`` among ``block``'s user transactions (after the REWARD, before a MODEL_UPDATE)."""
+def _insert(rng, block: dict, tx: dict, first: float = 0.0) -> int:
+    """Put ``tx`` among ``block``'s user transactions (after the REWARD, before a MODEL_UPDATE);
+    with probability ``first`` right after the REWARD, where it meets the parent block's state."""
     txs = block["transactions"]
+    lowest = 1 if txs and txs[0].get("type") == "REWARD" else 0
     last = len(txs) - 1 if txs and txs[-1].get("type") == "MODEL_UPDATE" else len(txs)
-    at = rng.randint(1 if txs and txs[0].get("type") == "REWARD" else 0, max(last, 1))
+    at = lowest if rng.random() < first else rng.randint(lowest, max(last, lowest))
     txs.insert(at, tx)
     return at
 
@@ -213,9 +215,10 @@ def m_claim(rng, blocks, refused=(), **_):
     rule forbade it, or another condition did), or a mined claim moved to another block (where
     the voters, the wait and what is left differ). The rule decides: both verifiers must agree."""
     if refused and rng.random() < 0.75:
-        height, tx, why = rng.choice(refused)
+        by_rule = [r for r in refused if any(w in r[2] for w in RULE_WORDS)]
+        height, tx, why = rng.choice(by_rule if by_rule and rng.random() < 0.75 else refused)
         i = min(height, len(blocks) - 1)
-        at = _insert(rng, blocks[i], copy.deepcopy(tx))
+        at = _insert(rng, blocks[i], copy.deepcopy(tx), first=0.7)  # where the node judged it, mostly
         reseal(blocks, i)
         return "claim", f"block {i} tx {at}: forged {tx['type']} ({why[:60]})", dumps(blocks, rng)
     mined = [(i, j) for i, b in enumerate(blocks) for j, t in enumerate(b["transactions"])
