@@ -141,7 +141,9 @@ def _lines(stats: dict) -> list[str]:
     return [
         f"chains {stats['chains']} (blocks {stats.get('blocks', 0)}, transactions {stats.get('txs', 0)}, "
         f"signed {stats.get('signed', 0)}, largest block {stats.get('largest_block', 0)} transactions; user transactions by kind: {kinds})",
-        "claims tried: " + (", ".join(f"{k} {v}" for k, v in sorted(stats.get("claims", {}).items())) or "none"),
+        "claims tried: " + (", ".join(f"{k} {v}" for k, v in sorted(stats.get("claims", {}).items())) or "none")
+        + f"; flowers refunded {stats.get('refunded', 0)} (settled as good {stats.get('settled', 0)}), "
+          f"reported {stats.get('reported', 0)}",
         f"mutants {stats['mutants']}: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["mutants_by_kind"].items())),
         "verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["verdicts"].items())),
         f"disagreements {disagreements if isinstance(disagreements, int) else len(disagreements)}",

@@ -50,6 +50,7 @@ class Context:
     clock_ms: list  # [the chain's clock in ms]
     counts: dict = field(default_factory=dict)
     protocol: int = 2
+    refused_now: set = field(default_factory=set)  # (type, flower id, sender) refused for the block being filled
 
     def addresses(self) -> list[str]:
         return list(self.keys) + self.names
@@ -151,8 +152,9 @@ def _claim_v3(ctx: Context, kind_name: str) -> Optional[Transaction]:
     a holder of a good record (usually), sometimes by anyone, so both the rule and the v2
     conditions refuse some."""
     flowers = _claimable(ctx) if ctx.rng.random() < 0.9 else list(ctx.chain.state.flowers.items())
-    if kind_name == "REFUND":
-        flowers = [(fid, f) for fid, f in flowers if ctx.chain.pool.pending_claim(f.sender, fid) is None]
+    if kind_name == "REFUND":  # not one pending, nor one refused already for this block (the verdict is the same)
+        flowers = [(fid, f) for fid, f in flowers if ctx.chain.pool.pending_claim(f.sender, fid) is None
+                   and ("REFUND", fid, f.sender) not in ctx.refused_now]
     if not flowers:
         return None
     flower_id, flower = ctx.rng.choice(flowers)
@@ -160,7 +162,7 @@ def _claim_v3(ctx: Context, kind_name: str) -> Optional[Transaction]:
         sender = flower.sender
     else:
         good = [a for a, g in ctx.chain.state.good.items() if g > 0 and a != flower.sender and a in ctx.addresses()
-                and ctx.chain.pool.pending_claim(a, flower_id) is None]
+                and ctx.chain.pool.pending_claim(a, flower_id) is None and ("REPORT", flower_id, a) not in ctx.refused_now]
         if not good and ctx.rng.random() < 0.7:
             return None
         sender = ctx.rng.choice(good) if good and ctx.rng.random() < 0.9 else ctx.sender()
@@ -181,31 +183,38 @@ def _copies(ctx: Context, data: dict, label: str, not_sender: Optional[str]) -> 
     """1 to 3 FLOWER_DATA of ``data`` labelled ``label`` from one sender other than ``not_sender``."""
     rules = ctx.chain.state.rules
     deposit = max(1, rules.min_deposit)  # a deposit to claim, so that the claim rule is reached
-    senders = [a for a in ctx.addresses() if a != not_sender
-               and ctx.chain.state.balance(a) - ctx.chain.pool.outgoing(a) >= 3 * deposit]
+    spendable = {a: ctx.chain.state.balance(a) - ctx.chain.pool.outgoing(a) for a in ctx.addresses() if a != not_sender}
+    senders = [a for a, coins in spendable.items() if coins >= deposit]
     if not senders:
         return []
     sender = ctx.rng.choice(senders)
     return [ctx.finish(flower_body(sender, dict(data), label, ctx.timestamp(), deposit))
-            for _ in range(ctx.rng.randint(1, 3))]
+            for _ in range(ctx.rng.randint(1, min(3, spendable[sender] // deposit)))]
 
 
-@kind("PLANT", 0, v3=3)
-def _plant(ctx: Context) -> list[Transaction]:
-    """Copies of another sender's flower with another label: of a mined flower (planted after
-    it), or of one still pending, so that the copies share the victim's block (front-running)."""
-    pending = [t for t in ctx.chain.pool if t.type == "FLOWER_DATA"]
-    if pending and ctx.rng.random() < 0.5:
-        victim = ctx.rng.choice(pending)
-        data, label, sender = victim.body["data"], victim.label(), victim.sender
-    elif ctx.chain.state.flowers:
-        flower = ctx.rng.choice(list(ctx.chain.state.flowers.values()))
-        data = dict(zip(("sepal_length", "sepal_width", "petal_length", "petal_width"), map(units_text, flower.point)))
-        label, sender = flower.label, flower.sender
-    else:
-        return []
+def _planted(ctx: Context, data: dict, label: str, victim: str) -> list[Transaction]:
     data = {k: v for k, v in data.items() if k != "flower_type"}
-    return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]), sender)
+    return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]), victim)
+
+
+@kind("PLANT", 0, v3=2)
+def _plant(ctx: Context) -> list[Transaction]:
+    """Copies of another sender's mined flower with another label (planted after it)."""
+    if not ctx.chain.state.flowers:
+        return []
+    flower = ctx.rng.choice(list(ctx.chain.state.flowers.values()))
+    data = dict(zip(("sepal_length", "sepal_width", "petal_length", "petal_width"), map(units_text, flower.point)))
+    return _planted(ctx, data, flower.label, flower.sender)
+
+
+@kind("FRONT_RUN", 0, v3=2)
+def _front_run(ctx: Context) -> list[Transaction]:
+    """Copies of another sender's pending flower with another label: mined in the victim's block."""
+    pending = [t for t in ctx.chain.pool if t.type == "FLOWER_DATA"]
+    if not pending:
+        return []
+    victim = ctx.rng.choice(pending)
+    return _planted(ctx, victim.body["data"], victim.label(), victim.sender)
 
 
 @kind("DUPLICATE", 0, v3=2)
@@ -268,16 +277,23 @@ def generate_chain(rng: random.Random, stats: dict, big_block: bool = False, now
                     chain.add_transaction(tx)
                 except BlockchainError as exc:
                     _count_claim(stats, tx, str(exc))
+                    if tx.type in ("REFUND", "REPORT"):
+                        ctx.refused_now.add((tx.type, tx.body["flower_id"], tx.sender))
                     if refused is not None and tx.type in ("REFUND", "REPORT"):
                         refused.append((height, tx.to_dict(), str(exc)))
                     continue  # a candidate the chain refuses (a claim too early, say): try another
                 _count_claim(stats, tx, None)
                 stats[name] = stats.get(name, 0) + 1
         chain.mine(rng.choice(ctx.addresses()))
+        ctx.refused_now.clear()
     out = [b.to_dict() for b in chain.blocks()]
     stats["blocks"] = stats.get("blocks", 0) + len(out)
     stats["txs"] = stats.get("txs", 0) + sum(len(b["transactions"]) for b in out)
     stats["signed"] = stats.get("signed", 0) + sum("signature" in t for b in out for t in b["transactions"])
     stats["largest_block"] = max(stats.get("largest_block", 0), max(len(b["transactions"]) for b in out))
+    flowers = chain.state.flowers.values()
+    stats["settled"] = stats.get("settled", 0) + sum(f.settled > 0 for f in flowers)  # v3: refunded as good
+    stats["refunded"] = stats.get("refunded", 0) + sum(f.refunded for f in flowers)
+    stats["reported"] = stats.get("reported", 0) + sum(bool(f.reporters) for f in flowers)
     chain.close()
     return out
