@@ -4,7 +4,15 @@ Every candidate transaction goes through ``Blockchain.add_transaction`` and ever
 ``mine``, so what comes out is valid by construction (the point is not to trust that: both
 verifiers must say VALID and agree on the state). The kinds of transaction are a registry
 (``KINDS``): a later protocol feature adds its own generator with ``@kind("NAME", weight)``
-and joins every run, its mutants included.
+(``v3=`` its weight on protocol 3 networks, 0 = not there) and joins every run, its mutants
+included.
+
+Protocol 3 chains (``protocol=3``) carry claim-heavy traffic that exercises the v3 claim rule
+(PROTOCOL.md "Version 3 (draft): claims"): refunds and reports of claimable flowers, allowed
+and refused, copies of another sender's measurements with a wrong label (planted later or in the
+victim's own block), mislabelled copies of base rows, reports by holders of a good record. A
+claim the node refuses is not mined; ``refused`` collects it with the block it was tried for,
+and the "claim" mutant forges it into that block.
 """
 from __future__ import annotations
 
@@ -23,6 +31,7 @@ NOW_MS = 1_800_000_000_000
 CLASSES = ("setosa", "versicolor", "virginica")
 # class prototypes in hundredths, so that most flowers can be refunded and a few reported
 PROTOTYPES = {"setosa": (500, 340, 150, 20), "versicolor": (590, 280, 430, 130), "virginica": (660, 300, 560, 200)}
+RULE_WORDS = ("nearest settled points", "the model predicts", "the model agrees")  # v3's panel, v2's vote
 BOUNDARY_UNITS = (1, 2, 99, 100, 101, 999, 1000, 9999, 10000)
 
 
@@ -40,6 +49,8 @@ class Context:
     names: list  # unsigned addresses
     clock_ms: list  # [the chain's clock in ms]
     counts: dict = field(default_factory=dict)
+    protocol: int = 2
+    refused_now: set = field(default_factory=set)  # (type, flower id, sender) refused for the block being filled
 
     def addresses(self) -> list[str]:
         return list(self.keys) + self.names
@@ -65,15 +76,24 @@ class Context:
         return signed(body, key)
 
 
-Generator = Callable[[Context], Optional[Transaction]]
-KINDS: dict[str, tuple[int, Generator]] = {}
+Generator = Callable[[Context], "Optional[Transaction | list[Transaction]]"]
+KINDS: dict[str, tuple[int, Generator, int]] = {}  # name -> (v2 weight, generator, v3 weight)
+PROTOCOLS = (2, 3)
 
 
-def kind(name: str, weight: int):
+def kind(name: str, weight: int, v3: Optional[int] = None):
+    """Register a generator of one kind of traffic; ``weight`` on protocol 2, ``v3`` (default: the
+    same) on protocol 3 networks."""
     def register(fn: Generator) -> Generator:
-        KINDS[name] = (weight, fn)
+        KINDS[name] = (weight, fn, weight if v3 is None else v3)
         return fn
     return register
+
+
+def weights_for(protocol: int) -> tuple[list[str], list[int]]:
+    """The kinds a chain of ``protocol`` draws from, with their weights (registry order)."""
+    names = [n for n in KINDS if KINDS[n][0 if protocol < 3 else 2] > 0]
+    return names, [KINDS[n][0 if protocol < 3 else 2] for n in names]
 
 
 def measurements(rng: random.Random, label: str) -> dict:
@@ -86,7 +106,7 @@ def measurements(rng: random.Random, label: str) -> dict:
     return {n: units_text(u) for n, u in zip(names, units)}
 
 
-@kind("TRANSFER", 3)
+@kind("TRANSFER", 3, v3=2)
 def _transfer(ctx: Context) -> Optional[Transaction]:
     rich = [a for a in ctx.addresses() if ctx.chain.state.balance(a) > 0]
     if not rich:
@@ -106,7 +126,8 @@ def _flower(ctx: Context) -> Optional[Transaction]:
     balance = ctx.chain.state.balance(sender)
     if balance < rules.min_deposit:
         return None
-    deposit = ctx.rng.randint(rules.min_deposit, max(rules.min_deposit, min(balance, rules.min_deposit + 3)))
+    lowest = rules.min_deposit if ctx.protocol < 3 or balance < 1 else max(1, rules.min_deposit)  # v3: something to claim
+    deposit = ctx.rng.randint(lowest, max(lowest, min(balance, rules.min_deposit + 3)))
     return ctx.finish(flower_body(sender, measurements(ctx.rng, true_label), label, ctx.timestamp(), deposit))
 
 
@@ -120,37 +141,128 @@ def _claim(ctx: Context, kind_name: str) -> Optional[Transaction]:
     return ctx.finish(claim_body(kind_name, sender, flower_id, ctx.timestamp()))
 
 
-@kind("REFUND", 3)
+def _claimable(ctx: Context) -> list:
+    """(flower id, flower) of the flowers a claim in the next block may name (waited, not emptied)."""
+    nxt, wait = ctx.chain.height + 1, ctx.chain.state.rules.refund_wait
+    return [(fid, f) for fid, f in ctx.chain.state.flowers.items() if f.block + wait <= nxt and f.left > 0]
+
+
+def _claim_v3(ctx: Context, kind_name: str) -> Optional[Transaction]:
+    """A claim on a claimable flower (usually): by its contributor for a REFUND; for a REPORT by
+    a holder of a good record (usually), sometimes by anyone, so both the rule and the v2
+    conditions refuse some."""
+    flowers = _claimable(ctx) if ctx.rng.random() < 0.9 else list(ctx.chain.state.flowers.items())
+    if kind_name == "REFUND":  # not one pending, nor one refused already for this block (the verdict is the same)
+        flowers = [(fid, f) for fid, f in flowers if ctx.chain.pool.pending_claim(f.sender, fid) is None
+                   and ("REFUND", fid, f.sender) not in ctx.refused_now]
+    if not flowers:
+        return None
+    flower_id, flower = ctx.rng.choice(flowers)
+    if kind_name == "REFUND":
+        sender = flower.sender
+    else:
+        good = [a for a, g in ctx.chain.state.good.items() if g > 0 and a != flower.sender and a in ctx.addresses()
+                and ctx.chain.pool.pending_claim(a, flower_id) is None and ("REPORT", flower_id, a) not in ctx.refused_now]
+        if not good and ctx.rng.random() < 0.7:
+            return None
+        sender = ctx.rng.choice(good) if good and ctx.rng.random() < 0.9 else ctx.sender()
+    return ctx.finish(claim_body(kind_name, sender, flower_id, ctx.timestamp()))
+
+
+@kind("REFUND", 3, v3=6)
 def _refund(ctx: Context) -> Optional[Transaction]:
-    return _claim(ctx, "REFUND")
+    return _claim(ctx, "REFUND") if ctx.protocol < 3 else _claim_v3(ctx, "REFUND")
 
 
-@kind("REPORT", 2)
+@kind("REPORT", 2, v3=5)
 def _report(ctx: Context) -> Optional[Transaction]:
-    return _claim(ctx, "REPORT")
+    return _claim(ctx, "REPORT") if ctx.protocol < 3 else _claim_v3(ctx, "REPORT")
+
+
+def _copies(ctx: Context, data: dict, label: str, not_sender: Optional[str]) -> list[Transaction]:
+    """1 to 3 FLOWER_DATA of ``data`` labelled ``label`` from one sender other than ``not_sender``."""
+    rules = ctx.chain.state.rules
+    deposit = max(1, rules.min_deposit)  # a deposit to claim, so that the claim rule is reached
+    spendable = {a: ctx.chain.state.balance(a) - ctx.chain.pool.outgoing(a) for a in ctx.addresses() if a != not_sender}
+    senders = [a for a, coins in spendable.items() if coins >= deposit]
+    if not senders:
+        return []
+    sender = ctx.rng.choice(senders)
+    return [ctx.finish(flower_body(sender, dict(data), label, ctx.timestamp(), deposit))
+            for _ in range(ctx.rng.randint(1, min(3, spendable[sender] // deposit)))]
+
+
+def _planted(ctx: Context, data: dict, label: str, victim: str) -> list[Transaction]:
+    data = {k: v for k, v in data.items() if k != "flower_type"}
+    return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]), victim)
+
+
+@kind("PLANT", 0, v3=2)
+def _plant(ctx: Context) -> list[Transaction]:
+    """Copies of another sender's mined flower with another label (planted after it)."""
+    if not ctx.chain.state.flowers:
+        return []
+    flower = ctx.rng.choice(list(ctx.chain.state.flowers.values()))
+    data = dict(zip(("sepal_length", "sepal_width", "petal_length", "petal_width"), map(units_text, flower.point)))
+    return _planted(ctx, data, flower.label, flower.sender)
+
+
+@kind("FRONT_RUN", 0, v3=2)
+def _front_run(ctx: Context) -> list[Transaction]:
+    """Copies of another sender's pending flower with another label: mined in the victim's block."""
+    pending = [t for t in ctx.chain.pool if t.type == "FLOWER_DATA"]
+    if not pending:
+        return []
+    victim = ctx.rng.choice(pending)
+    return _planted(ctx, victim.body["data"], victim.label(), victim.sender)
+
+
+@kind("DUPLICATE", 0, v3=2)
+def _duplicate(ctx: Context) -> list[Transaction]:
+    """Copies of a base training row, mislabelled (usually) or not."""
+    row, label = ctx.rng.choice(ctx.chain.model.base_rows())
+    data = dict(zip(("sepal_length", "sepal_width", "petal_length", "petal_width"), row))
+    wrong = ctx.rng.random() < 0.8
+    return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]) if wrong else label, None)
 
 
 def _finder(prefix: bytes, difficulty: int, stop) -> int:
     return search_nonce(prefix, difficulty)
 
 
-def new_chain(rng: random.Random, clock_ms: list, min_deposit: Optional[int] = None) -> Blockchain:
+def new_chain(rng: random.Random, clock_ms: list, min_deposit: Optional[int] = None, protocol: int = 2) -> Blockchain:
     min_deposit = rng.choice((0, 0, 1, 2)) if min_deposit is None else min_deposit
     return Blockchain(IrisModel(), 1, min_deposit=min_deposit, refund_wait=rng.choice((1, 1, 2, 3)),
-                      clock=lambda: clock_ms[0] / 1000, nonce_finder=_finder)
+                      clock=lambda: clock_ms[0] / 1000, nonce_finder=_finder, protocol=protocol)
 
 
-def generate_chain(rng: random.Random, stats: dict, big_block: bool = False, now_ms: int = NOW_MS) -> list[dict]:
-    """A valid chain of 2 to 12 blocks (one of 1,000 user transactions with ``big_block``), made
-    with a clock a little before ``now_ms``."""
+def _count_claim(stats: dict, tx: Transaction, problem: Optional[str]) -> None:
+    """Claims tried, by outcome: accepted, refused by the claim rule (v2's vote, v3's panel), or by
+    another condition (sender, wait, nothing left, good record)."""
+    if tx.type not in ("REFUND", "REPORT"):
+        return
+    if problem is None:
+        what = "accepted"
+    elif any(words in problem for words in RULE_WORDS):
+        what = "refused by the rule"
+    else:
+        what = "refused otherwise"
+    claims = stats.setdefault("claims", {})
+    claims[f"{tx.type} {what}"] = claims.get(f"{tx.type} {what}", 0) + 1
+
+
+def generate_chain(rng: random.Random, stats: dict, big_block: bool = False, now_ms: int = NOW_MS,
+                   protocol: int = 2, refused: Optional[list] = None) -> list[dict]:
+    """A valid chain of 2 to 12 blocks (v3: 4 to 14) (one of 1,000 user transactions with ``big_block``), made
+    with a clock a little before ``now_ms``, on a network of ``protocol``. Claims the node refused
+    are appended to ``refused`` as (block index they were tried for, transaction dict, why)."""
     clock_ms = [now_ms - 10**7]
-    chain = new_chain(rng, clock_ms, 0 if big_block else None)
+    chain = new_chain(rng, clock_ms, 0 if big_block else None, protocol)
     seeds = [rng.randbytes(32).hex() for _ in range(rng.randint(1, 3))]
     keys = {crypto.address_of(crypto.public_key_hex(k)): k for k in map(crypto.private_key_from_seed, seeds)}
-    ctx = Context(rng, chain, keys, [f"user-{c}" for c in "abcd"[:rng.randint(1, 4)]], clock_ms)
-    names = list(KINDS)
-    weights = [KINDS[n][0] for n in names]
-    blocks = rng.randint(2, 12)
+    ctx = Context(rng, chain, keys, [f"user-{c}" for c in "abcd"[:rng.randint(1, 4)]], clock_ms, protocol=protocol)
+    names, weights = weights_for(protocol)
+    blocks = rng.randint(2, 12) if protocol < 3 else rng.randint(4, 14)  # v3: time for records to form
     big_at = rng.randrange(1, blocks + 1) if big_block else -1
     for height in range(1, blocks + 1):
         clock_ms[0] += rng.choice((0, 1, 1000, 60_000))
@@ -159,18 +271,29 @@ def generate_chain(rng: random.Random, stats: dict, big_block: bool = False, now
         while len(chain.pool) < wanted and tries < wanted * 3 + 5:
             tries += 1
             name = "FLOWER_DATA" if height == big_at else rng.choices(names, weights)[0]
-            try:
-                tx = KINDS[name][1](ctx)
-                if tx is not None:
+            made = KINDS[name][1](ctx)
+            for tx in made if isinstance(made, list) else [made] if made is not None else []:
+                try:
                     chain.add_transaction(tx)
-                    stats[name] = stats.get(name, 0) + 1
-            except BlockchainError:
-                pass  # a candidate the chain refuses (a claim too early, say): try another
+                except BlockchainError as exc:
+                    _count_claim(stats, tx, str(exc))
+                    if tx.type in ("REFUND", "REPORT"):
+                        ctx.refused_now.add((tx.type, tx.body["flower_id"], tx.sender))
+                    if refused is not None and tx.type in ("REFUND", "REPORT"):
+                        refused.append((height, tx.to_dict(), str(exc)))
+                    continue  # a candidate the chain refuses (a claim too early, say): try another
+                _count_claim(stats, tx, None)
+                stats[name] = stats.get(name, 0) + 1
         chain.mine(rng.choice(ctx.addresses()))
+        ctx.refused_now.clear()
     out = [b.to_dict() for b in chain.blocks()]
     stats["blocks"] = stats.get("blocks", 0) + len(out)
     stats["txs"] = stats.get("txs", 0) + sum(len(b["transactions"]) for b in out)
     stats["signed"] = stats.get("signed", 0) + sum("signature" in t for b in out for t in b["transactions"])
     stats["largest_block"] = max(stats.get("largest_block", 0), max(len(b["transactions"]) for b in out))
+    flowers = chain.state.flowers.values()
+    stats["settled"] = stats.get("settled", 0) + sum(f.settled > 0 for f in flowers)  # v3: refunded as good
+    stats["refunded"] = stats.get("refunded", 0) + sum(f.refunded for f in flowers)
+    stats["reported"] = stats.get("reported", 0) + sum(bool(f.reporters) for f in flowers)
     chain.close()
     return out

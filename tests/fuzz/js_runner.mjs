@@ -14,7 +14,8 @@ function stateOf(ledger) {
   const balances = {}, flowers = {}, good = {};
   for (const [a, x] of [...ledger.balances].sort()) if (x !== 0) balances[a] = x;
   for (const [id, f] of [...ledger.flowers].sort()) {
-    flowers[id] = [f.block, f.row, f.sender, f.deposit, f.left, f.label, [...f.reporters].sort(), f.refunded];
+    flowers[id] = [f.block, f.row, f.sender, f.deposit, f.left, f.label, [...f.reporters].sort(), f.refunded,
+      f.settled];
   }
   for (const [a, x] of [...ledger.good].sort()) if (x !== 0) good[a] = x;
   return { balances, flowers, good, total_good: ledger.totalGood };

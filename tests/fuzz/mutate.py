@@ -1,6 +1,7 @@
 """One-change mutants of a valid chain, as JSON text (some changes exist only as text).
 
-Each mutator takes (rng, blocks) and returns (kind, detail, text) or None. After a change to a
+Each mutator takes (rng, blocks, refused=[...]) and returns (kind, detail, text) or None
+(``refused``: the claims the node refused while the chain was generated, see generate.py). After a change to a
 value, the chain is usually *resealed*: ids, Merkle root and proof of work of the changed block
 are recomputed and the later blocks re-linked and re-mined, so that the change meets the deeper
 rules (balances, claims, the model, the clock) instead of a wrong id.
@@ -17,7 +18,7 @@ from blockchain.encoding import canon, is_hex, merkle_root, sha256_hex
 from blockchain.pow import search_nonce
 from blockchain.transactions import MAX_FUTURE_MS
 
-from .generate import NOW_MS
+from .generate import NOW_MS, RULE_WORDS
 
 ODD_KEYS = ("__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "", "Amount", "id ", "extra")
 PARAM_NAMES = ("difficulty", "min_deposit", "refund_wait", "protocol", "k", "base_hash", "classes", "weights")
@@ -94,7 +95,7 @@ def _target(rng: random.Random, blocks: list):
     return i, tx
 
 
-def m_value(rng, blocks):
+def m_value(rng, blocks, **_):
     i, obj = _target(rng, blocks)
     key = rng.choice(sorted(obj))
     new = rng.choice(_changed(other_values(rng, obj[key]), obj[key]))
@@ -104,7 +105,7 @@ def m_value(rng, blocks):
     return "value", f"block {i} {key} -> {json.dumps(new)[:40]}", dumps(blocks, rng)
 
 
-def m_keys(rng, blocks):
+def m_keys(rng, blocks, **_):
     i, obj = _target(rng, blocks)
     r = rng.random()
     if r < 0.45:
@@ -128,7 +129,7 @@ def m_keys(rng, blocks):
     return "keys", f"block {i} {what}", dumps(blocks, rng)
 
 
-def m_json_text(rng, blocks):
+def m_json_text(rng, blocks, **_):
     text = dumps(blocks, rng)
     r = rng.random()
     if r < 0.3:  # a duplicate key, either value first
@@ -167,7 +168,7 @@ def m_json_text(rng, blocks):
     return "json_text", "whitespace", json.dumps(blocks, indent=rng.choice((2, 4)))
 
 
-def m_timestamp(rng, blocks):
+def m_timestamp(rng, blocks, **_):
     r = rng.random()
     if r < 0.6:
         spot = _pick_tx(rng, blocks, user_only=True)
@@ -186,7 +187,7 @@ def m_timestamp(rng, blocks):
     return "timestamp", f"block {i} timestamp_ms {new}", dumps(blocks, rng)
 
 
-def m_genesis(rng, blocks):
+def m_genesis(rng, blocks, **_):
     params = blocks[0]["transactions"][0]["params"]
     name = rng.choice(PARAM_NAMES)
     old = params[name]
@@ -198,11 +199,48 @@ def m_genesis(rng, blocks):
     return "genesis", f"params.{name} -> {json.dumps(new)[:40]}", dumps(blocks, rng)
 
 
+def _insert(rng, block: dict, tx: dict, first: float = 0.0) -> int:
+    """Put ``tx`` among ``block``'s user transactions (after the REWARD, before a MODEL_UPDATE);
+    with probability ``first`` right after the REWARD, where it meets the parent block's state."""
+    txs = block["transactions"]
+    lowest = 1 if txs and txs[0].get("type") == "REWARD" else 0
+    last = len(txs) - 1 if txs and txs[-1].get("type") == "MODEL_UPDATE" else len(txs)
+    at = lowest if rng.random() < first else rng.randint(lowest, max(last, lowest))
+    txs.insert(at, tx)
+    return at
+
+
+def m_claim(rng, blocks, refused=(), **_):
+    """A forged claim in a resealed block: one the node refused for that very block (the claim
+    rule forbade it, or another condition did), or a mined claim moved to another block (where
+    the voters, the wait and what is left differ). The rule decides: both verifiers must agree."""
+    if refused and rng.random() < 0.75:
+        by_rule = [r for r in refused if any(w in r[2] for w in RULE_WORDS)]
+        height, tx, why = rng.choice(by_rule if by_rule and rng.random() < 0.75 else refused)
+        i = min(height, len(blocks) - 1)
+        at = _insert(rng, blocks[i], copy.deepcopy(tx), first=0.7)  # where the node judged it, mostly
+        reseal(blocks, i)
+        return "claim", f"block {i} tx {at}: forged {tx['type']} ({why[:60]})", dumps(blocks, rng)
+    mined = [(i, j) for i, b in enumerate(blocks) for j, t in enumerate(b["transactions"])
+             if t["type"] in ("REFUND", "REPORT")]
+    if not mined:
+        return None
+    i, j = rng.choice(mined)
+    tx = blocks[i]["transactions"][j]
+    to = rng.randrange(1, len(blocks))
+    if rng.random() < 0.5:
+        del blocks[i]["transactions"][j]  # moved; otherwise copied (a second claim of the same flower)
+        reseal(blocks, i)
+    at = _insert(rng, blocks[to], tx)
+    reseal(blocks, min(i, to))
+    return "claim", f"{tx['type']} of block {i} into block {to} at {at}", dumps(blocks, rng)
+
+
 MUTATORS = {"value": (4, m_value), "keys": (3, m_keys), "json_text": (2, m_json_text),
-            "timestamp": (2, m_timestamp), "genesis": (1, m_genesis)}
+            "timestamp": (2, m_timestamp), "genesis": (1, m_genesis), "claim": (2, m_claim)}
 
 
-def mutant(rng: random.Random, chain: list) -> Optional[tuple[str, str, str]]:
+def mutant(rng: random.Random, chain: list, refused: list = ()) -> Optional[tuple[str, str, str]]:
     names = list(MUTATORS)
     name = rng.choices(names, [MUTATORS[n][0] for n in names])[0]
-    return MUTATORS[name][1](rng, copy.deepcopy(chain))
+    return MUTATORS[name][1](rng, copy.deepcopy(chain), refused=refused)

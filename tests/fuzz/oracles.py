@@ -33,7 +33,7 @@ def python_verdict(text: str, now_ms: int) -> dict:
     if not result.valid:
         return {"valid": False, "first_bad": result.issues[0].block_index, "why": result.issues[0].message}
     state = result.state
-    flowers = {fid: [f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded]
+    flowers = {fid: [f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded, f.settled]
                for fid, f in sorted(state.flowers.items())}
     return {"valid": True, "first_bad": None, "model_hash": result.model.summary()["model_hash"],
             "state": {"balances": {a: x for a, x in sorted(state.balances.items()) if x},
@@ -57,7 +57,8 @@ def js_verdicts(jobs: list[tuple[str, int]], timeout: float = 1800) -> list[dict
 
 def same(py: dict, js: dict) -> bool:
     """The verdicts agree: valid or not, the first bad block, and for a valid chain its model
-    hash, balances and per-contribution state."""
+    hash, balances and per-contribution state (deposit, what is left, reporters, refunded, and the
+    block whose good refund settled it: v3's set of voters; good and total_good per sender)."""
     if "crash" in py or "crash" in js:
         return False
     keys = ("valid", "first_bad", "model_hash", "state")

@@ -1,19 +1,26 @@
 """The differential fuzzer's seeded, bounded run (the long run: python -m tests.fuzz): random
-valid chains and one-change mutants, on which the Python verifier and web/verify.js must agree
-(verdict, first bad block; model hash, balances and every contribution's state when valid)."""
+valid chains of protocols 2 and 3 and one-change mutants, on which the Python verifier and
+web/verify.js must agree (verdict, first bad block; model hash, balances and every
+contribution's state, v3's settled block included, when valid)."""
 import shutil
 
 import pytest
 
 from tests.fuzz.__main__ import report, run
+from tests.fuzz.generate import KINDS
 from tests.fuzz.mutate import MUTATORS
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the fuzzer needs Node.js for verify.js")
 
 
-def test_a_seeded_run_finds_no_disagreement():
-    stats = run(chains=200, mutants=800, seed=20261202, big_every=50, out=lambda line: None)
-    print(report(stats))
+@pytest.fixture(scope="module")
+def stats():
+    found = run(chains=200, mutants=800, seed=20261202, big_every=50, out=lambda line: None)
+    print(report(found))
+    return found
+
+
+def test_a_seeded_run_finds_no_disagreement(stats):
     assert stats["disagreements"] == [], stats["disagreements"][:3]
     # what it tried is what it claims to try
     assert stats["chains"] == 200 and stats["mutants"] == 800
@@ -25,3 +32,26 @@ def test_a_seeded_run_finds_no_disagreement():
     for kind in MUTATORS:  # each kind of change makes both valid and invalid chains
         assert stats["verdicts"].get(f"{kind}:invalid", 0) > 0, kind
     assert sum(v for k, v in stats["verdicts"].items() if k.endswith(":valid") and not k.startswith("valid")) > 0
+
+
+def test_both_protocols_run_every_kind_of_traffic_and_change(stats):
+    by = stats["by_protocol"]
+    assert set(by) == {2, 3}
+    for protocol, part in by.items():
+        assert part["chains"] > 50 and part["verdicts"]["valid:valid"] == part["chains"], protocol
+        assert part["disagreements"] == 0, protocol
+        for name, (v2_weight, _, v3_weight) in KINDS.items():  # every kind the protocol draws from was mined
+            if (v2_weight if protocol == 2 else v3_weight) > 0:
+                assert part.get(name, 0) > 0, (protocol, name)
+        for kind in MUTATORS:
+            assert part["verdicts"].get(f"{kind}:invalid", 0) > 0, (protocol, kind)
+    v3 = by[3]
+    for name in ("PLANT", "FRONT_RUN", "DUPLICATE"):  # v3 traffic: planted copies, in the victim's block, base-row copies
+        assert v3.get(name, 0) > 0 and by[2].get(name, 0) == 0, name
+    for claim in ("REFUND", "REPORT"):  # claims the v3 rule allows and claims it refuses
+        assert v3["claims"].get(f"{claim} accepted", 0) > 0, claim
+        assert v3["claims"].get(f"{claim} refused by the rule", 0) > 0, claim
+    assert v3["settled"] > 0 and v3["refunded"] > v3["settled"] and v3["reported"] > 0
+    assert by[2]["settled"] == 0  # settling is v3's
+    # forged claims that the v3 rule forbids reach the verifiers, and both refuse them
+    assert v3["verdicts"].get("claim:invalid by the claim rule", 0) > 0
