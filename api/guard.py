@@ -41,8 +41,10 @@ def split_host(value: str) -> tuple[str, Optional[str]]:
     """``Host`` (or a netloc) as (lower-case name without brackets or trailing dot, port or None)."""
     value = value.strip().lower()
     if value.startswith("["):
-        name, _, rest = value[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else None
+        name, closed, rest = value[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")) or "%" in name:
+            return "", None  # "[::1]evil.test", an unclosed bracket, a zone id: no name we serve
+        port = rest[1:] if rest else None
     elif value.count(":") == 1:
         name, port = value.split(":")
     else:
@@ -86,9 +88,10 @@ def cross_site_reason(method: str, path: str, headers, host_header: str, scheme:
     """Why this request is a browser's state change from another site, or None."""
     if method.upper() in SAFE_METHODS and path not in STATE_CHANGING_PATHS:
         return None
-    site = (headers.get("Sec-Fetch-Site") or "").strip().lower()
-    if site in ("cross-site", "same-site"):
-        return f"Sec-Fetch-Site is {site}"
+    # Every copy counts, not only the first (servers join repeated headers with commas).
+    for site in (part.strip().lower() for value in headers.getlist("Sec-Fetch-Site") for part in value.split(",")):
+        if site in ("cross-site", "same-site"):
+            return f"Sec-Fetch-Site is {site}"
     own = _origin_key(scheme, host_header)
     origin = headers.get("Origin")
     if origin is not None:

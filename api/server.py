@@ -7,6 +7,8 @@ import signal
 
 from flask import Flask
 
+from .guard import SECURITY_HEADERS
+
 THREADS = 8
 CONNECTION_LIMIT = 1000  # open connections; the 8 threads serve the ones with a request
 IDLE_TIMEOUT = 10        # seconds before an idle connection is closed
@@ -26,7 +28,8 @@ def json_error(error, max_body: int | None = None) -> tuple[str, list, bytes]:
     else:
         message = f"{error.reason}: {error.body}".strip().rstrip(":")
     body = json.dumps({"error": {"code": code, "message": message}}).encode("utf-8")
-    return f"{error.code} {error.reason}", [("Content-Type", "application/json")], body
+    headers = [("Content-Type", "application/json"), *SECURITY_HEADERS.items()]  # as on every other answer
+    return f"{error.code} {error.reason}", headers, body
 
 
 def _json_error_channel(max_body: int):

@@ -61,4 +61,7 @@ def transfers():
 @doc("The same as /contributions?sender=, paged the same way", ok={200: ContributionsOut}, errors=(400,),
      query={"from": whole(0, default=0), "limit": whole(1, MAX_CONTRIBUTIONS_PAGE, CONTRIBUTIONS_PAGE)})
 def contributions(sender: str):
+    if not is_address(sender):
+        raise ApiError(400, "invalid_request", f"sender must be an address of 1 to {MAX_ADDRESS_LENGTH} printable "
+                                               f"characters without spaces; got {sender!r:.60}")
     return node().contributions(sender, *page_args(CONTRIBUTIONS_PAGE, MAX_CONTRIBUTIONS_PAGE))

@@ -1,3 +1,5 @@
+import json
+
 from flask import Blueprint, current_app
 
 from blockchain.transactions import MAX_ADDRESS_LENGTH, is_address
@@ -29,10 +31,13 @@ def balance(address: str):
 @doc("This API as an OpenAPI 3.1 document", ok={200: Out})
 def openapi():
     """The document of this node: ``flower_type`` lists its network's classes."""
-    document = build_openapi(current_app)
-    classes = list(node().model.classes_)
-    for schema in document["components"]["schemas"].values():
-        field = schema.get("properties", {}).get("flower_type")
-        if field is not None:
-            field["enum"] = classes
-    return document
+    cached = current_app.extensions.get("openapi_json")
+    if cached is None:  # built once per app: the routes and the network's classes never change
+        document = build_openapi(current_app)
+        classes = list(node().model.classes_)
+        for schema in document["components"]["schemas"].values():
+            field = schema.get("properties", {}).get("flower_type")
+            if field is not None:
+                field["enum"] = classes
+        cached = current_app.extensions["openapi_json"] = json.dumps(document).encode()
+    return current_app.response_class(cached, mimetype="application/json")

@@ -29,7 +29,11 @@ def docs():
 @bp.get("/web/<path:name>")
 @doc("A file of the dashboard (scripts, styles, vendored libraries)", html=True, errors=(404,))
 def asset(name: str):
-    path = (WEB / name).resolve()
-    if WEB.resolve() not in path.parents or path.suffix not in SERVED or not path.is_file():
+    try:
+        path = (WEB / name).resolve()
+        found = WEB.resolve() in path.parents and path.suffix in SERVED and path.is_file()
+    except (ValueError, OSError):  # a NUL byte, a name too long for the file system
+        found = False
+    if not found:
         raise ApiError(404, "not_found", f"no dashboard file {name!r:.80}")
     return send_from_directory(WEB, name, max_age=0)

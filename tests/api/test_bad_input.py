@@ -20,6 +20,9 @@ CASES = [
     # (id, method, path, request kwargs, status, error code)
     ("broken-json", "post", "/transactions/new", raw('{"sender": "a",'), 400, "invalid_json"),
     ("balance-of-a-non-address", "get", "/balance/a%20b", {}, 400, "invalid_request"),
+    ("contributions-of-a-non-address", "get", "/contributions/a%20b", {}, 400, "invalid_request"),
+    ("dashboard-file-with-a-nul", "get", "/web/%00", {}, 404, "not_found"),
+    ("dashboard-file-with-a-nul-inside", "get", "/web/app%00.js", {}, 404, "not_found"),
     ("empty-body", "post", "/flower/add", raw(""), 400, "invalid_json"),
     ("null-body", "post", "/flower/add", raw("null"), 400, "invalid_json"),
     ("list-body", "post", "/transactions/new", js([TRANSFER]), 400, "invalid_json"),

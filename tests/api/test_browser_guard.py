@@ -30,7 +30,8 @@ def height(client):
 # -- item 12: the Host header -----------------------------------------------------------------
 
 @pytest.mark.parametrize("host", ["rebind.test", "rebind.test:5000", "127.0.0.1.nip.io:5000", "evil.localhost.test:5000",
-                                  "localhost.:5000.evil", ""])
+                                  "localhost.:5000.evil", "", "[127.0.0.1]evil.test", "[::1]evil.test:80",
+                                  "[fe80::1%evil.test]", "[::1"])
 def test_a_host_name_the_node_does_not_serve_is_421_and_changes_nothing(make_client, host):
     client = make_client()
     for method, path, body in (("POST", "/nodes/register", PEER), ("GET", "/health", None),
@@ -119,3 +120,12 @@ def test_every_answer_forbids_framing_and_sniffing(make_client, path):
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     policy = {part.split()[0]: part.split()[1:] for part in r.headers["Content-Security-Policy"].split(";")}
     assert policy["frame-ancestors"] == ["'none'"] and policy["script-src"] == ["'self'"]
+
+
+def test_every_copy_of_sec_fetch_site_counts(make_client):
+    """A request with "none" first and "cross-site" after it is cross-site (not only the first copy counts)."""
+    client = make_client()
+    r = client.post("/mine", headers=[("Host", "127.0.0.1:5000"), ("Sec-Fetch-Site", "none"),
+                                      ("Sec-Fetch-Site", "cross-site")])
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "cross_site_request"
+    assert height(client) == 0

@@ -86,6 +86,9 @@ def test_a_garbage_request_line_gets_json_400(node):
         while chunk := s.recv(65536):
             data += chunk
     assert data.startswith(b"HTTP/1.0 400") and b'"code": "bad_request"' in data
+    head = data.split(b"\r\n\r\n", 1)[0].lower()  # answered by waitress itself, with the same headers as the rest
+    assert b"x-frame-options: deny" in head and b"x-content-type-options: nosniff" in head
+    assert b"content-security-policy: " in head
     assert node.get("/health").status_code == 200
 
 

@@ -12,7 +12,7 @@ from api.logsafe import EscapeControls, clean
 pytestmark = pytest.mark.network
 
 FORGED = "2026-12-02 16:00:00,000 network INFO accepted block 999 from http://10.0.0.1:5000"
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # every control but the log's own \t\n
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200b\ufeff]")  # but \t\n
 
 
 def raw_get(node, target: bytes) -> bytes:
@@ -73,3 +73,17 @@ def test_the_filter_escapes_arguments_of_any_logger(caplog):
     finally:
         logger.removeHandler(handler)
     assert records[0].getMessage() == "peer http://a:1 misbehaved: bad\\x0afake line\\x1b[31m"
+
+
+def test_bidi_and_zero_width_characters_are_escaped_and_a_long_path_is_cut(start_node):
+    """U+202E (right-to-left override) would make a log line read backwards; U+200B and U+FEFF hide
+    text. A 200,000-character path is logged cut to a bounded length, with its size."""
+    node = start_node("logged-unicode", difficulty=2)
+    assert raw_get(node, b"/zz%E2%80%AEabc%E2%81%A6%E2%80%8B%EF%BB%BF-end").startswith(b"HTTP/1.1 404")
+    log = wait_for_log(node, "-end")
+    assert "\\u202e" in log and "\\u2066" in log and "\\u200b" in log and "\\ufeff" in log
+    assert CONTROL.search(log) is None
+    size = len(node.log())
+    assert raw_get(node, b"/" + b"a" * 200_000 + b"-long").startswith(b"HTTP/1.1 ")
+    log = wait_for_log(node, "more characters)")
+    assert len(log) - size < 10_000, len(log) - size
