@@ -17,6 +17,9 @@ class PeerURLError(ValueError):
     pass
 
 
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the last 32 bits are an IPv4 address
+
+
 def normalize_peer_url(url) -> str:
     """``scheme://host:port`` for an acceptable peer URL; PeerURLError (naming the URL) otherwise."""
     if not isinstance(url, str):
@@ -44,21 +47,38 @@ def normalize_peer_url(url) -> str:
         raise PeerURLError(f"a peer URL must have no path, query or fragment; got {shown!r}")
     ip = numeric_host(host)
     if ip is None:
-        if not all(label and len(label) <= 63 and label.replace("-", "").isalnum() for label in host.split(".")):
+        if not host.isascii() or not all(label and len(label) <= 63 and label.replace("-", "").isalnum()
+                                         for label in host.split(".")):
             raise PeerURLError(f"a peer URL's host must be an IP address or a DNS name; got {shown!r}") from None
     if ip is not None:
-        if ip.version == 6 and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped  # judge ::ffff:a.b.c.d as the IPv4 address it is
-        if ip.is_unspecified:
-            raise PeerURLError(f"a peer URL must not use an unspecified address ({ip}); got {shown!r}")
-        if ip.is_link_local:
-            raise PeerURLError(f"a peer URL must not use a link-local address ({ip}); got {shown!r}")
-        if ip.is_multicast:
-            raise PeerURLError(f"a peer URL must not use a multicast address ({ip}); got {shown!r}")
+        if ip.version == 6 and ip.scope_id:
+            raise PeerURLError(f"a peer URL must not carry an IPv6 zone id; got {shown!r}")
+        if ip.version == 6:  # judge an IPv6 spelling of an IPv4 address as the address it is
+            if ip.ipv4_mapped is not None:
+                ip = ip.ipv4_mapped  # ::ffff:a.b.c.d is the IPv4 address it spells, and is written so
+            else:  # NAT64, 6to4 and Teredo reach the IPv4 address they embed: judged by it, kept as written
+                embedded = ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+                if embedded is None and ip in NAT64:
+                    embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+                if embedded is not None:
+                    _judge(embedded, shown)
+        _judge(ip, shown)
         host = f"[{ip.compressed}]" if ip.version == 6 else ip.compressed
     else:
         host = host.lower()
     return f"{parts.scheme}://{host}:{port}"
+
+
+def _judge(ip, shown: str) -> None:
+    """PeerURLError if ``ip`` is an address no peer may have."""
+    if ip.version == 4 and ip == ipaddress.IPv4Address("255.255.255.255"):
+        raise PeerURLError(f"a peer URL must not use the broadcast address; got {shown!r}")
+    if ip.is_unspecified:
+        raise PeerURLError(f"a peer URL must not use an unspecified address ({ip}); got {shown!r}")
+    if ip.is_link_local:
+        raise PeerURLError(f"a peer URL must not use a link-local address ({ip}); got {shown!r}")
+    if ip.is_multicast:
+        raise PeerURLError(f"a peer URL must not use a multicast address ({ip}); got {shown!r}")
 
 
 def numeric_host(host: str):

@@ -41,6 +41,11 @@ def nodes(client):
     ({"nodes": ["http://2852039166:80"]}, "link-local address (169.254.169.254)"),
     ({"nodes": ["http://0xa9.0xfe.0xa9.0xfe:80"]}, "link-local address (169.254.169.254)"),
     ({"nodes": ["http://0251.0376.0251.0376:80"]}, "link-local address (169.254.169.254)"),
+    ({"nodes": ["http://[64:ff9b::a9fe:a9fe]:80"]}, "link-local address (169.254.169.254)"),  # NAT64
+    ({"nodes": ["http://[2002:a9fe:a9fe::]:80"]}, "link-local address (169.254.169.254)"),    # 6to4
+    ({"nodes": ["http://255.255.255.255:1"]}, "broadcast"),
+    ({"nodes": ["http://[::1%25lo]:5001"]}, "zone id"),
+    ({"nodes": ["http://\u00e9.example:5001"]}, "an IP address or a DNS name"),
     ({"nodes": ["http://127.1:5000"]}, "never registers itself"),
     ({"nodes": ["http://127.0.0.1:5000"]}, "never registers itself"),
     ({"nodes": ["http://localhost:5000"]}, "never registers itself"),
