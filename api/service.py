@@ -11,6 +11,7 @@ from typing import Optional
 
 from blockchain import (Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
                         SQLiteStore, StorageError, Transaction, UnknownBlock, UnknownTransaction, crypto)
+from blockchain.errors import ClaimPending
 from blockchain.miner import ProcessMiner
 from blockchain.transactions import FEATURES, FLOWER_DATA, claim_body, flower_body, transfer_body
 from ml import BaseData, IrisModel
@@ -111,16 +112,19 @@ class NodeService:
         return block
 
     # -- from peers -------------------------------------------------------------------
-    def receive_transaction(self, data, source: Optional[str] = None) -> bool:
+    def receive_transaction(self, data, source: Optional[str] = None) -> Optional[str]:
         """A full transaction from a peer (``source``: where from, for the pool's fair shares):
-        True if new (and passed on), False if already known."""
+        None if new (and passed on), else why it was not added although it is valid: already known,
+        or another claim of the same sender on the same flower is pending."""
         tx = Transaction.from_dict(data)
         try:
             self.chain.add_transaction(tx, source)
+        except ClaimPending as exc:
+            return f"not added: {exc}"
         except DuplicateTransaction:
-            return False
+            return "transaction already known"
         self.network.broadcast_transaction(tx)
-        return True
+        return None
 
     def receive_block(self, data) -> bool:
         """A block from a peer: True if appended (and passed on), False if already known.

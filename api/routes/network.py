@@ -63,11 +63,13 @@ def receive_block():
 
 
 @bp.post("/transactions")
-@doc("A peer's transaction: 201 added to the pool, 200 already known", body_schema=TransactionOut,
+@doc("A peer's transaction: 201 added to the pool, 200 already known (or another claim of the same sender "
+     "on the same flower is pending)", body_schema=TransactionOut,
      ok={201: MessageOut, 200: MessageOut}, errors=(503, 507))
 def receive_transaction():
     """Checked by the protocol's transaction parser, not by a request schema. The pool counts what
     arrives here against the sending address's fair share (README "Pending pool")."""
-    if node().receive_transaction(read_json_object(), f"ip:{request.remote_addr}"):
+    not_added = node().receive_transaction(read_json_object(), f"ip:{request.remote_addr}")
+    if not_added is None:
         return {"message": "transaction added to the pool"}, 201
-    return {"message": "transaction already known"}, 200
+    return {"message": not_added}, 200

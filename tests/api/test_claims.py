@@ -3,6 +3,7 @@ on a staked network: min_deposit 1, refund_wait 2."""
 import pytest
 
 from api import create_app
+from blockchain.transactions import Transaction, claim_body
 from tests.api.conftest import snapshot
 
 SETOSA = {"sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5, "petal_width": 0.2}
@@ -166,3 +167,20 @@ def test_the_judgement_says_what_the_node_does_with_a_claim_not_yet_due(protocol
         assert claim(client, "refund", "alice", flower_id).status_code == 201
     finally:
         app.extensions["node"].close()
+
+
+def test_a_peers_second_claim_of_the_same_flower_says_why_it_was_not_added(client):
+    """POST /transactions (the peer route): a valid claim that the one-claim rule keeps out answers 200
+    (nothing is wrong with the peer) and says why, rather than calling it already known."""
+    fund(client, "alice")
+    flower = client.post("/flower/add", json={"sender": "alice", **SETOSA, "flower_type": "setosa", "deposit": 1})
+    flower_id = flower.get_json()["transaction_id"]
+    for _ in range(3):
+        client.post("/mine")
+    first = claim(client, "refund", "alice", flower_id)
+    assert first.status_code == 201, first.get_json()
+    body = claim_body("REFUND", "alice", flower_id, first.get_json()["transaction"]["timestamp_ms"] + 1)
+    second = client.post("/transactions", json=Transaction.create(body).to_dict())
+    assert second.status_code == 200
+    assert "already has a REFUND" in second.get_json()["message"], second.get_json()
+    assert client.get("/transactions/pending").get_json()["count"] == 1
