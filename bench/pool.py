@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from blockchain import Transaction, flower_body
+from tests.helpers.network import wait_until
 
 from .util import NodeProcess
 
@@ -37,16 +38,6 @@ def vm_hwm_mb(node: NodeProcess) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise RuntimeError(f"timed out after {timeout}s waiting for {what}")
 
 
 class FloodPeer:
@@ -159,7 +150,7 @@ def flood(workdir: Path, count: int) -> dict:
             if pending != last[0]:
                 last[:] = [pending, time.perf_counter()]
             return pending if pending and time.perf_counter() - last[1] > 3 else 0
-        pending = wait(settled, 600, "the flood to settle")
+        pending = wait_until(settled, 600, "the flood to settle")
         took = last[1] - started
         peer.close()
         honest = s.post(node.url + "/flower/add", json={**FLOWER, "sender": "honest"})

@@ -22,7 +22,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Optional
 
 from .encoding import canon
 from .errors import StorageBusy, StorageError, StorageFull
@@ -95,9 +95,6 @@ class MemoryStore:
 
     def load_block_texts(self, limit: Optional[int] = None) -> list[str]:
         return [canon(b).decode("utf-8") for b in self._blocks[:limit]]
-
-    def iter_block_texts(self, limit: int) -> Iterator[str]:
-        return iter(self.load_block_texts(limit))
 
     def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
         self.append_blocks([block], remove_pending)
@@ -265,19 +262,6 @@ class SQLiteStore:
         """The stored blocks as the exact text written (canon), genesis first."""
         rows = self._read("SELECT body FROM blocks ORDER BY idx LIMIT ?", (-1 if limit is None else limit,))
         return [r[0] for r in rows]
-
-    def iter_block_texts(self, limit: int, batch: int = 1000) -> Iterator[str]:
-        """The first ``limit`` stored block texts, read a batch at a time (a digest of a long chain
-        never holds it all in memory)."""
-        done = 0
-        while done < limit:
-            rows = self._read("SELECT body FROM blocks WHERE idx >= ? ORDER BY idx LIMIT ?",
-                              (done, min(batch, limit - done)))
-            if not rows:
-                return
-            for (text,) in rows:
-                yield text
-            done += len(rows)
 
     def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
         self.append_blocks([block], remove_pending)

@@ -46,10 +46,11 @@ FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 class Node:
     """A node process and a session to it; every refusal is an error here, except claims."""
 
-    def __init__(self, workdir: Path, name: str, min_deposit: int, params: dict) -> None:
+    def __init__(self, workdir: Path, name: str, min_deposit: int, params: dict, protocol: int = 2) -> None:
         self.proc = NodeProcess(workdir, name, difficulty=params["difficulty"],
                                 extra_args=("--durability", "os", "--min-deposit", str(min_deposit),
-                                            "--refund-wait", str(params["refund_wait"]), "--miners", "1")).start()
+                                            "--refund-wait", str(params["refund_wait"]), "--miners", "1",
+                                            "--protocol", str(protocol))).start()
         self.s = requests.Session()
         self.url = self.proc.url
 
@@ -63,6 +64,14 @@ class Node:
         if r.status_code not in ok:
             raise RuntimeError(f"POST {path} answered {r.status_code}: {r.text[:300]}")
         return r
+
+    def contributions(self, sender: str) -> dict:
+        """``/contributions?sender=`` with every page (the route pages them, 100 at a time)."""
+        book = self.get(f"/contributions?sender={sender}")
+        while book["next"] is not None:
+            page = self.get(f"/contributions?sender={sender}&from={book['next']}")
+            book = {**page, "contributions": book["contributions"] + page["contributions"]}
+        return book
 
     def stop(self) -> None:
         self.proc.stop()
@@ -88,7 +97,7 @@ class Agent:
 def claims(node: Node, agents: list[Agent], next_block: int) -> dict:
     """Every agent's claims for the next block; returns how many were sent of each kind."""
     sent = {"refund": 0, "report": 0}
-    book = {a.name: node.get(f"/contributions?sender={a.name}") for a in agents}
+    book = {a.name: node.contributions(a.name) for a in agents}
     for agent in agents:
         mine = book[agent.name]
         for c in mine["contributions"]:

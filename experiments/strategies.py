@@ -30,38 +30,18 @@ import json
 from pathlib import Path
 
 import numpy as np
-import requests
 
-from bench.util import NodeProcess, Progress
+from bench.util import Progress
 from ml import iris_base
 from ml.measurements import text
+
+from .poisoning import Node  # one node process and session, shared with the label-flipping experiment
 
 PARAMS = {"difficulty": 2, "min_deposit": 1, "refund_wait": 5, "start_balance": 20, "blocks": 30, "honest": 2,
           "copies": 3, "noise_cm": 0.1, "seeds": [1, 2, 3], "protocols": [2, 3]}
 QUICK = {"blocks": 10, "seeds": [1], "start_balance": 6}
 STRATEGIES = ("none", "flipper", "planter", "duplicator", "front-runner", "sybil", "long-con")
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-
-
-class Node:
-    def __init__(self, workdir: Path, name: str, protocol: int, params: dict) -> None:
-        self.proc = NodeProcess(workdir, name, difficulty=params["difficulty"],
-                                extra_args=("--durability", "os", "--min-deposit", str(params["min_deposit"]),
-                                            "--refund-wait", str(params["refund_wait"]), "--miners", "1",
-                                            "--protocol", str(protocol))).start()
-        self.s = requests.Session()
-        self.url = self.proc.url
-
-    def get(self, path: str) -> dict:
-        r = self.s.get(self.url + path, timeout=60)
-        r.raise_for_status()
-        return r.json()
-
-    def post(self, path: str, body=None, ok=(200, 201)) -> requests.Response:
-        r = self.s.post(self.url + path, json=body, timeout=120)
-        if r.status_code not in ok:
-            raise RuntimeError(f"POST {path} answered {r.status_code}: {r.text[:300]}")
-        return r
 
 
 def _next(label: str) -> str:
@@ -85,7 +65,7 @@ def base_row(rng: np.random.Generator) -> tuple[dict, str]:
 
 def claims(node: Node, names: list[str], next_block: int) -> dict:
     sent = {"refund": 0, "report": 0}
-    book = {n: node.get(f"/contributions?sender={n}") for n in names}
+    book = {n: node.contributions(n) for n in names}
     for name in names:
         for c in book[name]["contributions"]:
             if c["refund_allowed"]:
@@ -105,7 +85,7 @@ def claims(node: Node, names: list[str], next_block: int) -> dict:
 
 def run(workdir: Path, out: Path, seed: int, protocol: int, strategy: str, params: dict) -> dict:
     name = f"v{protocol}-{strategy}-seed{seed}"
-    node = Node(workdir, name, protocol, params)
+    node = Node(workdir, name, params["min_deposit"], params, protocol)
     rng = np.random.default_rng(seed)
     honest = [f"honest-{i}" for i in range(params["honest"])]
     attackers = [] if strategy == "none" else (
@@ -180,7 +160,7 @@ def run(workdir: Path, out: Path, seed: int, protocol: int, strategy: str, param
                   "totals": sent, "valid": node.get("/chain/validate")["valid"]}
         return result
     finally:
-        node.proc.stop()
+        node.stop()
 
 
 def summarize(runs: list[dict], params: dict) -> dict:

@@ -67,6 +67,15 @@ class Builder:
     def claim(self, kind: str, sender: str, flower_id: str) -> str:
         return self.send(claim_body(kind, sender, flower_id, self.tick()))
 
+    def good_record(self, sender: str, row: int) -> str:
+        """A correct copy of base row ``row`` from ``sender``, refunded as good: the record a reporter needs."""
+        base = iris_base()
+        record = self.flower(sender, list(base.train[row]), base.train_labels[row])
+        self.mine(2)
+        self.claim("REFUND", sender, record)
+        self.mine()
+        return record
+
     def forged(self, kind: str, sender: str, flower_id: str) -> Transaction:
         return Transaction.create(claim_body(kind, sender, flower_id, self.tick()))
 
@@ -102,13 +111,9 @@ def judged(b: Builder, flower_id: str) -> dict:
 
 
 def planting() -> dict:
-    base = iris_base()
     b = Builder()
     b.fund({"alice": 5, "mallory": 4})
-    record = b.flower("mallory", list(base.train[7]), base.train_labels[7])
-    b.mine(2)
-    b.claim("REFUND", "mallory", record)
-    b.mine()
+    record = b.good_record("mallory", 7)
     alice = b.flower("alice", ["5.10", "3.40", "1.50", "0.30"], "setosa", 5)
     b.mine()
     copies = [b.flower("mallory", ["5.10", "3.40", "1.50", "0.30"], "versicolor") for _ in range(3)]
@@ -139,10 +144,7 @@ def duplicating() -> dict:
     base = iris_base()
     b = Builder()
     b.fund({"eve": 3, "bob": 1})
-    record = b.flower("bob", list(base.train[8]), base.train_labels[8])
-    b.mine(2)
-    b.claim("REFUND", "bob", record)
-    b.mine()
+    record = b.good_record("bob", 8)
     copies = [b.flower("eve", list(base.train[0]), "virginica") for _ in range(3)]
     b.mine(WAIT)
     before = b.blocks()
@@ -175,10 +177,7 @@ def split_panel() -> dict:
         break
     b = Builder()
     b.fund({"carol": 2, "dave": 1})
-    record = b.flower("dave", list(base.train[8]), base.train_labels[8])
-    b.mine(2)
-    b.claim("REFUND", "dave", record)
-    b.mine()
+    record = b.good_record("dave", 8)
     flower = b.flower("carol", *found)
     b.mine(WAIT)
     before = b.blocks()
