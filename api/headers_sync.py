@@ -137,7 +137,7 @@ class PeerSync:
         if len(blocks) > len(headers):
             raise Misbehaved(f"{url}/blocks sent {len(blocks)} blocks; {len(headers)} were asked for")
         out = []
-        for header, raw in zip(headers, blocks):
+        for header, raw in zip(headers, blocks, strict=False):
             if not isinstance(raw, dict) or raw.get("hash") != header.hash:
                 raise Misbehaved(f"{url}/blocks sent block {first + len(out)} that is not the one its header announced")
             try:

@@ -122,8 +122,15 @@ class PeerClient:
             if payload is not None:
                 headers["Content-Type"] = "application/json"
             conn.request(method, path, body=payload, headers=headers)
-            sent = len(method) + len(path) + 11 + sum(len(k) + len(v) + 4 for k, v in headers.items()) + 2 \
-                + (len(payload) if payload else 0) + (len("Content-Length: \r\n") + len(str(len(payload))) if payload else 0)
+            sent = (
+                len(method)
+                + len(path)
+                + 11
+                + sum(len(k) + len(v) + 4 for k, v in headers.items())
+                + 2
+                + (len(payload) if payload else 0)
+                + (len("Content-Length: \r\n") + len(str(len(payload))) if payload else 0)
+            )
             response = conn.getresponse()
             received = len(response.reason) + 15 + sum(len(k) + len(v) + 4 for k, v in response.getheaders()) + 2
             if 300 <= response.status < 400:

@@ -8,8 +8,17 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator, StringConstraints, ValidationError,
-                      WithJsonSchema, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    field_validator,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from blockchain.transactions import MAX_ADDRESS_LENGTH, MAX_AMOUNT, RESERVED_ADDRESSES, is_address
 from ml.measurements import MAX_UNITS, MeasurementError, from_number, units
@@ -48,12 +57,19 @@ Address = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ADDRESS_
 Sender = Annotated[Address, AfterValidator(_not_reserved),
                    WithJsonSchema({**_ADDRESS_SCHEMA, "not": {"enum": list(RESERVED_ADDRESSES)},
                                    "description": "1 to 128 characters of 0x21-0x7E; not 0 or MODEL"})]
-Measurement = Annotated[object, PlainValidator(_measurement),
-                        WithJsonSchema({"oneOf": [
-                            {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_UNITS // 100,
-                             "multipleOf": 0.01},
-                            {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,2})\.[0-9]{2}$"}],
-                            "description": "centimetres, 0.01 to 100.00, a whole number of hundredths: 5.1 or \"5.10\""})]
+Measurement = Annotated[
+    object,
+    PlainValidator(_measurement),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_UNITS // 100, "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,2})\.[0-9]{2}$"},
+            ],
+            "description": "centimetres, 0.01 to 100.00, a whole number of hundredths: 5.1 or \"5.10\"",
+        }
+    ),
+]
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Hex128 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
 TimestampMs = Annotated[int, Field(ge=0, lt=2**53,

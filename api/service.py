@@ -92,7 +92,7 @@ class NodeService:
         return self._accept_new(Transaction.create(body, payload.signature))
 
     def submit_flower(self, payload: FlowerIn) -> tuple[Transaction, int]:
-        measurements = dict(zip(FEATURES, payload.features()))
+        measurements = dict(zip(FEATURES, payload.features(), strict=True))
         body = flower_body(payload.sender, measurements, payload.flower_type, self._timestamp(payload),
                            payload.deposit, payload.public_key)
         return self._accept_new(Transaction.create(body, payload.signature))
@@ -203,7 +203,7 @@ class NodeService:
         model = self.model
         out = model.predict(features)
         neighbours = out.get("neighbours", [])
-        for neighbour, block in zip(neighbours, self.chain.blocks_of_rows([n["row"] for n in neighbours])):
+        for neighbour, block in zip(neighbours, self.chain.blocks_of_rows([n["row"] for n in neighbours]), strict=True):
             neighbour["block_index"] = block
         return {**out, "model_hash": model.state_hash}
 

@@ -51,9 +51,16 @@ def run(hashes: int, blocks: int, difficulty: int = 5) -> dict:
             bar.step()
     finally:
         miner.close()
-    return {"one_core_hashes_per_s_0_pending": round(rates[0]), "one_core_hashes_per_s_1000_pending": round(rates[1000]),
-            "ratio_1000_vs_0": round(rates[1000] / rates[0], 3),
-            "blocks": blocks, "difficulty": difficulty, "workers": miner.workers,
-            "one_core_seconds": round(one_t, 3), "workers_seconds": round(all_t, 3),
-            "one_core_rate_on_blocks": round(one_n / one_t), "workers_rate_on_blocks": round(all_n / all_t),
-            "speedup": round((all_n / all_t) / (one_n / one_t), 2)}
+    return {
+        "one_core_hashes_per_s_0_pending": round(rates[0]),
+        "one_core_hashes_per_s_1000_pending": round(rates[1000]),
+        "ratio_1000_vs_0": round(rates[1000] / rates[0], 3),
+        "blocks": blocks,
+        "difficulty": difficulty,
+        "workers": miner.workers,
+        "one_core_seconds": round(one_t, 3),
+        "workers_seconds": round(all_t, 3),
+        "one_core_rate_on_blocks": round(one_n / one_t),
+        "workers_rate_on_blocks": round(all_n / all_t),
+        "speedup": round((all_n / all_t) / (one_n / one_t), 2),
+    }

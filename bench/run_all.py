@@ -28,7 +28,11 @@ PARTS = ["protocol", "endpoints", "mining", "busy", "model", "blocks", "pending"
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description="Run the whole benchmark suite against real nodes and write results.json, summary.md and the figures to --out.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run_all",
+        description="Run the whole benchmark suite against real nodes and write results.json, summary.md and "
+        "the figures to --out.",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, about half a minute")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")
     parser.add_argument("--only", nargs="*", choices=PARTS, help="run only these parts")
@@ -36,9 +40,11 @@ def main(argv=None) -> int:
     cfg = QUICK if args.quick else FULL
     parts = set(args.only or PARTS)
     args.out.mkdir(parents=True, exist_ok=True)
-    results = {"config": {"quick": args.quick, **cfg}, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                                                  "platform": platform.platform()},
-               "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    results = {
+        "config": {"quick": args.quick, **cfg},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     with tempfile.TemporaryDirectory(prefix="iris-bench-") as tmp:
         work = Path(tmp)
         if "protocol" in parts:

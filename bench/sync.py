@@ -201,10 +201,14 @@ def render(results: dict, out: Path) -> str:
     plt.close(fig)
     big, three, small, re = rows[-1], results["three_peers"], results["one_behind"], results["reorg"]
     lines = ["| work | goal | measured |", "|---|---|---|"]
-    lines.append(f"| a fresh node syncs {big['blocks']:,} blocks of 1 flower from one peer (validated) | < 60 s, RSS < 1 GB "
-                 f"| {big['seconds']} s, peak RSS {big['peak_rss_mb']:.0f} MiB |")
-    lines.append(f"| the same from 3 peers, one serving garbage after 1000 headers | < 70 s, the liar backed off "
-                 f"| {three['seconds']} s, the liar {three['liar_state']} ({three['liar_bodies_asked']} body pages asked) |")
+    lines.append(
+        f"| a fresh node syncs {big['blocks']:,} blocks of 1 flower from one peer (validated) | < 60 s, RSS < 1 GB "
+        f"| {big['seconds']} s, peak RSS {big['peak_rss_mb']:.0f} MiB |"
+    )
+    lines.append(
+        f"| the same from 3 peers, one serving garbage after 1000 headers | < 70 s, the liar backed off "
+        f"| {three['seconds']} s, the liar {three['liar_state']} ({three['liar_bodies_asked']} body pages asked) |"
+    )
     lines.append(f"| 1 block behind at height {big['blocks']:,}: bytes besides the block | < 10 KB "
                  f"| {small['besides_block_bytes']:,} B |")
     lines.append(f"| a poll of an unchanged peer (both ways) | < 1 KB | {small['poll_bytes']} B |")
@@ -217,7 +221,11 @@ def render(results: dict, out: Path) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.sync", description="Measure sync at scale between real node processes on loopback, and write sync.json, sync.md and sync_scaling.png.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.sync",
+        description="Measure sync at scale between real node processes on loopback, and write sync.json, sync.md "
+        "and sync_scaling.png.",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000],
                         help="chain lengths to sync from scratch (default: 1000 10000 100000)")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")

@@ -31,12 +31,14 @@ K = 3
 def check_features(features) -> list[int]:
     """Four measurements (protocol strings, or numbers in cm that are whole hundredths) as units."""
     if isinstance(features, (str, bytes, dict)) or not hasattr(features, "__len__"):
-        raise InvalidFeatures(f"features must be a sequence of {N_FEATURES} measurements; got {type(features).__name__}")
+        raise InvalidFeatures(
+            f"features must be a sequence of {N_FEATURES} measurements; got {type(features).__name__}"
+        )
     values = list(features)
     if len(values) != N_FEATURES:
         raise InvalidFeatures(f"features must have {N_FEATURES} values {FEATURE_NAMES}; got {len(values)}")
     out = []
-    for name, value in zip(FEATURE_NAMES, values):
+    for name, value in zip(FEATURE_NAMES, values, strict=True):
         try:
             out.append(parse(value.item() if isinstance(value, np.generic) else value))
         except MeasurementError as exc:
@@ -272,12 +274,12 @@ class IrisModel:
         counts = [sum(1 for n in found if n["label"] == label) for label in self.classes_]
         prediction = self.classes_[int(np.argmax(counts))]
         return {"prediction": prediction,
-                "probabilities": {label: round(c / self.k, 6) for label, c in zip(self.classes_, counts)},
+                "probabilities": {label: round(c / self.k, 6) for label, c in zip(self.classes_, counts, strict=True)},
                 "neighbours": found}
 
     def base_rows(self) -> list[tuple[list[str], str]]:
         """The base training rows as (measurement strings, label), row i at position i."""
-        return [(list(row), label) for row, label in zip(self.base.train, self.base.train_labels)]
+        return [(list(row), label) for row, label in zip(self.base.train, self.base.train_labels, strict=True)]
 
     def row(self, index: int) -> tuple[list[str], str]:
         """Training row ``index`` as (measurement strings, label)."""

@@ -129,7 +129,10 @@ def build() -> dict:
         tx["type"] == "TRANSFER" for blk in base[1:] for tx in blk["transactions"]) else find(base, lambda tx: True)
     amount = base[i]["transactions"][j]["amount"]
     tx_text = json.dumps(base[i]["transactions"][j], separators=(",", ":"))
-    for name, dup in (("duplicate_key", f'"amount":{amount + 1},'), ("duplicate_key_same_value", f'"amount":{amount},')):
+    for name, dup in (
+        ("duplicate_key", f'"amount":{amount + 1},'),
+        ("duplicate_key_same_value", f'"amount":{amount},'),
+    ):
         tt = list(t)
         tt[i] = tt[i].replace(tx_text, tx_text.replace('"amount":', dup + '"amount":', 1), 1)
         assert tt[i] != t[i]

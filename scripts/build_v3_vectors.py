@@ -62,7 +62,7 @@ class Builder:
         self.mine()
 
     def flower(self, sender: str, row: list[str], label: str, deposit: int = 1) -> str:
-        return self.send(flower_body(sender, dict(zip(FEATURES, row)), label, self.tick(), deposit))
+        return self.send(flower_body(sender, dict(zip(FEATURES, row, strict=True)), label, self.tick(), deposit))
 
     def claim(self, kind: str, sender: str, flower_id: str) -> str:
         return self.send(claim_body(kind, sender, flower_id, self.tick()))
@@ -163,9 +163,12 @@ def duplicating() -> dict:
 def split_panel() -> dict:
     """A flower whose panel is split: refund allowed (one agrees), not good, not reportable."""
     base = iris_base()
-    voters = [claims.Voter(i, claims.units(r), label) for i, (r, label) in enumerate(zip(base.train, base.train_labels))]
+    voters = [
+        claims.Voter(i, claims.units(r), label)
+        for i, (r, label) in enumerate(zip(base.train, base.train_labels, strict=True))
+    ]
     weights = base.weights
-    for row, label in zip(base.train, base.train_labels):
+    for row, label in zip(base.train, base.train_labels, strict=True):
         for other in base.classes:
             if other != label:
                 verdict = claims.judge(claims.units(row), other, voters, 3, weights)

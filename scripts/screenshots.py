@@ -31,7 +31,7 @@ NAMES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
 
 def flower(sender, label, features, deposit=0):
-    return {"sender": sender, **dict(zip(NAMES, features)), "flower_type": label, "deposit": deposit}
+    return {"sender": sender, **dict(zip(NAMES, features, strict=True)), "flower_type": label, "deposit": deposit}
 
 
 def main(argv=None) -> int:
@@ -87,7 +87,7 @@ def main(argv=None) -> int:
 
         def predict():
             form = driver.find_element("css selector", '[data-testid="predict-form"]')
-            for name, value in zip(NAMES, WRONG[0][1]):
+            for name, value in zip(NAMES, WRONG[0][1], strict=True):
                 form.find_element("css selector", f'[name="{name}"]').send_keys(str(value))
             form.find_element("css selector", "button").click()
             time.sleep(1)
