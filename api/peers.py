@@ -92,6 +92,8 @@ class PeerClient:
         deadline = timeout if timeout is not None else self.timeout
         url = base_url + path
         parts = urlsplit(base_url)
+        if parts.hostname is None:  # peer URLs are checked when added; never connect to a default host
+            raise PeerError(f"{base_url} has no host")
         payload = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
         kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         conn = kind(parts.hostname, parts.port, timeout=min(self.connect_timeout, deadline))

@@ -21,7 +21,8 @@ from pydantic import (
 )
 
 from blockchain.transactions import MAX_ADDRESS_LENGTH, MAX_AMOUNT, RESERVED_ADDRESSES, is_address
-from ml.measurements import MAX_UNITS, MeasurementError, from_number, units
+from ml.errors import MeasurementError
+from ml.measurements import MAX_UNITS, from_number, units
 
 
 def _address(value: str) -> str:
@@ -30,7 +31,7 @@ def _address(value: str) -> str:
     return value
 
 
-def _measurement(value) -> str:
+def _measurement(value: object) -> str:
     """A number in cm or a protocol string, as the protocol string; never rounded. Any other JSON
     value (true, null, a list...) gets one message in JSON's spelling, not one per schema branch."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -58,7 +59,7 @@ Sender = Annotated[Address, AfterValidator(_not_reserved),
                    WithJsonSchema({**_ADDRESS_SCHEMA, "not": {"enum": list(RESERVED_ADDRESSES)},
                                    "description": "1 to 128 characters of 0x21-0x7E; not 0 or MODEL"})]
 Measurement = Annotated[
-    object,
+    str,  # PlainValidator: a number in cm or a string in, the protocol string out
     PlainValidator(_measurement),
     WithJsonSchema(
         {
@@ -101,13 +102,13 @@ class Strict(BaseModel):
 class Signing(Strict):
     """Fields a signed transaction adds (PROTOCOL.md, "Signed transactions")."""
 
-    timestamp_ms: TimestampMs = None
-    public_key: Hex64 = None
-    signature: Hex128 = None
+    timestamp_ms: TimestampMs = None  # type: ignore[assignment]  # absent, never null (Strict)
+    public_key: Hex64 = None  # type: ignore[assignment]  # absent, never null (Strict)
+    signature: Hex128 = None  # type: ignore[assignment]  # absent, never null (Strict)
 
 
 class TransferIn(Signing):
-    type: Literal["TRANSFER"] = None
+    type: Literal["TRANSFER"] = None  # type: ignore[assignment]  # absent, never null (Strict)
     sender: Sender
     recipient: Sender
     amount: Annotated[int, Field(ge=1, le=MAX_AMOUNT)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from blockchain import (Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
                         SQLiteStore, StorageError, Transaction, UnknownBlock, UnknownTransaction, crypto)
@@ -29,6 +29,7 @@ class NodeService:
         self.config = config
         base = BaseData.from_file(config.base_data) if config.base_data else None
         model = IrisModel(base=base)
+        store: MemoryStore | SQLiteStore
         if config.ephemeral:
             store = MemoryStore()
             key = crypto.generate_private_key()
@@ -43,7 +44,7 @@ class NodeService:
                 raise StorageError(f"the node key cannot be used: {exc}; restore it from a backup, or move it away "
                                    "to start with a new key (and so a new mining address)") from None
         self.miner = ProcessMiner(config.miners) if config.miners > 0 else None
-        extra = {"nonce_finder": self.miner} if self.miner else {}
+        extra: dict[str, Any] = {"nonce_finder": self.miner} if self.miner else {}
         try:
             self.chain = Blockchain(model, config.difficulty, store, min_deposit=config.min_deposit,
                                     refund_wait=config.refund_wait, require_signatures=config.require_signatures,

@@ -12,12 +12,12 @@ SNAPSHOT_FORMAT = "iris-chain-model/2"
 _SNAPSHOT_KEYS = frozenset({"format", "k", "base_hash", "rows", "labels", "sizes", "model_hash"})
 
 
-def _whole(value) -> bool:
+def _whole(value: object) -> bool:
     """An int that is not a bool (JSON's true is not 1 here)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_serialized(data, base: BaseData):
+def check_serialized(data: object, base: BaseData) -> tuple[int, list[list[int]], list[int], list[int], str]:
     """(k, rows, labels, sizes, model_hash) of well-formed data for ``base``; SnapshotError else."""
     if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
         raise SnapshotError(f"snapshot must be an object with format {SNAPSHOT_FORMAT!r}")
