@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -135,7 +136,7 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="iris-bench-dash-") as tmp:
         work = Path(tmp)
-        results = {"started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        results: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"),
                    "verify": verify_in_browser(work, args.blocks),
                    "dashboards": dashboards(work, args.tabs, args.requests)}
     v, d = results["verify"], results["dashboards"]

@@ -37,7 +37,9 @@ def run(hashes: int, blocks: int, difficulty: int = 5) -> dict:
     one_t, one_n = 0.0, 0
     for p in prefixes:
         t = time.perf_counter()
-        one_n += search_nonce(p, difficulty)
+        nonce = search_nonce(p, difficulty)
+        assert nonce is not None  # no stop event and no limit: a search always ends with a nonce
+        one_n += nonce
         one_t += time.perf_counter() - t
         bar.step()
     miner = ProcessMiner()
@@ -46,7 +48,9 @@ def run(hashes: int, blocks: int, difficulty: int = 5) -> dict:
     try:
         for p in prefixes:
             t = time.perf_counter()
-            all_n += miner(p, difficulty, never)
+            found = miner(p, difficulty, never)
+            assert found is not None  # None only once the miner is closed or aborted
+            all_n += found
             all_t += time.perf_counter() - t
             bar.step()
     finally:

@@ -5,6 +5,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import requests
@@ -168,7 +169,7 @@ def chain_length(workdir, lengths: list[int], difficulty: int, requests_n: int) 
     for length in lengths:
         data_dir = Path(workdir) / f"chain-{length}"
         build_chain_dir(data_dir, length, difficulty)
-        row = {"blocks": length + 1}
+        row: dict[str, Any] = {"blocks": length + 1}
         node = NodeProcess(workdir, f"bench-len-{length}", difficulty=difficulty, data_dir=data_dir)
         t = time.perf_counter()
         node.start(timeout=600)

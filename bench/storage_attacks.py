@@ -69,7 +69,9 @@ def _big_block(parent: dict, tag: str, target_bytes: int) -> dict:
         size += tx.canon_size() + 1
         i += 1
     draft = Block.assemble(index, ts, parent["hash"], D, txs, 0)
-    return Block.assemble(index, ts, parent["hash"], D, txs, search_nonce(draft.prefix(), D)).to_dict()
+    nonce = search_nonce(draft.prefix(), D)
+    assert nonce is not None  # no stop event and no limit: a search always ends with a nonce
+    return Block.assemble(index, ts, parent["hash"], D, txs, nonce).to_dict()
 
 
 def side_blocks(url: str, data_dir: Path, count: int, size: int, fork_at: int) -> dict:
@@ -77,7 +79,7 @@ def side_blocks(url: str, data_dir: Path, count: int, size: int, fork_at: int) -
         requests.post(url + "/mine", timeout=120).raise_for_status()
     genesis = requests.get(url + f"/block/{fork_at}", timeout=30).json()  # the fork point
     before = _dir_bytes(data_dir)
-    posted, statuses = 0, {}
+    posted, statuses = 0, dict[int, int]()
     for i in range(count):
         block = _big_block(genesis, f"side{i}", size)
         body = canon(block)

@@ -24,8 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import requests
+from urllib.parse import quote
 
 from blockchain import Blockchain, MemoryStore
 from ml import IrisModel
@@ -38,6 +37,7 @@ QUIET = ("--sync-interval", "300", "--durability", "os")  # rounds only when the
 
 
 def peak_rss_mb(node: NodeProcess) -> float:
+    assert node.proc is not None, "the node is not running"
     for line in Path(f"/proc/{node.proc.pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
@@ -125,7 +125,7 @@ def one_behind_and_poll(source: NodeProcess, fresh: NodeProcess) -> dict:
     block that is not gossiped to ``fresh``, and one round brings it over."""
     source_peers = [n["url"] for n in source.get("/nodes").json()["nodes"]]
     for url in source_peers:  # no gossip from the source: the block must come through a poll
-        source.session.delete(source.url + "/nodes/" + requests.utils.quote(url, safe=""), timeout=30)
+        source.session.delete(source.url + "/nodes/" + quote(url, safe=""), timeout=30)
     polls = []
     for _ in range(5):
         before = traffic(fresh, source.url)

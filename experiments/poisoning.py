@@ -26,6 +26,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import requests
@@ -34,12 +35,12 @@ from bench.util import NodeProcess, Progress
 from ml import iris_base
 from ml.measurements import text
 
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "difficulty": 2, "min_deposit": 1, "refund_wait": 5, "deposit": 1, "start_balance": 20,
     "honest": 2, "attackers": 1, "blocks": 60, "noise_cm": 0.1, "seeds": [1, 2, 3],
     "flip": "the attacker labels a flower of class c as class c+1 (setosa -> versicolor -> virginica -> setosa)",
 }
-QUICK = {"blocks": 12, "seeds": [1], "start_balance": 6}
+QUICK: dict[str, Any] = {"blocks": 12, "seeds": [1], "start_balance": 6}
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
 

@@ -15,6 +15,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.datasets import make_classification
@@ -25,7 +26,7 @@ from bench.util import NodeProcess, Progress
 from ml import FEATURE_NAMES, iris_base
 
 NAMES = ("class_a", "class_b", "class_c")  # the synthetic classes (not Iris flowers)
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "make_classification": {"n_features": 4, "n_informative": 3, "n_redundant": 1, "n_repeated": 0, "n_classes": 3,
                             "n_clusters_per_class": 1, "class_sep": 1.5, "flip_y": 0.0},
     "feature_shift": 10.0,          # added to every feature to bring them into 0.01..100.00 (PROTOCOL.md)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,9 +38,9 @@ from ml.measurements import text
 
 from .poisoning import Node  # one node process and session, shared with the label-flipping experiment
 
-PARAMS = {"difficulty": 2, "min_deposit": 1, "refund_wait": 5, "start_balance": 20, "blocks": 30, "honest": 2,
-          "copies": 3, "noise_cm": 0.1, "seeds": [1, 2, 3], "protocols": [2, 3]}
-QUICK = {"blocks": 10, "seeds": [1], "start_balance": 6}
+PARAMS: dict[str, Any] = {"difficulty": 2, "min_deposit": 1, "refund_wait": 5, "start_balance": 20, "blocks": 30,
+                          "honest": 2, "copies": 3, "noise_cm": 0.1, "seeds": [1, 2, 3], "protocols": [2, 3]}
+QUICK: dict[str, Any] = {"blocks": 10, "seeds": [1], "start_balance": 6}
 STRATEGIES = ("none", "flipper", "planter", "duplicator", "front-runner", "sybil", "long-con")
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -120,7 +121,7 @@ def run(workdir: Path, out: Path, seed: int, protocol: int, strategy: str, param
                     features, label = sample(rng, params["noise_cm"])
                     if add(who, features, label):
                         this_block.append((features, label))
-                a = attackers[0] if attackers else None
+                a = attackers[0] if attackers else ""  # every strategy but "honest" has one
                 if strategy == "flipper" or (strategy == "long-con" and block >= params["blocks"] // 2):
                     features, label = sample(rng, params["noise_cm"])
                     add(a, features, _next(label))

@@ -116,11 +116,11 @@ def build() -> dict:
                           f"(equal to {int(value)} in Python; booleans are never integers)", texts(b), 0, node_bad=1))
 
     # what crashed the Python verifier before (fuzzer seed 1 on the code before this file existed)
-    for label, value in (("null", None), ("string", "1"), ("list", [1]), ("huge", 10**12)):
+    for label, bad in (("null", None), ("string", "1"), ("list", [1]), ("huge", 10**12)):
         b = copy.deepcopy(base)
-        b[0]["transactions"][0]["params"]["difficulty"] = value
+        b[0]["transactions"][0]["params"]["difficulty"] = bad
         reseal(b, 0)
-        cases.append(case(f"genesis_difficulty_{label}", f"genesis params difficulty {json.dumps(value)}: an integer "
+        cases.append(case(f"genesis_difficulty_{label}", f"genesis params difficulty {json.dumps(bad)}: an integer "
                           "from 1 to 32 or the chain is invalid at block 0 (a verifier never crashes on it)",
                           texts(b), 0, node_bad=1))
 

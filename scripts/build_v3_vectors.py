@@ -99,6 +99,7 @@ def forge_block(chain: list[dict], txs: list[Transaction]) -> list[dict]:
     body = [reward(MINER, index), *txs]
     draft = Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, 0)
     nonce = search_nonce(draft.prefix(), DIFFICULTY)
+    assert nonce is not None  # no stop event and no limit: a search always ends with a nonce
     return chain + [Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, nonce).to_dict()]
 
 
