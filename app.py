@@ -53,7 +53,9 @@ def advertised_url(text: str) -> str:
 def host_name(text: str) -> str:
     name, port = split_host(text)
     if not name or port is not None or any(c in name for c in "/@?#* "):
-        raise argparse.ArgumentTypeError(f"must be a host name without scheme or port, such as node.example; got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a host name without scheme or port, such as node.example; got {text!r}"
+        )
     return name
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Mapping, Union
+from typing import Any, Mapping, Union, cast
 
 from werkzeug.routing import PathConverter
 from flask import Flask, g, request
+from flask.json.provider import DefaultJSONProvider
 
 from . import guard
 from .config import NodeConfig
@@ -35,7 +36,7 @@ def create_app(config: Union[NodeConfig, Mapping[str, Any], None] = None) -> Fla
     app = Flask(__name__)
     app.url_map.converters["peer"] = PeerURLConverter
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
-    app.json.sort_keys = False
+    cast(DefaultJSONProvider, app.json).sort_keys = False  # Flask's default provider
     app.extensions["node"] = NodeService(config)
     register_error_handlers(app)
     guard.install(app, config.host, config.advertise, config.allow_hosts)

@@ -76,18 +76,19 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
+        allowed = sorted(getattr(exc, "valid_methods", None) or [])  # set on a 405 (MethodNotAllowed)
         code = _HTTP_CODES.get(status, exc.name.lower().replace(" ", "_"))
         if status == 413:
             message = f"body must be at most {app.config['MAX_CONTENT_LENGTH']} bytes"
         elif status == 405:
-            message = f"method must be one of {', '.join(sorted(exc.valid_methods or []))} for this path"
+            message = f"method must be one of {', '.join(allowed)} for this path"
         elif status == 404:
             message = "no such route; see README.md for the API"
         else:
             message = exc.description or exc.name
         response, status = error_response(status, code, message)
-        if status == 405 and exc.valid_methods:
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        if status == 405 and allowed:
+            response.headers["Allow"] = ", ".join(allowed)
         return response, status
 
     @app.errorhandler(Exception)

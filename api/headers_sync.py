@@ -136,8 +136,8 @@ class PeerSync:
             raise Misbehaved(f"{url} showed headers from {first} but gave no bodies (answered {status})")
         if len(blocks) > len(headers):
             raise Misbehaved(f"{url}/blocks sent {len(blocks)} blocks; {len(headers)} were asked for")
-        out = []
-        for header, raw in zip(headers, blocks):
+        out: list[Block] = []
+        for header, raw in zip(headers, blocks, strict=False):
             if not isinstance(raw, dict) or raw.get("hash") != header.hash:
                 raise Misbehaved(f"{url}/blocks sent block {first + len(out)} that is not the one its header announced")
             try:

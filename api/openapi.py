@@ -75,7 +75,10 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         params = [{"name": m.group(2), "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
                   for m in _PARAM.finditer(rule.rule)]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            op: dict[str, Any] = {"summary": meta["summary"], "operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}"}
+            op: dict[str, Any] = {
+                "summary": meta["summary"],
+                "operationId": f"{method.lower()}_{rule.endpoint.replace('.', '_')}",
+            }
             if meta["doc"]:
                 op["description"] = meta["doc"]
             query = [{"name": name, "in": "query", "required": False, "schema": schema}
@@ -84,7 +87,10 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                 op["parameters"] = params + query
             responses: dict[str, Any] = {}
             if meta["html"]:
-                responses["200"] = {"description": "a page of the dashboard", "content": {"text/html": {"schema": {"type": "string"}}}}
+                responses["200"] = {
+                    "description": "a page of the dashboard",
+                    "content": {"text/html": {"schema": {"type": "string"}}},
+                }
             for status, model in meta["ok"].items():
                 responses[str(status)] = {"description": model.__doc__.strip() if model.__doc__ else "success",
                                           "content": {"application/json": {"schema": _schema(model, components)}}}

@@ -92,6 +92,8 @@ class PeerClient:
         deadline = timeout if timeout is not None else self.timeout
         url = base_url + path
         parts = urlsplit(base_url)
+        if parts.hostname is None:  # peer URLs are checked when added; never connect to a default host
+            raise PeerError(f"{base_url} has no host")
         payload = json.dumps(body, separators=(",", ":")).encode() if body is not None else None
         kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
         conn = kind(parts.hostname, parts.port, timeout=min(self.connect_timeout, deadline))
@@ -122,8 +124,15 @@ class PeerClient:
             if payload is not None:
                 headers["Content-Type"] = "application/json"
             conn.request(method, path, body=payload, headers=headers)
-            sent = len(method) + len(path) + 11 + sum(len(k) + len(v) + 4 for k, v in headers.items()) + 2 \
-                + (len(payload) if payload else 0) + (len("Content-Length: \r\n") + len(str(len(payload))) if payload else 0)
+            sent = (
+                len(method)
+                + len(path)
+                + 11
+                + sum(len(k) + len(v) + 4 for k, v in headers.items())
+                + 2
+                + (len(payload) if payload else 0)
+                + (len("Content-Length: \r\n") + len(str(len(payload))) if payload else 0)
+            )
             response = conn.getresponse()
             received = len(response.reason) + 15 + sum(len(k) + len(v) + 4 for k, v in response.getheaders()) + 2
             if 300 <= response.status < 400:

@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -53,17 +54,19 @@ class Rounds:
     # -- polls ------------------------------------------------------------------------------
     def poll(self, peers: list[Peer]) -> list[Future]:
         """Start a poll of each peer that is not being polled already; returns every peer's poll."""
-        futures = []
+        futures: list[Future] = []
         with self._lock:
             for peer in peers:
-                polled, future = self._inflight.get(peer.url, (None, None))
-                if polled is not peer:  # not polled yet (or polled as the peer it was before it was forgotten)
+                inflight = self._inflight.get(peer.url)
+                if inflight is not None and inflight[0] is peer:
+                    future = inflight[1]
+                else:  # not polled yet (or polled as the peer it was before it was forgotten)
                     try:
                         future = self._polls.submit(self._visit, peer)
                     except RuntimeError:  # shut down: the node is stopping
                         break
                     self._inflight[peer.url] = (peer, future)
-                    future.add_done_callback(lambda done, url=peer.url: self._finished(url, done))
+                    future.add_done_callback(functools.partial(self._finished, peer.url))
                 futures.append(future)
         return futures
 

@@ -8,11 +8,21 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator, StringConstraints, ValidationError,
-                      WithJsonSchema, model_validator)
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    field_validator,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
 
 from blockchain.transactions import MAX_ADDRESS_LENGTH, MAX_AMOUNT, RESERVED_ADDRESSES, is_address
-from ml.measurements import MAX_UNITS, MeasurementError, from_number, units
+from ml.errors import MeasurementError
+from ml.measurements import MAX_UNITS, from_number, units
 
 
 def _address(value: str) -> str:
@@ -21,7 +31,7 @@ def _address(value: str) -> str:
     return value
 
 
-def _measurement(value) -> str:
+def _measurement(value: object) -> str:
     """A number in cm or a protocol string, as the protocol string; never rounded. Any other JSON
     value (true, null, a list...) gets one message in JSON's spelling, not one per schema branch."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -48,12 +58,19 @@ Address = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ADDRESS_
 Sender = Annotated[Address, AfterValidator(_not_reserved),
                    WithJsonSchema({**_ADDRESS_SCHEMA, "not": {"enum": list(RESERVED_ADDRESSES)},
                                    "description": "1 to 128 characters of 0x21-0x7E; not 0 or MODEL"})]
-Measurement = Annotated[object, PlainValidator(_measurement),
-                        WithJsonSchema({"oneOf": [
-                            {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_UNITS // 100,
-                             "multipleOf": 0.01},
-                            {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,2})\.[0-9]{2}$"}],
-                            "description": "centimetres, 0.01 to 100.00, a whole number of hundredths: 5.1 or \"5.10\""})]
+Measurement = Annotated[
+    str,  # PlainValidator: a number in cm or a string in, the protocol string out
+    PlainValidator(_measurement),
+    WithJsonSchema(
+        {
+            "oneOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_UNITS // 100, "multipleOf": 0.01},
+                {"type": "string", "pattern": r"^(0|[1-9][0-9]{0,2})\.[0-9]{2}$"},
+            ],
+            "description": "centimetres, 0.01 to 100.00, a whole number of hundredths: 5.1 or \"5.10\"",
+        }
+    ),
+]
 Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Hex128 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
 TimestampMs = Annotated[int, Field(ge=0, lt=2**53,
@@ -85,13 +102,13 @@ class Strict(BaseModel):
 class Signing(Strict):
     """Fields a signed transaction adds (PROTOCOL.md, "Signed transactions")."""
 
-    timestamp_ms: TimestampMs = None
-    public_key: Hex64 = None
-    signature: Hex128 = None
+    timestamp_ms: TimestampMs = None  # type: ignore[assignment]  # absent, never null (Strict)
+    public_key: Hex64 = None  # type: ignore[assignment]  # absent, never null (Strict)
+    signature: Hex128 = None  # type: ignore[assignment]  # absent, never null (Strict)
 
 
 class TransferIn(Signing):
-    type: Literal["TRANSFER"] = None
+    type: Literal["TRANSFER"] = None  # type: ignore[assignment]  # absent, never null (Strict)
     sender: Sender
     recipient: Sender
     amount: Annotated[int, Field(ge=1, le=MAX_AMOUNT)]

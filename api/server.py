@@ -92,7 +92,9 @@ def bind(app: Flask, host: str, port: int):
         if exc.errno == errno.EADDRINUSE:
             raise PortInUse(f"port {port} is in use; choose another with --port") from None
         if exc.errno == errno.EADDRNOTAVAIL:
-            raise PortInUse(f"cannot listen on {host}: no such address on this machine; choose another with --host") from None
+            raise PortInUse(
+                f"cannot listen on {host}: no such address on this machine; choose another with --host"
+            ) from None
         raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.channel_class = _json_error_channel(app.config["MAX_CONTENT_LENGTH"])
     return server

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from blockchain import (Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
                         SQLiteStore, StorageError, Transaction, UnknownBlock, UnknownTransaction, crypto)
@@ -29,6 +29,7 @@ class NodeService:
         self.config = config
         base = BaseData.from_file(config.base_data) if config.base_data else None
         model = IrisModel(base=base)
+        store: MemoryStore | SQLiteStore
         if config.ephemeral:
             store = MemoryStore()
             key = crypto.generate_private_key()
@@ -43,7 +44,7 @@ class NodeService:
                 raise StorageError(f"the node key cannot be used: {exc}; restore it from a backup, or move it away "
                                    "to start with a new key (and so a new mining address)") from None
         self.miner = ProcessMiner(config.miners) if config.miners > 0 else None
-        extra = {"nonce_finder": self.miner} if self.miner else {}
+        extra: dict[str, Any] = {"nonce_finder": self.miner} if self.miner else {}
         try:
             self.chain = Blockchain(model, config.difficulty, store, min_deposit=config.min_deposit,
                                     refund_wait=config.refund_wait, require_signatures=config.require_signatures,
@@ -92,7 +93,7 @@ class NodeService:
         return self._accept_new(Transaction.create(body, payload.signature))
 
     def submit_flower(self, payload: FlowerIn) -> tuple[Transaction, int]:
-        measurements = dict(zip(FEATURES, payload.features()))
+        measurements = dict(zip(FEATURES, payload.features(), strict=True))
         body = flower_body(payload.sender, measurements, payload.flower_type, self._timestamp(payload),
                            payload.deposit, payload.public_key)
         return self._accept_new(Transaction.create(body, payload.signature))
@@ -203,7 +204,7 @@ class NodeService:
         model = self.model
         out = model.predict(features)
         neighbours = out.get("neighbours", [])
-        for neighbour, block in zip(neighbours, self.chain.blocks_of_rows([n["row"] for n in neighbours])):
+        for neighbour, block in zip(neighbours, self.chain.blocks_of_rows([n["row"] for n in neighbours]), strict=True):
             neighbour["block_index"] = block
         return {**out, "model_hash": model.state_hash}
 

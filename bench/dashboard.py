@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -44,7 +45,9 @@ def verify_in_browser(work: Path, blocks: int) -> dict:
     driver = chromium(work / "profile-verify")
     try:
         driver.get(node.url + "/#/verify")
-        button = wait_until(lambda: driver.find_elements("css selector", '[data-testid="verify-button"]'), 60, "the verify button")[0]
+        button = wait_until(
+            lambda: driver.find_elements("css selector", '[data-testid="verify-button"]'), 60, "the verify button"
+        )[0]
         started = time.perf_counter()
         button.click()
         result = driver.find_element("css selector", '[data-testid="verify-result"]')
@@ -133,15 +136,17 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="iris-bench-dash-") as tmp:
         work = Path(tmp)
-        results = {"started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        results: dict[str, Any] = {"started": time.strftime("%Y-%m-%d %H:%M:%S"),
                    "verify": verify_in_browser(work, args.blocks),
                    "dashboards": dashboards(work, args.tabs, args.requests)}
     v, d = results["verify"], results["dashboards"]
     summary = "\n".join([
         "| work | goal | measured |", "|---|---|---|",
-        f"| verify {v['blocks']:,} blocks in the browser (click to verdict) | < 20 s | {v['seconds']} s ({v['verdict'][:60]}) |",
-        f"| POST /flower/predict with {d['tabs']} dashboards open vs none (median) | not slower | {d['with']['median_ms']} ms vs "
-        f"{d['without']['median_ms']} ms (x{d['median_ratio']}; p95 {d['with']['p95_ms']} vs {d['without']['p95_ms']} ms) |",
+        f"| verify {v['blocks']:,} blocks in the browser (click to verdict) | < 20 s | "
+        f"{v['seconds']} s ({v['verdict'][:60]}) |",
+        f"| POST /flower/predict with {d['tabs']} dashboards open vs none (median) | not slower | "
+        f"{d['with']['median_ms']} ms vs {d['without']['median_ms']} ms (x{d['median_ratio']}; "
+        f"p95 {d['with']['p95_ms']} vs {d['without']['p95_ms']} ms) |",
         f"| the same {d['tabs']} dashboards' polls from threads, without the browsers' CPU (median) | not slower | "
         f"{d['with_pollers']['median_ms']} ms (x{d['pollers_median_ratio']}) |",
     ]) + "\n"

@@ -31,8 +31,16 @@ def run(workdir, n: int, n_mine: int) -> dict:
         rows["chain"] = summarize(timed(s, "GET", node.url + "/chain", n, "GET /chain"))
         rows["model_info"] = summarize(timed(s, "GET", node.url + "/model/info", n, "GET /model/info"))
         rows["evaluate"] = summarize(timed(s, "GET", node.url + "/model/evaluate", n, "GET /model/evaluate"))
-        rows["predict"] = summarize(timed(s, "POST", node.url + "/flower/predict", n, "POST /flower/predict",
-                                          body_fn=lambda i: {**MEASURES, "sepal_length": round(4.5 + (i % 30) / 10, 2)}))
+        rows["predict"] = summarize(
+            timed(
+                s,
+                "POST",
+                node.url + "/flower/predict",
+                n,
+                "POST /flower/predict",
+                body_fn=lambda i: {**MEASURES, "sepal_length": round(4.5 + (i % 30) / 10, 2)},
+            )
+        )
         rows["flower_add"] = summarize(timed(s, "POST", node.url + "/flower/add", n, "POST /flower/add", expect=201,
                                              body_fn=lambda i: {**FLOWER, "sender": f"b{i}"}))
         s.post(node.url + "/mine")  # the contributions go into one block

@@ -37,7 +37,9 @@ def run(hashes: int, blocks: int, difficulty: int = 5) -> dict:
     one_t, one_n = 0.0, 0
     for p in prefixes:
         t = time.perf_counter()
-        one_n += search_nonce(p, difficulty)
+        nonce = search_nonce(p, difficulty)
+        assert nonce is not None  # no stop event and no limit: a search always ends with a nonce
+        one_n += nonce
         one_t += time.perf_counter() - t
         bar.step()
     miner = ProcessMiner()
@@ -46,14 +48,23 @@ def run(hashes: int, blocks: int, difficulty: int = 5) -> dict:
     try:
         for p in prefixes:
             t = time.perf_counter()
-            all_n += miner(p, difficulty, never)
+            found = miner(p, difficulty, never)
+            assert found is not None  # None only once the miner is closed or aborted
+            all_n += found
             all_t += time.perf_counter() - t
             bar.step()
     finally:
         miner.close()
-    return {"one_core_hashes_per_s_0_pending": round(rates[0]), "one_core_hashes_per_s_1000_pending": round(rates[1000]),
-            "ratio_1000_vs_0": round(rates[1000] / rates[0], 3),
-            "blocks": blocks, "difficulty": difficulty, "workers": miner.workers,
-            "one_core_seconds": round(one_t, 3), "workers_seconds": round(all_t, 3),
-            "one_core_rate_on_blocks": round(one_n / one_t), "workers_rate_on_blocks": round(all_n / all_t),
-            "speedup": round((all_n / all_t) / (one_n / one_t), 2)}
+    return {
+        "one_core_hashes_per_s_0_pending": round(rates[0]),
+        "one_core_hashes_per_s_1000_pending": round(rates[1000]),
+        "ratio_1000_vs_0": round(rates[1000] / rates[0], 3),
+        "blocks": blocks,
+        "difficulty": difficulty,
+        "workers": miner.workers,
+        "one_core_seconds": round(one_t, 3),
+        "workers_seconds": round(all_t, 3),
+        "one_core_rate_on_blocks": round(one_n / one_t),
+        "workers_rate_on_blocks": round(all_n / all_t),
+        "speedup": round((all_n / all_t) / (one_n / one_t), 2),
+    }

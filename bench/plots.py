@@ -24,7 +24,7 @@ def _one_curve(out: Path, name: str, heading: str, title: str, xlabel: str, colu
     ax.set(xscale="log", xlabel=xlabel, ylabel="ms (median)", title=title)
     _save(fig, out, name)
     return [f"### {heading}", "", f"![{heading}]({name})", "", f"| {column} | ms (median) |", "|---:|---:|"] + \
-        [f"| {x} | {y} |" for x, y in zip(xs, ys)] + [""]
+        [f"| {x} | {y} |" for x, y in zip(xs, ys, strict=True)] + [""]
 
 
 V1 = {"audit_10k_s": 26, "restart_snapshot_s": 2.0, "predict_ms": 0.15, "hash_ratio": 0.78}
@@ -54,10 +54,16 @@ def protocol_lines(p: dict) -> list[str]:
          ">= 1.6x on 2 cores", f"{h['ratio']}x ({h['mine_hashes_per_s']:,} vs {h['one_core_hashes_per_s']:,} "
                                 f"hashes/s; /mine median {h['mine_median_ms']} ms)"),
     ]
-    return ["### Protocol v2 at scale", "", "| work | version 1 | goal | version 2 (this run) |", "|---|---|---|---|"] + \
-        [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows] + \
-        ["", f"Audit cost per block: {v[small]['audit_s'] / small * 1e3:.3f} ms at {small:,} blocks, "
-             f"{v[large]['audit_s'] / large * 1e3:.3f} ms at {large:,} (linearity ratio {p['linearity']}).", ""]
+    return (
+        ["### Protocol v2 at scale", "", "| work | version 1 | goal | version 2 (this run) |", "|---|---|---|---|"]
+        + [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
+        + [
+            "",
+            f"Audit cost per block: {v[small]['audit_s'] / small * 1e3:.3f} ms at {small:,} blocks, "
+            f"{v[large]['audit_s'] / large * 1e3:.3f} ms at {large:,} (linearity ratio {p['linearity']}).",
+            "",
+        ]
+    )
 
 
 def render(r: dict, out: Path) -> str:
@@ -67,26 +73,42 @@ def render(r: dict, out: Path) -> str:
         lines += protocol_lines(r["protocol"])
     if "endpoints" in r:
         e = r["endpoints"]
-        lines += [f"### Endpoints (median of {e['requests_per_endpoint']} keep-alive requests; /mine: {e['mines']})", "",
-                  "| endpoint | paper (ms) | paper's code here (ms) | ours median (ms) | ours p95 (ms) | HTTP floor (ms) | x floor | x faster than paper |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            f"### Endpoints (median of {e['requests_per_endpoint']} keep-alive requests; /mine: {e['mines']})",
+            "",
+            "| endpoint | paper (ms) | paper's code here (ms) | ours median (ms) | ours p95 (ms) | HTTP floor (ms) "
+            "| x floor | x faster than paper |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for row in e["table"]:
-            lines.append(f"| {row['endpoint']} | {row['paper_ms']} | {row['paper_code_here_ms']} | {row['ours_median_ms']} | "
-                         f"{row['ours_p95_ms']} | {row['floor_median_ms']} | {row['x_floor']} | {row['x_faster_than_paper']} |")
+            lines.append(
+                f"| {row['endpoint']} | {row['paper_ms']} | {row['paper_code_here_ms']} | {row['ours_median_ms']} | "
+                f"{row['ours_p95_ms']} | {row['floor_median_ms']} | {row['x_floor']} | {row['x_faster_than_paper']} |"
+            )
         lines.append("")
     if "mining" in r:
         m = r["mining"]
-        lines += ["### Hash rate", "",
-                  f"- one core: {m['one_core_hashes_per_s_0_pending']:,} hashes/s with 0 pending, "
-                  f"{m['one_core_hashes_per_s_1000_pending']:,} with 1000 pending (ratio {m['ratio_1000_vs_0']})",
-                  f"- {m['blocks']} blocks at difficulty {m['difficulty']}: one core {m['one_core_rate_on_blocks']:,}/s, "
-                  f"{m['workers']} worker processes {m['workers_rate_on_blocks']:,}/s (x{m['speedup']})", ""]
+        lines += [
+            "### Hash rate",
+            "",
+            f"- one core: {m['one_core_hashes_per_s_0_pending']:,} hashes/s with 0 pending, "
+            f"{m['one_core_hashes_per_s_1000_pending']:,} with 1000 pending (ratio {m['ratio_1000_vs_0']})",
+            f"- {m['blocks']} blocks at difficulty {m['difficulty']}: one core {m['one_core_rate_on_blocks']:,}/s, "
+            f"{m['workers']} worker processes {m['workers_rate_on_blocks']:,}/s (x{m['speedup']})",
+            "",
+        ]
     if "while_mining" in r:
-        lines += ["### /flower/predict while blocks are mined back to back (difficulty 6)", "",
-                  "| mining in | clients | requests | median (ms) | p99 (ms) | blocks mined |", "|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            "### /flower/predict while blocks are mined back to back (difficulty 6)",
+            "",
+            "| mining in | clients | requests | median (ms) | p99 (ms) | blocks mined |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
         for w in r["while_mining"]:
             where = f"{w['miners']} worker processes" if w["miners"] else "a thread of the node"
-            lines.append(f"| {where} | {w['clients']} | {w['n']} | {w['median_ms']} | {w['p99_ms']} | {w['blocks_mined']} |")
+            lines.append(
+                f"| {where} | {w['clients']} | {w['n']} | {w['median_ms']} | {w['p99_ms']} | {w['blocks_mined']} |"
+            )
         lines.append("")
     if "model_size" in r:
         rows = r["model_size"]
@@ -96,7 +118,9 @@ def render(r: dict, out: Path) -> str:
         ax.plot(xs, [x["evaluate_uncached"]["median_ms"] for x in rows], "s-", label="evaluate, computed")
         # evaluate from the cache takes well under 1 us: 0.0 ms in the table, nothing to draw on a log axis
         ax.plot(xs, [x["fit_ms"] for x in rows], "d--", label="build the model from its rows")
-        ax.set(xscale="log", yscale="log", xlabel="training rows", ylabel="ms (median)", title="Model cost vs training set")
+        ax.set(
+            xscale="log", yscale="log", xlabel="training rows", ylabel="ms (median)", title="Model cost vs training set"
+        )
         ax.legend()
         name = _save(fig, out, "model_size.png")
         hp = r["http_predict"]
@@ -106,8 +130,12 @@ def render(r: dict, out: Path) -> str:
         for x in rows:
             lines.append(f"| {x['rows']:,} | {x['fit_ms']} | {x['predict']['median_ms']} | "
                          f"{x['evaluate_uncached']['median_ms']} | {x['evaluate_cached']['median_ms']} |")
-        lines += ["", f"HTTP `/flower/predict` on a node with {hp['rows']:,} training rows: median {hp['median_ms']} ms, "
-                      f"p95 {hp['p95_ms']} ms.", ""]
+        lines += [
+            "",
+            f"HTTP `/flower/predict` on a node with {hp['rows']:,} training rows: median {hp['median_ms']} ms, "
+            f"p95 {hp['p95_ms']} ms.",
+            "",
+        ]
     if "block_apply" in r:
         rows = r["block_apply"]
         lines += _one_curve(out, "block_apply.png", "Applying a peer's block",
@@ -129,14 +157,28 @@ def render(r: dict, out: Path) -> str:
         ax.plot(xs, [x["fresh_node_sync_s"] for x in rows], "^-", label="fresh node: sync and validate")
         ax.plot(xs, [x["start_full_replay_s"] for x in rows], "d--", label="start, full replay")
         ax.plot(xs, [x["restart_snapshot_s"] for x in rows], "v-", label="restart from snapshot")
-        ax.set(xscale="log", yscale="log", xlabel="blocks (one FLOWER_DATA each)", ylabel="seconds", title="Cost vs chain length")
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="blocks (one FLOWER_DATA each)",
+            ylabel="seconds",
+            title="Cost vs chain length",
+        )
         ax.legend(fontsize=8)
         name = _save(fig, out, "chain_length.png")
-        lines += ["### Cost vs chain length (one FLOWER_DATA per block)", "", f"![chain length]({name})", "",
-                  "| blocks | GET /chain median (ms) | validate (s) | fresh node sync (s) | start, full replay (s) | restart from snapshot (s) |",
-                  "|---:|---:|---:|---:|---:|---:|"]
+        lines += [
+            "### Cost vs chain length (one FLOWER_DATA per block)",
+            "",
+            f"![chain length]({name})",
+            "",
+            "| blocks | GET /chain median (ms) | validate (s) | fresh node sync (s) | start, full replay (s) "
+            "| restart from snapshot (s) |",
+            "|---:|---:|---:|---:|---:|---:|",
+        ]
         for x in rows:
-            lines.append(f"| {x['blocks']:,} | {x['chain']['median_ms']} | {x['validate_s']} | {x['fresh_node_sync_s']} | "
-                         f"{x['start_full_replay_s']} | {x['restart_snapshot_s']} |")
+            lines.append(
+                f"| {x['blocks']:,} | {x['chain']['median_ms']} | {x['validate_s']} | {x['fresh_node_sync_s']} | "
+                f"{x['start_full_replay_s']} | {x['restart_snapshot_s']} |"
+            )
         lines.append("")
     return "\n".join(lines) + "\n"

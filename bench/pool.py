@@ -34,6 +34,7 @@ MEASURES = {"sepal_length": "5.10", "sepal_width": "3.50", "petal_length": "1.40
 
 
 def vm_hwm_mb(node: NodeProcess) -> float:
+    assert node.proc is not None, "the node is not running"
     for line in Path(f"/proc/{node.proc.pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024

@@ -36,7 +36,7 @@ def _flower(i: int, tag: str = "c"):
 
 def grow(chain: Blockchain, blocks: int, tag: str, label: str) -> None:
     bar = Progress(label, blocks)
-    for i in range(blocks):
+    for _ in range(blocks):
         chain.add_transaction(_flower(chain.height + 1, tag))
         chain.mine(f"miner-{tag}")
         bar.step()

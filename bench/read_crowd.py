@@ -67,7 +67,7 @@ def main(argv=None) -> int:
         finally:
             node.stop()
     base = results["/health"]["health_median_s"]
-    for route, r in results.items():
+    for r in results.values():
         r["ratio_to_health_crowd"] = r["health_median_s"] / base
     print("ratios of /health's median to the /health crowd's: "
           + ", ".join(f"{route} {r['ratio_to_health_crowd']:.1f}x" for route, r in results.items()))

@@ -14,21 +14,28 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from . import endpoints, mining, plots, protocol, scaling
 
-QUICK = dict(n=40, n_mine=8, hashes=300_000, blocks=3, busy_s=2, rows=[100, 1000], http_rows=1000,
-             block_sizes=[1, 10, 100], apply_rows=1000, repeats=1, pending=[0, 10, 100],
-             lengths=[100], difficulty=2, protocol_sizes=[500, 2000], protocol_repeats=1, mine_blocks=5)
-FULL = dict(n=1000, n_mine=50, hashes=4_000_000, blocks=20, busy_s=20, rows=[100, 1000, 10_000, 100_000],
-            http_rows=100_000, block_sizes=[1, 10, 100, 1000], apply_rows=10_000, repeats=5,
-            pending=[0, 10, 100, 1000], lengths=[100, 1000, 10_000], difficulty=2,
-            protocol_sizes=[10_000, 100_000], protocol_repeats=3, mine_blocks=200)
+QUICK: dict[str, Any] = dict(
+    n=40, n_mine=8, hashes=300_000, blocks=3, busy_s=2, rows=[100, 1000], http_rows=1000,
+    block_sizes=[1, 10, 100], apply_rows=1000, repeats=1, pending=[0, 10, 100],
+    lengths=[100], difficulty=2, protocol_sizes=[500, 2000], protocol_repeats=1, mine_blocks=5)
+FULL: dict[str, Any] = dict(
+    n=1000, n_mine=50, hashes=4_000_000, blocks=20, busy_s=20, rows=[100, 1000, 10_000, 100_000],
+    http_rows=100_000, block_sizes=[1, 10, 100, 1000], apply_rows=10_000, repeats=5,
+    pending=[0, 10, 100, 1000], lengths=[100, 1000, 10_000], difficulty=2,
+    protocol_sizes=[10_000, 100_000], protocol_repeats=3, mine_blocks=200)
 PARTS = ["protocol", "endpoints", "mining", "busy", "model", "blocks", "pending", "chain"]
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.run_all", description="Run the whole benchmark suite against real nodes and write results.json, summary.md and the figures to --out.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run_all",
+        description="Run the whole benchmark suite against real nodes and write results.json, summary.md and "
+        "the figures to --out.",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, about half a minute")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")
     parser.add_argument("--only", nargs="*", choices=PARTS, help="run only these parts")
@@ -36,9 +43,11 @@ def main(argv=None) -> int:
     cfg = QUICK if args.quick else FULL
     parts = set(args.only or PARTS)
     args.out.mkdir(parents=True, exist_ok=True)
-    results = {"config": {"quick": args.quick, **cfg}, "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                                                  "platform": platform.platform()},
-               "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    results: dict[str, Any] = {
+        "config": {"quick": args.quick, **cfg},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
     with tempfile.TemporaryDirectory(prefix="iris-bench-") as tmp:
         work = Path(tmp)
         if "protocol" in parts:

@@ -5,6 +5,7 @@ import json
 import statistics
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import requests
@@ -71,8 +72,19 @@ def http_predict_at(workdir, rows: int, n: int) -> dict:
         s = requests.Session()
         for _ in range(20):
             s.post(node.url + "/flower/predict", json=MEASURES)
-        return {"rows": rows, **summarize(timed(s, "POST", node.url + "/flower/predict", n, f"HTTP predict at {rows} rows",
-                                                body_fn=lambda i: MEASURES))}
+        return {
+            "rows": rows,
+            **summarize(
+                timed(
+                    s,
+                    "POST",
+                    node.url + "/flower/predict",
+                    n,
+                    f"HTTP predict at {rows} rows",
+                    body_fn=lambda i: MEASURES,
+                )
+            ),
+        }
     finally:
         node.stop()
 
@@ -87,8 +99,18 @@ def block_apply(rows: int, sizes: list[int], repeats: int) -> list[dict]:
         for r in range(repeats):
             a, b = Blockchain(IrisModel(base=base), 1), Blockchain(IrisModel(base=base), 1)
             for i in range(k):
-                a.add_transaction(flower(sender=f"k{k}-{r}-{i}", features=(f"{5 + (i % 20) // 10}.{(i % 20) % 10}0", "3.00", f"{(15 + i % 40) // 10}.{(15 + i % 40) % 10}0", "0.40"),
-                                         label=["setosa", "versicolor", "virginica"][i % 3]))
+                a.add_transaction(
+                    flower(
+                        sender=f"k{k}-{r}-{i}",
+                        features=(
+                            f"{5 + (i % 20) // 10}.{(i % 20) % 10}0",
+                            "3.00",
+                            f"{(15 + i % 40) // 10}.{(15 + i % 40) % 10}0",
+                            "0.40",
+                        ),
+                        label=["setosa", "versicolor", "virginica"][i % 3],
+                    )
+                )
             block = Block.from_dict(a.mine("a").to_dict())  # as it arrives from a peer
             t = time.perf_counter()
             b.add_block(block)
@@ -108,7 +130,10 @@ def mine_vs_pending(workdir, counts: list[int], repeats: int) -> list[dict]:
             times = []
             for r in range(repeats):
                 for i in range(p):
-                    s.post(node.url + "/flower/add", json={"sender": f"p{p}-{r}-{i}", **MEASURES, "flower_type": "versicolor"})
+                    s.post(
+                        node.url + "/flower/add",
+                        json={"sender": f"p{p}-{r}-{i}", **MEASURES, "flower_type": "versicolor"},
+                    )
                 t = time.perf_counter()
                 mined = s.post(node.url + "/mine", timeout=300).json()
                 times.append(time.perf_counter() - t)
@@ -125,8 +150,13 @@ def build_chain_dir(data_dir: Path, blocks: int, difficulty: int) -> None:
     chain = Blockchain(IrisModel(), difficulty, MemoryStore())
     bar = Progress(f"build a {blocks}-block chain", blocks)
     for i in range(blocks):
-        chain.add_transaction(flower(sender=f"c{i}", features=(text(450 + (i % 40) * 10), "3.00", text(100 + (i % 60) * 10), text(20 + (i % 25) * 10)),
-                                     label=["setosa", "versicolor", "virginica"][i % 3]))
+        chain.add_transaction(
+            flower(
+                sender=f"c{i}",
+                features=(text(450 + (i % 40) * 10), "3.00", text(100 + (i % 60) * 10), text(20 + (i % 25) * 10)),
+                label=["setosa", "versicolor", "virginica"][i % 3],
+            )
+        )
         chain.mine("builder")
         bar.step()
     store = SQLiteStore(data_dir / "chain.sqlite3")
@@ -139,7 +169,7 @@ def chain_length(workdir, lengths: list[int], difficulty: int, requests_n: int) 
     for length in lengths:
         data_dir = Path(workdir) / f"chain-{length}"
         build_chain_dir(data_dir, length, difficulty)
-        row = {"blocks": length + 1}
+        row: dict[str, Any] = {"blocks": length + 1}
         node = NodeProcess(workdir, f"bench-len-{length}", difficulty=difficulty, data_dir=data_dir)
         t = time.perf_counter()
         node.start(timeout=600)

@@ -107,12 +107,16 @@ def main(argv=None) -> dict:
             crowds.append(resolve_crowd(Path(tmp) / f"crowd{run}"))
             print(f"run {run + 1}: adopt {adopts[-1]:.2f}s; resolve crowd {crowds[-1]}", file=sys.stderr)
     result = {
-        "adopt_with_62_silent_s": {"median": round(statistics.median(adopts), 2), "runs": [round(x, 2) for x in adopts]},
+        "adopt_with_62_silent_s": {
+            "median": round(statistics.median(adopts), 2),
+            "runs": [round(x, 2) for x in adopts],
+        },
         "resolve_8_with_48_silent": {
             "last_resolve_s_median": statistics.median(c["last_resolve_s"] for c in crowds),
             "health_max_ms_median": statistics.median(c["health_max_ms"] for c in crowds),
             "health_median_ms_median": statistics.median(c["health_median_ms"] for c in crowds),
-            "runs": crowds},
+            "runs": crowds,
+        },
     }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

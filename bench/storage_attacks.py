@@ -1,8 +1,8 @@
 """Issue 20 items 5 and 17, measured against a real node process.
 
 1. Side blocks that fill the disk: ``--blocks`` valid blocks of about 400 KB, each forking from
-   genesis (``--fork-at 0``; 3 makes them rivals of the tip) while the tip is at 4, are POSTed to /blocks; reported: the answers and how much the
-   data directory grew, against how many bytes were posted.
+   genesis (``--fork-at 0``; 3 makes them rivals of the tip) while the tip is at 4, are POSTed to
+   /blocks; reported: the answers and how much the data directory grew, against how many bytes were posted.
 2. Reads while another process holds the database's write lock (BEGIN EXCLUSIVE for ``--hold``
    seconds) and the node's own writer waits for it: the median time of GET /block/<side hash>
    and GET /block/<unknown hash>.
@@ -69,7 +69,9 @@ def _big_block(parent: dict, tag: str, target_bytes: int) -> dict:
         size += tx.canon_size() + 1
         i += 1
     draft = Block.assemble(index, ts, parent["hash"], D, txs, 0)
-    return Block.assemble(index, ts, parent["hash"], D, txs, search_nonce(draft.prefix(), D)).to_dict()
+    nonce = search_nonce(draft.prefix(), D)
+    assert nonce is not None  # no stop event and no limit: a search always ends with a nonce
+    return Block.assemble(index, ts, parent["hash"], D, txs, nonce).to_dict()
 
 
 def side_blocks(url: str, data_dir: Path, count: int, size: int, fork_at: int) -> dict:
@@ -77,7 +79,7 @@ def side_blocks(url: str, data_dir: Path, count: int, size: int, fork_at: int) -
         requests.post(url + "/mine", timeout=120).raise_for_status()
     genesis = requests.get(url + f"/block/{fork_at}", timeout=30).json()  # the fork point
     before = _dir_bytes(data_dir)
-    posted, statuses = 0, {}
+    posted, statuses = 0, dict[int, int]()
     for i in range(count):
         block = _big_block(genesis, f"side{i}", size)
         body = canon(block)
@@ -105,10 +107,12 @@ def locked_reads(url: str, data_dir: Path, hold: float, samples: int) -> dict:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('bench', 'held')")
             flower = {"sender": f"w{time.monotonic_ns()}", "sepal_length": 5.1, "sepal_width": 3.5,
                       "petal_length": 1.4, "petal_width": 0.2, "flower_type": "setosa"}
-            writer = threading.Thread(target=lambda: requests.post(url + "/flower/add", json=flower, timeout=120))
+            writer = threading.Thread(
+                target=lambda flower=flower: requests.post(url + "/flower/add", json=flower, timeout=120)
+            )
             writer.start()
             time.sleep(0.2)  # the node's writer is now waiting for the lock
-            releaser = threading.Timer(hold, lambda: (db.execute("ROLLBACK"), db.close()))
+            releaser = threading.Timer(hold, lambda db=db: (db.execute("ROLLBACK"), db.close()))
             releaser.start()
             started = time.perf_counter()
             requests.get(url + f"/block/{key}", timeout=120)
@@ -135,8 +139,11 @@ def main() -> None:
         with open(Path(tmp) / "node.log", "wb") as log:
             proc, url = _start(args.root.resolve(), data_dir, log)
             try:
-                result = {"root": str(args.root), "side_blocks": side_blocks(url, data_dir, args.blocks, args.size, args.fork_at),
-                          "reads_while_locked": locked_reads(url, data_dir, args.hold, args.samples)}
+                result = {
+                    "root": str(args.root),
+                    "side_blocks": side_blocks(url, data_dir, args.blocks, args.size, args.fork_at),
+                    "reads_while_locked": locked_reads(url, data_dir, args.hold, args.samples),
+                }
             finally:
                 proc.terminate()
                 proc.wait(30)

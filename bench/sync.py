@@ -24,8 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import requests
+from urllib.parse import quote
 
 from blockchain import Blockchain, MemoryStore
 from ml import IrisModel
@@ -38,6 +37,7 @@ QUIET = ("--sync-interval", "300", "--durability", "os")  # rounds only when the
 
 
 def peak_rss_mb(node: NodeProcess) -> float:
+    assert node.proc is not None, "the node is not running"
     for line in Path(f"/proc/{node.proc.pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
@@ -125,7 +125,7 @@ def one_behind_and_poll(source: NodeProcess, fresh: NodeProcess) -> dict:
     block that is not gossiped to ``fresh``, and one round brings it over."""
     source_peers = [n["url"] for n in source.get("/nodes").json()["nodes"]]
     for url in source_peers:  # no gossip from the source: the block must come through a poll
-        source.session.delete(source.url + "/nodes/" + requests.utils.quote(url, safe=""), timeout=30)
+        source.session.delete(source.url + "/nodes/" + quote(url, safe=""), timeout=30)
     polls = []
     for _ in range(5):
         before = traffic(fresh, source.url)
@@ -201,10 +201,14 @@ def render(results: dict, out: Path) -> str:
     plt.close(fig)
     big, three, small, re = rows[-1], results["three_peers"], results["one_behind"], results["reorg"]
     lines = ["| work | goal | measured |", "|---|---|---|"]
-    lines.append(f"| a fresh node syncs {big['blocks']:,} blocks of 1 flower from one peer (validated) | < 60 s, RSS < 1 GB "
-                 f"| {big['seconds']} s, peak RSS {big['peak_rss_mb']:.0f} MiB |")
-    lines.append(f"| the same from 3 peers, one serving garbage after 1000 headers | < 70 s, the liar backed off "
-                 f"| {three['seconds']} s, the liar {three['liar_state']} ({three['liar_bodies_asked']} body pages asked) |")
+    lines.append(
+        f"| a fresh node syncs {big['blocks']:,} blocks of 1 flower from one peer (validated) | < 60 s, RSS < 1 GB "
+        f"| {big['seconds']} s, peak RSS {big['peak_rss_mb']:.0f} MiB |"
+    )
+    lines.append(
+        f"| the same from 3 peers, one serving garbage after 1000 headers | < 70 s, the liar backed off "
+        f"| {three['seconds']} s, the liar {three['liar_state']} ({three['liar_bodies_asked']} body pages asked) |"
+    )
     lines.append(f"| 1 block behind at height {big['blocks']:,}: bytes besides the block | < 10 KB "
                  f"| {small['besides_block_bytes']:,} B |")
     lines.append(f"| a poll of an unchanged peer (both ways) | < 1 KB | {small['poll_bytes']} B |")
@@ -217,7 +221,11 @@ def render(results: dict, out: Path) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.sync", description="Measure sync at scale between real node processes on loopback, and write sync.json, sync.md and sync_scaling.png.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.sync",
+        description="Measure sync at scale between real node processes on loopback, and write sync.json, sync.md "
+        "and sync_scaling.png.",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000],
                         help="chain lengths to sync from scratch (default: 1000 10000 100000)")
     parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")

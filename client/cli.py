@@ -28,7 +28,8 @@ import requests
 from blockchain import crypto
 from blockchain.strictjson import JSONRejected, loads_strict
 from blockchain.transactions import claim_body, flower_body, transfer_body
-from ml.measurements import MeasurementError, from_number, units
+from ml.errors import MeasurementError
+from ml.measurements import from_number, units
 
 DEFAULT_NODE = os.environ.get("IRIS_NODE", "http://127.0.0.1:5000")
 TIMEOUT = 30

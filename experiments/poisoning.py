@@ -26,6 +26,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import requests
@@ -34,12 +35,12 @@ from bench.util import NodeProcess, Progress
 from ml import iris_base
 from ml.measurements import text
 
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "difficulty": 2, "min_deposit": 1, "refund_wait": 5, "deposit": 1, "start_balance": 20,
     "honest": 2, "attackers": 1, "blocks": 60, "noise_cm": 0.1, "seeds": [1, 2, 3],
     "flip": "the attacker labels a flower of class c as class c+1 (setosa -> versicolor -> virginica -> setosa)",
 }
-QUICK = {"blocks": 12, "seeds": [1], "start_balance": 6}
+QUICK: dict[str, Any] = {"blocks": 12, "seeds": [1], "start_balance": 6}
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
 
@@ -90,8 +91,12 @@ class Agent:
         if not self.honest:
             classes = list(base.classes)
             label = classes[(classes.index(label) + 1) % len(classes)]
-        return {"sender": self.name, **{f: text(int(u)) for f, u in zip(FEATURES, units)}, "flower_type": label,
-                "deposit": deposit}
+        return {
+            "sender": self.name,
+            **{f: text(int(u)) for f, u in zip(FEATURES, units, strict=True)},
+            "flower_type": label,
+            "deposit": deposit,
+        }
 
 
 def claims(node: Node, agents: list[Agent], next_block: int) -> dict:
@@ -183,12 +188,15 @@ def summarize(runs: list[dict]) -> dict:
         if not group:
             continue
         names = sorted(group[0]["balance_pct"])
-        out[label] = {"final_accuracy": mean([r["final_accuracy"] for r in group]),
-                      "final_accuracy_per_seed": [r["final_accuracy"] for r in group],
-                      "balance_pct": {n: mean([r["balance_pct"][n] for r in group]) for n in names},
-                      "balance_pct_per_seed": {n: [r["balance_pct"][n] for r in group] for n in names},
-                      "attacker_flowers": mean([sum(v for k, v in r["contributions"].items() if k.startswith("attacker"))
-                                                for r in group])}
+        out[label] = {
+            "final_accuracy": mean([r["final_accuracy"] for r in group]),
+            "final_accuracy_per_seed": [r["final_accuracy"] for r in group],
+            "balance_pct": {n: mean([r["balance_pct"][n] for r in group]) for n in names},
+            "balance_pct_per_seed": {n: [r["balance_pct"][n] for r in group] for n in names},
+            "attacker_flowers": mean(
+                [sum(v for k, v in r["contributions"].items() if k.startswith("attacker")) for r in group]
+            ),
+        }
     return out
 
 
@@ -238,7 +246,11 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.poisoning", description="Does a deposit make poisoning cost the poisoner? Honest contributors and a label-flipping attacker on real node processes, with and without deposits.")
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.poisoning",
+        description="Does a deposit make poisoning cost the poisoner? Honest contributors and a label-flipping "
+        "attacker on real node processes, with and without deposits.",
+    )
     parser.add_argument("--out", type=Path, default=Path("docs/figures"), help="where figures and results go")
     parser.add_argument("--quick", action="store_true", help="one seed, 12 blocks (for tests)")
     parser.add_argument("--strategies", action="store_true",

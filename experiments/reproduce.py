@@ -15,6 +15,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.datasets import make_classification
@@ -25,7 +26,7 @@ from bench.util import NodeProcess, Progress
 from ml import FEATURE_NAMES, iris_base
 
 NAMES = ("class_a", "class_b", "class_c")  # the synthetic classes (not Iris flowers)
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "make_classification": {"n_features": 4, "n_informative": 3, "n_redundant": 1, "n_repeated": 0, "n_classes": 3,
                             "n_clusters_per_class": 1, "class_sep": 1.5, "flip_y": 0.0},
     "feature_shift": 10.0,          # added to every feature to bring them into 0.01..100.00 (PROTOCOL.md)
@@ -54,7 +55,7 @@ def synthetic(seed: int) -> dict:
         raise ValueError(f"seed {seed}: the base samples must hold all three classes")
     return {"base": {"classes": list(NAMES), "train": rows_text(x[:b]), "train_labels": labels[:b],
                      "test": rows_text(x[c:]), "test_labels": labels[c:]},
-            "contributions": list(zip(rows_text(x[b:c]), labels[b:c]))}
+            "contributions": list(zip(rows_text(x[b:c]), labels[b:c], strict=True))}
 
 
 def rows_text(x) -> list[list[str]]:
@@ -72,7 +73,7 @@ def iris_growth_data() -> dict:
     return {"base": {"classes": list(iris.classes), "train": [list(r) for r in iris.train[:b]],
                      "train_labels": list(iris.train_labels[:b]), "test": [list(r) for r in iris.test],
                      "test_labels": list(iris.test_labels)},
-            "contributions": list(zip([list(r) for r in iris.train[b:]], iris.train_labels[b:]))}
+            "contributions": list(zip([list(r) for r in iris.train[b:]], iris.train_labels[b:], strict=True))}
 
 
 class Network:
@@ -94,7 +95,11 @@ class Network:
     def contribute(self, rows_labels, sender: str, per_block: int, bar: Progress | None = None, after_block=None):
         for start in range(0, len(rows_labels), per_block):
             for i, (row, label) in enumerate(rows_labels[start:start + per_block]):
-                body = {"sender": f"{sender}-{start + i}", **dict(zip(FEATURE_NAMES, row)), "flower_type": label}
+                body = {
+                    "sender": f"{sender}-{start + i}",
+                    **dict(zip(FEATURE_NAMES, row, strict=True)),
+                    "flower_type": label,
+                }
                 self.call("post", "/flower/add", json=body)
             self.call("post", "/mine")
             if after_block:
@@ -121,11 +126,17 @@ def growth_run(workdir: Path, name: str, data: dict, out: Path, bar: Progress) -
         history = net.call("get", "/model/history")["history"]
         chain = net.call("get", "/chain")
         (out / f"chain_{name}.json").write_text(json.dumps(chain))
-        return {"points": [h["data_points_trained"] for h in history], "accuracy": [h["accuracy"] for h in history],
-                "history": history, "confusion": {str(k): v for k, v in sorted(confusion.items())},
-                "chain_length": chain["length"], "tip_hash": chain["chain"][-1]["hash"], "chain_file": f"chain_{name}.json",
-                "base_file": f"base_{name}.json",
-                "validate": net.call("get", "/chain/validate")["valid"]}
+        return {
+            "points": [h["data_points_trained"] for h in history],
+            "accuracy": [h["accuracy"] for h in history],
+            "history": history,
+            "confusion": {str(k): v for k, v in sorted(confusion.items())},
+            "chain_length": chain["length"],
+            "tip_hash": chain["chain"][-1]["hash"],
+            "chain_file": f"chain_{name}.json",
+            "base_file": f"base_{name}.json",
+            "validate": net.call("get", "/chain/validate")["valid"],
+        }
     finally:
         net.close()
 
@@ -174,7 +185,9 @@ def plot(results: dict, out: Path) -> None:
     dr = results["drift"]
     fig, ax1 = plt.subplots(figsize=(6.4, 4))
     xs = [row["drift"] for row in dr["mean"]]
-    ax1.plot(xs, [row["accuracy"] * 100 for row in dr["mean"]], "o-", color="tab:blue", label="accuracy (mean over seeds)")
+    ax1.plot(
+        xs, [row["accuracy"] * 100 for row in dr["mean"]], "o-", color="tab:blue", label="accuracy (mean over seeds)"
+    )
     ax1.set_xscale("symlog", linthresh=0.1)
     ax1.set(xlabel="drift d (contributions moved d x toward the next class)",
             ylabel="test accuracy (%)", title="Fig. 5: data drift, with the node's /model/drift signal", ylim=(0, 102))
@@ -192,7 +205,7 @@ def plot(results: dict, out: Path) -> None:
 
     conf = results["growth"]["synthetic"]["confusion"]
     fig, axes = plt.subplots(1, len(conf), figsize=(4 * len(conf), 3.6))
-    for ax, (points, cm) in zip(np.atleast_1d(axes), conf.items()):
+    for ax, (points, cm) in zip(np.atleast_1d(axes), conf.items(), strict=True):
         m = np.asarray(cm["matrix"])
         ax.imshow(m, cmap="Blues")
         for (i, j), v in np.ndenumerate(m):
@@ -207,7 +220,11 @@ def plot(results: dict, out: Path) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m experiments.reproduce", description="Figures 4, 5 and 6 of the paper, made through the chain: experiment networks get every sample as FLOWER_DATA and the figures are read back from the node's API.")
+    parser = argparse.ArgumentParser(
+        prog="python -m experiments.reproduce",
+        description="Figures 4, 5 and 6 of the paper, made through the chain: experiment networks get every "
+        "sample as FLOWER_DATA and the figures are read back from the node's API.",
+    )
     parser.add_argument("--out", type=Path, required=True, help="where to write figures, results.json and chains")
     parser.add_argument("--quick", action="store_true", help="fewer drift values and one seed (seconds, for tests)")
     parser.add_argument("--seed", type=int, default=7, help="first seed (default 7)")
@@ -237,8 +254,8 @@ def main(argv=None) -> int:
     plot(results, args.out)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     g = results["growth"]
-    print("Fig. 4 synthetic:", dict(zip(g["synthetic"]["points"], g["synthetic"]["accuracy"])))
-    print("Fig. 4 iris:     ", dict(zip(g["iris"]["points"], g["iris"]["accuracy"])))
+    print("Fig. 4 synthetic:", dict(zip(g["synthetic"]["points"], g["synthetic"]["accuracy"], strict=True)))
+    print("Fig. 4 iris:     ", dict(zip(g["iris"]["points"], g["iris"]["accuracy"], strict=True)))
     print("Fig. 5:", [(m["drift"], m["accuracy"], m["max_ks"]) for m in mean])
     print(f"wrote {args.out}/fig4_model_growth.png, fig5_drift.png, fig6_confusion.png, results.json")
     return 0

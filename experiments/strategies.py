@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,9 +38,9 @@ from ml.measurements import text
 
 from .poisoning import Node  # one node process and session, shared with the label-flipping experiment
 
-PARAMS = {"difficulty": 2, "min_deposit": 1, "refund_wait": 5, "start_balance": 20, "blocks": 30, "honest": 2,
-          "copies": 3, "noise_cm": 0.1, "seeds": [1, 2, 3], "protocols": [2, 3]}
-QUICK = {"blocks": 10, "seeds": [1], "start_balance": 6}
+PARAMS: dict[str, Any] = {"difficulty": 2, "min_deposit": 1, "refund_wait": 5, "start_balance": 20, "blocks": 30,
+                          "honest": 2, "copies": 3, "noise_cm": 0.1, "seeds": [1, 2, 3], "protocols": [2, 3]}
+QUICK: dict[str, Any] = {"blocks": 10, "seeds": [1], "start_balance": 6}
 STRATEGIES = ("none", "flipper", "planter", "duplicator", "front-runner", "sybil", "long-con")
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -54,13 +55,13 @@ def sample(rng: np.random.Generator, noise_cm: float) -> tuple[dict, str]:
     i = int(rng.integers(0, len(base.train)))
     noise = np.rint(rng.normal(0, noise_cm * 100, size=4)).astype(int)
     units = np.clip(base.train_units[i] + noise, 1, 10_000)
-    return {f: text(int(u)) for f, u in zip(FEATURES, units)}, base.train_labels[i]
+    return {f: text(int(u)) for f, u in zip(FEATURES, units, strict=True)}, base.train_labels[i]
 
 
 def base_row(rng: np.random.Generator) -> tuple[dict, str]:
     base = iris_base()
     i = int(rng.integers(0, len(base.train)))
-    return dict(zip(FEATURES, base.train[i])), base.train_labels[i]
+    return dict(zip(FEATURES, base.train[i], strict=True)), base.train_labels[i]
 
 
 def claims(node: Node, names: list[str], next_block: int) -> dict:
@@ -120,7 +121,7 @@ def run(workdir: Path, out: Path, seed: int, protocol: int, strategy: str, param
                     features, label = sample(rng, params["noise_cm"])
                     if add(who, features, label):
                         this_block.append((features, label))
-                a = attackers[0] if attackers else None
+                a = attackers[0] if attackers else ""  # every strategy but "honest" has one
                 if strategy == "flipper" or (strategy == "long-con" and block >= params["blocks"] // 2):
                     features, label = sample(rng, params["noise_cm"])
                     add(a, features, _next(label))
@@ -166,7 +167,9 @@ def run(workdir: Path, out: Path, seed: int, protocol: int, strategy: str, param
 def summarize(runs: list[dict], params: dict) -> dict:
     table = {}
     for protocol in params["protocols"]:
-        reference = {r["seed"]: r["final_accuracy"] for r in runs if r["protocol"] == protocol and r["strategy"] == "none"}
+        reference = {
+            r["seed"]: r["final_accuracy"] for r in runs if r["protocol"] == protocol and r["strategy"] == "none"
+        }
         for strategy in STRATEGIES:
             group = [r for r in runs if r["protocol"] == protocol and r["strategy"] == strategy]
             if not group:
@@ -227,7 +230,11 @@ def main_strategies(out: Path, quick: bool, workdir: Path) -> int:
         {"parameters": params, "summary": table, "runs": runs, "figure": figure}, indent=1) + "\n")
     print(f"{'run':<18} {'attacker % (mean, worst)':>26} {'honest % (mean, worst)':>24} {'accuracy':>9} {'drop':>6}")
     for key, row in table.items():
-        a = "-" if row["attacker_pct_mean"] is None else f"{row['attacker_pct_mean']:.0f}, {row['attacker_pct_worst']:.0f}"
+        a = (
+            "-"
+            if row["attacker_pct_mean"] is None
+            else f"{row['attacker_pct_mean']:.0f}, {row['attacker_pct_worst']:.0f}"
+        )
         print(f"{key:<18} {a:>26} {row['honest_pct_mean']:>16.0f}, {row['honest_pct_worst']:>5.0f} "
               f"{100 * row['accuracy_mean']:>8.1f}% {row['accuracy_drop_points_worst']:>6.1f}")
     print(f"wrote {figure} and claim_attacks_results.json to {out}")

@@ -2,6 +2,8 @@
 
 Knows nothing of the chain: it takes plain rows (measurement strings or numbers) and labels.
 """
+from pathlib import Path
+
 from .base import FEATURE_NAMES, BaseData, iris_base, weights
 from .errors import BaseDataError, InvalidFeatures, InvalidLabel, MeasurementError, ModelError, SnapshotError
 from .hashing import base_model_hash, next_model_hash
@@ -9,7 +11,7 @@ from .measurements import from_number, units
 from .model import IrisModel, check_features
 
 
-def ledger_model(base_data=None) -> IrisModel:
+def ledger_model(base_data: str | Path | None = None) -> IrisModel:
     """A model in its base state, for tools that replay a chain (``python -m blockchain.verify``).
 
     ``base_data`` is None for the Iris base, or the path of a base data JSON file.

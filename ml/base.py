@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BaseDataError
+from .errors import BaseDataError, MeasurementError
 from .hashing import canon, sha256_hex
-from .measurements import MeasurementError, units
+from .measurements import units
 
 N_FEATURES = 4
 FEATURE_NAMES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -66,7 +66,7 @@ class BaseData:
                 or len(set(classes)) != len(classes)):
             raise BaseDataError('classes must be 2 to 16 distinct names of [a-z0-9_-]{1,32}; got '
                                 f"{classes!r:.120}")
-        parts: dict[str, tuple] = {}
+        parts: dict[str, tuple[Any, ...]] = {}
         for rows_key, labels_key, least in (("train", "train_labels", 3), ("test", "test_labels", 1)):
             rows, labels = data[rows_key], data[labels_key]
             if not isinstance(rows, list) or not isinstance(labels, list) or len(rows) != len(labels):
@@ -97,7 +97,7 @@ class BaseData:
             raise BaseDataError(f"cannot read base data from {path}: {exc}") from exc
         return cls.from_dict(data, name=path.stem)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"classes": list(self.classes), "train": [list(r) for r in self.train],
                 "train_labels": list(self.train_labels), "test": [list(r) for r in self.test],
                 "test_labels": list(self.test_labels)}

@@ -8,7 +8,7 @@ units of the base standard deviation). A feature has drifted when the KS p-value
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def ks_pvalue(statistic: float, n: int, m: int) -> float:
 
 
 def drift_report(base_rows: Sequence[Sequence[float]], recent_rows: Sequence[Sequence[float]],
-                 alpha: float = DEFAULT_ALPHA) -> dict:
+                 alpha: float = DEFAULT_ALPHA) -> dict[str, Any]:
     """Per-feature drift of ``recent_rows`` against ``base_rows``."""
     base = np.asarray(base_rows, dtype=float)
     recent = np.asarray(recent_rows, dtype=float).reshape(-1, len(FEATURE_NAMES))

@@ -15,20 +15,23 @@ NO_ROW = np.iinfo(np.int64).max  # distance and index of an empty neighbour slot
 
 def weighted(rows_units: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Rows in units times the weights: the space distances are measured in."""
-    return np.asarray(rows_units, dtype=np.int64) * weights
+    out: np.ndarray = np.asarray(rows_units, dtype=np.int64) * weights
+    return out
 
 
 def distances(points_w: np.ndarray, query_w: np.ndarray) -> np.ndarray:
     """``sum_j (w_j * (a_j - b_j))^2`` from one weighted query to every weighted point."""
     diff = points_w - query_w
-    return np.einsum("ij,ij->i", diff, diff)
+    out: np.ndarray = np.einsum("ij,ij->i", diff, diff)
+    return out
 
 
 def distance_matrix(queries_w: np.ndarray, points_w: np.ndarray) -> np.ndarray:
     """Distances from each query (rows) to each point (columns)."""
     if len(queries_w) * len(points_w) <= 4096:  # small (a block's rows): one broadcast
         diff = queries_w[:, None, :] - points_w[None, :, :]
-        return np.einsum("qpj,qpj->qp", diff, diff)
+        small: np.ndarray = np.einsum("qpj,qpj->qp", diff, diff)
+        return small
     out = np.zeros((len(queries_w), len(points_w)), dtype=np.int64)
     for j in range(queries_w.shape[1]):
         diff = queries_w[:, j, None] - points_w[None, :, j]
@@ -47,7 +50,8 @@ def nearest(dist: np.ndarray, k: int) -> np.ndarray:
     return candidates[order]
 
 
-def merge(nb_dist: np.ndarray, nb_idx: np.ndarray, new_dist: np.ndarray, new_idx: np.ndarray, k: int):
+def merge(nb_dist: np.ndarray, nb_idx: np.ndarray, new_dist: np.ndarray, new_idx: np.ndarray,
+          k: int) -> tuple[np.ndarray, np.ndarray]:
     """Fold new candidate rows into each query's current k neighbours.
 
     ``nb_*`` are (queries, k); ``new_dist`` is (queries, m) for the rows ``new_idx`` (m,).
@@ -59,7 +63,7 @@ def merge(nb_dist: np.ndarray, nb_idx: np.ndarray, new_dist: np.ndarray, new_idx
     return np.take_along_axis(cat_d, order, axis=1), np.take_along_axis(cat_i, order, axis=1)
 
 
-def neighbours_of(queries_w: np.ndarray, points_w: np.ndarray, k: int):
+def neighbours_of(queries_w: np.ndarray, points_w: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(distances, indices), each (queries, k), of every query among all points: one vectorised pass."""
     q = len(queries_w)
     nb_d = np.full((q, k), NO_ROW, dtype=np.int64)
@@ -84,4 +88,5 @@ def votes(neighbour_codes: np.ndarray, valid: np.ndarray, n_classes: int) -> np.
 
 def predict_codes(counts: np.ndarray) -> np.ndarray:
     """The class with the most votes; ``argmax`` takes the first maximum, the class listed first."""
-    return np.argmax(counts, axis=1)
+    out: np.ndarray = np.argmax(counts, axis=1)
+    return out

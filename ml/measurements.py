@@ -26,7 +26,7 @@ TEXTS = ("",) + tuple(text(u) for u in range(MIN_UNITS, MAX_UNITS + 1))  # TEXTS
 _UNITS = {t: u for u, t in enumerate(TEXTS) if u}
 
 
-def units(text) -> int:
+def units(text: object) -> int:
     """Hundredths of a centimetre of a measurement string (``"5.10"`` -> 510)."""
     found = _UNITS.get(text) if type(text) is str else None
     if found is not None:
@@ -39,7 +39,7 @@ def units(text) -> int:
     return value
 
 
-def from_number(value) -> str:
+def from_number(value: object) -> str:
     """The measurement string of a number in cm (``5.1`` -> ``"5.10"``), or MeasurementError.
 
     A float counts as its shortest decimal spelling (``repr``): 4.35 is 4.35, not the binary
@@ -61,6 +61,6 @@ def from_number(value) -> str:
     return text(count)
 
 
-def parse(value) -> int:
+def parse(value: object) -> int:
     """Units of a measurement given as a protocol string or as a number in cm."""
     return units(value) if isinstance(value, str) else units(from_number(value))

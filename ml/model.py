@@ -12,31 +12,35 @@ from __future__ import annotations
 import bisect
 import threading
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
 from . import knn
 from .base import FEATURE_NAMES, N_FEATURES, BaseData, iris_base
-from .errors import BaseDataError, InvalidFeatures, InvalidLabel, ModelError, SnapshotError
+from .errors import BaseDataError, InvalidFeatures, InvalidLabel, MeasurementError, ModelError, SnapshotError
 from .hashing import base_model_hash, next_model_hash
-from .measurements import TEXTS, MeasurementError, parse, text
+from .measurements import TEXTS, parse, text
 from .serialized import SNAPSHOT_FORMAT, check_serialized
 
 K = 3
+# (model_hash, neighbour distances, neighbour indices, predictions, test_correct) after a block
+_Advance = tuple[str, np.ndarray, np.ndarray, np.ndarray, int]
 
 
 
 
-def check_features(features) -> list[int]:
+def check_features(features: Any) -> list[int]:  # untrusted input: checked here
     """Four measurements (protocol strings, or numbers in cm that are whole hundredths) as units."""
     if isinstance(features, (str, bytes, dict)) or not hasattr(features, "__len__"):
-        raise InvalidFeatures(f"features must be a sequence of {N_FEATURES} measurements; got {type(features).__name__}")
+        raise InvalidFeatures(
+            f"features must be a sequence of {N_FEATURES} measurements; got {type(features).__name__}"
+        )
     values = list(features)
     if len(values) != N_FEATURES:
         raise InvalidFeatures(f"features must have {N_FEATURES} values {FEATURE_NAMES}; got {len(values)}")
     out = []
-    for name, value in zip(FEATURE_NAMES, values):
+    for name, value in zip(FEATURE_NAMES, values, strict=True):
         try:
             out.append(parse(value.item() if isinstance(value, np.generic) else value))
         except MeasurementError as exc:
@@ -78,11 +82,11 @@ class _State:
     test_pred: np.ndarray     # predicted class code per test row
     test_correct: int
     model_hash: str
-    history_list: list        # (size, model_hash) after each committed update, oldest first; shared and
+    history_list: list[tuple[int, str]]  # (size, model_hash) after each committed update, oldest first; shared and
     updates: int              # append-only like _Rows: this state's history is its first ``updates``
 
     @property
-    def history(self) -> list:
+    def history(self) -> list[tuple[int, str]]:
         return self.history_list[:self.updates]
 
 
@@ -101,8 +105,9 @@ class IrisModel:
         self._test_codes = self._encode(self.base.test_labels)
         self._lock = threading.Lock()
         self._staged: list[tuple[list[int], str]] = []
-        self._evaluation: Optional[tuple[str, dict]] = None
-        self._preview: Optional[tuple] = None  # ((parent hash, rows, labels), the _advance result) of the last preview
+        self._evaluation: Optional[tuple[str, dict[str, Any]]] = None
+        # ((parent hash, rows, labels), *the _advance result) of the last preview
+        self._preview: Optional[tuple[tuple[str, bytes, tuple[str, ...]], *_Advance]] = None
         rows = _Rows(self.base.train_units, self._encode(self.base.train_labels), self.weights)
         self.state_ = self._state_from_rows(rows, len(self.base.train), base_model_hash(self.base.base_hash, k), [])
 
@@ -110,18 +115,18 @@ class IrisModel:
     def _encode(self, labels: Sequence[str]) -> np.ndarray:
         return np.asarray([self._codes[label] for label in labels], dtype=np.int64)
 
-    def _predictions(self, nb_idx: np.ndarray, codes_of) -> np.ndarray:
+    def _predictions(self, nb_idx: np.ndarray, codes_of: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         valid = nb_idx != knn.NO_ROW
         codes = codes_of(np.where(valid, nb_idx, 0))
         return knn.predict_codes(knn.votes(codes, valid, len(self.classes_)))
 
-    def _state_from_rows(self, rows: _Rows, size: int, model_hash: str, history: list) -> _State:
+    def _state_from_rows(self, rows: _Rows, size: int, model_hash: str, history: list[tuple[int, str]]) -> _State:
         nb_dist, nb_idx = knn.neighbours_of(self._test_w, rows.xw[:size], self.k)
         pred = self._predictions(nb_idx, lambda idx: rows.y[idx])
         correct = int(np.count_nonzero(pred == self._test_codes))
         return _State(rows, size, nb_dist, nb_idx, pred, correct, model_hash, list(history), len(history))
 
-    def _advance(self, state: _State, x_units: np.ndarray, labels: Sequence[str]):
+    def _advance(self, state: _State, x_units: np.ndarray, labels: Sequence[str]) -> _Advance:
         """(model_hash, neighbours, predictions, test_correct) after one block's rows.
 
         Only test rows with a new row strictly closer than their k-th neighbour change (a new
@@ -145,7 +150,7 @@ class IrisModel:
             pred[touched] = self._predictions(i, lambda idx: np.where(idx >= size, codes[np.clip(idx - size, 0, None)],
                                                                        old_y[np.minimum(idx, size - 1)]))
             correct = int(np.count_nonzero(pred == self._test_codes))
-        result = (new_hash, nb_dist, nb_idx, pred, correct)
+        result: _Advance = (new_hash, nb_dist, nb_idx, pred, correct)
         self._preview = (key, *result)
         return result
 
@@ -161,18 +166,18 @@ class IrisModel:
         state.history_list.append((size, new_hash))
         return _State(rows, size, nb_dist, nb_idx, pred, correct, new_hash, state.history_list, state.updates + 1)
 
-    def _check_point(self, features, label) -> list[int]:
+    def _check_point(self, features: Any, label: str) -> list[int]:
         values = check_features(features)
         if label not in self._codes:
             raise InvalidLabel(f"label must be one of {', '.join(self.classes_)}; got {label!r:.40}")
         return values
 
-    def _summary(self, state: _State) -> dict:
+    def _summary(self, state: _State) -> dict[str, Any]:
         return {"data_points_trained": state.size, "model_hash": state.model_hash,
                 "test_correct": state.test_correct, "test_rows": len(self._test_codes)}
 
     # -- the LedgerModel seam ---------------------------------------------------------
-    def genesis_params(self) -> dict:
+    def genesis_params(self) -> dict[str, Any]:
         """What the network's genesis commits to about this model."""
         return {"base_hash": self.base.base_hash, "classes": list(self.classes_), "k": self.k,
                 "weights": [int(w) for w in self.weights]}
@@ -185,11 +190,11 @@ class IrisModel:
     def data_count(self) -> int:
         return self.state_.size
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """``MODEL_UPDATE.data`` of the current state."""
         return self._summary(self.state_)
 
-    def preview_update(self, rows: Sequence[Sequence], labels: Sequence[str]) -> dict:
+    def preview_update(self, rows: Sequence[Sequence[Any]], labels: Sequence[str]) -> dict[str, Any]:
         """The summary after one block carrying ``rows``/``labels``; the model does not change."""
         checked = [self._check_point(r, label) for r, label in zip(rows, labels, strict=True)]
         state = self.state_
@@ -198,7 +203,7 @@ class IrisModel:
         return {"data_points_trained": state.size + len(checked), "model_hash": new_hash, "test_correct": correct,
                 "test_rows": len(self._test_codes)}
 
-    def add_data_point(self, features, label) -> bool:
+    def add_data_point(self, features: Any, label: str) -> bool:
         """Stage one data point for the next commit (the paper's entry point). False, and nothing
         staged, when it is not a valid point."""
         try:
@@ -209,7 +214,7 @@ class IrisModel:
             self._staged.append((values, label))
         return True
 
-    def commit_data_points(self) -> dict:
+    def commit_data_points(self) -> dict[str, Any]:
         """Fold every staged point into the model as one update: one hash step, all or nothing."""
         with self._lock:
             staged, self._staged = self._staged, []
@@ -258,7 +263,7 @@ class IrisModel:
         return self.classes_[int(np.argmax(counts))]
 
     # -- using the model --------------------------------------------------------------
-    def neighbours(self, features) -> list[dict]:
+    def neighbours(self, features: Any) -> list[dict[str, Any]]:
         """The k nearest training rows of a query: row index, integer distance, label."""
         q = np.asarray(check_features(features), dtype=np.int64) * self.weights
         state = self.state_
@@ -266,18 +271,18 @@ class IrisModel:
         idx = knn.nearest(dist, self.k)
         return [{"row": int(i), "distance": int(dist[i]), "label": self.classes_[int(state.rows.y[i])]} for i in idx]
 
-    def predict(self, features) -> dict:
+    def predict(self, features: Any) -> dict[str, Any]:
         """The predicted class, the share of the k neighbours in each class, and the neighbours."""
         found = self.neighbours(features)
         counts = [sum(1 for n in found if n["label"] == label) for label in self.classes_]
         prediction = self.classes_[int(np.argmax(counts))]
         return {"prediction": prediction,
-                "probabilities": {label: round(c / self.k, 6) for label, c in zip(self.classes_, counts)},
+                "probabilities": {label: round(c / self.k, 6) for label, c in zip(self.classes_, counts, strict=True)},
                 "neighbours": found}
 
     def base_rows(self) -> list[tuple[list[str], str]]:
         """The base training rows as (measurement strings, label), row i at position i."""
-        return [(list(row), label) for row, label in zip(self.base.train, self.base.train_labels)]
+        return [(list(row), label) for row, label in zip(self.base.train, self.base.train_labels, strict=True)]
 
     def row(self, index: int) -> tuple[list[str], str]:
         """Training row ``index`` as (measurement strings, label)."""
@@ -290,7 +295,7 @@ class IrisModel:
     def accuracy(self) -> float:
         return self.state_.test_correct / len(self._test_codes)
 
-    def evaluate_model(self) -> dict:
+    def evaluate_model(self) -> dict[str, Any]:
         """Accuracy, per-class metrics and the confusion matrix on the test rows, once per state."""
         from sklearn.metrics import classification_report, confusion_matrix
 
@@ -316,7 +321,7 @@ class IrisModel:
         self._evaluation = (state.model_hash, result)
         return result
 
-    def info(self) -> dict:
+    def info(self) -> dict[str, Any]:
         state = self.state_
         return {"trained": True, "data_count": state.size, "classes": list(self.classes_),
                 "n_neighbors": self.k, "weights": [int(w) for w in self.weights], "model_hash": state.model_hash,
@@ -329,7 +334,7 @@ class IrisModel:
         """``(training rows, model_hash)`` after each committed update, oldest first."""
         return list(self.state_.history)
 
-    def serialize(self) -> dict:
+    def serialize(self) -> dict[str, Any]:
         """The paper's ``serialize``: this model as JSON-safe data (never pickle), namely the
         contributed rows (integer units), their label codes, the training size after each update
         and the model_hash. ``deserialize`` rebuilds it from the base data and checks every hash."""
@@ -346,7 +351,7 @@ class IrisModel:
         }
 
     @classmethod
-    def deserialize(cls, data, base: Optional[BaseData] = None) -> "IrisModel":
+    def deserialize(cls, data: object, base: Optional[BaseData] = None) -> "IrisModel":
         """The paper's ``deserialize``: a model rebuilt from ``serialize()`` data of ``base`` (the
         Iris base by default). SnapshotError unless the data is exactly that shape (no extra keys,
         whole numbers that are not booleans, known label codes, sizes that match the rows) and every
@@ -373,11 +378,11 @@ class IrisModel:
         return model
 
     # The chain's port (blockchain/model_port.py) calls them snapshot and restore.
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         """``serialize()``: this model as plain JSON-able data."""
         return self.serialize()
 
-    def restore(self, data) -> "IrisModel":
+    def restore(self, data: object) -> "IrisModel":
         """``deserialize(data)`` for this model's base data and k."""
         if isinstance(data, dict) and data.get("k") != self.k:
             raise SnapshotError("snapshot must be of this model's base data and k")

@@ -237,32 +237,86 @@ pm.test("names the neighbours that would judge a claim and why each counted", ()
 
 ERRORS = [
     error_case("Broken JSON", "POST", "/flower/add", 400, "invalid_json", raw='{"sender": "a",'),
-    error_case("NaN is refused", "POST", "/flower/predict", 400, "invalid_json",
-               raw='{"sepal_length": NaN, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}'),
-    error_case("Negative measurement", "POST", "/flower/add", 400, "invalid_request", body={**FLOWER, "sepal_length": -1}),
-    error_case("Measurement string with one decimal", "POST", "/flower/add", 400, "invalid_request",
-               body={**FLOWER, "sepal_length": "5.1"}),
-    error_case("Not a whole number of hundredths", "POST", "/flower/add", 400, "invalid_request",
-               body={**FLOWER, "sepal_length": 5.123}),
-    error_case("Unknown flower type", "POST", "/flower/add", 400, "invalid_transaction", body={**FLOWER, "flower_type": "rose"}),
-    error_case("Reserved sender", "POST", "/transactions/new", 400, "invalid_request",
-               body={"sender": "0", "recipient": "bob", "amount": 1}),
-    error_case("Zero amount", "POST", "/transactions/new", 400, "invalid_request",
-               body={"sender": "alice", "recipient": "bob", "amount": 0}),
-    error_case("Transfer without funds", "POST", "/transactions/new", 400, "insufficient_funds",
-               body={"sender": "nobody-has-coins", "recipient": "bob", "amount": 5}),
-    error_case("Not JSON", "POST", "/flower/add", 415, "unsupported_media_type", raw="sender=a", content_type="text/plain"),
+    error_case(
+        "NaN is refused",
+        "POST",
+        "/flower/predict",
+        400,
+        "invalid_json",
+        raw='{"sepal_length": NaN, "sepal_width": 3.0, "petal_length": 5.2, "petal_width": 2.3}',
+    ),
+    error_case(
+        "Negative measurement", "POST", "/flower/add", 400, "invalid_request", body={**FLOWER, "sepal_length": -1}
+    ),
+    error_case(
+        "Measurement string with one decimal",
+        "POST",
+        "/flower/add",
+        400,
+        "invalid_request",
+        body={**FLOWER, "sepal_length": "5.1"},
+    ),
+    error_case(
+        "Not a whole number of hundredths",
+        "POST",
+        "/flower/add",
+        400,
+        "invalid_request",
+        body={**FLOWER, "sepal_length": 5.123},
+    ),
+    error_case(
+        "Unknown flower type", "POST", "/flower/add", 400, "invalid_transaction", body={**FLOWER, "flower_type": "rose"}
+    ),
+    error_case(
+        "Reserved sender",
+        "POST",
+        "/transactions/new",
+        400,
+        "invalid_request",
+        body={"sender": "0", "recipient": "bob", "amount": 1},
+    ),
+    error_case(
+        "Zero amount",
+        "POST",
+        "/transactions/new",
+        400,
+        "invalid_request",
+        body={"sender": "alice", "recipient": "bob", "amount": 0},
+    ),
+    error_case(
+        "Transfer without funds",
+        "POST",
+        "/transactions/new",
+        400,
+        "insufficient_funds",
+        body={"sender": "nobody-has-coins", "recipient": "bob", "amount": 5},
+    ),
+    error_case(
+        "Not JSON", "POST", "/flower/add", 415, "unsupported_media_type", raw="sender=a", content_type="text/plain"
+    ),
     error_case("Unknown route", "GET", "/flowers", 404, "not_found"),
     error_case("Proof of an unknown transaction", "GET", "/proof/" + "ab" * 32, 404, "unknown_transaction"),
     error_case("Wrong method", "DELETE", "/chain", 405, "method_not_allowed"),
-    request("Duplicate flower (first time)", "POST", "/flower/add", """
+    request(
+        "Duplicate flower (first time)",
+        "POST",
+        "/flower/add",
+        """
 pm.test("status is 201", () => pm.response.to.have.status(201));
-""", raw='{\n  "sender": "dup-test", "sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5,\n'
+""",
+        raw='{\n  "sender": "dup-test", "sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5,\n'
         '  "petal_width": 0.2, "flower_type": "setosa", "timestamp_ms": {{dupTimestamp}}\n}',
-            prerequest='pm.collectionVariables.set("dupTimestamp", Date.now());'),
-    error_case("Duplicate flower (again)", "POST", "/flower/add", 409, "duplicate_transaction",
-               raw='{\n  "sender": "dup-test", "sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5,\n'
-                   '  "petal_width": 0.2, "flower_type": "setosa", "timestamp_ms": {{dupTimestamp}}\n}'),
+        prerequest='pm.collectionVariables.set("dupTimestamp", Date.now());',
+    ),
+    error_case(
+        "Duplicate flower (again)",
+        "POST",
+        "/flower/add",
+        409,
+        "duplicate_transaction",
+        raw='{\n  "sender": "dup-test", "sepal_length": 5.0, "sepal_width": 3.4, "petal_length": 1.5,\n'
+        '  "petal_width": 0.2, "flower_type": "setosa", "timestamp_ms": {{dupTimestamp}}\n}',
+    ),
 ]
 
 

@@ -116,11 +116,11 @@ def build() -> dict:
                           f"(equal to {int(value)} in Python; booleans are never integers)", texts(b), 0, node_bad=1))
 
     # what crashed the Python verifier before (fuzzer seed 1 on the code before this file existed)
-    for label, value in (("null", None), ("string", "1"), ("list", [1]), ("huge", 10**12)):
+    for label, bad in (("null", None), ("string", "1"), ("list", [1]), ("huge", 10**12)):
         b = copy.deepcopy(base)
-        b[0]["transactions"][0]["params"]["difficulty"] = value
+        b[0]["transactions"][0]["params"]["difficulty"] = bad
         reseal(b, 0)
-        cases.append(case(f"genesis_difficulty_{label}", f"genesis params difficulty {json.dumps(value)}: an integer "
+        cases.append(case(f"genesis_difficulty_{label}", f"genesis params difficulty {json.dumps(bad)}: an integer "
                           "from 1 to 32 or the chain is invalid at block 0 (a verifier never crashes on it)",
                           texts(b), 0, node_bad=1))
 
@@ -129,7 +129,10 @@ def build() -> dict:
         tx["type"] == "TRANSFER" for blk in base[1:] for tx in blk["transactions"]) else find(base, lambda tx: True)
     amount = base[i]["transactions"][j]["amount"]
     tx_text = json.dumps(base[i]["transactions"][j], separators=(",", ":"))
-    for name, dup in (("duplicate_key", f'"amount":{amount + 1},'), ("duplicate_key_same_value", f'"amount":{amount},')):
+    for name, dup in (
+        ("duplicate_key", f'"amount":{amount + 1},'),
+        ("duplicate_key_same_value", f'"amount":{amount},'),
+    ):
         tt = list(t)
         tt[i] = tt[i].replace(tx_text, tx_text.replace('"amount":', dup + '"amount":', 1), 1)
         assert tt[i] != t[i]

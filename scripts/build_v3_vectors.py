@@ -62,7 +62,7 @@ class Builder:
         self.mine()
 
     def flower(self, sender: str, row: list[str], label: str, deposit: int = 1) -> str:
-        return self.send(flower_body(sender, dict(zip(FEATURES, row)), label, self.tick(), deposit))
+        return self.send(flower_body(sender, dict(zip(FEATURES, row, strict=True)), label, self.tick(), deposit))
 
     def claim(self, kind: str, sender: str, flower_id: str) -> str:
         return self.send(claim_body(kind, sender, flower_id, self.tick()))
@@ -99,6 +99,7 @@ def forge_block(chain: list[dict], txs: list[Transaction]) -> list[dict]:
     body = [reward(MINER, index), *txs]
     draft = Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, 0)
     nonce = search_nonce(draft.prefix(), DIFFICULTY)
+    assert nonce is not None  # no stop event and no limit: a search always ends with a nonce
     return chain + [Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, nonce).to_dict()]
 
 
@@ -163,9 +164,12 @@ def duplicating() -> dict:
 def split_panel() -> dict:
     """A flower whose panel is split: refund allowed (one agrees), not good, not reportable."""
     base = iris_base()
-    voters = [claims.Voter(i, claims.units(r), label) for i, (r, label) in enumerate(zip(base.train, base.train_labels))]
+    voters = [
+        claims.Voter(i, claims.units(r), label)
+        for i, (r, label) in enumerate(zip(base.train, base.train_labels, strict=True))
+    ]
     weights = base.weights
-    for row, label in zip(base.train, base.train_labels):
+    for row, label in zip(base.train, base.train_labels, strict=True):
         for other in base.classes:
             if other != label:
                 verdict = claims.judge(claims.units(row), other, voters, 3, weights)

@@ -21,17 +21,20 @@ sys.path.insert(0, str(ROOT))
 from tests.helpers.browser import chromium  # noqa: E402
 from tests.helpers.nodes import NodeProcess  # noqa: E402
 
-GOOD = [("setosa", (5.1, 3.5, 1.4, 0.2)), ("versicolor", (6.1, 2.8, 4.7, 1.2)), ("virginica", (6.3, 3.3, 6.0, 2.5)),
-        ("versicolor", (5.7, 2.8, 4.1, 1.3)), ("setosa", (4.9, 3.0, 1.4, 0.2)), ("virginica", (7.2, 3.0, 5.8, 1.6))]
+Sample = tuple[str, tuple[float, ...]]  # (label, the four measurements in cm)
+GOOD: list[Sample] = [
+    ("setosa", (5.1, 3.5, 1.4, 0.2)), ("versicolor", (6.1, 2.8, 4.7, 1.2)), ("virginica", (6.3, 3.3, 6.0, 2.5)),
+    ("versicolor", (5.7, 2.8, 4.1, 1.3)), ("setosa", (4.9, 3.0, 1.4, 0.2)), ("virginica", (7.2, 3.0, 5.8, 1.6))]
 BASE = json.loads((ROOT / "ml" / "data" / "iris-base.json").read_text())
 # Three copies of two test rows under a wrong label: those test rows are then mispredicted.
-WRONG = [("virginica" if BASE["test_labels"][t] != "virginica" else "setosa", tuple(float(x) for x in BASE["test"][t]))
-         for t in (0, 1) for _ in range(3)]
+WRONG: list[Sample] = [
+    ("virginica" if BASE["test_labels"][t] != "virginica" else "setosa", tuple(float(x) for x in BASE["test"][t]))
+    for t in (0, 1) for _ in range(3)]
 NAMES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
 
 def flower(sender, label, features, deposit=0):
-    return {"sender": sender, **dict(zip(NAMES, features)), "flower_type": label, "deposit": deposit}
+    return {"sender": sender, **dict(zip(NAMES, features, strict=True)), "flower_type": label, "deposit": deposit}
 
 
 def main(argv=None) -> int:
@@ -87,7 +90,7 @@ def main(argv=None) -> int:
 
         def predict():
             form = driver.find_element("css selector", '[data-testid="predict-form"]')
-            for name, value in zip(NAMES, WRONG[0][1]):
+            for name, value in zip(NAMES, WRONG[0][1], strict=True):
                 form.find_element("css selector", f'[name="{name}"]').send_keys(str(value))
             form.find_element("css selector", "button").click()
             time.sleep(1)

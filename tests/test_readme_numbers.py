@@ -9,10 +9,18 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def test_benchmark_tables_are_the_summarys():
     summary = (ROOT / "bench" / "results" / "summary.md").read_text(encoding="utf-8")
     rows = [line for line in summary.splitlines() if line.startswith("| ") and not line.startswith("|---")]
-    quoted = [line for line in rows if line.split("|")[1].strip() in (
-        "chain", "model_info", "evaluate", "predict", "flower_add", "transaction", "mine_empty", "mine_one_flower")
-        or "blocks of 1 flower" in line or "the same for 100,000" in line or line.startswith("| restart of")
-        or line.startswith("| reorg of") or line.startswith("| /flower/predict at") or line.startswith("| hash rate via")]
+    quoted = [
+        line
+        for line in rows
+        if line.split("|")[1].strip()
+        in ("chain", "model_info", "evaluate", "predict", "flower_add", "transaction", "mine_empty", "mine_one_flower")
+        or "blocks of 1 flower" in line
+        or "the same for 100,000" in line
+        or line.startswith("| restart of")
+        or line.startswith("| reorg of")
+        or line.startswith("| /flower/predict at")
+        or line.startswith("| hash rate via")
+    ]
     assert len(quoted) == 14
     for line in quoted:
         assert line in README, line

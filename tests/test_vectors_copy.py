@@ -19,4 +19,6 @@ def test_copied_vectors_match_shared(name):
 
 
 def test_shipped_iris_base_is_the_vector():
-    assert (ROOT / "ml" / "data" / "iris-base.json").read_bytes() == (ROOT / "tests" / "vectors" / "iris-base.json").read_bytes()
+    assert (ROOT / "ml" / "data" / "iris-base.json").read_bytes() == (
+        ROOT / "tests" / "vectors" / "iris-base.json"
+    ).read_bytes()

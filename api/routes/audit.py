@@ -51,8 +51,12 @@ def transfers():
     if not address:
         raise ApiError(400, "invalid_request", "address must be given: /transfers?address=<address>")
     if not is_address(address):
-        raise ApiError(400, "invalid_request", f"address must be an address of 1 to {MAX_ADDRESS_LENGTH} printable "
-                                               f"characters without spaces: /transfers?address=<address>; got {address!r:.60}")
+        raise ApiError(
+            400,
+            "invalid_request",
+            f"address must be an address of 1 to {MAX_ADDRESS_LENGTH} printable "
+            f"characters without spaces: /transfers?address=<address>; got {address!r:.60}",
+        )
     start, limit = page_args(100, 1000)
     return node().transfers(address, start, limit)
 

@@ -1,7 +1,7 @@
 """What every route needs: the node service of the running app, and a checked request body."""
 from __future__ import annotations
 
-from typing import Optional, TypeVar
+from typing import Any, Optional, TypeVar
 
 from flask import current_app, request
 from pydantic import BaseModel, ValidationError
@@ -22,7 +22,8 @@ def parse(schema: type[M] | None = None) -> M:
     """The request body checked against ``schema`` (by default the ``body`` the route declares
     with ``@doc``, which is also what the OpenAPI document shows), or a 400 naming the first bad field."""
     if schema is None:
-        schema = current_app.view_functions[request.endpoint].openapi["body"]
+        view: Any = current_app.view_functions[request.endpoint or ""]  # @doc gave it .openapi
+        schema = view.openapi["body"]
     body = read_json_object()
     try:
         return schema.model_validate(body)

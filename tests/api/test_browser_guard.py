@@ -29,9 +29,21 @@ def height(client):
 
 # -- item 12: the Host header -----------------------------------------------------------------
 
-@pytest.mark.parametrize("host", ["rebind.test", "rebind.test:5000", "127.0.0.1.nip.io:5000", "evil.localhost.test:5000",
-                                  "localhost.:5000.evil", "", "[127.0.0.1]evil.test", "[::1]evil.test:80",
-                                  "[fe80::1%evil.test]", "[::1"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "rebind.test",
+        "rebind.test:5000",
+        "127.0.0.1.nip.io:5000",
+        "evil.localhost.test:5000",
+        "localhost.:5000.evil",
+        "",
+        "[127.0.0.1]evil.test",
+        "[::1]evil.test:80",
+        "[fe80::1%evil.test]",
+        "[::1",
+    ],
+)
 def test_a_host_name_the_node_does_not_serve_is_421_and_changes_nothing(make_client, host):
     client = make_client()
     for method, path, body in (("POST", "/nodes/register", PEER), ("GET", "/health", None),

@@ -44,7 +44,9 @@ def test_an_honest_contributor_is_refunded_and_a_poisoner_is_reported(client):
     early = claim(client, "refund", "alice", good_id)
     assert early.status_code == 400 and early.get_json()["error"]["code"] == "claim_not_allowed"
     assert early.get_json()["error"]["message"] == (
-        f"refund_wait is 2 blocks; this flower can be claimed from block {mined['index'] + 2} (now {mined['index'] + 1})")
+        f"refund_wait is 2 blocks; this flower can be claimed from block {mined['index'] + 2} "
+        f"(now {mined['index'] + 1})"
+    )
     assert snapshot(client) == before
     client.post("/mine")
 
@@ -58,7 +60,10 @@ def test_an_honest_contributor_is_refunded_and_a_poisoner_is_reported(client):
     client.post("/mine")
     mine = client.get("/contributions?sender=alice").get_json()
     assert mine["good"] == 1
-    assert mine["contributions"][0] | {"deposit": 2, "left": 0, "refunded": True, "model_agrees": True} == mine["contributions"][0]
+    assert (
+        mine["contributions"][0] | {"deposit": 2, "left": 0, "refunded": True, "model_agrees": True}
+        == mine["contributions"][0]
+    )
     assert client.get("/balance/alice").get_json()["balance"] == 3
 
     again = claim(client, "refund", "alice", good_id)
@@ -67,7 +72,12 @@ def test_an_honest_contributor_is_refunded_and_a_poisoner_is_reported(client):
     client.post("/mine")
     assert client.get("/balance/alice").get_json()["balance"] == 5  # take = min(2, max(1, 2 * 1 // 1))
     theirs = client.get("/contributions?sender=mallory").get_json()["contributions"][0]
-    assert (theirs["left"], theirs["refunded"], theirs["reported_by"], theirs["model_agrees"]) == (0, False, ["alice"], False)
+    assert (theirs["left"], theirs["refunded"], theirs["reported_by"], theirs["model_agrees"]) == (
+        0,
+        False,
+        ["alice"],
+        False,
+    )
     assert client.get("/chain/validate").get_json()["valid"] is True
 
 
@@ -104,7 +114,9 @@ def test_every_refusal_reason(client):
         return r.get_json()["error"]["message"]
 
     before = snapshot(client)
-    assert refused("refund", "mallory", flowers["dave"]) == "only the contributor (dave) may claim a refund of this flower"
+    assert (
+        refused("refund", "mallory", flowers["dave"]) == "only the contributor (dave) may claim a refund of this flower"
+    )
     assert refused("report", "mallory", flowers["mallory"]) == (
         "a contributor may not report their own flower; claim a refund instead")
     assert refused("report", "alice", flowers["dave"]) == (

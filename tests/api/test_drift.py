@@ -9,8 +9,8 @@ NAMES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
 
 def contribute(client, rows, labels):
-    for i, (row, label) in enumerate(zip(rows, labels)):
-        body = {"sender": f"c{i}", **dict(zip(NAMES, map(float, row))), "flower_type": label}
+    for i, (row, label) in enumerate(zip(rows, labels, strict=True)):
+        body = {"sender": f"c{i}", **dict(zip(NAMES, map(float, row), strict=True)), "flower_type": label}
         assert client.post("/flower/add", json=body).status_code == 201
     assert client.post("/mine").status_code == 200
 

@@ -44,7 +44,7 @@ def test_headers_after_a_locator(client, chain5):
     hashes = [b["hash"] for b in chain5]
     everything = client.get("/headers").get_json()["headers"]
     assert [h["index"] for h in everything] == [1, 2, 3, 4, 5]
-    for header, block in zip(everything, chain5[1:]):
+    for header, block in zip(everything, chain5[1:], strict=True):
         assert header == {k: v for k, v in block.items() if k != "transactions"}
         assert Block.from_dict(block).computed_hash() == header["hash"]  # checkable without the body
     # newest first; the first hash that is on our chain decides, unknown ones are skipped
@@ -64,7 +64,9 @@ def test_blocks_from_a_height(client, chain5):
 
 
 def test_pending_pages(client):
-    ids = [client.post("/flower/add", json={**FLOWER, "sender": f"p{i}"}).get_json()["transaction_id"] for i in range(5)]
+    ids = [
+        client.post("/flower/add", json={**FLOWER, "sender": f"p{i}"}).get_json()["transaction_id"] for i in range(5)
+    ]
     first = client.get("/transactions/pending?limit=2").get_json()
     assert [t["id"] for t in first["transactions"]] == ids[:2] and first["count"] == 5 and first["next"] == ids[1]
     second = client.get(f"/transactions/pending?after={first['next']}&limit=2").get_json()
@@ -105,7 +107,7 @@ def test_the_pending_pool_is_paged_by_default(client):
 
 def test_contributions_are_paged_by_default_oldest_first(client):
     ids = []
-    for block in range(3):
+    for _ in range(3):
         ids += [client.post("/flower/add", json={**FLOWER, "sender": "prolific", "sepal_length": 4.5 + i / 100})
                 .get_json()["transaction_id"] for i in range(50)]
         client.post("/mine")

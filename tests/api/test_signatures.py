@@ -85,7 +85,10 @@ def test_signed_transfer(client):
     app_address = client.get("/health").get_json()["address"]
     client.post("/mine")
     client.post("/mine")
-    assert client.post("/transactions/new", json={"sender": app_address, "recipient": ADDR, "amount": 2}).status_code == 201
+    assert (
+        client.post("/transactions/new", json={"sender": app_address, "recipient": ADDR, "amount": 2}).status_code
+        == 201
+    )
     client.post("/mine")
     body = transfer_body(ADDR, "bob", 2, 1_700_000_000_000, PUB)
     request = {"sender": ADDR, "recipient": "bob", "amount": 2, "timestamp_ms": 1_700_000_000_000, "public_key": PUB,
@@ -112,7 +115,9 @@ def test_require_signatures_refuses_unsigned_with_instructions():
         assert r.status_code == 400
         error = r.get_json()["error"]
         assert error["code"] == "signature_required"
-        assert "public_key" in error["message"] and "signature" in error["message"] and "canon(body)" in error["message"]
+        assert (
+            "public_key" in error["message"] and "signature" in error["message"] and "canon(body)" in error["message"]
+        )
         assert client.post("/flower/add", json=signed_flower()).status_code == 201
         assert client.get("/health").get_json()["require_signatures"] is True
     finally:

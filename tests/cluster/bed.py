@@ -235,7 +235,11 @@ class TestBed:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.cluster.bed", description="Start N nodes, each in a network namespace of its own on one bridge (10.77.0.0/24); Ctrl-C stops them and deletes every namespace. Needs root and ip netns.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.cluster.bed",
+        description="Start N nodes, each in a network namespace of its own on one bridge (10.77.0.0/24); "
+        "Ctrl-C stops them and deletes every namespace. Needs root and ip netns.",
+    )
     parser.add_argument("--nodes", type=int, default=5, help="hosts, each with one node (default: 5)")
     parser.add_argument("--difficulty", type=int, default=2, help="the network's difficulty (default: 2)")
     args = parser.parse_args(argv)

@@ -146,7 +146,9 @@ def check_invariants(bed: TestBed, acked: list, difficulty: int) -> dict:
     for host in bed.hosts:
         model_hash = host.get("/health").json()["model_hash"]
         if model_hash != replay.model.state_hash:
-            raise CheckFailed(f"node {host.index} has model {model_hash}, the chain replays to {replay.model.state_hash}")
+            raise CheckFailed(
+                f"node {host.index} has model {model_hash}, the chain replays to {replay.model.state_hash}"
+            )
     return {"height": len(chain) - 1, "on_chain": sum(1 for t, _ in acked if t in on_chain),
             "pending": sum(1 for t, _ in acked if t not in on_chain)}
 
@@ -223,7 +225,7 @@ def run_check(bed: TestBed, rounds: int, seed: int, out=print) -> list[Round]:
         bed.heal()
         tie_miner = rng.choice(bed.hosts)
 
-        def break_tie():
+        def break_tie(rnd=rnd, tie_miner=tie_miner):
             rnd.ties += 1
             if tie_miner.post("/mine", timeout=120).status_code == 200:
                 rnd.blocks += 1
@@ -235,7 +237,11 @@ def run_check(bed: TestBed, rounds: int, seed: int, out=print) -> list[Round]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.cluster.check", description="Run the Jepsen-style check on a fresh test bed: seeded rounds of traffic, concurrent mining and partitions, then the invariants. Needs root and ip netns.")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.cluster.check",
+        description="Run the Jepsen-style check on a fresh test bed: seeded rounds of traffic, concurrent mining "
+        "and partitions, then the invariants. Needs root and ip netns.",
+    )
     parser.add_argument("--rounds", type=int, default=10, help="rounds to run (default: 10)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of every random choice (default: 2026)")
     parser.add_argument("--nodes", type=int, default=5, help="nodes, each on a host of its own (default: 5)")

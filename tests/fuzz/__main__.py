@@ -109,7 +109,7 @@ def run(chains: int, mutants: int, seed: int, big_every: int = 50, out=print, mo
             js_future = pool.submit(js_verdicts, [(t, NOW_MS) for t in jobs])
             py = [python_verdict(t, NOW_MS) for t in jobs]
             js = js_future.result()
-            for (c, m, kind, protocol), p, j in zip(labels, py, js):
+            for (c, m, kind, protocol), p, j in zip(labels, py, js, strict=True):
                 by = stats["by_protocol"][protocol]
                 verdict = "crash" if "crash" in p or "crash" in j else ("valid" if p.get("valid") else "invalid")
                 for where in (stats, by):
@@ -123,8 +123,11 @@ def run(chains: int, mutants: int, seed: int, big_every: int = 50, out=print, mo
                     replay = f"{seed}:{c}" + ("" if m is None else f":{m}")
                     stats["disagreements"].append((replay, kind, p, j))
                     by["disagreements"] += 1
-                    out(f"DISAGREEMENT {kind} (protocol {protocol}): replay with --replay {replay}"
-                        f"{'' if mode == 'both' else ' --protocol ' + mode}\n  python: {_short(p)}\n  js:     {_short(j)}")
+                    out(
+                        f"DISAGREEMENT {kind} (protocol {protocol}): replay with --replay {replay}"
+                        f"{'' if mode == 'both' else ' --protocol ' + mode}\n"
+                        f"  python: {_short(p)}\n  js:     {_short(j)}"
+                    )
     stats["seconds"] = round(time.perf_counter() - started, 1)
     return stats
 
@@ -140,10 +143,12 @@ def _lines(stats: dict) -> list[str]:
     disagreements = stats["disagreements"]
     return [
         f"chains {stats['chains']} (blocks {stats.get('blocks', 0)}, transactions {stats.get('txs', 0)}, "
-        f"signed {stats.get('signed', 0)}, largest block {stats.get('largest_block', 0)} transactions; user transactions by kind: {kinds})",
-        "claims tried: " + (", ".join(f"{k} {v}" for k, v in sorted(stats.get("claims", {}).items())) or "none")
+        f"signed {stats.get('signed', 0)}, largest block {stats.get('largest_block', 0)} transactions; "
+        f"user transactions by kind: {kinds})",
+        "claims tried: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(stats.get("claims", {}).items())) or "none")
         + f"; flowers refunded {stats.get('refunded', 0)} (settled as good {stats.get('settled', 0)}), "
-          f"reported {stats.get('reported', 0)}",
+        f"reported {stats.get('reported', 0)}",
         f"mutants {stats['mutants']}: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["mutants_by_kind"].items())),
         "verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["verdicts"].items())),
         f"disagreements {disagreements if isinstance(disagreements, int) else len(disagreements)}",

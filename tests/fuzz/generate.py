@@ -103,7 +103,7 @@ def measurements(rng: random.Random, label: str) -> dict:
         jitter = rng.choice((0, 0, 0, 5, 10, 30))  # 0: exact duplicates, so distances tie
         units = [max(1, min(10000, u + rng.randint(-jitter, jitter))) for u in PROTOTYPES[label]]
     names = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-    return {n: units_text(u) for n, u in zip(names, units)}
+    return {n: units_text(u) for n, u in zip(names, units, strict=True)}
 
 
 @kind("TRANSFER", 3, v3=2)
@@ -126,7 +126,9 @@ def _flower(ctx: Context) -> Optional[Transaction]:
     balance = ctx.chain.state.balance(sender)
     if balance < rules.min_deposit:
         return None
-    lowest = rules.min_deposit if ctx.protocol < 3 or balance < 1 else max(1, rules.min_deposit)  # v3: something to claim
+    lowest = (
+        rules.min_deposit if ctx.protocol < 3 or balance < 1 else max(1, rules.min_deposit)
+    )  # v3: something to claim
     deposit = ctx.rng.randint(lowest, max(lowest, min(balance, rules.min_deposit + 3)))
     return ctx.finish(flower_body(sender, measurements(ctx.rng, true_label), label, ctx.timestamp(), deposit))
 
@@ -161,8 +163,15 @@ def _claim_v3(ctx: Context, kind_name: str) -> Optional[Transaction]:
     if kind_name == "REFUND":
         sender = flower.sender
     else:
-        good = [a for a, g in ctx.chain.state.good.items() if g > 0 and a != flower.sender and a in ctx.addresses()
-                and ctx.chain.pool.pending_claim(a, flower_id) is None and ("REPORT", flower_id, a) not in ctx.refused_now]
+        good = [
+            a
+            for a, g in ctx.chain.state.good.items()
+            if g > 0
+            and a != flower.sender
+            and a in ctx.addresses()
+            and ctx.chain.pool.pending_claim(a, flower_id) is None
+            and ("REPORT", flower_id, a) not in ctx.refused_now
+        ]
         if not good and ctx.rng.random() < 0.7:
             return None
         sender = ctx.rng.choice(good) if good and ctx.rng.random() < 0.9 else ctx.sender()
@@ -203,7 +212,9 @@ def _plant(ctx: Context) -> list[Transaction]:
     if not ctx.chain.state.flowers:
         return []
     flower = ctx.rng.choice(list(ctx.chain.state.flowers.values()))
-    data = dict(zip(("sepal_length", "sepal_width", "petal_length", "petal_width"), map(units_text, flower.point)))
+    data = dict(
+        zip(("sepal_length", "sepal_width", "petal_length", "petal_width"), map(units_text, flower.point), strict=True)
+    )
     return _planted(ctx, data, flower.label, flower.sender)
 
 
@@ -221,7 +232,7 @@ def _front_run(ctx: Context) -> list[Transaction]:
 def _duplicate(ctx: Context) -> list[Transaction]:
     """Copies of a base training row, mislabelled (usually) or not."""
     row, label = ctx.rng.choice(ctx.chain.model.base_rows())
-    data = dict(zip(("sepal_length", "sepal_width", "petal_length", "petal_width"), row))
+    data = dict(zip(("sepal_length", "sepal_width", "petal_length", "petal_width"), row, strict=True))
     wrong = ctx.rng.random() < 0.8
     return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]) if wrong else label, None)
 

@@ -46,7 +46,11 @@ def test_both_protocols_run_every_kind_of_traffic_and_change(stats):
         for kind in MUTATORS:
             assert part["verdicts"].get(f"{kind}:invalid", 0) > 0, (protocol, kind)
     v3 = by[3]
-    for name in ("PLANT", "FRONT_RUN", "DUPLICATE"):  # v3 traffic: planted copies, in the victim's block, base-row copies
+    for name in (
+        "PLANT",
+        "FRONT_RUN",
+        "DUPLICATE",
+    ):  # v3 traffic: planted copies, in the victim's block, base-row copies
         assert v3.get(name, 0) > 0 and by[2].get(name, 0) == 0, name
     for claim in ("REFUND", "REPORT"):  # claims the v3 rule allows and claims it refuses
         assert v3["claims"].get(f"{claim} accepted", 0) > 0, claim

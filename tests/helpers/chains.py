@@ -50,7 +50,9 @@ def rich_chain(difficulty: int = 1):
     chain.mine(miner)                                                     # 1 tx
     chain.add_transaction(transfer(miner, "bob", 1))
     for i in range(3):
-        chain.add_transaction(flower(sender="ann", label="versicolor", features=(round(5.9 + i / 10, 2), 3.0, 4.2, 1.5)))
+        chain.add_transaction(
+            flower(sender="ann", label="versicolor", features=(round(5.9 + i / 10, 2), 3.0, 4.2, 1.5))
+        )
     chain.mine(miner)                                                     # 6 txs
     pub = crypto.public_key_hex(key)
     chain.add_transaction(signed(transfer_body(miner, "carol", 1, 1_700_000_100_000, pub), key))
@@ -58,7 +60,9 @@ def rich_chain(difficulty: int = 1):
     chain.add_transaction(flower(sender="ann", label="setosa", features=(4.8, 3.1, 1.6, 0.2)))
     chain.mine(miner)                                                     # 5 txs
     for i in range(6):
-        chain.add_transaction(flower(sender=f"s{i}", label="virginica", features=(6.5, 3.0, round(5.5 + i / 10, 2), 2.0)))
+        chain.add_transaction(
+            flower(sender=f"s{i}", label="virginica", features=(6.5, 3.0, round(5.5 + i / 10, 2), 2.0))
+        )
     chain.mine(miner)                                                     # 8 txs
     chain.add_transaction(transfer("bob", "erin", 1))
     chain.mine(miner)                                                     # 2 txs

@@ -15,7 +15,7 @@ def _now_ms() -> int:
 
 def measurements(features) -> dict:
     """Feature values (numbers in cm or protocol strings) as the protocol's strings, by name."""
-    return {n: v if isinstance(v, str) else from_number(v) for n, v in zip(NAMES, features)}
+    return {n: v if isinstance(v, str) else from_number(v) for n, v in zip(NAMES, features, strict=True)}
 
 
 def flower(sender="alice", features=(5.1, 3.5, 1.4, 0.2), label="setosa", timestamp_ms=None, deposit=0):

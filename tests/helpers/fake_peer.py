@@ -23,7 +23,8 @@ class FakePeer:
     (a body of one byte every 0.25 s), ``drip-headers`` (the status line and headers one byte
     every 0.25 s), ``tiny-objects`` (an honest tip, then 1 MB answers of 340,000 empty objects),
     ``secret`` (an internal JSON service: ``SECRET_ANSWER`` at every path), ``secret-dupkey`` (the
-    same with a repeated key), ``secret-headers`` (a list of one such object as headers). ``path_modes`` gives one path (``/headers``) a mode of its own.
+    same with a repeated key), ``secret-headers`` (a list of one such object as headers).
+    ``path_modes`` gives one path (``/headers``) a mode of its own.
     """
 
     def __init__(self) -> None:

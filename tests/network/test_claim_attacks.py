@@ -13,11 +13,16 @@ from tests.helpers.network import step
 pytestmark = pytest.mark.network
 BASE = json.loads((Path(__file__).parents[1] / "vectors" / "iris-base.json").read_text())
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-ALICE = {"sepal_length": 5.1, "sepal_width": 3.4, "petal_length": 1.5, "petal_width": 0.3}  # a true setosa, not a base row
+ALICE = {
+    "sepal_length": 5.1,
+    "sepal_width": 3.4,
+    "petal_length": 1.5,
+    "petal_width": 0.3,
+}  # a true setosa, not a base row
 
 
 def base_row(i: int) -> tuple[dict, str]:
-    return dict(zip(FEATURES, map(float, BASE["train"][i]))), BASE["train_labels"][i]
+    return dict(zip(FEATURES, map(float, BASE["train"][i]), strict=True)), BASE["train_labels"][i]
 
 
 class Net:

@@ -83,7 +83,9 @@ def test_network_params_change_the_genesis(start_node):
     assert (a["min_deposit"], a["refund_wait"]) == (0, 10) and (b["min_deposit"], b["refund_wait"]) == (1, 5)
     assert a["genesis"] != b["genesis"]
     genesis = staked.get("/chain").json()["chain"][0]["transactions"][0]
-    assert genesis["type"] == "GENESIS" and genesis["params"]["min_deposit"] == 1 and genesis["params"]["refund_wait"] == 5
+    assert (
+        genesis["type"] == "GENESIS" and genesis["params"]["min_deposit"] == 1 and genesis["params"]["refund_wait"] == 5
+    )
 
 
 def _data_dir(tmp_path):

@@ -65,7 +65,7 @@ def test_reads_and_submissions_are_answered_while_a_block_is_mined(start_node):
     for attempt in range(10):
         done = threading.Event()
 
-        def mine():
+        def mine(done=done):
             requests.post(node.url + "/mine", timeout=120)
             done.set()
 
@@ -75,8 +75,11 @@ def test_reads_and_submissions_are_answered_while_a_block_is_mined(start_node):
             while not done.is_set():
                 assert s.post(node.url + "/flower/predict", json=MEASURES, timeout=30).status_code == 200
                 assert s.get(node.url + "/chain", timeout=30).status_code == 200
-                r = s.post(node.url + "/flower/add", timeout=30,
-                           json={"sender": f"r{attempt}-{answered_during_mining}", **MEASURES, "flower_type": "virginica"})
+                r = s.post(
+                    node.url + "/flower/add",
+                    timeout=30,
+                    json={"sender": f"r{attempt}-{answered_during_mining}", **MEASURES, "flower_type": "virginica"},
+                )
                 assert r.status_code == 201
                 if not done.is_set():
                     answered_during_mining += 1

@@ -50,19 +50,47 @@ def node(start_node):
 
 
 CASES = [
-    ("over-limit-by-a-little", "/flower/add", lambda: b'{"sender": "' + b"x" * (1024 * 1024) + b'"}', 413, "body_too_large"),
+    (
+        "over-limit-by-a-little",
+        "/flower/add",
+        lambda: b'{"sender": "' + b"x" * (1024 * 1024) + b'"}',
+        413,
+        "body_too_large",
+    ),
     ("over-limit-50MiB", "/flower/add", lambda: b"[" * (50 * 1024 * 1024), 413, "body_too_large"),
     ("nested-100000", "/transactions/new", lambda: b"[" * 100000 + b"]" * 100000, 400, "invalid_json"),
     ("nested-objects", "/flower/predict", lambda: b'{"a":' * 5000 + b"1" + b"}" * 5000, 400, "invalid_json"),
-    ("duplicate-keys", "/flower/add",
-     lambda: b'{"sender":"a","sender":"b","sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2,"flower_type":"setosa"}',
-     400, "invalid_json"),
+    (
+        "duplicate-keys",
+        "/flower/add",
+        lambda: (
+            b'{"sender":"a","sender":"b","sepal_length":5.1,"sepal_width":3.5,"petal_length":1.4,"petal_width":0.2,"flower_type":"setosa"}'
+        ),
+        400,
+        "invalid_json",
+    ),
     ("non-utf8", "/flower/add", lambda: b'{"sender": "\xc3\x28\xff"}', 400, "invalid_json"),
-    ("huge-string", "/flower/add", lambda: json.dumps({**FLOWER, "sender": "y" * 900_000}).encode(), 400, "invalid_request"),
-    ("huge-array", "/flower/predict", lambda: json.dumps({**MEASURES, "sepal_length": [1.0] * 150_000}).encode(), 400,
-     "invalid_request"),
-    ("huge-number", "/transactions/new", lambda: b'{"sender":"a","recipient":"b","amount":' + b"9" * 5000 + b"}", 400,
-     "invalid_json"),
+    (
+        "huge-string",
+        "/flower/add",
+        lambda: json.dumps({**FLOWER, "sender": "y" * 900_000}).encode(),
+        400,
+        "invalid_request",
+    ),
+    (
+        "huge-array",
+        "/flower/predict",
+        lambda: json.dumps({**MEASURES, "sepal_length": [1.0] * 150_000}).encode(),
+        400,
+        "invalid_request",
+    ),
+    (
+        "huge-number",
+        "/transactions/new",
+        lambda: b'{"sender":"a","recipient":"b","amount":' + b"9" * 5000 + b"}",
+        400,
+        "invalid_json",
+    ),
     ("nan", "/flower/add", lambda: json.dumps(FLOWER).replace("5.1", "NaN").encode(), 400, "invalid_json"),
 ]
 

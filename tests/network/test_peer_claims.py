@@ -5,7 +5,7 @@ import time
 import pytest
 
 from tests.helpers.chains import build_chain
-from tests.helpers.fake_peer import SECRET, SECRET_ANSWER, FakePeer
+from tests.helpers.fake_peer import SECRET_ANSWER, FakePeer
 from tests.helpers.network import connect, wait_until
 
 pytestmark = pytest.mark.network

@@ -22,7 +22,9 @@ def small_disk(tmp_path):
     if os.geteuid() != 0 or shutil.which("mount") is None:
         reason = "a small tmpfs needs root (mount -t tmpfs)"
     else:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True, text=True)
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)], capture_output=True, text=True
+        )
         if done.returncode != 0:
             reason = f"mount -t tmpfs failed: {done.stderr.strip()}"
     if reason is not None:

@@ -64,7 +64,10 @@ def test_signed_session_with_the_wallet(start_node, tmp_path):
 
 def test_wallet_errors_are_one_readable_line(tmp_path):
     missing = wallet("address", "--key", str(tmp_path / "nope.key"))
-    assert missing.returncode == 1 and missing.stderr == f"error: {tmp_path / 'nope.key'} does not exist; create it first\n"
+    assert (
+        missing.returncode == 1
+        and missing.stderr == f"error: {tmp_path / 'nope.key'} does not exist; create it first\n"
+    )
     wallet("keygen", "--key", str(tmp_path / "k"))
     down = wallet("balance", "--key", str(tmp_path / "k"), node="http://127.0.0.1:9")
     assert down.returncode == 1 and "cannot reach the node" in down.stderr and "Traceback" not in down.stderr

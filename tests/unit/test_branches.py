@@ -1,6 +1,7 @@
 """Runs of blocks from elsewhere (``Blockchain.extend`` / ``adopt``), block locators and header
 checks: the ledger side of headers-first sync."""
 import copy
+import itertools
 
 import pytest
 
@@ -24,7 +25,7 @@ def test_a_locator_takes_ten_single_steps_then_doubles_and_ends_at_genesis():
     assert locator_heights(5) == [5, 4, 3, 2, 1, 0]
     heights = locator_heights(100_000)
     assert heights[:10] == list(range(100_000, 99_990, -1))
-    steps = [a - b for a, b in zip(heights[9:-1], heights[10:-1])]
+    steps = [a - b for a, b in itertools.pairwise(heights[9:-1])]
     assert steps == [2 ** i for i in range(1, len(steps) + 1)]
     assert heights[-1] == 0 and len(heights) <= 64
 

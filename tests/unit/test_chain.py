@@ -348,7 +348,9 @@ def test_stored_blocks_that_differ_from_the_snapshot_mean_a_full_check(tmp_path,
     chain.close()
     db = sqlite3.connect(path)
     body = json.loads(db.execute("SELECT body FROM blocks WHERE idx = 3").fetchone()[0])
-    body["transactions"][1]["data"]["flower_type"] = "setosa" if body["transactions"][1]["data"]["flower_type"] != "setosa" else "virginica"
+    body["transactions"][1]["data"]["flower_type"] = (
+        "setosa" if body["transactions"][1]["data"]["flower_type"] != "setosa" else "virginica"
+    )
     db.execute("UPDATE blocks SET body = ? WHERE idx = 3", (json.dumps(body),))
     db.commit()
     db.close()
@@ -437,7 +439,7 @@ def test_reads_never_wait_for_a_writes_disk_sync():
         writer.start()
         assert store.writing.wait(30)
         reads = {}
-        reader = threading.Thread(target=lambda: reads.update(
+        reader = threading.Thread(target=lambda reads=reads: reads.update(
             pending=len(chain.pending()), available=chain.available("m"), blocks=len(chain.blocks()),
             updates=chain.model_updates()[1], found=chain.find_transaction("0" * 64)))
         reader.start()

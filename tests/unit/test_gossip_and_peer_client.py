@@ -33,7 +33,7 @@ def test_a_stuck_peer_never_delays_the_others_and_its_queue_keeps_the_newest():
         for n in range(total):
             gossip.push(["stuck", "fast"], "/transactions", {"n": n})
             if n % 100 == 99:  # in batches the fast peer can take: everything reaches it
-                assert wait_for(lambda: len(got["fast"]) == n + 1), len(got["fast"])
+                assert wait_for(lambda n=n: len(got["fast"]) == n + 1), len(got["fast"])
         assert wait_for(lambda: len(got["fast"]) == total), len(got["fast"])
         assert got["fast"] == list(range(total))
         assert got["stuck"] == []

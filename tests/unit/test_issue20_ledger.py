@@ -2,7 +2,7 @@
 and side blocks whose body does not match their header."""
 import pytest
 
-from blockchain import Block, BlockConflict, InvalidBlock
+from blockchain import Block, InvalidBlock
 from blockchain.pow import search_nonce
 from blockchain.transactions import reward
 from tests.helpers.factories import ledger, transfer

@@ -6,7 +6,7 @@ from math import isqrt
 import numpy as np
 import pytest
 
-from ml import BaseData, BaseDataError, InvalidFeatures, IrisModel, next_model_hash
+from ml import BaseData, BaseDataError, InvalidFeatures, IrisModel, ModelError, next_model_hash
 from ml.measurements import text
 
 CLASSES = ["setosa", "versicolor", "virginica"]
@@ -38,7 +38,7 @@ def reference_weights(train):
 
 
 def reference_predict(rows, labels, classes, weights, query, skip=None):
-    scored = sorted((sum((w * (_units(a) - _units(b))) ** 2 for w, a, b in zip(weights, r, query)), i)
+    scored = sorted((sum((w * (_units(a) - _units(b))) ** 2 for w, a, b in zip(weights, r, query, strict=True)), i)
                     for i, r in enumerate(rows) if i != skip)
     votes = [0] * len(classes)
     for _, i in scored[:3]:
@@ -98,7 +98,7 @@ def test_commit_is_one_block_update_matching_the_preview():
     rows, labels = [["5.00", "3.00", "1.00", "0.20"], [6.5, 3.0, 5.5, 2.0]], ["setosa", "virginica"]
     preview = model.preview_update(rows, labels)
     assert model.data_count == 120  # preview changed nothing
-    for r, label in zip(rows, labels):
+    for r, label in zip(rows, labels, strict=True):
         model.add_data_point(r, label)
     summary = model.commit_data_points()
     assert summary == preview
@@ -119,13 +119,13 @@ def test_incremental_state_equals_the_protocol_read_plainly(seed, grid):
     for _ in range(6):
         block = _random_rows(rng, int(rng.integers(1, 8)), grid=grid)
         block_labels = [CLASSES[int(c)] for c in rng.integers(0, 3, size=len(block))]
-        for r, label in zip(block, block_labels):
+        for r, label in zip(block, block_labels, strict=True):
             assert model.add_data_point(r, label)
         summary = model.commit_data_points()
         rows += block
         labels += block_labels
         correct = 0
-        for t, (query, truth) in enumerate(zip(base.test, base.test_labels)):
+        for t, (query, truth) in enumerate(zip(base.test, base.test_labels, strict=True)):
             predicted, neighbours = reference_predict(rows, labels, CLASSES, weights, query)
             correct += predicted == truth
             assert model.state_.nb_idx[t].tolist() == neighbours
@@ -147,7 +147,7 @@ def test_an_earlier_state_is_rebuilt_exactly():
         again = model.at_size(summary["data_points_trained"])
         assert again.summary() == summary and again.state_.nb_idx.tolist() == neighbours.tolist()
     assert model.at_size(120).summary() == IrisModel().summary()
-    with pytest.raises(Exception):
+    with pytest.raises(ModelError):
         model.at_size(121)  # never a size between two blocks
 
 
@@ -161,7 +161,7 @@ def test_non_tie_predictions_equal_standard_scaler_and_knn():
     model = IrisModel()
     extra = _random_rows(rng, 300, low=30, high=750)
     extra_labels = [CLASSES[int(c)] for c in rng.integers(0, 3, size=len(extra))]
-    for r, label in zip(extra, extra_labels):
+    for r, label in zip(extra, extra_labels, strict=True):
         model.add_data_point(r, label)
     model.commit_data_points()
     to_f = lambda rows: np.array([[float(v) for v in r] for r in rows])  # noqa: E731

@@ -5,8 +5,20 @@ import json
 
 import pytest
 
-from blockchain import (Block, BlockConflict, Blockchain, InvalidBlock, Transaction, audit_chain, canon, check_value, crypto,
-                        make_genesis, merkle_root, network_params)
+from blockchain import (
+    Block,
+    BlockConflict,
+    Blockchain,
+    InvalidBlock,
+    Transaction,
+    audit_chain,
+    canon,
+    check_value,
+    crypto,
+    make_genesis,
+    merkle_root,
+    network_params,
+)
 from blockchain.encoding import ValueRuleError
 from ml import BaseData, IrisModel, base_model_hash, from_number, iris_base, units
 from ml.measurements import MeasurementError
@@ -75,7 +87,7 @@ def test_model_steps_and_predictions():
     for step in V["model_steps"]["blocks"]:
         rows, labels = _rows(step)
         assert model.preview_update(rows, labels) == step["after"]
-        for row, label in zip(rows, labels):
+        for row, label in zip(rows, labels, strict=True):
             assert model.add_data_point(row, label)
         assert model.commit_data_points() == step["after"]
     for case in V["model_steps"]["predictions_after"]:
@@ -188,7 +200,9 @@ def test_known_genesis_nonces_are_the_smallest(difficulty):
 
     model = IrisModel()
     genesis = make_genesis(network_params(difficulty, model.genesis_params()), model.summary())
-    assert search_nonce(genesis.prefix(), difficulty) == KNOWN_NONCES[(genesis.merkle_root, difficulty)] == genesis.nonce
+    assert (
+        search_nonce(genesis.prefix(), difficulty) == KNOWN_NONCES[(genesis.merkle_root, difficulty)] == genesis.nonce
+    )
 
 
 def test_the_nonce_table_agrees_with_the_vectors():

@@ -20,7 +20,7 @@ def test_transfers_are_listed_newest_first_with_their_blocks_and_paged():
     for _ in range(3):
         chain.mine("miner")
     sent = []
-    for i in range(3):
+    for _ in range(3):
         tx = transfer("miner", "bob", 1)
         chain.add_transaction(tx)
         sent.append(tx.id)

@@ -83,7 +83,10 @@ def test_a_flower_from_the_form_is_pending_then_in_a_mined_block(browser, node):
     open_page(browser, node.url, "#/contribute")
     form = wait_for(lambda: by_testid(browser, "flower-form"), what="the flower form")
     wait_for(lambda: form.find_elements("css selector", "select option"), what="the classes")
-    fill(form, {"sender": "botanist", **{k: v for k, v in FLOWER.items() if k != "flower_type"}, "flower_type": "versicolor"})
+    fill(
+        form,
+        {"sender": "botanist", **{k: v for k, v in FLOWER.items() if k != "flower_type"}, "flower_type": "versicolor"},
+    )
     form.find_element("css selector", "button").click()
     result = wait_for(lambda: by_testid(browser, "contribute-result").text.startswith("pending")
                       and by_testid(browser, "contribute-result"), what="the 201")
@@ -108,8 +111,12 @@ def test_the_accuracy_chart_has_a_point_per_model_change_and_predict_shows_neigh
     assert changes == 3  # genesis and the two blocks with a flower
     open_page(browser, node.url, "#/model")
     canvas = wait_for(lambda: by_testid(browser, "accuracy-chart"), what="the chart")
-    points = wait_for(lambda: browser.execute_script(
-        "const c = Chart.getChart(arguments[0]); return c && c.data.datasets[0].data.length;", canvas), what="the points")
+    points = wait_for(
+        lambda: browser.execute_script(
+            "const c = Chart.getChart(arguments[0]); return c && c.data.datasets[0].data.length;", canvas
+        ),
+        what="the points",
+    )
     assert points == changes
     form = by_testid(browser, "predict-form")
     fill(form, {k: v for k, v in FLOWER.items() if k != "flower_type"})
@@ -129,8 +136,14 @@ def test_verify_says_valid_on_an_honest_node(browser, node):
         node.post("/mine")
     open_page(browser, node.url, "#/verify")
     by_testid(browser, "verify-button").click()
-    result = wait_for(lambda: by_testid(browser, "verify-result").text.startswith(("valid", "INVALID", "could not", "the chain"))
-                      and by_testid(browser, "verify-result").text, timeout=60, what="the verification")
+    result = wait_for(
+        lambda: (
+            by_testid(browser, "verify-result").text.startswith(("valid", "INVALID", "could not", "the chain"))
+            and by_testid(browser, "verify-result").text
+        ),
+        timeout=60,
+        what="the verification",
+    )
     model_hash = node.get("/health").json()["model_hash"]
     assert result.startswith("valid: 4 blocks, model hash " + model_hash[:16]) and "matches the node" in result, result
 
@@ -209,7 +222,9 @@ def test_the_address_page_shows_every_contribution_across_pages(browser, node):
     """/contributions is paged (at most 1000 a page); the address page follows next to the last page."""
     ids = []
     for i in range(1005):
-        r = node.post("/flower/add", json={**FLOWER, "sender": "prolific", "sepal_length": round(5.0 + (i % 200) / 100, 2)})
+        r = node.post(
+            "/flower/add", json={**FLOWER, "sender": "prolific", "sepal_length": round(5.0 + (i % 200) / 100, 2)}
+        )
         assert r.status_code == 201, r.text
         ids.append(r.json()["transaction_id"])
     while node.get("/health").json()["pending"]:
@@ -232,9 +247,14 @@ def test_the_judgement_page_shows_which_points_counted_on_a_v3_node(browser, sta
     copy = v3.post("/flower/add", json={"sender": "eve", **FLOWER, "flower_type": "virginica"}).json()["transaction_id"]
     v3.post("/mine")
     open_page(browser, v3.url, f"#/address/{ann_address}")
-    wait_for(lambda: browser.find_elements("css selector", f'a[href="#/judgement/{ann}"]'), what="the why link")[0].click()
+    wait_for(lambda: browser.find_elements("css selector", f'a[href="#/judgement/{ann}"]'), what="the why link")[
+        0
+    ].click()
     table = wait_for(lambda: by_testid(browser, "judgement-neighbours"), what="the judgement")
-    rows = [[td.text for td in tr.find_elements("css selector", "td")] for tr in table.find_elements("css selector", "tr")[1:]]
+    rows = [
+        [td.text for td in tr.find_elements("css selector", "td")]
+        for tr in table.find_elements("css selector", "tr")[1:]
+    ]
     counted = [r for r in rows if r[4] == "yes"]
     assert len(counted) == 3 and all(r[3] == "base data" for r in counted)
     assert any(copy[:8] in r[3] and r[4] == "no" and "not settled" in r[5] for r in rows), rows

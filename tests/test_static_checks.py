@@ -1,0 +1,35 @@
+"""Ruff and mypy, as configured in pyproject.toml, find nothing (docs/development.md).
+
+Both run through their command lines, the way CI and a developer run them.
+"""
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+# Issue 22: blockchain/ is being rewritten to pass strict mypy and ruff; until that lands the checks
+# leave it out. Once it does, empty this tuple (mypy then checks the `files` of pyproject.toml).
+NOT_YET_CLEAN = ("blockchain",)
+PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]["files"]
+
+
+def run(*command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
+def test_ruff_finds_nothing():
+    excluded = [arg for path in NOT_YET_CLEAN for arg in ("--extend-exclude", path)]
+    done = run(str(BIN / "ruff"), "check", "--no-cache", *excluded, ".")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_finds_nothing():
+    # The packages left to check are named on the command line; --follow-imports=silent keeps
+    # mypy reading the excluded ones for their types without reporting their own errors.
+    checked = [p for p in PACKAGES if p not in NOT_YET_CLEAN]
+    args = ["--follow-imports=silent", *checked] if NOT_YET_CLEAN else []
+    done = run(str(BIN / "mypy"), "--no-incremental", "--cache-dir", "/dev/null", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
