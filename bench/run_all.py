@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from . import endpoints, mining, plots, protocol, scaling
+from .util import output_dir
 
 QUICK = dict(n=40, n_mine=8, hashes=300_000, blocks=3, busy_s=2, rows=[100, 1000], http_rows=1000,
              block_sizes=[1, 10, 100], apply_rows=1000, repeats=1, pending=[0, 10, 100],
@@ -30,9 +31,11 @@ PARTS = ["protocol", "endpoints", "mining", "busy", "model", "blocks", "pending"
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run_all", description="Run the whole benchmark suite against real nodes and write results.json, summary.md and the figures to --out.")
     parser.add_argument("--quick", action="store_true", help="small sizes, about half a minute")
-    parser.add_argument("--out", type=Path, default=Path("bench/results"), help="where to write the results")
+    parser.add_argument("--out", type=Path, help="where to write the results (default: bench/results for a full "
+                                                 "run, a fresh scratch folder, printed, for --quick)")
     parser.add_argument("--only", nargs="*", choices=PARTS, help="run only these parts")
     args = parser.parse_args(argv)
+    args.out = output_dir(args.out, args.quick, "bench/results")
     cfg = QUICK if args.quick else FULL
     parts = set(args.only or PARTS)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -87,3 +87,19 @@ class FloorProcess:
 
 __all__ = ["NodeProcess", "free_port", "summarize", "Progress", "timed", "FloorProcess", "PAPER_MS",
            "PAPER_CODE_HERE_MS", "ROOT"]
+
+
+def output_dir(out: Path | None, quick: bool, committed: str) -> Path:
+    """Where a run writes: ``--out`` when given; else the committed folder (``committed``, under the
+    project root) for a full run, and a fresh scratch folder for a ``--quick`` one, printed, so
+    that a quick try never rewrites the committed figures and results."""
+    if out is not None:
+        return out
+    if not quick:
+        return ROOT / committed
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="iris-quick-"))
+    print(f"--quick without --out: writing to the scratch folder {scratch} (the committed {committed} is "
+          "written only by a full run or an explicit --out)", flush=True)
+    return scratch

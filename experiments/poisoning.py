@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import requests
 
-from bench.util import NodeProcess, Progress
+from bench.util import NodeProcess, Progress, output_dir
 from ml import iris_base
 from ml.measurements import text
 
@@ -239,12 +239,14 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m experiments.poisoning", description="Does a deposit make poisoning cost the poisoner? Honest contributors and a label-flipping attacker on real node processes, with and without deposits.")
-    parser.add_argument("--out", type=Path, default=Path("docs/figures"), help="where figures and results go")
+    parser.add_argument("--out", type=Path, help="where figures and results go (default: docs/figures for a full "
+                                                 "run, a fresh scratch folder, printed, for --quick)")
     parser.add_argument("--quick", action="store_true", help="one seed, 12 blocks (for tests)")
     parser.add_argument("--strategies", action="store_true",
                         help="instead: attacks on the claim rule (flipper, planter, duplicator, front-runner, sybil, "
                              "long-con), old rule (protocol 2) against new (3); see experiments/strategies.py")
     args = parser.parse_args(argv)
+    args.out = output_dir(args.out, args.quick, "docs/figures")
     if args.strategies:
         from .strategies import main_strategies
         args.out.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from sklearn.datasets import make_classification
 
 import requests
 
-from bench.util import NodeProcess, Progress
+from bench.util import NodeProcess, Progress, output_dir
 from ml import FEATURE_NAMES, iris_base
 
 NAMES = ("class_a", "class_b", "class_c")  # the synthetic classes (not Iris flowers)
@@ -208,10 +208,13 @@ def plot(results: dict, out: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m experiments.reproduce", description="Figures 4, 5 and 6 of the paper, made through the chain: experiment networks get every sample as FLOWER_DATA and the figures are read back from the node's API.")
-    parser.add_argument("--out", type=Path, required=True, help="where to write figures, results.json and chains")
+    parser.add_argument("--out", type=Path, help="where to write figures, results.json and chains (default: "
+                                                 "docs/figures for a full run, a fresh scratch folder, printed, for "
+                                                 "--quick)")
     parser.add_argument("--quick", action="store_true", help="fewer drift values and one seed (seconds, for tests)")
     parser.add_argument("--seed", type=int, default=7, help="first seed (default 7)")
     args = parser.parse_args(argv)
+    args.out = output_dir(args.out, args.quick, "docs/figures")
     seeds = [args.seed] if args.quick else [args.seed, args.seed + 1, args.seed + 2]
     drifts = [0.0, 0.5, 2.0, 8.0] if args.quick else [0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
     args.out.mkdir(parents=True, exist_ok=True)
