@@ -16,15 +16,58 @@ def _save(fig, out: Path, name: str) -> str:
     return name
 
 
+MIN_POINTS = 3  # fewer x values make no curve: a line through one or two points shows nothing but noise
+
+
+def _too_few(xs: list, name: str) -> list[str]:
+    return [f"(Only {len(xs)} size{'s' if len(xs) != 1 else ''} measured, fewer than {MIN_POINTS}: the table "
+            f"only, no {name} chart.)", ""]
+
+
 def _one_curve(out: Path, name: str, heading: str, title: str, xlabel: str, column: str,
-               xs: list, ys: list, plotted_xs: list | None = None) -> list[str]:
-    """A single median curve on a log x axis, and its two-column table."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(plotted_xs or xs, ys, "o-")
-    ax.set(xscale="log", xlabel=xlabel, ylabel="ms (median)", title=title)
-    _save(fig, out, name)
-    return [f"### {heading}", "", f"![{heading}]({name})", "", f"| {column} | ms (median) |", "|---:|---:|"] + \
-        [f"| {x} | {y} |" for x, y in zip(xs, ys)] + [""]
+               xs: list, ys: list, plotted_xs: list | None = None, rows: list | None = None) -> list[str]:
+    """A single median curve on a log x axis (with the interquartile range as error bars when
+    ``rows`` carry q1_ms/q3_ms), and its table; no curve with fewer than MIN_POINTS x values."""
+    spread = rows is not None and all("q1_ms" in r for r in rows)
+    if len(xs) >= MIN_POINTS:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        if spread:
+            low = [y - r["q1_ms"] for y, r in zip(ys, rows)]
+            high = [r["q3_ms"] - y for y, r in zip(ys, rows)]
+            ax.errorbar(plotted_xs or xs, ys, yerr=[low, high], fmt="o-", capsize=4,
+                        label="median; bars: interquartile range")
+            ax.legend(loc="best", fontsize=8)
+        else:
+            ax.plot(plotted_xs or xs, ys, "o-")
+        ax.set(xscale="log", xlabel=xlabel, ylabel="ms (median)", title=title)
+        _save(fig, out, name)
+        lines = [f"### {heading}", "", f"![{heading}]({name})", ""]
+    else:
+        lines = [f"### {heading}", ""] + _too_few(xs, name)
+    if spread:
+        assert rows is not None
+        return lines + [f"| {column} | ms (median) | interquartile range (ms) | samples |", "|---:|---:|---:|---:|"] + \
+            [f"| {x} | {y} | {r['q1_ms']} to {r['q3_ms']} | {r['n']} |" for x, y, r in zip(xs, ys, rows)] + [""]
+    return lines + [f"| {column} | ms (median) |", "|---:|---:|"] + [f"| {x} | {y} |" for x, y in zip(xs, ys)] + [""]
+
+
+def pending_finding(rows: list[dict]) -> list[str]:
+    """What /mine with the most pending transactions vs none shows, as a ratio with its
+    interquartile range; a range that covers 1 is said to show no difference."""
+    from .util import ratio_spread
+
+    first, last = rows[0], rows[-1]
+    if "samples_ms" not in first or "samples_ms" not in last or len(rows) < 2:
+        return []
+    if min(first["n"], last["n"]) < MIN_POINTS:
+        return [f"With {min(first['n'], last['n'])} sample(s) per size the spread is unknown: no difference can be "
+                f"read from these numbers (proof of work makes each /mine take a random time).", ""]
+    r = ratio_spread(last["samples_ms"], first["samples_ms"])
+    verdict = ("the range covers 1: at this many samples no difference is shown (proof of work makes each /mine "
+               "take a random time)") if r["covers_1"] else (
+        "slower with more pending transactions" if r["q1"] > 1 else "faster with more pending transactions")
+    return [f"/mine with {last['pending']} pending vs {first['pending']}: ratio {r['ratio']} (interquartile range "
+            f"{r['q1']} to {r['q3']}, over {r['pairs']} pairs of samples); {verdict}.", ""]
 
 
 V1 = {"audit_10k_s": 26, "restart_snapshot_s": 2.0, "predict_ms": 0.15, "hash_ratio": 0.78}
@@ -90,24 +133,31 @@ def render(r: dict, out: Path) -> str:
         lines.append("")
     if "model_size" in r:
         rows = r["model_size"]
-        fig, ax = plt.subplots(figsize=(6, 4))
         xs = [x["rows"] for x in rows]
-        ax.plot(xs, [x["predict"]["median_ms"] for x in rows], "o-", label="predict (in process)")
-        ax.plot(xs, [x["evaluate_uncached"]["median_ms"] for x in rows], "s-", label="evaluate, computed")
-        # evaluate from the cache takes well under 1 us: 0.0 ms in the table, nothing to draw on a log axis
-        ax.plot(xs, [x["fit_ms"] for x in rows], "d--", label="build the model from its rows")
-        ax.set(xscale="log", yscale="log", xlabel="training rows", ylabel="ms (median)", title="Model cost vs training set")
-        ax.legend()
-        name = _save(fig, out, "model_size.png")
-        hp = r["http_predict"]
-        lines += ["### Model cost vs training rows", "", f"![model cost]({name})", "",
-                  "| rows | build (ms) | predict median (ms) | evaluate computed (ms) | evaluate cached (ms) |",
+        lines += ["### Model cost vs training rows", ""]
+        if len(xs) >= MIN_POINTS:
+            fig, ax = plt.subplots(figsize=(6, 4))
+            ax.plot(xs, [x["predict"]["median_ms"] for x in rows], "o-", label="predict (in process)")
+            ax.plot(xs, [x["evaluate_uncached"]["median_ms"] for x in rows], "s-", label="evaluate, computed")
+            # evaluate from the cache takes well under 1 us: 0.0 ms in the table, nothing to draw on a log axis
+            ax.plot(xs, [x["fit_ms"] for x in rows], "d--", label="build the model from its rows")
+            ax.set(xscale="log", yscale="log", xlabel="training rows", ylabel="ms (median)",
+                   title="Model cost vs training set")
+            ax.legend()
+            name = _save(fig, out, "model_size.png")
+            lines += [f"![model cost]({name})", ""]
+        else:
+            lines += _too_few(xs, "model_size.png")
+        hp = r.get("http_predict")
+        lines += ["| rows | build (ms) | predict median (ms) | evaluate computed (ms) | evaluate cached (ms) |",
                   "|---:|---:|---:|---:|---:|"]
         for x in rows:
             lines.append(f"| {x['rows']:,} | {x['fit_ms']} | {x['predict']['median_ms']} | "
                          f"{x['evaluate_uncached']['median_ms']} | {x['evaluate_cached']['median_ms']} |")
-        lines += ["", f"HTTP `/flower/predict` on a node with {hp['rows']:,} training rows: median {hp['median_ms']} ms, "
-                      f"p95 {hp['p95_ms']} ms.", ""]
+        if hp:
+            lines += ["", f"HTTP `/flower/predict` on a node with {hp['rows']:,} training rows: median "
+                          f"{hp['median_ms']} ms, p95 {hp['p95_ms']} ms."]
+        lines.append("")
     if "block_apply" in r:
         rows = r["block_apply"]
         lines += _one_curve(out, "block_apply.png", "Applying a peer's block",
@@ -119,20 +169,28 @@ def render(r: dict, out: Path) -> str:
         pending = [x["pending"] for x in rows]
         lines += _one_curve(out, "mine_vs_pending.png", "/mine vs pending transactions (difficulty 4)",
                             "/mine vs pending, difficulty 4", "pending FLOWER_DATA (0 shown at 1)", "pending",
-                            pending, [x["median_ms"] for x in rows], plotted_xs=[max(p, 1) for p in pending])
+                            pending, [x["median_ms"] for x in rows], plotted_xs=[max(p, 1) for p in pending],
+                            rows=rows)
+        lines += pending_finding(rows)
     if "chain_length" in r:
         rows = r["chain_length"]
-        fig, ax = plt.subplots(figsize=(6, 4))
         xs = [x["blocks"] for x in rows]
-        ax.plot(xs, [x["chain"]["median_ms"] / 1000 for x in rows], "o-", label="GET /chain")
-        ax.plot(xs, [x["validate_s"] for x in rows], "s-", label="GET /chain/validate (full replay)")
-        ax.plot(xs, [x["fresh_node_sync_s"] for x in rows], "^-", label="fresh node: sync and validate")
-        ax.plot(xs, [x["start_full_replay_s"] for x in rows], "d--", label="start, full replay")
-        ax.plot(xs, [x["restart_snapshot_s"] for x in rows], "v-", label="restart from snapshot")
-        ax.set(xscale="log", yscale="log", xlabel="blocks (one FLOWER_DATA each)", ylabel="seconds", title="Cost vs chain length")
-        ax.legend(fontsize=8)
-        name = _save(fig, out, "chain_length.png")
-        lines += ["### Cost vs chain length (one FLOWER_DATA per block)", "", f"![chain length]({name})", "",
+        heading = ["### Cost vs chain length (one FLOWER_DATA per block)", ""]
+        if len(xs) >= MIN_POINTS:
+            fig, ax = plt.subplots(figsize=(6, 4))
+            ax.plot(xs, [x["chain"]["median_ms"] / 1000 for x in rows], "o-", label="GET /chain")
+            ax.plot(xs, [x["validate_s"] for x in rows], "s-", label="GET /chain/validate (full replay)")
+            ax.plot(xs, [x["fresh_node_sync_s"] for x in rows], "^-", label="fresh node: sync and validate")
+            ax.plot(xs, [x["start_full_replay_s"] for x in rows], "d--", label="start, full replay")
+            ax.plot(xs, [x["restart_snapshot_s"] for x in rows], "v-", label="restart from snapshot")
+            ax.set(xscale="log", yscale="log", xlabel="blocks (one FLOWER_DATA each)", ylabel="seconds",
+                   title="Cost vs chain length")
+            ax.legend(fontsize=8)
+            name = _save(fig, out, "chain_length.png")
+            heading += [f"![chain length]({name})", ""]
+        else:
+            heading += _too_few(xs, "chain_length.png")
+        lines += heading + [
                   "| blocks | GET /chain median (ms) | validate (s) | fresh node sync (s) | start, full replay (s) | restart from snapshot (s) |",
                   "|---:|---:|---:|---:|---:|---:|"]
         for x in rows:
