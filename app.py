@@ -5,6 +5,7 @@ import argparse
 import gc
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -120,6 +121,24 @@ def parse_args(argv=None) -> NodeConfig:
                       protocol=args.protocol)
 
 
+def install_stop_signals(service) -> None:
+    """SIGINT (Ctrl-C, ``kill -INT``) and SIGTERM stop the node. Installed explicitly: a node started
+    from a script with ``&`` inherits SIGINT as ignored, and Python keeps an inherited SIG_IGN.
+
+    The handler first aborts any mining under way (its request answers 503 mining_aborted), so
+    the server's shutdown does not wait for a block at a high difficulty; then it ends the serve
+    loop. A second signal while stopping is ignored: the first one is already being honoured."""
+    def stop(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        logging.getLogger("node").info("%s: stopping", signal.Signals(signum).name)
+        service.chain.stop_mining()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     escape_log_controls(logging.getLogger().handlers)  # one record, one line, whatever a request or peer sent
@@ -147,6 +166,7 @@ def main(argv=None) -> int:
         "mining rewards to %s)", service.node_id, config.host, config.port, config.protocol,
         service.chain.genesis.hash[:16],
         config.difficulty, where, service.chain.height, service.address)
+    install_stop_signals(service)
     serve(app, server)
     return 0
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 
 from flask import Flask
 
@@ -101,11 +100,8 @@ def bind(app: Flask, host: str, port: int):
 
 
 def serve(app: Flask, server) -> None:
-    """Run ``server`` (from ``bind``) until SIGTERM or Ctrl-C, then close the node."""
-    def _stop(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _stop)
+    """Run ``server`` (from ``bind``) until KeyboardInterrupt (app.py's SIGINT/SIGTERM handler
+    raises it), then close the node."""
     service = app.extensions["node"]
     try:
         server.run()

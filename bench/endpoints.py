@@ -87,6 +87,22 @@ def while_mining(workdir, seconds: float, miners: int, clients: int = 4) -> dict
     blocks = [0]
     lock = threading.Lock()
 
+    failures: list[BaseException] = []
+
+    def guarded(work):
+        """A thread body whose exception is kept for the caller. The miner's request that is under
+        way when the node is stopped ends without an answer (the node aborts it): that is the end
+        of the run, not an error."""
+        def body():
+            try:
+                work()
+            except requests.RequestException as exc:
+                if not stop.is_set():
+                    failures.append(exc)
+            except BaseException as exc:
+                failures.append(exc)
+        return body
+
     def mine():
         with requests.Session() as s:
             while not stop.is_set():
@@ -100,11 +116,13 @@ def while_mining(workdir, seconds: float, miners: int, clients: int = 4) -> dict
                 t = time.perf_counter()
                 r = s.post(node.url + "/flower/predict", json=MEASURES, timeout=60)
                 mine_.append(time.perf_counter() - t)
-                assert r.status_code == 200
+                if r.status_code != 200:
+                    raise RuntimeError(f"/flower/predict answered {r.status_code} while mining: {r.text[:200]}")
             with lock:
                 latencies.extend(mine_)
 
-    threads = [threading.Thread(target=mine)] + [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=guarded(mine), name="miner")] + \
+        [threading.Thread(target=guarded(client), name=f"client-{i}") for i in range(clients)]
     try:
         for t in threads:
             t.start()
@@ -116,6 +134,10 @@ def while_mining(workdir, seconds: float, miners: int, clients: int = 4) -> dict
         for t in threads[1:]:
             t.join()
     finally:
+        stop.set()
         node.stop()
         threads[0].join(timeout=30)
+    if failures:
+        raise RuntimeError(f"{len(failures)} thread(s) of the while-mining bench failed; first: "
+                           f"{type(failures[0]).__name__}: {failures[0]}") from failures[0]
     return {"miners": miners, "clients": clients, "seconds": seconds, "blocks_mined": blocks[0], **summarize(latencies)}

@@ -15,7 +15,7 @@ from ml import BaseData, IrisModel, iris_base
 from ml.measurements import text
 from tests.helpers.factories import flower
 
-from .util import NodeProcess, Progress, summarize, timed
+from .util import NodeProcess, Progress, spread_ms, summarize, timed
 
 MEASURES = {"sepal_length": 6.1, "sepal_width": 2.8, "petal_length": 4.7, "petal_width": 1.2}
 
@@ -139,7 +139,7 @@ def mine_vs_pending(workdir, counts: list[int], repeats: int) -> list[dict]:
                 times.append(time.perf_counter() - t)
                 assert len(mined["transactions"]) == 1 + p + (1 if p else 0)
                 bar.step()
-            out.append({"pending": p, "median_ms": round(statistics.median(times) * 1000, 2)})
+            out.append({"pending": p, **spread_ms(times)})
     finally:
         node.stop()
     return out

@@ -27,6 +27,32 @@ def summarize(samples_s: list[float]) -> dict:
             "p99_ms": round(pct(99), 3), "min_ms": round(ms[0], 3)}
 
 
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    """(first quartile, median, third quartile); all three the value itself for one sample."""
+    if len(values) == 1:
+        return values[0], values[0], values[0]
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q2, q3
+
+
+def spread_ms(samples_s: list[float]) -> dict:
+    """Median and interquartile range of durations in seconds, in ms, with the samples kept, so
+    that a figure can show the spread beside the median."""
+    ms = [s * 1000 for s in samples_s]
+    q1, median, q3 = quartiles(ms)
+    return {"n": len(ms), "median_ms": round(median, 2), "q1_ms": round(q1, 2), "q3_ms": round(q3, 2),
+            "samples_ms": [round(x, 2) for x in ms]}
+
+
+def ratio_spread(numerator_ms: list[float], denominator_ms: list[float]) -> dict:
+    """The ratio of two sets of durations with its interquartile range, over every pair of
+    samples, and whether that range covers 1 (no difference shown at this many samples)."""
+    ratios = [a / b for a in numerator_ms for b in denominator_ms if b > 0]
+    q1, median, q3 = quartiles(ratios)
+    return {"ratio": round(median, 2), "q1": round(q1, 2), "q3": round(q3, 2), "pairs": len(ratios),
+            "covers_1": q1 <= 1 <= q3}
+
+
 class Progress:
     """A one-line progress bar on stderr (no extra dependency)."""
 
@@ -87,3 +113,19 @@ class FloorProcess:
 
 __all__ = ["NodeProcess", "free_port", "summarize", "Progress", "timed", "FloorProcess", "PAPER_MS",
            "PAPER_CODE_HERE_MS", "ROOT"]
+
+
+def output_dir(out: Path | None, quick: bool, committed: str) -> Path:
+    """Where a run writes: ``--out`` when given; else the committed folder (``committed``, under the
+    project root) for a full run, and a fresh scratch folder for a ``--quick`` one, printed, so
+    that a quick try never rewrites the committed figures and results."""
+    if out is not None:
+        return out
+    if not quick:
+        return ROOT / committed
+    import tempfile
+
+    scratch = Path(tempfile.mkdtemp(prefix="iris-quick-"))
+    print(f"--quick without --out: writing to the scratch folder {scratch} (the committed {committed} is "
+          "written only by a full run or an explicit --out)", flush=True)
+    return scratch

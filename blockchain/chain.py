@@ -195,6 +195,8 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                 with self._lock:
                     template = self._template(miner_address)
                     self._abort.clear()
+                if self._closing:  # stop_mining came before the clear: its abort is not lost
+                    raise MiningAborted("the node is shutting down; the block was not mined")
                 started = time.perf_counter()
                 nonce = self._find_nonce(template.prefix, self.difficulty, self._abort)
                 if self._closing:
@@ -238,10 +240,15 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         return _Template(parent.hash, index, timestamp_ms, tuple(txs),
                          header_prefix(index, timestamp_ms, parent.hash, self.difficulty, root), delta)
 
-    def close(self) -> None:
-        """Stop any mining under way (it raises MiningAborted) and close the store."""
+    def stop_mining(self) -> None:
+        """Mining under way and every later mine() raise MiningAborted (the node is stopping).
+        Takes no lock, so a signal handler may call it."""
         self._closing = True
         self._abort.set()
+
+    def close(self) -> None:
+        """Stop any mining under way (it raises MiningAborted) and close the store."""
+        self.stop_mining()
         with self._lock:
             try:
                 save_snapshot(self.store, self.model, self.state)

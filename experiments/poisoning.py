@@ -19,6 +19,7 @@ every deposit that can come back does. The accuracy curve is each block's ``MODE
 (``test_correct / test_rows``, carried forward over blocks without one); balances are read from
 ``/balance``. Each run writes its chain, which ``python -m blockchain.verify`` accepts.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,13 +32,21 @@ from typing import Any
 import numpy as np
 import requests
 
-from bench.util import NodeProcess, Progress
+from bench.util import NodeProcess, Progress, output_dir
 from ml import iris_base
 from ml.measurements import text
 
 PARAMS: dict[str, Any] = {
-    "difficulty": 2, "min_deposit": 1, "refund_wait": 5, "deposit": 1, "start_balance": 20,
-    "honest": 2, "attackers": 1, "blocks": 60, "noise_cm": 0.1, "seeds": [1, 2, 3],
+    "difficulty": 2,
+    "min_deposit": 1,
+    "refund_wait": 5,
+    "deposit": 1,
+    "start_balance": 20,
+    "honest": 2,
+    "attackers": 1,
+    "blocks": 60,
+    "noise_cm": 0.1,
+    "seeds": [1, 2, 3],
     "flip": "the attacker labels a flower of class c as class c+1 (setosa -> versicolor -> virginica -> setosa)",
 }
 QUICK: dict[str, Any] = {"blocks": 12, "seeds": [1], "start_balance": 6}
@@ -48,10 +57,23 @@ class Node:
     """A node process and a session to it; every refusal is an error here, except claims."""
 
     def __init__(self, workdir: Path, name: str, min_deposit: int, params: dict, protocol: int = 2) -> None:
-        self.proc = NodeProcess(workdir, name, difficulty=params["difficulty"],
-                                extra_args=("--durability", "os", "--min-deposit", str(min_deposit),
-                                            "--refund-wait", str(params["refund_wait"]), "--miners", "1",
-                                            "--protocol", str(protocol))).start()
+        self.proc = NodeProcess(
+            workdir,
+            name,
+            difficulty=params["difficulty"],
+            extra_args=(
+                "--durability",
+                "os",
+                "--min-deposit",
+                str(min_deposit),
+                "--refund-wait",
+                str(params["refund_wait"]),
+                "--miners",
+                "1",
+                "--protocol",
+                str(protocol),
+            ),
+        ).start()
         self.s = requests.Session()
         self.url = self.proc.url
 
@@ -115,10 +137,13 @@ def claims(node: Node, agents: list[Agent], next_block: int) -> dict:
             if other is agent:
                 continue
             for c in book[other.name]["contributions"]:
-                if (c["left"] > 0 and c["claimable_from_block"] <= next_block and not c["model_agrees"]
-                        and agent.name not in c["reported_by"]):
-                    r = node.post("/flower/report", {"sender": agent.name, "flower_id": c["flower_id"]},
-                                  ok=(201, 400))
+                if (
+                    c["left"] > 0
+                    and c["claimable_from_block"] <= next_block
+                    and not c["model_agrees"]
+                    and agent.name not in c["reported_by"]
+                ):
+                    r = node.post("/flower/report", {"sender": agent.name, "flower_id": c["flower_id"]}, ok=(201, 400))
                     sent["report"] += r.status_code == 201
     return sent
 
@@ -168,11 +193,21 @@ def run(workdir: Path, out: Path, seed: int, attack: bool, deposits: bool, param
         chain_file = f"chain_{name}.json"
         (out / chain_file).write_text(json.dumps(chain))
         contributed = {a.name: node.get(f"/contributions?sender={a.name}")["count"] for a in agents}
-        return {"seed": seed, "attack": attack, "deposits": deposits, "first_block": first, "accuracy": curve,
-                "final_accuracy": curve[-1], "balances": balances,
-                "balance_pct": {k: round(100 * v / params["start_balance"], 1) for k, v in balances.items()},
-                "contributions": contributed, "totals": totals, "chain_file": chain_file,
-                "tip": chain["chain"][-1]["hash"], "validate": node.get("/chain/validate")["valid"]}
+        return {
+            "seed": seed,
+            "attack": attack,
+            "deposits": deposits,
+            "first_block": first,
+            "accuracy": curve,
+            "final_accuracy": curve[-1],
+            "balances": balances,
+            "balance_pct": {k: round(100 * v / params["start_balance"], 1) for k, v in balances.items()},
+            "contributions": contributed,
+            "totals": totals,
+            "chain_file": chain_file,
+            "tip": chain["chain"][-1]["hash"],
+            "validate": node.get("/chain/validate")["valid"],
+        }
     finally:
         node.stop()
 
@@ -182,8 +217,11 @@ def summarize(runs: list[dict]) -> dict:
         return round(float(np.mean(xs)), 4)
 
     out = {}
-    for key, label in (((False, True), "no attack"), ((True, False), "attack, no deposits"),
-                       ((True, True), "attack, deposits")):
+    for key, label in (
+        ((False, True), "no attack"),
+        ((True, False), "attack, no deposits"),
+        ((True, True), "attack, deposits"),
+    ):
         group = [r for r in runs if (r["attack"], r["deposits"]) == key]
         if not group:
             continue
@@ -207,11 +245,20 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    styles = {"no attack": ("tab:green", "-"), "attack, no deposits": ("tab:red", "--"),
-              "attack, deposits": ("tab:blue", "-")}
+    styles = {
+        "no attack": ("tab:green", "-"),
+        "attack, no deposits": ("tab:red", "--"),
+        "attack, deposits": ("tab:blue", "-"),
+    }
     for label, (color, style) in styles.items():
-        group = [r for r in runs if label == {(False, True): "no attack", (True, False): "attack, no deposits",
-                                              (True, True): "attack, deposits"}[(r["attack"], r["deposits"])]]
+        group = [
+            r
+            for r in runs
+            if label
+            == {(False, True): "no attack", (True, False): "attack, no deposits", (True, True): "attack, deposits"}[
+                (r["attack"], r["deposits"])
+            ]
+        ]
         if not group:
             continue
         n = min(len(r["accuracy"]) for r in group)
@@ -219,8 +266,11 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
         ax.plot(range(n), curve, style, color=color, label=f"{label} (mean of {len(group)} seeds)")
     ax.axvline(params["blocks"], color="gray", lw=0.8, ls=":")
     ax.text(params["blocks"], ax.get_ylim()[0], " contributions end", color="gray", fontsize=8, va="bottom")
-    ax.set(xlabel="blocks since the agents were funded", ylabel="test accuracy (%)",
-           title="Label-flipping attack: test accuracy as blocks arrive")
+    ax.set(
+        xlabel="blocks since the agents were funded",
+        ylabel="test accuracy (%)",
+        title="Label-flipping attack: test accuracy as blocks arrive",
+    )
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(out / "poisoning_accuracy.png", dpi=110)
@@ -232,8 +282,7 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
     width = 0.8 / len(labels)
     for i, label in enumerate(labels):
         values = [summary[label]["balance_pct"].get(n, np.nan) for n in names]
-        bars = ax.bar(np.arange(len(names)) + i * width, values, width, label=label,
-                      color=styles[label][0], alpha=0.8)
+        bars = ax.bar(np.arange(len(names)) + i * width, values, width, label=label, color=styles[label][0], alpha=0.8)
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], fontsize=8)
     ax.axhline(100, color="gray", lw=0.8, ls=":")
     ax.set_xticks(np.arange(len(names)) + width * (len(labels) - 1) / 2, names)
@@ -251,14 +300,24 @@ def main(argv=None) -> int:
         description="Does a deposit make poisoning cost the poisoner? Honest contributors and a label-flipping "
         "attacker on real node processes, with and without deposits.",
     )
-    parser.add_argument("--out", type=Path, default=Path("docs/figures"), help="where figures and results go")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where figures and results go (default: docs/figures for a full "
+        "run, a fresh scratch folder, printed, for --quick)",
+    )
     parser.add_argument("--quick", action="store_true", help="one seed, 12 blocks (for tests)")
-    parser.add_argument("--strategies", action="store_true",
-                        help="instead: attacks on the claim rule (flipper, planter, duplicator, front-runner, sybil, "
-                             "long-con), old rule (protocol 2) against new (3); see experiments/strategies.py")
+    parser.add_argument(
+        "--strategies",
+        action="store_true",
+        help="instead: attacks on the claim rule (flipper, planter, duplicator, front-runner, sybil, "
+        "long-con), old rule (protocol 2) against new (3); see experiments/strategies.py",
+    )
     args = parser.parse_args(argv)
+    args.out = output_dir(args.out, args.quick, "docs/figures")
     if args.strategies:
         from .strategies import main_strategies
+
         args.out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="iris-strategies-") as tmp:
             return main_strategies(args.out, args.quick, Path(tmp))

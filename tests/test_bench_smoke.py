@@ -8,9 +8,9 @@ from bench import mining, plots, protocol, scaling
 def test_bench_pieces_run_and_render(tmp_path: Path):
     rate = mining.single_core_rate(pending=5, hashes=20_000)
     assert rate > 0
-    rows = scaling.model_size([60], repeats=5)
-    applied = scaling.block_apply(rows=60, sizes=[1, 3], repeats=1)
-    assert [r["flower_data"] for r in applied] == [1, 3]
+    rows = scaling.model_size([60, 90, 120], repeats=5)
+    applied = scaling.block_apply(rows=60, sizes=[1, 2, 3], repeats=1)
+    assert [r["flower_data"] for r in applied] == [1, 2, 3]
     results = {"started": "now", "config": {"quick": True}, "machine": {"cpus": 1, "python": "3"},
                "model_size": rows, "http_predict": {"rows": 60, "median_ms": 1.0, "p95_ms": 1.0},
                "block_apply": applied}
