@@ -153,3 +153,12 @@ def test_required_bits_stay_in_bounds(bits: int, minimum: int, n: int, target: i
         assert abs(now - parent) <= 2
         if not d.is_retarget_height(h, params):
             assert now == parent
+
+
+@pytest.mark.parametrize("actual, step", [
+    (18000, 0), (9000, 1), (12727, 1), (12728, 0), (6363, 2), (6364, 1), (25455, 0), (25456, -1),
+    (50911, -1), (50912, -2), (0, 2),
+])
+def test_the_worked_examples_of_protocol_md(actual: int, step: int) -> None:
+    """docs/PROTOCOL.md "Version 3: difficulty" lists these (N = 10, T = 2000, E = 18000)."""
+    assert d.retarget_step(18000, actual) == step
