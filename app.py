@@ -92,6 +92,9 @@ def parse_args(argv=None) -> NodeConfig:
                         help="how often each peer's /tip is polled (default: 2)")
     parser.add_argument("--miners", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="proof-of-work worker processes (default: one per core; 0 mines in a thread)")
+    parser.add_argument("--mine", choices=("demand", "auto", "always"), default="demand",
+                        help="demand: mine only on POST /mine (the paper); auto: also whenever transactions are "
+                             "pending; always: continuously (default: demand)")
     parser.add_argument("--durability", choices=("fsync", "os"), default="fsync",
                         help="fsync: every 201 is synced to the device (survives a power cut; default); "
                              "os: handed to the operating system (survives the node being killed; faster)")
@@ -116,7 +119,7 @@ def parse_args(argv=None) -> NodeConfig:
                       ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
                       sync_interval=args.sync_interval, advertise=args.advertise, allow_hosts=args.allow_host,
-                      miners=max(0, args.miners), durability=args.durability,
+                      miners=max(0, args.miners), mine=args.mine, durability=args.durability,
                       base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait,
                       protocol=args.protocol)
 

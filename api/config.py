@@ -25,6 +25,7 @@ class NodeConfig:
     peer_timeout: float = 5.0   # total deadline of one call to a peer, seconds
     sync_interval: float = 2.0  # how often peers' heights are polled, seconds
     miners: int = 0             # proof-of-work worker processes; 0 mines in a thread of the node
+    mine: str = "demand"        # "demand" (POST /mine only), "auto" (when transactions are pending), "always"
     durability: str = "fsync"   # "fsync": synced to the device before a 201; "os": handed to the OS
     advertise: Optional[str] = None  # the URL peers reach this node at (default: http://host:port)
     allow_hosts: list[str] = field(default_factory=list)  # more Host names served (api/guard.py)

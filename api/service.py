@@ -17,6 +17,7 @@ from blockchain.transactions import FEATURES, FLOWER_DATA, claim_body, flower_bo
 from ml import BaseData, IrisModel
 from ml.drift import drift_report
 
+from .automine import AutoMiner
 from .config import NodeConfig
 from .network import Network
 from .schemas import ClaimIn, FlowerIn, TransferIn
@@ -66,14 +67,18 @@ class NodeService:
         if config.peers:
             self.network.register(list(config.peers))
         self.network.start()
+        self.automine = AutoMiner(config.mine, self.mine, lambda: len(self.chain.pool))
+        self.automine.start()
 
     @property
     def model(self) -> IrisModel:
         return self.chain.model  # the chain may rebuild its model; always ask it
 
     def close(self) -> None:
+        self.automine.stop()
         self.network.stop()
-        self.chain.close()
+        self.chain.close()  # aborts a background search under way
+        self.automine.join()
         if self.miner is not None:
             self.miner.close()
 
