@@ -8,10 +8,17 @@
 search at a time, so the request waits for the background block, then mines the next one).
 The thread stops by the node's own stop path: ``NodeService.close`` calls ``stop``, the chain's
 close aborts a search under way (MiningAborted), and the loop ends.
+
+Several ``auto`` nodes hear of the same transaction within milliseconds of each other. Were they
+all to start at once, each would mine its own block at the same height, and a tie keeps every
+node on its own chain until the next block (PROTOCOL.md). So a node waits a random moment (up to
+``JITTER_S``) before it starts, and starts only if the transactions are still pending: by then a
+peer's block has usually arrived and taken them. A tie can still happen; the next block ends it.
 """
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from typing import Callable, Optional
 
@@ -19,6 +26,7 @@ log = logging.getLogger("node.automine")
 
 MODES = ("demand", "auto", "always")
 IDLE_POLL_S = 0.1      # how often ``auto`` looks at the pool when it is empty
+JITTER_S = 0.5        # the most an ``auto`` node waits, at random, before it mines pending transactions
 BACKOFF_S = 1.0        # pause after a failed attempt (mining busy, a store error) before trying again
 
 
@@ -59,6 +67,10 @@ class AutoMiner:
             if not self._wants_block():
                 self._stop.wait(IDLE_POLL_S)
                 continue
+            if self.mode == "auto":
+                self._stop.wait(random.uniform(0, JITTER_S))
+                if self._stop.is_set() or not self._wants_block():
+                    continue
             try:
                 self._mine()
                 self.mined += 1
