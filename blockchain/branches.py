@@ -129,7 +129,7 @@ class ChainBranches:
         adopted up to its first invalid block (``problem`` names it); otherwise an invalid block
         anywhere raises InvalidChain and nothing changes.
         """
-        if fork + len(blocks) <= self.height:
+        if not self.prefers(fork + len(blocks)):
             return BranchResult(False, self.height)
         with self._lock:
             if not 0 <= fork <= self.height:
@@ -161,7 +161,7 @@ class ChainBranches:
                 model = model.at_size(state.rows)
             audit.model = model  # the model after the last valid block
         with self._lock:
-            if state.height <= self.height:
+            if not self.prefers(state.height):
                 return BranchResult(False, self.height, [], problem)  # our chain grew meanwhile, or the branch fell short
             restored = self._switch(state, audit.model)
         return BranchResult(True, self.height, restored, problem)
@@ -195,7 +195,7 @@ class ChainBranches:
         Returns (replaced, transactions put back in the pool). A tie or a shorter chain keeps ours
         (False) without checking it; an invalid chain raises InvalidChain and changes nothing.
         """
-        if len(blocks) <= self.height + 1:
+        if not blocks or not self.prefers(len(blocks) - 1):
             return False, []
         with self._lock:
             fork = self._fork_point(blocks)
