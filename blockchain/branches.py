@@ -162,7 +162,8 @@ class ChainBranches:
             audit.model = model  # the model after the last valid block
         with self._lock:
             if not self.prefers(state.height):
-                return BranchResult(False, self.height, [], problem)  # our chain grew meanwhile, or the branch fell short
+                # our chain grew meanwhile, or the branch fell short
+                return BranchResult(False, self.height, [], problem)
             restored = self._switch(state, audit.model)
         return BranchResult(True, self.height, restored, problem)
 

@@ -122,12 +122,14 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
 
     def _admit(self, tx: Transaction, persist: bool, source: Optional[str] = None) -> None:
         if not tx.is_user:
-            raise InvalidTransaction(f"only nodes create {tx.type} transactions; a client may not submit one", tx_id=tx.id)
+            raise InvalidTransaction(f"only nodes create {tx.type} transactions; a client may not submit one",
+                                     tx_id=tx.id)
         if self.require_signatures:
             tx.require_signature()
         tx.check_timestamp(self.now_ms())
         if tx.id in self.state.tx_block:
-            raise DuplicateTransaction(f"transaction {tx.id} is already in block {self.state.tx_block[tx.id]}", tx_id=tx.id)
+            raise DuplicateTransaction(f"transaction {tx.id} is already in block {self.state.tx_block[tx.id]}",
+                                       tx_id=tx.id)
         if tx.id in self.pool:
             raise DuplicateTransaction(f"transaction {tx.id} is already pending", tx_id=tx.id)
         if tx.type in CLAIM_TYPES:
@@ -149,7 +151,8 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                 if tx.spends > spendable:
                     raise InsufficientFunds(
                         f"amount must be at most what {tx.sender} can spend ({spendable}: balance "
-                        f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); got {tx.amount}",
+                        f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); "
+                        f"got {tx.amount}",
                         tx_id=tx.id)
                 raise InvalidTransaction(problem, tx_id=tx.id)
         source = source or sender_source(tx)
@@ -374,7 +377,8 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
             return feed_model(self.model, block)
         except Exception as exc:
             log.error("model update for block %d failed (%s); rebuilding the model from the chain", block.index, exc)
-            self.model = self.model.at_size(self.state.rows - sum(1 for t in block.transactions if t.type == FLOWER_DATA))
+            flowers = sum(1 for t in block.transactions if t.type == FLOWER_DATA)
+            self.model = self.model.at_size(self.state.rows - flowers)
             raise ModelUpdateError(f"the model could not take block {block.index}; it was rebuilt from the chain",
                                    block_index=block.index) from exc
 
