@@ -23,8 +23,10 @@ from .block import MAX_BLOCK_BYTES, Block, header_prefix
 from .branches import ChainBranches
 from .chain_reads import ChainReads
 from .encoding import merkle_root
-from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, ClaimPending, DuplicateTransaction,
+from .errors import (BlockConflict, ClaimNotAllowed, ClaimPending, DuplicateTransaction,
                      InsufficientFunds, InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
+from .errors import MiningAborted as MiningAborted  # re-exported: importers name blockchain.chain
+from .errors import MiningBusy as MiningBusy
 from .gcpause import paused_gc
 from .genesis import PROTOCOL_VERSION, make_genesis, network_params
 from .ledger import ChainState, Delta, Issue, check_block, feed_model
@@ -39,16 +41,6 @@ log = logging.getLogger("blockchain")
 
 NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]
 TEMPLATE_SPARE_BYTES = 4096  # room kept in a template for the header, the REWARD and the MODEL_UPDATE
-
-
-class MiningAborted(BlockchainError):
-    code = "mining_aborted"
-
-
-class MiningBusy(BlockchainError):
-    """Too many requests are already mining or waiting to mine; the caller should retry later."""
-
-    code = "mining_busy"
 
 
 MAX_MINE_REQUESTS = 4  # mining or waiting at once: half of the server's 8 threads stay free for reads

@@ -110,3 +110,28 @@ class ModelUpdateError(BlockchainError):
     """The model refused a block's data after the block was validated (a bug, never input)."""
 
     code = "model_update_failed"
+
+
+class UndoMissing(BlockchainError):
+    """A rewind below the blocks whose undo records a state holds (``ChainState.rewind``); the
+    ledger catches it and rebuilds the state instead, so it never reaches a client."""
+
+    code = "undo_missing"
+
+
+class MiningAborted(BlockchainError):
+    """The node is shutting down; the block under way was not mined."""
+
+    code = "mining_aborted"
+
+
+class MiningBusy(BlockchainError):
+    """Too many requests are already mining or waiting to mine; the caller should retry later."""
+
+    code = "mining_busy"
+
+
+class VerifyError(BlockchainError):
+    """``python -m blockchain.verify`` cannot check its input (unreadable, not strict JSON, not a chain)."""
+
+    code = "verify_error"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from .block import Block
 from .blocklist import BlockList
+from .errors import UndoMissing
 from .transactions import MODEL_UPDATE, TRANSFER
 
 if TYPE_CHECKING:
@@ -55,10 +56,6 @@ class Flower:
     refunded: bool = False
     settled: int = 0          # v3: the block whose REFUND judged it good (it votes from the next block on); 0 = never
     point: tuple = ()         # its measurements in units (for the v3 claim rule)
-
-
-class UndoMissing(Exception):
-    """A rewind below the blocks whose undo records this state holds (see ``ChainState.rewind``)."""
 
 
 @dataclass

@@ -20,14 +20,11 @@ import time
 from pathlib import Path
 
 from .audit import audit_chain, declared_params
+from .errors import VerifyError
 from .strictjson import JSONRejected, loads_strict
 from .genesis import PROTOCOLS
 
 DEFAULT_MODEL = "ml:ledger_model"
-
-
-class VerifyError(Exception):
-    pass
 
 
 def load_chain(path: Path) -> list:

@@ -5,9 +5,11 @@ import ml
 from blockchain import BlockchainError
 from blockchain.chain import MiningAborted, MiningBusy
 from blockchain.crypto import KeyFileError
+from blockchain.ledger import UndoMissing
+from blockchain.verify import VerifyError
 
 
-@pytest.mark.parametrize("cls", [MiningAborted, MiningBusy, KeyFileError])
+@pytest.mark.parametrize("cls", [MiningAborted, MiningBusy, KeyFileError, UndoMissing, VerifyError])
 def test_ledger_failures_are_blockchain_errors(cls):
     assert issubclass(cls, BlockchainError)
 
