@@ -241,9 +241,18 @@ def run_page(markdown: str, folder: Path, args: tuple[str, ...] = (), retry_s: f
             if block.lang != "console":
                 counts["problems"].append(f"line {block.line_no}: a {block.lang} block neither run nor marked")
                 continue
-            if session is None:
-                session = Session(folder, args)
             for step in steps(block):
+                start = re.fullmatch(r"\./run\.sh((?: [\w-]+)*)", step.command.strip())
+                if start and not step.expected:  # the page starts a node: (re)start the session's with its options
+                    if session is not None:
+                        session.stop()
+                        folder = folder / "next"
+                        folder.mkdir()
+                    session = Session(folder, tuple(start.group(1).split()))
+                    counts["run"] += 1
+                    continue
+                if session is None:
+                    session = Session(folder, args)
                 deadline = time.monotonic() + (retry_s if _is_read(step.command) else 0)
                 while True:
                     command, printed = session.run(step)
@@ -253,6 +262,8 @@ def run_page(markdown: str, folder: Path, args: tuple[str, ...] = (), retry_s: f
                     time.sleep(0.2)
                 counts["run"] += 1
                 counts["problems"] += [f"line {block.line_no}: $ {step.command[:120]}: {p}" for p in problems]
+                if problems and os.environ.get("DOCS_COMMANDS_VERBOSE"):
+                    counts["problems"].append("printed:\n" + "\n".join(printed))
     finally:
         if session is not None:
             session.stop()
