@@ -147,7 +147,7 @@ class Session:
 
 
 def _norm(text: str) -> str:
-    return HEX.sub("H", text)
+    return HEX.sub("\x00", text)
 
 
 def _lenient(text: str):
@@ -217,8 +217,7 @@ def check(step: Step, printed: list[str], ids: dict[str, str]) -> list[str]:
                     problems.append(f"error code {code.group(1)} shown, {actual.get('error')} printed")
         else:
             pattern = ".*".join(re.escape(part) for part in _norm(shown).split("..."))
-            pattern = pattern.replace("H", "[0-9a-f]{16,}")
-            m = re.fullmatch(pattern.replace(re.escape("H"), "[0-9a-f]{16,}"), got)
+            m = re.fullmatch(pattern.replace("\x00", "[0-9a-f]{16,}"), got)
             if not m:
                 problems.append(f"line {shown!r:.200} shown, {got!r:.200} printed")
             else:
