@@ -94,40 +94,48 @@ def free_port() -> int:
 
 
 class Session:
-    """One node on a free port, a scratch folder, and the ids seen so far."""
+    """Nodes on free ports (the page's port 5000, 5001, ... each stands for one), a scratch folder,
+    and the ids seen so far."""
 
-    def __init__(self, folder: Path, args: tuple[str, ...] = ()):
+    def __init__(self, folder: Path, args: tuple[str, ...] = (), shown_ports: tuple[int, ...] = (5000,)):
         self.folder = folder
-        self.port = free_port()
+        self.ports = {shown: free_port() for shown in shown_ports}
+        self.port = self.ports[shown_ports[0]]
         self.ids: dict[str, str] = {}
         (folder / ".venv").symlink_to(ROOT / ".venv")
         self.log = open(folder / "node.log", "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "--port", str(self.port), "--data-dir", "data/node-5000", *args],
-            cwd=folder, stdout=self.log, stderr=subprocess.STDOUT)
+        self.procs = [
+            subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(real), "--data-dir",
+                              f"data/node-{shown}", *args], cwd=folder, stdout=self.log, stderr=subprocess.STDOUT)
+            for shown, real in self.ports.items()]
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2).read()
-                break
-            except OSError as err:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError((folder / "node.log").read_text()) from err
-                time.sleep(0.1)
+        for real, proc in zip(self.ports.values(), self.procs, strict=True):
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{real}/health", timeout=2).read()
+                    break
+                except OSError as err:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        self.stop()
+                        raise RuntimeError((folder / "node.log").read_text()) from err
+                    time.sleep(0.1)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
             try:
-                self.proc.wait(timeout=30)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+                proc.kill()
+                proc.wait()
         self.log.close()
 
     def command(self, text: str) -> str:
-        text = re.sub(r"(localhost|127\.0\.0\.1):5000\b", rf"\g<1>:{self.port}", text)
+        # a port after ":", "%3A" or a space; not the 5000 of data/node-5000
+        text = re.sub(r"(?<![\w-])50\d\d(?!\d)|(?<=%3A)50\d\d(?!\d)",
+                      lambda m: str(self.ports.get(int(m.group(0)), m.group(0))), text)
         for shown in sorted(self.ids, key=len, reverse=True):  # an address before the node id it starts with
             text = text.replace(shown, self.ids[shown])
 
@@ -142,7 +150,9 @@ class Session:
         env = {**os.environ, "PYTHONPATH": str(ROOT), "IRIS_NODE": f"http://127.0.0.1:{self.port}"}
         done = subprocess.run(["bash", "-c", command], cwd=self.folder, env=env, capture_output=True, text=True,
                               timeout=120)
-        printed = (done.stdout + done.stderr).replace(f":{self.port}", ":5000")
+        printed = done.stdout + done.stderr
+        for shown, real in self.ports.items():
+            printed = re.sub(rf"(?<!\d){real}(?!\d)", str(shown), printed)
         return command, [line for line in printed.splitlines() if line.strip()]
 
 
@@ -236,6 +246,15 @@ def run_page(markdown: str, folder: Path, args: tuple[str, ...] = (), retry_s: f
                 continue
             if block.not_run:
                 counts["not_run"] += sum(1 for s in steps(block)) if block.lang == "console" else 1
+                continue
+            nodes = [re.fullmatch(r"\./run\.sh --port (50\d\d)", line.strip()) for line in block.lines]
+            if block.lang == "sh" and nodes and all(nodes):  # the page starts several nodes: so does the harness
+                if session is not None:
+                    session.stop()
+                    folder = folder / "next"
+                    folder.mkdir()
+                session = Session(folder, args, tuple(int(m.group(1)) for m in nodes if m))
+                counts["run"] += len(nodes)
                 continue
             if block.lang != "console":
                 counts["problems"].append(f"line {block.line_no}: a {block.lang} block neither run nor marked")

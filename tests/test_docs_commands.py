@@ -9,7 +9,8 @@ from tests.docs_commands import blocks, run_page
 ROOT = Path(__file__).resolve().parent.parent
 # Pages run in one session (one node) are listed together: the later ones go on from the state the
 # first one left (troubleshooting's claim example refunds the walk-through's flower).
-PAGES = ["README.md", "docs/walkthrough.md+docs/troubleshooting.md", "docs/wallet.md", "docs/auditing.md"]
+PAGES = ["README.md", "docs/walkthrough.md+docs/troubleshooting.md", "docs/wallet.md", "docs/auditing.md",
+         "docs/network.md"]
 
 
 @pytest.mark.parametrize("page", PAGES)
