@@ -49,3 +49,38 @@ def test_every_view_shows_a_loading_state_until_its_data_arrives(browser, node, 
                  what=f"the loading state of {heading} to go")
     assert by_testid(browser, "height").text == "1"
     assert severe_console_messages(browser) == []
+
+
+def test_the_overview_shows_the_network_at_a_glance(browser, node, start_node):
+    peer = start_node("peer", difficulty=D, extra_args=("--miners", "0", "--protocol", "3"))
+    assert node.post("/nodes/register", json={"nodes": [peer.url]}).status_code in (200, 201)
+    for i in range(3):
+        node.post("/flower/add", json={"sender": f"g{i}", **FLOWER})
+        node.post("/mine")
+    node.post("/flower/add", json={"sender": "waiting", **FLOWER})
+    browser.get(node.url + "/")
+    strip = wait_for(lambda: by_testid(browser, "block-strip").find_elements("css selector", "a.block-card"),
+                     what="the block strip")
+    assert [int(a.get_attribute("data-height")) for a in strip] == [3, 2, 1, 0]
+    assert by_testid(browser, "pending-pool").get_attribute("data-count") == "1"
+    assert "waiting" in by_testid(browser, "pending-pool").text
+    headers = [node.get("/block/0").json()] + node.get("/headers?limit=2000").json()["headers"]
+    value = by_testid(browser, "glance-difficulty").find_element("css selector", "[data-value]")
+    assert int(value.get_attribute("data-value")) == headers[-1]["difficulty"]
+    times = [h["timestamp_ms"] for h in headers[1:]]
+    gaps = sorted(b - a for a, b in zip(times[:-1], times[1:], strict=True))
+    ms = by_testid(browser, "glance-block-time").find_element("css selector", "[data-ms]").get_attribute("data-ms")
+    assert float(ms) == (gaps[0] + gaps[1]) / 2  # the median of two intervals
+    wait_for(lambda: peer.url in by_testid(browser, "peer-list").text, what="the peer")
+    count = "const c = Chart.getChart(arguments[0]); return c && c.data.datasets[0].data.map((p) => [p.x, p.y]);"
+    acc = browser.execute_script(count, by_testid(browser, "overview-accuracy-chart"))
+    history = node.get("/model/history").json()["history"]
+    assert acc == [[r["block_index"], r["accuracy"]] for r in history]
+    diff = browser.execute_script(count, by_testid(browser, "difficulty-chart"))
+    assert diff == [[h["index"], h["difficulty"]] for h in headers]
+    node.post("/mine")  # the open page follows: a new block in the strip and in the chart, an empty pool
+    wait_for(lambda: by_testid(browser, "block-strip").find_elements("css selector", 'a[data-height="4"]'),
+             what="block 4 in the strip")
+    wait_for(lambda: by_testid(browser, "pending-pool").get_attribute("data-count") == "0", what="the empty pool")
+    assert len(browser.execute_script(count, by_testid(browser, "difficulty-chart"))) == 5
+    assert severe_console_messages(browser) == []
