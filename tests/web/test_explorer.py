@@ -84,3 +84,24 @@ def test_the_overview_shows_the_network_at_a_glance(browser, node, start_node):
     wait_for(lambda: by_testid(browser, "pending-pool").get_attribute("data-count") == "0", what="the empty pool")
     assert len(browser.execute_script(count, by_testid(browser, "difficulty-chart"))) == 5
     assert severe_console_messages(browser) == []
+
+
+def test_every_page_fits_a_phone_width_of_390_px(browser, node, tmp_path):
+    flower = node.post("/flower/add", json={"sender": "ann", **FLOWER}).json()["transaction_id"]
+    node.post("/mine")
+    browser.set_window_size(390, 844)
+    width = browser.execute_script("return window.innerWidth")
+    assert width <= 390
+    pages = ["", "#/blocks", "#/block/1", f"#/tx/{flower}", "#/address/ann", f"#/judgement/{flower}", "#/model",
+             "#/contribute", "#/network", "#/verify"]
+    for page in pages:
+        browser.get(node.url + "/" + page)
+        wait_for(lambda: main_heading(browser) and not browser.find_elements(  # noqa: B023
+            "css selector", 'main [data-testid="loading"]'), what=f"the page {page!r}")
+        sizes = browser.execute_script(
+            "const e = document.documentElement; return [e.scrollWidth, e.clientWidth];")
+        name = (page.strip("#/").split("/")[0] or "overview")
+        browser.save_screenshot(str(tmp_path / f"phone-{name}.png"))
+        assert sizes[0] <= sizes[1], f"{page!r} scrolls sideways at {width} px: {sizes}"
+        assert (tmp_path / f"phone-{name}.png").stat().st_size > 0
+    assert severe_console_messages(browser) == []
