@@ -2,6 +2,7 @@
 import { H, blockHash, fromHex, measurementUnits, parseStrict, toHex, verifyChain } from "./verify.js";
 import { createWallet, forgetWallet, loadWallet, signBody } from "./wallet.js";
 import { addrLink, allPages, api, blockLink, esc, link, loading, post, problem, short, txLink, when } from "./ui.js";
+import { CONTRIBUTION_COLUMNS, HISTORY_COLUMNS, TRANSFER_COLUMNS, download, toCsv } from "./csv.js";
 import { overview as overviewPage, peerTable } from "./overview.js";
 
 const view = document.getElementById("view");
@@ -142,6 +143,8 @@ async function address(addr, params) {
   render(`<h1>Address</h1><p><code>${esc(addr)}</code></p>
     <dl class="grid"><dt>balance</dt><dd>${bal.balance}</dd><dt>available</dt><dd>${bal.available}</dd>
     <dt>refunded contributions (good)</dt><dd>${contrib.good}</dd></dl>
+    <p><button type="button" data-testid="csv-transfers">Download the history (CSV)</button>
+      <button type="button" data-testid="csv-contributions">Download the contributions (CSV)</button></p>
     <h2>Contributions (${contrib.count})</h2>${contrib.contributions.length ? `<table data-testid="contribution-list"><tr><th>flower</th><th>block</th><th>label</th><th>deposit</th><th>left</th><th>claimable from block</th><th>model agrees</th><th>refund / report now</th></tr>${contrib.contributions.map((c) => `
       <tr><td>${txLink(c.flower_id)}</td><td>${blockLink(c.block_index, String(c.block_index))}</td><td>${esc(c.data.flower_type)}</td>
       <td>${c.deposit}</td><td>${c.left}${c.refunded ? " (refunded)" : ""}</td><td>${c.claimable_from_block}</td><td>${c.model_agrees ? "yes" : "no"}</td>
@@ -149,6 +152,13 @@ async function address(addr, params) {
     <h2>Transfers (${moves.count}, newest first)</h2>${moves.transfers.length ? `<table data-testid="transfer-list"><tr><th>block</th><th>id</th><th>from</th><th>to</th><th>amount</th></tr>${moves.transfers.map((t) => `
       <tr><td>${blockLink(t.block_index, String(t.block_index))}</td><td>${txLink(t.id)}</td><td>${addrLink(t.sender)}</td><td>${addrLink(t.recipient)}</td><td>${t.amount}</td></tr>`).join("")}</table>` : "<p>none</p>"}
     <p class="pager">${from > 0 ? link(`${here}?from=${Math.max(0, from - 50)}`, "newer") : ""} ${moves.next != null ? link(`${here}?from=${moves.next}`, "older") : ""}</p>`);
+  const name = addr.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40);
+  document.querySelector('[data-testid="csv-transfers"]').onclick = async () => {
+    const all = await allPages(`/transfers?address=${encodeURIComponent(addr)}`, "transfers");
+    download(`transfers-${name}.csv`, toCsv(TRANSFER_COLUMNS, all.transfers));
+  };
+  document.querySelector('[data-testid="csv-contributions"]').onclick = () =>
+    download(`contributions-${name}.csv`, toCsv(CONTRIBUTION_COLUMNS, contrib.contributions));
   onTip = null;
 }
 
@@ -165,10 +175,11 @@ async function judgement(id) {
 
 let chart = null;
 async function model() {
-  const [history, evaluation] = await Promise.all([api("/model/history"), api("/model/evaluate")]);
+  const [history, evaluation] = await Promise.all([allPages("/model/history", "history", { limit: 100000 }), api("/model/evaluate")]);
   render(`<h1>Model</h1>
     <p>${evaluation.data_points_trained} training rows; accuracy ${(100 * evaluation.accuracy).toFixed(1)}% on ${evaluation.test_rows} held-out test rows.</p>
     <div class="chart"><canvas data-testid="accuracy-chart" data-points="${history.history.length}" aria-label="accuracy over blocks"></canvas></div>
+    <p><button type="button" data-testid="csv-history">Download the model history (CSV)</button></p>
     <h2>Confusion matrix</h2>${confusion(evaluation)}
     <h2>Predict</h2>
     <form data-testid="predict-form">${FEATURES.map((f) => `<label>${f.replace("_", " ")} <input name="${f}" required inputmode="decimal" placeholder="5.10"></label>`).join("")}
@@ -183,6 +194,10 @@ async function model() {
     options: { animation: false, layout: { padding: 8 },
       scales: { x: { title: { display: true, text: "block" } }, y: { min: 0, max: 1, title: { display: true, text: "accuracy" } } } },
   });
+  document.querySelector('[data-testid="csv-history"]').onclick = async () => {
+    const all = await allPages("/model/history", "history", { limit: 100000 });
+    download("model-history.csv", toCsv(HISTORY_COLUMNS, all.history));
+  };
   document.querySelector('[data-testid="predict-form"]').addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const out = document.querySelector('[data-testid="predict-result"]');

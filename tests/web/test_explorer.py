@@ -105,3 +105,40 @@ def test_every_page_fits_a_phone_width_of_390_px(browser, node, tmp_path):
         assert sizes[0] <= sizes[1], f"{page!r} scrolls sideways at {width} px: {sizes}"
         assert (tmp_path / f"phone-{name}.png").stat().st_size > 0
     assert severe_console_messages(browser) == []
+
+
+def _downloaded(browser, folder, button, name):
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    wait_for(lambda: by_testid(browser, button), what=f"the {button} button").click()
+    path = folder / name
+    wait_for(lambda: path.exists() and path.stat().st_size > 0, what=f"{name} downloaded")
+    import csv
+    return list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def test_csv_downloads_of_an_address_history_its_contributions_and_the_model_history(browser, node, tmp_path):
+    node.post("/mine")
+    miner = node.get("/health").json()["address"]
+    for i in range(2):
+        node.post("/flower/add", json={"sender": miner, **FLOWER, "sepal_length": 6.0 + i / 10})
+    assert node.post("/transactions/new", json={"sender": miner, "recipient": "ann", "amount": 1}).status_code == 201
+    node.post("/mine")
+    browser.get(node.url + f"/#/address/{miner}")
+    rows = _downloaded(browser, tmp_path, "csv-transfers", f"transfers-{miner[:40]}.csv")
+    transfers = node.get(f"/transfers?address={miner}").json()["transfers"]
+    assert rows[0][:6] == ["block_index", "id", "type", "sender", "recipient", "amount"]
+    assert [r[1] for r in rows[1:]] == [t["id"] for t in transfers] and len(transfers) >= 1
+    assert rows[1][4] == transfers[0]["recipient"] and rows[1][5] == str(transfers[0]["amount"])
+    rows = _downloaded(browser, tmp_path, "csv-contributions", f"contributions-{miner[:40]}.csv")
+    contributions = node.get(f"/contributions?sender={miner}").json()["contributions"]
+    assert rows[0][:4] == ["flower_id", "block_index", "row", "sepal_length"]
+    assert [(r[0], r[3]) for r in rows[1:]] == [(c["flower_id"], c["data"]["sepal_length"]) for c in contributions]
+    assert len(contributions) == 2
+    browser.execute_script("location.hash = '#/model'")
+    rows = _downloaded(browser, tmp_path, "csv-history", "model-history.csv")
+    history = node.get("/model/history").json()["history"]
+    assert rows[0] == ["block_index", "timestamp_ms", "data_points_trained", "model_hash", "test_correct",
+                       "test_rows", "accuracy"]
+    assert [(int(r[0]), r[3], float(r[6])) for r in rows[1:]] == [
+        (h["block_index"], h["model_hash"], h["accuracy"]) for h in history]
+    assert severe_console_messages(browser) == []
