@@ -3,6 +3,7 @@ import { H, blockHash, fromHex, measurementUnits, parseStrict, toHex, verifyChai
 import { createWallet, forgetWallet, loadWallet, signBody } from "./wallet.js";
 import { addrLink, allPages, api, blockLink, esc, link, loading, post, problem, short, txLink, when } from "./ui.js";
 import { CONTRIBUTION_COLUMNS, HISTORY_COLUMNS, TRANSFER_COLUMNS, download, toCsv } from "./csv.js";
+import { markReplayed, replayMark } from "./replayed.js";
 import { overview as overviewPage, peerTable } from "./overview.js";
 
 const view = document.getElementById("view");
@@ -63,7 +64,7 @@ async function pollTip() {
 
 // -- pages -------------------------------------------------------------------------------------
 async function overview() {
-  await overviewPage(render);
+  await overviewPage(render, replayMark);
   onTip = overview;
 }
 
@@ -76,7 +77,7 @@ async function blocks(params) {
   const rows = page.chain.slice().reverse();
   render(`<h1>Blocks</h1>
     <table data-testid="block-list"><tr><th>height</th><th>hash</th><th>time</th><th>transactions</th><th>flowers</th></tr>${rows.map((b) => `
-      <tr data-height="${b.index}"><td>${blockLink(b.index, String(b.index))}</td><td>${blockLink(b.hash)}</td><td>${when(b.timestamp_ms)}</td>
+      <tr data-height="${b.index}"><td>${blockLink(b.index, String(b.index))}</td><td>${blockLink(b.hash)} ${replayMark(b)}</td><td>${when(b.timestamp_ms)}</td>
       <td>${b.transactions.length}</td><td>${b.transactions.filter((t) => t.type === "FLOWER_DATA").length}</td></tr>`).join("")}</table>
     <p class="pager">${top < tip.height ? link(`#/blocks?top=${Math.min(tip.height, top + per)}`, "newer") : ""}
       ${from > 0 ? link(`#/blocks?top=${from - 1}`, "older") : ""}</p>
@@ -94,7 +95,7 @@ async function block(key) {
       seen. Its header's proof of work and its body's Merkle root were checked; its transactions never took effect.</p>` : ""}
     <dl class="grid">
       <dt>chain</dt><dd>${side ? "side branch (not part of the chain)" : "main chain"}</dd>
-      <dt>hash</dt><dd><code>${esc(b.hash)}</code></dd>
+      <dt>hash</dt><dd><code>${esc(b.hash)}</code> ${side ? "" : replayMark(b)}</dd>
       <dt>previous</dt><dd>${b.index > 0 ? blockLink(b.previous_hash) : "—"}</dd>
       <dt>time</dt><dd>${when(b.timestamp_ms)}</dd>
       <dt>difficulty</dt><dd>${b.difficulty}</dd><dt>nonce</dt><dd>${b.nonce}</dd>
@@ -400,6 +401,7 @@ async function runVerify() {
       out.dataset.badBlock = issue.block_index;
       return;
     }
+    markReplayed(blocks);
     const health = await api("/health");
     const same = health.model_hash === result.model_hash;
     out.className = same ? "ok" : "error";

@@ -142,3 +142,32 @@ def test_csv_downloads_of_an_address_history_its_contributions_and_the_model_his
     assert [(int(r[0]), r[3], float(r[6])) for r in rows[1:]] == [
         (h["block_index"], h["model_hash"], h["accuracy"]) for h in history]
     assert severe_console_messages(browser) == []
+
+
+def test_blocks_replayed_by_the_page_carry_a_mark_and_new_ones_do_not(browser, node):
+    for i in range(2):
+        node.post("/flower/add", json={"sender": f"r{i}", **FLOWER})
+        node.post("/mine")
+    browser.get(node.url + "/#/blocks")
+    rows = wait_for(lambda: by_testid(browser, "block-list").find_elements("css selector", "tr[data-height]"),
+                    what="the block list")
+    assert len(rows) == 3 and not browser.find_elements("css selector", '[data-testid="replayed"]')
+    browser.execute_script("location.hash = '#/verify'")
+    wait_for(lambda: by_testid(browser, "verify-button"), what="the verify page").click()
+    wait_for(lambda: by_testid(browser, "verify-result").text.startswith("valid"), timeout=60, what="the replay")
+    browser.execute_script("location.hash = '#/blocks'")  # the same page: no reload
+    rows = wait_for(lambda: by_testid(browser, "block-list").find_elements("css selector", "tr[data-height]"),
+                    what="the block list")
+    assert all(r.find_elements("css selector", '[data-testid="replayed"]') for r in rows) and len(rows) == 3
+    node.post("/mine")  # a block the page has not replayed
+    new = wait_for(lambda: browser.find_elements("css selector", '[data-testid="block-list"] tr[data-height="3"]'),
+                   what="block 3")
+    assert not new[0].find_elements("css selector", '[data-testid="replayed"]')
+    assert len(browser.find_elements("css selector", '[data-testid="block-list"] [data-testid="replayed"]')) == 3
+    browser.execute_script("location.hash = '#/'")
+    strip = wait_for(lambda: by_testid(browser, "block-strip").find_elements("css selector", "a.block-card"),
+                     what="the strip")
+    mark = '[data-testid="replayed"]'
+    marked = [a.get_attribute("data-height") for a in strip if a.find_elements("css selector", mark)]
+    assert marked == ["2", "1", "0"]
+    assert severe_console_messages(browser) == []
