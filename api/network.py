@@ -25,6 +25,7 @@ from blockchain import Block, Blockchain, Transaction
 
 from .gossip import Gossip
 from .headers_sync import PeerSync
+from .limits import PEER_TIMEOUT
 from .peer_urls import MAX_PEERS, PeerURLError, is_self, normalize_peer_url
 from .peerbook import Peer, PeerBook
 from .peers import PeerClient, PeerError
@@ -35,7 +36,8 @@ log = logging.getLogger("network")
 
 class Network:
     def __init__(self, chain: Blockchain, own_host: str, own_port: int, node_id: str,
-                 peer_timeout: float = 5.0, sync_interval: float = 2.0, advertise: Optional[str] = None) -> None:
+                 peer_timeout: float = PEER_TIMEOUT, sync_interval: float = 2.0,
+                 advertise: Optional[str] = None) -> None:
         self.chain = chain
         self.advertise = advertise
         self.own_host, self.own_port, self.node_id = own_host, own_port, node_id
