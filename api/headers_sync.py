@@ -26,6 +26,7 @@ from blockchain import Block, BlockchainError, Transaction
 from blockchain.errors import InvalidBlock, InvalidTransaction
 from blockchain.headers import Header, check_header_chain
 
+from .errors import Misbehaved
 from .limits import (BLOCKS_ANSWER, BLOCKS_ITEMS, HEADERS_ANSWER, HEADERS_ITEMS, MAX_BLOCKS, MAX_HEADERS,
                      PENDING_ANSWER, PENDING_ITEMS, PENDING_PAGE, TIP_ANSWER, TIP_ITEMS)
 from .peers import PeerClient, PeerError, what_was_wrong
@@ -38,10 +39,6 @@ _HASH = re.compile(r"[0-9a-f]{64}")
 def _kind(value) -> str:
     return {list: "a JSON list", str: "a JSON string", bool: "a JSON boolean", int: "a JSON number",
             float: "a JSON number", type(None): "null"}.get(type(value), "a JSON value")
-
-
-class Misbehaved(Exception):
-    """The peer served something invalid or claimed more than it proved; the message says what."""
 
 
 @dataclass

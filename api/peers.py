@@ -23,13 +23,10 @@ from urllib.parse import urlsplit
 
 from blockchain.strictjson import JSONRejected, loads_strict
 
+from .errors import PeerError
 from .limits import CONNECT_TIMEOUT, PEER_TIMEOUT, SMALL_ANSWER, SMALL_ITEMS
 
 CHUNK = 64 * 1024
-
-
-class PeerError(Exception):
-    """A peer did not give a usable answer; the message says what happened."""
 
 
 def what_was_wrong(message: str) -> str:

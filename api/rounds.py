@@ -23,6 +23,7 @@ from typing import Callable, Optional
 from blockchain import BlockchainError
 from blockchain.pool import MAX_PENDING
 
+from .errors import ResolveBusy
 from .headers_sync import Misbehaved, PeerSync
 from .peer_urls import MAX_PEERS
 from .peerbook import Peer, PeerBook
@@ -31,10 +32,6 @@ from .peers import PeerError, what_was_wrong
 log = logging.getLogger("network")
 
 RESOLVE_WAITERS = 4
-
-
-class ResolveBusy(Exception):
-    """Too many requests already wait for a resolve round."""
 
 
 class Rounds:
