@@ -105,7 +105,7 @@ class PeerSync:
             raise Misbehaved(f"{url} sent headers that do not follow any block of our locator")
         self._check(url, headers, self.chain.block_at(fork))
         more = len(headers) == MAX_HEADERS
-        while more and headers[-1].index <= self.chain.height:
+        while more and not self.chain.prefers(headers[-1].index):
             page = self._headers(url, [headers[-1].hash])
             if page and page[0].previous_hash != headers[-1].hash:
                 raise Misbehaved(f"{url} sent headers that do not follow the ones it sent before")
@@ -157,7 +157,7 @@ class PeerSync:
         started, reported = time.monotonic(), time.monotonic()
         while True:
             fork, headers, more = self._branch(url)
-            if not headers or headers[-1].index <= self.chain.height:
+            if not headers or not self.chain.prefers(headers[-1].index):
                 return outcome  # nothing longer than ours (the caller judges the peer's claim)
             if fork < self.chain.height:
                 blocks = [b for page in self._bodies(url, headers) for b in page]

@@ -101,7 +101,7 @@ class Rounds:
         return problems, source
 
     def _worth_syncing(self, tip: dict) -> bool:
-        return tip["height"] > self.chain.height and self.chain.main_height(tip["hash"]) is None
+        return self.chain.prefers(tip["height"]) and self.chain.main_height(tip["hash"]) is None
 
     # -- a resolve round ----------------------------------------------------------------------
     def resolve(self) -> dict:
@@ -163,7 +163,7 @@ class Rounds:
         peer.claimed, peer.tip = tip["height"], tip["hash"]
         if self.chain.main_height(tip["hash"]) is not None:
             peer.height = tip["height"]  # on our chain: proven
-        if peer.state != "backed_off" or tip["height"] <= self.chain.height:
+        if peer.state != "backed_off" or not self.chain.prefers(tip["height"]):
             self.book.behaved(peer)
         return tip, None
 
