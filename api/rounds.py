@@ -16,13 +16,13 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from typing import Callable, Optional
 
 from blockchain import BlockchainError
 from blockchain.pool import MAX_PENDING
 
+from .errors import ResolveBusy
 from .headers_sync import Misbehaved, PeerSync
 from .peer_urls import MAX_PEERS
 from .peerbook import Peer, PeerBook
@@ -31,10 +31,6 @@ from .peers import PeerError, what_was_wrong
 log = logging.getLogger("network")
 
 RESOLVE_WAITERS = 4
-
-
-class ResolveBusy(Exception):
-    """Too many requests already wait for a resolve round."""
 
 
 class Rounds:
@@ -128,7 +124,7 @@ class Rounds:
             self._waiters.release()
 
     def _round(self) -> dict:
-        now = time.monotonic()
+        now = self.book.clock.monotonic()
         every = self.book.all()
         peers = [p for p in every if p.state not in ("backed_off", "other_network") or p.next_poll <= now]
         problems = [f"{p.url}: {p.state} ({p.problem})" for p in every if p not in peers]
@@ -151,7 +147,7 @@ class Rounds:
 
     # -- one peer -----------------------------------------------------------------------------
     def _poll_tip(self, peer: Peer) -> tuple[Optional[dict], Optional[str]]:
-        now = time.monotonic()
+        now = self.book.clock.monotonic()
         try:
             tip = self.syncer.tip(peer.url)
         except PeerError as exc:
@@ -172,7 +168,7 @@ class Rounds:
         return tip, None
 
     def _sync_with(self, peer: Peer, claimed: int):
-        now = time.monotonic()
+        now = self.book.clock.monotonic()
         try:
             outcome = self.syncer.sync(peer.url, claimed)
         except Misbehaved as exc:
