@@ -1,5 +1,22 @@
-"""Every error becomes ``{"error": {"code", "message"}}`` with the right status: the one place
-where exceptions of ``blockchain`` and ``ml`` are mapped to HTTP."""
+"""Every failure the node layer (``api``) can report, one class per failure under one root, and
+the one place where exceptions of ``blockchain`` and ``ml`` are mapped to HTTP: every error becomes
+``{"error": {"code", "message"}}`` with the right status.
+
+The tree, after ``blockchain/errors.py``:
+
+- ``NodeError``: the root of every error raised by ``api``;
+  - ``ApiError``: an answer to a client, with its HTTP status;
+  - ``PeerURLError``: a peer URL that is not acceptable (also a ``ValueError``);
+  - ``PeerFailure``: what a peer did wrong, the root of the two below;
+    - ``PeerError``: a peer gave no usable answer (it is unreachable, slow, or over a limit);
+    - ``Misbehaved``: a peer served something invalid, or claimed more than it proved;
+  - ``ResolveBusy``: too many requests already wait for a resolve round;
+  - ``PortInUse``: the node cannot listen where it was asked to (also an ``OSError``).
+
+Each class is defined here, so that this module imports no other module of ``api``; the modules
+that raise them (``peers``, ``headers_sync``, ``peer_urls``, ``rounds``, ``server``) import them
+from here, and their names stay importable from those modules.
+"""
 from __future__ import annotations
 
 import logging
@@ -11,15 +28,61 @@ from blockchain import errors as chain_errors
 from blockchain.chain import MiningAborted, MiningBusy
 from ml import ModelError
 
-from .peer_urls import PeerURLError
-
 log = logging.getLogger("api")
 
 
-class ApiError(Exception):
+class NodeError(Exception):
+    """Root of every error raised by the ``api`` package."""
+
+    code = "node_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ApiError(NodeError):
+    """An answer to a client: its HTTP status, its code and what was wrong."""
+
     def __init__(self, status: int, code: str, message: str, details=None):
         super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+        self.status, self.code, self.details = status, code, details
+
+
+class PeerURLError(NodeError, ValueError):
+    """A peer URL that a node does not accept (DESIGN.md); the message names it."""
+
+    code = "invalid_peer"
+
+
+class PeerFailure(NodeError):
+    """Root of what a peer did wrong: it did not answer usably, or it answered something invalid."""
+
+    code = "peer_failure"
+
+
+class PeerError(PeerFailure):
+    """A peer did not give a usable answer; the message says what happened."""
+
+    code = "peer_error"
+
+
+class Misbehaved(PeerFailure):
+    """The peer served something invalid or claimed more than it proved; the message says what."""
+
+    code = "peer_misbehaved"
+
+
+class ResolveBusy(NodeError):
+    """Too many requests already wait for a resolve round."""
+
+    code = "resolve_busy"
+
+
+class PortInUse(NodeError, OSError):
+    """The port cannot be bound; the message says what to do."""
+
+    code = "port_in_use"
 
 
 # Most specific first: the first matching class decides the status.
@@ -71,7 +134,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(PeerURLError)
     def _peer_url_error(exc: PeerURLError):
-        return error_response(400, "invalid_peer", str(exc))
+        return error_response(400, exc.code, str(exc))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -26,28 +26,19 @@ from blockchain import Block, BlockchainError, Transaction
 from blockchain.errors import InvalidBlock, InvalidTransaction
 from blockchain.headers import Header, check_header_chain
 
+from .errors import Misbehaved
+from .limits import (BLOCKS_ANSWER, BLOCKS_ITEMS, HEADERS_ANSWER, HEADERS_ITEMS, MAX_BLOCKS, MAX_HEADERS,
+                     PENDING_ANSWER, PENDING_ITEMS, PENDING_PAGE, TIP_ANSWER, TIP_ITEMS)
 from .peers import PeerClient, PeerError, what_was_wrong
 
 log = logging.getLogger("network")
 
-MAX_HEADERS = 2000
-MAX_BLOCKS = 500
-TIP_ANSWER = 4096
-HEADERS_ANSWER = 1024 * 1024                 # 2000 headers are about 700 KB
-BLOCKS_ANSWER = 8 * 1024 * 1024 + 64 * 1024  # the protocol's 8 MiB page, and the JSON around it
-BLOCKS_ITEMS = BLOCKS_ANSWER // 16           # honest blocks carry a JSON value per 30 bytes or more
-PENDING_PAGE = 500
-PENDING_ANSWER = 4 * 1024 * 1024
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def _kind(value) -> str:
     return {list: "a JSON list", str: "a JSON string", bool: "a JSON boolean", int: "a JSON number",
             float: "a JSON number", type(None): "null"}.get(type(value), "a JSON value")
-
-
-class Misbehaved(Exception):
-    """The peer served something invalid or claimed more than it proved; the message says what."""
 
 
 @dataclass
@@ -70,7 +61,7 @@ class PeerSync:
 
     # -- the peer's tip --------------------------------------------------------------------
     def tip(self, url: str) -> dict:
-        status, body = self.client.get(url, "/tip", max_bytes=TIP_ANSWER, max_items=16)
+        status, body = self.client.get(url, "/tip", max_bytes=TIP_ANSWER, max_items=TIP_ITEMS)
         if status != 200:
             raise PeerError(f"{url}/tip answered {status}")
         if not isinstance(body, dict):
@@ -87,7 +78,7 @@ class PeerSync:
     # -- headers ---------------------------------------------------------------------------
     def _headers(self, url: str, locator: list[str]) -> list[Header]:
         path = f"/headers?locator={','.join(locator)}&limit={MAX_HEADERS}"
-        status, body = self.client.get(url, path, max_bytes=HEADERS_ANSWER, max_items=MAX_HEADERS * 9 + 8)
+        status, body = self.client.get(url, path, max_bytes=HEADERS_ANSWER, max_items=HEADERS_ITEMS)
         if status != 200 or not isinstance(body, dict) or not isinstance(body.get("headers"), list):
             raise Misbehaved(f"{url}/headers answered {status} without a list of headers")
         raw = body["headers"]
@@ -114,7 +105,7 @@ class PeerSync:
             raise Misbehaved(f"{url} sent headers that do not follow any block of our locator")
         self._check(url, headers, self.chain.block_at(fork))
         more = len(headers) == MAX_HEADERS
-        while more and headers[-1].index <= self.chain.height:
+        while more and not self.chain.prefers(headers[-1].index):
             page = self._headers(url, [headers[-1].hash])
             if page and page[0].previous_hash != headers[-1].hash:
                 raise Misbehaved(f"{url} sent headers that do not follow the ones it sent before")
@@ -166,7 +157,7 @@ class PeerSync:
         started, reported = time.monotonic(), time.monotonic()
         while True:
             fork, headers, more = self._branch(url)
-            if not headers or headers[-1].index <= self.chain.height:
+            if not headers or not self.chain.prefers(headers[-1].index):
                 return outcome  # nothing longer than ours (the caller judges the peer's claim)
             if fork < self.chain.height:
                 blocks = [b for page in self._bodies(url, headers) for b in page]
@@ -209,7 +200,7 @@ class PeerSync:
         after, taken = None, 0
         for _ in range(most // PENDING_PAGE + 1):
             path = f"/transactions/pending?limit={PENDING_PAGE}" + (f"&after={after}" if after else "")
-            status, body = self.client.get(url, path, max_bytes=PENDING_ANSWER, max_items=PENDING_PAGE * 40 + 16)
+            status, body = self.client.get(url, path, max_bytes=PENDING_ANSWER, max_items=PENDING_ITEMS)
             txs = body.get("transactions") if status == 200 and isinstance(body, dict) else None
             if not isinstance(txs, list) or len(txs) > PENDING_PAGE:
                 raise Misbehaved(f"{url}/transactions/pending answered {status} without a page of transactions")

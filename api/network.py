@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional
 
 from blockchain import Block, Blockchain, Transaction
 
+from .clock import SYSTEM_CLOCK, Clock
 from .gossip import Gossip
 from .headers_sync import PeerSync
+from .limits import PEER_TIMEOUT
 from .peer_urls import MAX_PEERS, PeerURLError, is_self, normalize_peer_url
 from .peerbook import Peer, PeerBook
 from .peers import PeerClient, PeerError
@@ -35,13 +36,15 @@ log = logging.getLogger("network")
 
 class Network:
     def __init__(self, chain: Blockchain, own_host: str, own_port: int, node_id: str,
-                 peer_timeout: float = 5.0, sync_interval: float = 2.0, advertise: Optional[str] = None) -> None:
+                 peer_timeout: float = PEER_TIMEOUT, sync_interval: float = 2.0,
+                 advertise: Optional[str] = None, clock: Clock = SYSTEM_CLOCK) -> None:
         self.chain = chain
+        self.clock = clock  # the sync loop's timer and every back-off read it (api/clock.py)
         self.advertise = advertise
         self.own_host, self.own_port, self.node_id = own_host, own_port, node_id
         self.client = PeerClient(timeout=peer_timeout)
         self.sync_interval = sync_interval
-        self.book = PeerBook(chain, sync_interval)
+        self.book = PeerBook(chain, sync_interval, clock)
         self._sync_wanted = threading.Event()
         self._stopping = threading.Event()
         self.syncer = PeerSync(chain, self.client, self._stopping)
@@ -67,7 +70,7 @@ class Network:
 
     def nodes(self) -> list[dict]:
         """Each peer's URL, proven height, last answer (Unix seconds), state and traffic."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         return [peer.view(now, self.client.traffic(peer.url)) for peer in self.book.all()]
 
     def check_urls(self, urls) -> list[str]:
@@ -154,23 +157,23 @@ class Network:
     def _live(self) -> list[Peer]:
         """The peers to poll when a sync is wanted at once: all but those backed off, of another
         network or unreachable, unless their delay is over."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         return [p for p in self.book.all()
                 if p.state not in ("backed_off", "other_network", "unreachable") or p.next_poll <= now]
 
     def _run(self) -> None:
-        next_poll = time.monotonic() + self.sync_interval
+        next_poll = self.clock.monotonic() + self.sync_interval
         while not self._stopping.is_set():
-            wanted = self._sync_wanted.wait(timeout=max(0.0, next_poll - time.monotonic()))
+            wanted = self.clock.wait(self._sync_wanted, next_poll - self.clock.monotonic())
             if self._stopping.is_set():
                 return
             try:
                 if wanted:
                     self._sync_wanted.clear()
-                self.rounds.poll(self._live() if wanted else self.book.due(time.monotonic()))  # never waits
+                self.rounds.poll(self._live() if wanted else self.book.due(self.clock.monotonic()))  # never waits
             except Exception:  # the loop must survive anything a peer can cause
                 log.exception("sync failed")
-            next_poll = time.monotonic() + self.sync_interval
+            next_poll = self.clock.monotonic() + self.sync_interval
 
     def start(self) -> None:
         if self._thread is None:

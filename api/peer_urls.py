@@ -9,12 +9,10 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from .errors import PeerURLError
+
 MAX_PEERS = 64
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
-
-
-class PeerURLError(ValueError):
-    pass
 
 
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the last 32 bits are an IPv4 address

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import dataclass
 from typing import Optional
 
+from .clock import SYSTEM_CLOCK, Clock
 from .peer_urls import MAX_PEERS
 
 PEERS_KEY = "peers"
@@ -66,18 +66,19 @@ class Peer:
 class PeerBook:
     """The peers, their records, and the rules for when each is asked again."""
 
-    def __init__(self, chain, poll_interval: float) -> None:
+    def __init__(self, chain, poll_interval: float, clock: Clock = SYSTEM_CLOCK) -> None:
         self.chain = chain
+        self.clock = clock  # back-off delays and retry windows are read from it (api/clock.py)
         self.poll_interval = poll_interval
         self._lock = threading.Lock()
         self._peers: dict[str, Peer] = {}
         stored = chain.setting(PEERS_KEY)
         for entry in (json.loads(stored) if stored else [])[:MAX_PEERS]:
             if isinstance(entry, str):  # written before the store kept ``answered``: given the benefit of the doubt
-                self._peers[entry] = Peer(entry, answered=True, added=time.monotonic())
+                self._peers[entry] = Peer(entry, answered=True, added=clock.monotonic())
             elif isinstance(entry, dict) and isinstance(entry.get("url"), str):
                 self._peers[entry["url"]] = Peer(entry["url"], answered=entry.get("answered") is True,
-                                                 added=time.monotonic())
+                                                 added=clock.monotonic())
 
     def urls(self) -> list[str]:
         with self._lock:
@@ -102,7 +103,7 @@ class PeerBook:
             evicted = [p.url for p in strangers[:max(0, over)]]
             for url in evicted:
                 del self._peers[url]
-            now = time.monotonic()
+            now = self.clock.monotonic()
             for url in new:
                 self._peers[url] = Peer(url, added=now)
             if new or evicted:
@@ -143,7 +144,7 @@ class PeerBook:
             peer.answered = True
             self._persist_change(peer)
         peer.failures = 0
-        peer.last_seen = time.time()
+        peer.last_seen = self.clock.time()
         peer.next_poll = now + self.poll_interval
 
     def behaved(self, peer: Peer) -> None:

@@ -23,13 +23,10 @@ from urllib.parse import urlsplit
 
 from blockchain.strictjson import JSONRejected, loads_strict
 
-SMALL_ANSWER = 1024 * 1024     # tips, health, acknowledgements
-SMALL_ITEMS = 20_000           # JSON values in a small answer
+from .errors import PeerError
+from .limits import CONNECT_TIMEOUT, PEER_TIMEOUT, SMALL_ANSWER, SMALL_ITEMS
+
 CHUNK = 64 * 1024
-
-
-class PeerError(Exception):
-    """A peer did not give a usable answer; the message says what happened."""
 
 
 def what_was_wrong(message: str) -> str:
@@ -67,7 +64,8 @@ def count_items(raw: bytes) -> int:
 
 
 class PeerClient:
-    def __init__(self, timeout: float = 5.0, connect_timeout: float = 2.0, user_agent: str = "iris-chain-node") -> None:
+    def __init__(self, timeout: float = PEER_TIMEOUT, connect_timeout: float = CONNECT_TIMEOUT,
+                 user_agent: str = "iris-chain-node") -> None:
         self.timeout = timeout
         self.connect_timeout = min(connect_timeout, timeout)
         self._user_agent = user_agent

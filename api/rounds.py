@@ -16,13 +16,13 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from typing import Callable, Optional
 
 from blockchain import BlockchainError
 from blockchain.pool import MAX_PENDING
 
+from .errors import ResolveBusy
 from .headers_sync import Misbehaved, PeerSync
 from .peer_urls import MAX_PEERS
 from .peerbook import Peer, PeerBook
@@ -31,10 +31,6 @@ from .peers import PeerError, what_was_wrong
 log = logging.getLogger("network")
 
 RESOLVE_WAITERS = 4
-
-
-class ResolveBusy(Exception):
-    """Too many requests already wait for a resolve round."""
 
 
 class Rounds:
@@ -105,7 +101,7 @@ class Rounds:
         return problems, source
 
     def _worth_syncing(self, tip: dict) -> bool:
-        return tip["height"] > self.chain.height and self.chain.main_height(tip["hash"]) is None
+        return self.chain.prefers(tip["height"]) and self.chain.main_height(tip["hash"]) is None
 
     # -- a resolve round ----------------------------------------------------------------------
     def resolve(self) -> dict:
@@ -128,7 +124,7 @@ class Rounds:
             self._waiters.release()
 
     def _round(self) -> dict:
-        now = time.monotonic()
+        now = self.book.clock.monotonic()
         every = self.book.all()
         peers = [p for p in every if p.state not in ("backed_off", "other_network") or p.next_poll <= now]
         problems = [f"{p.url}: {p.state} ({p.problem})" for p in every if p not in peers]
@@ -151,7 +147,7 @@ class Rounds:
 
     # -- one peer -----------------------------------------------------------------------------
     def _poll_tip(self, peer: Peer) -> tuple[Optional[dict], Optional[str]]:
-        now = time.monotonic()
+        now = self.book.clock.monotonic()
         try:
             tip = self.syncer.tip(peer.url)
         except PeerError as exc:
@@ -167,12 +163,12 @@ class Rounds:
         peer.claimed, peer.tip = tip["height"], tip["hash"]
         if self.chain.main_height(tip["hash"]) is not None:
             peer.height = tip["height"]  # on our chain: proven
-        if peer.state != "backed_off" or tip["height"] <= self.chain.height:
+        if peer.state != "backed_off" or not self.chain.prefers(tip["height"]):
             self.book.behaved(peer)
         return tip, None
 
     def _sync_with(self, peer: Peer, claimed: int):
-        now = time.monotonic()
+        now = self.book.clock.monotonic()
         try:
             outcome = self.syncer.sync(peer.url, claimed)
         except Misbehaved as exc:

@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask
 
+from .errors import PortInUse
 from .guard import SECURITY_HEADERS
 
 THREADS = 8
@@ -51,10 +52,6 @@ def _json_error_channel(max_body: int):
         error_task_class = JSONErrorTask
 
     return JSONErrorChannel
-
-
-class PortInUse(OSError):
-    """The port cannot be bound; the message says what to do."""
 
 
 def _raise_file_limit(wanted: int = 4096) -> None:

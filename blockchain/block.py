@@ -121,7 +121,8 @@ class Block:
             raise InvalidBlock("this is a protocol version 1 block (it has a float timestamp); this node speaks "
                                "protocol version 2 (PROTOCOL.md), whose blocks carry timestamp_ms", block_index=where)
         if set(data) != BLOCK_KEYS:
-            raise InvalidBlock(f"a block must have exactly the fields {sorted(BLOCK_KEYS)}; got {sorted(map(str, data))}",
+            raise InvalidBlock(f"a block must have exactly the fields {sorted(BLOCK_KEYS)}; "
+                               f"got {sorted(map(str, data))}",
                                block_index=where)
         try:
             check_value({k: v for k, v in data.items() if k != "transactions"}, "block")

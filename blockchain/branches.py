@@ -25,7 +25,6 @@ from .errors import InvalidBlock, InvalidChain, InvalidTransaction, StorageError
 from .gcpause import paused_gc
 from .headers import Header
 from .ledger import Issue, UndoMissing, check_block, check_header, check_order
-from .snapshots import SNAPSHOT_EVERY, save_snapshot
 from .transactions import Transaction
 
 log = logging.getLogger("blockchain")
@@ -83,61 +82,43 @@ class ChainBranches:
             accepted: list[Block] = []
             problem, moved = None, False
             now = self.now_ms()
-            for raw in blocks:
-                try:
-                    block = _parse(raw)
-                except (InvalidBlock, InvalidTransaction) as exc:
-                    problem = Issue(exc.block_index, exc.message, exc.tx_id)
-                    break
-                if block.hash in self.state.block_heights:
-                    continue
-                if block.previous_hash != self.state.tip.hash:
-                    moved = True
-                    break
-                issues, delta = check_block(block, self.state, self.model, now)
-                if issues:
-                    problem = issues[0]
-                    break
-                with self._view_lock:
-                    self.state.apply(block, delta)
-                try:
+            try:  # the failure rule of Blockchain._commit: all of the page's valid blocks, or none
+                for raw in blocks:
+                    try:
+                        block = _parse(raw)
+                    except (InvalidBlock, InvalidTransaction) as exc:
+                        problem = Issue(exc.block_index, exc.message, exc.tx_id)
+                        break
+                    if block.hash in self.state.block_heights:
+                        continue
+                    if block.previous_hash != self.state.tip.hash:
+                        moved = True
+                        break
+                    issues, delta = check_block(block, self.state, self.model, now)
+                    if issues:
+                        problem = issues[0]
+                        break
+                    # Each block is checked on the one before, so the page is applied in memory
+                    # block by block and written to the store in one transaction at the end.
+                    with self._view_lock:
+                        self.state.apply(block, delta)
+                    accepted.append(block)
                     self._process_ml_transactions(block)
-                except Exception:
-                    problem = Issue(block.index, "the model could not take this block's data")
-                    self._undo_extension(start)
-                    raise
-                accepted.append(block)
-            if accepted:
-                kept, evicted = self._revalidated(list(self.pool), self.state, self.model)
-                try:
+                if accepted:
+                    kept, evicted = self._revalidated(list(self.pool), self.state, self.model)
                     self.store.append_blocks([b.to_dict() for b in accepted],
                                              [tx.id for b in accepted for tx in b.transactions if tx.is_user]
                                              + [tx.id for tx in evicted])
-                except BaseException:
-                    self._undo_extension(start)
-                    raise
+            except BaseException:
+                self._undo_to(start)
+                raise
+            if accepted:
                 with self._view_lock:
                     self.pool = kept
                 self._abort.set()
                 self._snapshot_if_due(start)
                 log.info("accepted blocks %d to %d from elsewhere", accepted[0].index, accepted[-1].index)
             return BranchResult(bool(accepted), self.height, [], problem, moved)
-
-    def _undo_extension(self, height: int) -> None:
-        """Take back the blocks applied in memory above ``height`` (their write to the store failed)."""
-        with self._view_lock:
-            self.state.rewind(height)
-        self.model = self.model.at_size(self.state.rows)
-
-    def _snapshot_if_due(self, before: int) -> None:
-        """A snapshot when a page crossed a multiple of SNAPSHOT_EVERY and the chain grew by an
-        eighth since the last one: a long sync then spends time on snapshots in proportion to the
-        chain (each costs a pass over it), not to the chain squared."""
-        crossed = before // SNAPSHOT_EVERY != self.height // SNAPSHOT_EVERY
-        last = getattr(self, "_last_snapshot", 0)
-        if crossed and self.height - last >= max(SNAPSHOT_EVERY, self.height // 8):
-            save_snapshot(self.store, self.model, self.state)
-            self._last_snapshot = self.height
 
     # -- a branch from a fork point ------------------------------------------------------
     def adopt(self, fork: int, blocks: Sequence, keep_valid_prefix: bool = True) -> BranchResult:
@@ -148,7 +129,7 @@ class ChainBranches:
         adopted up to its first invalid block (``problem`` names it); otherwise an invalid block
         anywhere raises InvalidChain and nothing changes.
         """
-        if fork + len(blocks) <= self.height:
+        if not self.prefers(fork + len(blocks)):
             return BranchResult(False, self.height)
         with self._lock:
             if not 0 <= fork <= self.height:
@@ -180,8 +161,9 @@ class ChainBranches:
                 model = model.at_size(state.rows)
             audit.model = model  # the model after the last valid block
         with self._lock:
-            if state.height <= self.height:
-                return BranchResult(False, self.height, [], problem)  # our chain grew meanwhile, or the branch fell short
+            if not self.prefers(state.height):
+                # our chain grew meanwhile, or the branch fell short
+                return BranchResult(False, self.height, [], problem)
             restored = self._switch(state, audit.model)
         return BranchResult(True, self.height, restored, problem)
 
@@ -203,6 +185,7 @@ class ChainBranches:
         with self._view_lock:
             self.state, self.model, self.pool = state, model, new_pool
         self._abort.set()
+        self._snapshot_if_due(current_fork)
         log.info("switched to a chain of %d blocks (fork at %d, dropped %d blocks, %d transactions back in the pool)",
                  len(state.blocks), current_fork, len(dropped_blocks), len(restored))
         return restored
@@ -213,7 +196,7 @@ class ChainBranches:
         Returns (replaced, transactions put back in the pool). A tie or a shorter chain keeps ours
         (False) without checking it; an invalid chain raises InvalidChain and changes nothing.
         """
-        if len(blocks) <= self.height + 1:
+        if not blocks or not self.prefers(len(blocks) - 1):
             return False, []
         with self._lock:
             fork = self._fork_point(blocks)

@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 from .audit import AuditResult, audit_chain
 from .block import MAX_BLOCK_BYTES, Block, header_prefix
@@ -99,6 +99,7 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         self.model = model
         self.max_pending = max_pending
         self.pool = PendingPool(max_pending)
+        self._last_snapshot = 0  # the height of the last snapshot _snapshot_if_due wrote
         with paused_gc():
             self.state = self._load_chain()
         self._load_pending()
@@ -121,12 +122,14 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
 
     def _admit(self, tx: Transaction, persist: bool, source: Optional[str] = None) -> None:
         if not tx.is_user:
-            raise InvalidTransaction(f"only nodes create {tx.type} transactions; a client may not submit one", tx_id=tx.id)
+            raise InvalidTransaction(f"only nodes create {tx.type} transactions; a client may not submit one",
+                                     tx_id=tx.id)
         if self.require_signatures:
             tx.require_signature()
         tx.check_timestamp(self.now_ms())
         if tx.id in self.state.tx_block:
-            raise DuplicateTransaction(f"transaction {tx.id} is already in block {self.state.tx_block[tx.id]}", tx_id=tx.id)
+            raise DuplicateTransaction(f"transaction {tx.id} is already in block {self.state.tx_block[tx.id]}",
+                                       tx_id=tx.id)
         if tx.id in self.pool:
             raise DuplicateTransaction(f"transaction {tx.id} is already pending", tx_id=tx.id)
         if tx.type in CLAIM_TYPES:
@@ -148,7 +151,8 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                 if tx.spends > spendable:
                     raise InsufficientFunds(
                         f"amount must be at most what {tx.sender} can spend ({spendable}: balance "
-                        f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); got {tx.amount}",
+                        f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); "
+                        f"got {tx.amount}",
                         tx_id=tx.id)
                 raise InvalidTransaction(problem, tx_id=tx.id)
         source = source or sender_source(tx)
@@ -211,7 +215,7 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                                            self.difficulty, template.transactions, nonce)
                     # The template was built on this very state by the rules check_block applies,
                     # so its effects stand as they are (the unit tests re-check mined blocks).
-                    self._accept(block, template.delta)
+                    self._commit(block, template.delta)
                 log.info("mined block %d hash=%s nonce=%d txs=%d in %.0f ms", block.index, block.hash[:16],
                          nonce, len(block.transactions), (time.perf_counter() - started) * 1000)
                 return block
@@ -279,29 +283,63 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
             if issues:
                 first = issues[0]
                 raise InvalidBlock(first.message, block_index=first.block_index, tx_id=first.tx_id)
-            self._accept(block, delta)
+            self._commit(block, delta)
             self._abort.set()  # a miner working on the old tip starts again
         log.info("accepted block %d hash=%s from elsewhere", block.index, block.hash[:16])
         return True
 
-    def _accept(self, block: Block, delta: Delta) -> None:
-        """Persist, then apply a validated block to the state, the pool and the model.
+    def _commit(self, block: Block, delta: Delta) -> None:
+        """The one way a block checked on our tip enters the ledger: the store, then the state,
+        then the model (and the pool), all or none.
 
-        The disk write and the model update happen under the write lock only; the ledger's
-        in-memory change is one short step under the view lock, so reads never wait for either.
+        The disk write happens under the write lock only, so reads never wait for it; the
+        state's change is one short step under the view lock. If the state or the model fails
+        after the store took the block, ``_undo_to`` takes the block back out of all three and
+        the error is raised: a block is on disk, in the state and in the model, or in none.
         """
+        start = self.height
         included = {tx.id for tx in block.transactions if tx.is_user}
         rest = [tx for tx in self.pool if tx.id not in included]
         kept, evicted = self._revalidated(rest, self.state, self.model, block, delta)
-        self.store.append_block(block.to_dict(), list(included) + [tx.id for tx in evicted])
+        removed = list(included) + [tx.id for tx in evicted]
+        self.store.append_block(block.to_dict(), removed)  # a failure here changes nothing
+        try:
+            with self._view_lock:
+                self.state.apply(block, delta)
+            self._process_ml_transactions(block)  # the model swaps in its new state in one assignment
+        except BaseException:
+            restore = [tx.to_dict() for tx in self.pool if tx.id in set(removed)]
+            self._undo_to(start, stored=True, pending=restore)
+            raise
         with self._view_lock:
-            self.state.apply(block, delta)
             self.pool = kept
-        self._process_ml_transactions(block)  # the model swaps in its new state in one assignment
         for tx in evicted:
             log.info("dropped pending %s %s: block %d made it invalid", tx.type, tx.id[:16], block.index)
-        if block.index % SNAPSHOT_EVERY == 0:
+        self._snapshot_if_due(start)
+
+    def _undo_to(self, height: int, stored: bool = False, pending: Sequence[dict] = ()) -> None:
+        """Take back every block above ``height`` from the state and the model (and, when
+        ``stored``, from the store, with the ``pending`` transactions the write had removed):
+        the failure rule of ``_commit`` and ``extend``."""
+        with self._view_lock:
+            self.state.rewind(height)
+        self.model = self.model.at_size(self.state.rows)
+        if stored:
+            try:
+                self.store.replace_blocks(height + 1, [], add_pending=list(pending))
+            except Exception as exc:  # the block is valid: a restart replays it into the state and the model
+                log.error("could not take block %d back out of the store (%s); a restart will replay it",
+                          height + 1, exc)
+
+    def _snapshot_if_due(self, before: int) -> None:
+        """The one snapshot policy (besides ``close``): when a change took the chain across a
+        multiple of SNAPSHOT_EVERY and it grew by an eighth since the last snapshot, so that a
+        long sync spends time on snapshots in proportion to the chain (each costs a pass over
+        it), not to the chain squared."""
+        crossed = before // SNAPSHOT_EVERY != self.height // SNAPSHOT_EVERY
+        if crossed and self.height - self._last_snapshot >= max(SNAPSHOT_EVERY, self.height // 8):
             save_snapshot(self.store, self.model, self.state)
+            self._last_snapshot = self.height
 
     def _revalidated(self, candidates: Iterable[Transaction], state: ChainState, model, block: Optional[Block] = None,
                      delta: Optional[Delta] = None) -> tuple[PendingPool, list[Transaction]]:
@@ -339,7 +377,8 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
             return feed_model(self.model, block)
         except Exception as exc:
             log.error("model update for block %d failed (%s); rebuilding the model from the chain", block.index, exc)
-            self.model = self.model.at_size(self.state.rows - sum(1 for t in block.transactions if t.type == FLOWER_DATA))
+            flowers = sum(1 for t in block.transactions if t.type == FLOWER_DATA)
+            self.model = self.model.at_size(self.state.rows - flowers)
             raise ModelUpdateError(f"the model could not take block {block.index}; it was rebuilt from the chain",
                                    block_index=block.index) from exc
 

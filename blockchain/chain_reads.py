@@ -10,6 +10,7 @@ from typing import Optional
 
 from . import claims
 from .block import Block
+from .forkchoice import is_better
 from .ledger import Delta
 from .proofs import inclusion_proof
 from .transactions import Transaction
@@ -32,6 +33,11 @@ class ChainReads:
     @property
     def last_block(self) -> Block:
         return self.state.tip
+
+    def prefers(self, height: int) -> bool:
+        """Fork choice (``forkchoice.is_better``): whether a valid chain of this network ending at
+        ``height`` would be better than ours (more work; a tie keeps ours)."""
+        return is_better(self.state.height, height, self.difficulty)
 
     def blocks(self) -> list[Block]:
         with self._view_lock:

@@ -28,7 +28,7 @@ def units(features: Sequence[str]) -> tuple[int, ...]:
 
 
 def distance(a: Sequence[int], b: Sequence[int], weights: Sequence[int]) -> int:
-    return sum((w * (x - y)) ** 2 for w, x, y in zip(weights, a, b))
+    return sum((w * (x - y)) ** 2 for w, x, y in zip(weights, a, b, strict=False))
 
 
 def base_points(model, base_hash: str) -> tuple:

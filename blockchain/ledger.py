@@ -1,4 +1,5 @@
-"""The validity rules of PROTOCOL.md version 2 (and the draft version 3's claim rule, ``claims.py``) (the state they apply to is in ``state.py``).
+"""The validity rules of PROTOCOL.md version 2 (and the draft version 3's claim rule, ``claims.py``)
+(the state they apply to is in ``state.py``).
 
 ``Delta`` applies transactions on top of a state without changing it; one rule set serves block
 validation, block templates and the admission of pending transactions. ``check_block`` lists
@@ -149,7 +150,8 @@ class Delta:
                 if tx.label() not in rules.classes:
                     return f"data.flower_type must be one of {', '.join(rules.classes)}; got {tx.label()!r:.40}"
                 if tx.amount < rules.min_deposit:
-                    return f"the deposit (amount) must be at least the network's min_deposit {rules.min_deposit}; got {tx.amount}"
+                    return (f"the deposit (amount) must be at least the network's min_deposit {rules.min_deposit}; "
+                            f"got {tx.amount}")
             if self.balance(tx.sender) < tx.amount:
                 what = "send" if kind == TRANSFER else "deposit"
                 return f"{tx.sender} must have at least {tx.amount} to {what}; has {self.balance(tx.sender)}"
@@ -186,7 +188,8 @@ class Delta:
                 self.flowers[tx.body["flower_id"]] = replace(flower, left=0, refunded=True)  # refunded, not good
                 return None
             self.flowers[tx.body["flower_id"]] = replace(flower, left=0, refunded=True,
-                                                         settled=self.block_index if self.state.rules.protocol >= 3 else 0)
+                                                         settled=self.block_index
+                                                         if self.state.rules.protocol >= 3 else 0)
             self.good[tx.sender] = self.good_of(tx.sender) + 1
             self.total_good += 1
         elif kind == REPORT:
@@ -221,7 +224,8 @@ def check_order(block: Block) -> list[Issue]:
             place = {REWARD: "first in a block, once", MODEL_UPDATE: "last in a block, once"}.get(tx.type, "in genesis")
             issues.append(Issue(at, f"a {tx.type} may stand only {place}", tx.id))
     if len(middle) > MAX_USER_TRANSACTIONS:
-        issues.append(Issue(at, f"a block must hold at most {MAX_USER_TRANSACTIONS} user transactions; got {len(middle)}"))
+        issues.append(Issue(at, f"a block must hold at most {MAX_USER_TRANSACTIONS} user transactions; "
+                                f"got {len(middle)}"))
     return issues
 
 
@@ -241,9 +245,11 @@ def check_header(block: Block, parent: Block, difficulty: int, now_ms: Optional[
     elif not meets_difficulty(block.hash, difficulty):
         issues.append(Issue(at, f"hash must start with {difficulty} hex zeros; got {block.hash}"))
     if block.timestamp_ms < parent.timestamp_ms:
-        issues.append(Issue(at, f"timestamp_ms must be >= the parent's {parent.timestamp_ms}; got {block.timestamp_ms}"))
+        issues.append(Issue(at, f"timestamp_ms must be >= the parent's {parent.timestamp_ms}; "
+                                f"got {block.timestamp_ms}"))
     if now_ms is not None and block.timestamp_ms > now_ms + MAX_FUTURE_MS:
-        issues.append(Issue(at, f"timestamp_ms must be at most 2 hours ahead of this node's clock; got {block.timestamp_ms}"))
+        issues.append(Issue(at, "timestamp_ms must be at most 2 hours ahead of this node's clock; "
+                                f"got {block.timestamp_ms}"))
     return issues
 
 
@@ -272,10 +278,12 @@ def check_block(block: Block, state: ChainState, model, now_ms: Optional[int] = 
     for tx in block.transactions:
         if tx.id in seen or tx.id in state.tx_block:
             where = "this block" if tx.id in seen else f"block {state.tx_block[tx.id]}"
-            issues.append(Issue(at, f"transaction ids must be unique in the chain; this one is already in {where}", tx.id))
+            issues.append(Issue(at, f"transaction ids must be unique in the chain; this one is already in {where}",
+                                tx.id))
         seen.add(tx.id)
         if now_ms is not None and tx.is_user and tx.body["timestamp_ms"] > now_ms + MAX_FUTURE_MS:
-            issues.append(Issue(at, "a user transaction's timestamp_ms must be at most 2 hours ahead of this node's clock",
+            issues.append(Issue(at, "a user transaction's timestamp_ms must be at most 2 hours ahead of this "
+                                    "node's clock",
                                 tx.id))
         problem = delta.apply(tx)
         if problem is not None:
@@ -326,9 +334,10 @@ def feed_model(model, block: Block) -> Optional[dict]:
     if not rows:
         return None
     try:
-        for features, label in zip(rows, labels):
+        for features, label in zip(rows, labels, strict=True):
             if not model.add_data_point(features, label):
-                raise ModelUpdateError(f"the model refused a data point of block {block.index}", block_index=block.index)
+                raise ModelUpdateError(f"the model refused a data point of block {block.index}",
+                                       block_index=block.index)
         return model.commit_data_points()
     except BaseException:
         model.discard_data_points()

@@ -77,8 +77,8 @@ class ChainStartup:
             return None
         history = [(data["data_points_trained"], data["model_hash"]) for _, _, data in state.updates[1:]]
         if history != restored.update_history() or state.rows != restored.data_count:
-            where = next((state.updates[1 + i][0] for i, (a, b) in enumerate(zip(history, restored.update_history()))
-                          if a != b), "the tip")
+            pairs = enumerate(zip(history, restored.update_history(), strict=False))
+            where = next((state.updates[1 + i][0] for i, (a, b) in pairs if a != b), "the tip")
             log.warning("the snapshot's model disagrees with block %s; replaying in full", where)
             return None
         result = AuditResult(state=state, model=restored, length=len(texts))

@@ -99,7 +99,13 @@ class ChainState:
 
     def apply(self, block: Block, delta: "Delta") -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
-        old = []
+        # The block is recorded first, with an undo record that grows with each change: should a
+        # step below fail, ``rewind`` takes back exactly what was done (``Blockchain._commit``).
+        old: list = []
+        self.blocks.append(block)
+        self.hashes.append(block.hash)
+        self.block_heights[block.hash] = block.index
+        self.undo.append((old, self.total_good, self.rows))
         for name, table, changes in (("balances", self.balances, delta.balances),
                                      ("flowers", self.flowers, delta.flowers), ("good", self.good, delta.good)):
             for key, value in changes.items():
@@ -108,7 +114,6 @@ class ChainState:
                 table[key] = value
                 if before is _MISSING and name == "flowers":
                     self.by_sender.setdefault(value.sender, []).append(key)
-        self.undo.append((old, self.total_good, self.rows))
         self.total_good, self.rows = delta.total_good, delta.rows
         for tx in block.transactions:
             self.tx_block[tx.id] = block.index
@@ -116,9 +121,6 @@ class ChainState:
                 self.updates.append((block.index, block.timestamp_ms, dict(tx.body["data"])))
             elif tx.type == TRANSFER:
                 self._index_transfer(tx.id, tx.sender, tx.recipient)
-        self.blocks.append(block)
-        self.hashes.append(block.hash)
-        self.block_heights[block.hash] = block.index
 
     def add_restored(self, text: str, block_hash: str, tx_ids: list[str], timestamp_ms: int, update) -> None:
         """Add a block restored from a verified snapshot: its text, hash and ids; no undo record."""

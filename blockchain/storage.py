@@ -181,7 +181,7 @@ class SQLiteStore:
                 CREATE TABLE IF NOT EXISTS side_blocks (seq INTEGER PRIMARY KEY AUTOINCREMENT, hash TEXT NOT NULL UNIQUE,
                                                         idx INTEGER NOT NULL, body TEXT NOT NULL);
                 CREATE INDEX IF NOT EXISTS side_blocks_idx ON side_blocks (idx);
-                """
+                """  # noqa: E501 - the schema's text is kept as written
             )
             # reads: their own connection and lock, so they never queue behind a write
             self._read_lock = threading.Lock()
@@ -271,7 +271,7 @@ class SQLiteStore:
         texts = [canon(b).decode("utf-8") for b in blocks]
         self._write([
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
-             [(b["index"], b["hash"], t) for b, t in zip(blocks, texts)]),
+             [(b["index"], b["hash"], t) for b, t in zip(blocks, texts, strict=True)]),
             ("DELETE FROM pending WHERE id = ?", [(i,) for i in remove_pending]),
         ])
         if self._digests is not None:
@@ -305,7 +305,7 @@ class SQLiteStore:
         self._write(statements + [
             ("DELETE FROM blocks WHERE idx >= ?", (from_index,)),
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
-             [(b["index"], b["hash"], t) for b, t in zip(blocks, texts)]),
+             [(b["index"], b["hash"], t) for b, t in zip(blocks, texts, strict=True)]),
             ("DELETE FROM pending WHERE id = ?", [(i,) for i in remove_pending]),
             ("INSERT OR IGNORE INTO pending (id, body) VALUES (?, ?)",
              [(t["id"], canon(t).decode("utf-8")) for t in add_pending]),

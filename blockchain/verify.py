@@ -61,7 +61,8 @@ def main(argv=None) -> int:
     parser.add_argument("chain", type=Path, help="JSON file: the body of GET /chain, or a list of blocks")
     parser.add_argument("--difficulty", type=int, help="insist on this difficulty (default: the genesis block's)")
     parser.add_argument("--base-data", help="base data file of an experiment network (default: the Iris base)")
-    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"model plug-in, module:factory (default {DEFAULT_MODEL})")
+    parser.add_argument("--model", default=DEFAULT_MODEL,
+                        help=f"model plug-in, module:factory (default {DEFAULT_MODEL})")
     args = parser.parse_args(argv)
     try:
         chain = load_chain(args.chain)
@@ -74,7 +75,8 @@ def main(argv=None) -> int:
         if args.difficulty is not None and params.get("difficulty") != args.difficulty:
             raise VerifyError(f"the chain's genesis declares difficulty {params.get('difficulty')}; "
                               f"--difficulty asks for {args.difficulty}")
-        print(f"network: protocol {params['protocol']}, difficulty {params['difficulty']}, min_deposit {params['min_deposit']}, "
+        print(f"network: protocol {params['protocol']}, difficulty {params['difficulty']}, "
+              f"min_deposit {params['min_deposit']}, "
               f"refund_wait {params['refund_wait']} (from the genesis block)")
         model = load_model_factory(args.model)(args.base_data)
     except VerifyError as exc:

@@ -103,6 +103,11 @@ def main(argv=None) -> int:
                     "css selector", '[data-testid="verify-result"]').text.startswith(("valid", "INVALID")):
                 time.sleep(0.1)
         page("#/verify", "verify", run_verify)
+        driver.set_window_size(390, 844)  # phone width, after the replay: the strip shows its marks
+        driver.execute_script("location.hash = '#/'")  # the same page: a reload would forget the replay
+        time.sleep(1.5)
+        driver.save_screenshot(str(args.out / "phone-overview.png"))
+        print(f"wrote {args.out / 'phone-overview.png'}")
     finally:
         driver.quit()
         a.stop()

@@ -1,6 +1,10 @@
 // The dashboard: one page, hash routes, only the node's public JSON endpoints.
 import { H, blockHash, fromHex, measurementUnits, parseStrict, toHex, verifyChain } from "./verify.js";
 import { createWallet, forgetWallet, loadWallet, signBody } from "./wallet.js";
+import { addrLink, allPages, api, blockLink, esc, link, loading, post, problem, short, txLink, when } from "./ui.js";
+import { CONTRIBUTION_COLUMNS, HISTORY_COLUMNS, TRANSFER_COLUMNS, download, toCsv } from "./csv.js";
+import { markReplayed, replayMark } from "./replayed.js";
+import { overview as overviewPage, peerTable } from "./overview.js";
 
 const view = document.getElementById("view");
 const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
@@ -8,33 +12,7 @@ let wallet = null;
 let lastTip = null;
 let onTip = null;  // what the current page refreshes when a new block or transaction arrives
 
-// -- helpers -----------------------------------------------------------------------------------
-const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-const short = (h, n = 16) => (typeof h === "string" && h.length > n ? h.slice(0, n) + "…" : String(h));
-const link = (href, text) => `<a href="${esc(href)}">${esc(text)}</a>`;
-const blockLink = (key, text = key) => link(`#/block/${key}`, short(text));
-const txLink = (id) => link(`#/tx/${id}`, short(id));
-const addrLink = (a) => (a === "0" || a === "MODEL" ? esc(a) : link(`#/address/${encodeURIComponent(a)}`, short(a, 24)));
-const when = (ms) => (ms ? new Date(ms).toLocaleString() : "—");
-
-async function api(path, options = {}) {
-  const r = await fetch(path, { headers: { "Content-Type": "application/json" }, ...options });
-  const text = await r.text();
-  let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch (e) { body = { error: { message: text.slice(0, 200) } }; }
-  if (!r.ok) {
-    const err = new Error(body && body.error ? body.error.message : `HTTP ${r.status}`);
-    err.status = r.status;
-    err.code = body && body.error ? body.error.code : null;
-    throw err;
-  }
-  return body;
-}
-
-const post = (path, body) => api(path, { method: "POST", body: JSON.stringify(body) });
-
 function render(html) { view.innerHTML = html; }
-function problem(e) { return `<p class="error" role="alert">${esc(e.message || e)}</p>`; }
 
 function txRows(txs) {
   return `<table><tr><th>id</th><th>type</th><th>from</th><th>to</th><th>amount</th><th>details</th></tr>${txs.map((t) => `
@@ -49,7 +27,21 @@ function details(t) {
   return "";
 }
 
-// -- live status -------------------------------------------------------------------------------
+// -- live status
+let refreshing = null, again = false;
+// Re-renders the current page for a new tip or pool, never two at once (changes meanwhile: once more).
+function refresh() {
+  if (refreshing) { again = true; return refreshing; }
+  refreshing = (async () => {
+    do {
+      again = false;
+      if (onTip) await onTip().catch(() => {});
+    } while (again);
+    refreshing = null;
+  })();
+  return refreshing;
+}
+
 async function pollTip() {
   try {
     const [tip, health] = await Promise.all([api("/tip"), api("/health")]);
@@ -63,7 +55,7 @@ async function pollTip() {
     if (key !== lastTip) {
       const first = lastTip === null;
       lastTip = key;
-      if (!first && onTip) onTip();
+      if (!first) refresh();
     }
   } catch (e) {
     document.getElementById("live").className = "off";
@@ -72,28 +64,8 @@ async function pollTip() {
 
 // -- pages -------------------------------------------------------------------------------------
 async function overview() {
-  const [health, info, nodes] = await Promise.all([api("/health"), api("/model/info"), api("/nodes")]);
-  render(`<h1>Overview</h1>
-    <dl class="grid">
-      <dt>height</dt><dd>${health.height}</dd>
-      <dt>tip</dt><dd>${blockLink(health.tip)}</dd>
-      <dt>difficulty</dt><dd>${health.difficulty}</dd>
-      <dt>pending transactions</dt><dd>${health.pending}</dd>
-      <dt>model hash</dt><dd><code>${short(info.model_hash, 24)}</code></dd>
-      <dt>accuracy</dt><dd>${(100 * info.accuracy).toFixed(1)}% (${info.test_correct} of ${info.test_rows} test rows)</dd>
-      <dt>training rows</dt><dd>${info.data_count}</dd>
-      <dt>genesis</dt><dd>${blockLink(0, health.genesis)}</dd>
-      <dt>this node's address</dt><dd>${addrLink(health.address)}</dd>
-    </dl>
-    <h2>Peers</h2>${peerTable(nodes.nodes)}`);
+  await overviewPage(render, replayMark);
   onTip = overview;
-}
-
-function peerTable(nodes) {
-  if (!nodes.length) return `<p data-testid="peer-list">No peers yet. Register one on the <a href="#/network">Network</a> page.</p>`;
-  return `<table data-testid="peer-list"><tr><th>peer</th><th>state</th><th>height</th><th>last seen</th><th>problem</th></tr>${nodes.map((n) => `
-    <tr><td>${esc(n.url)}</td><td class="state-${esc(n.state)}">${esc(n.state)}</td><td>${n.height ?? "—"}</td>
-    <td>${n.last_seen ? new Date(n.last_seen * 1000).toLocaleTimeString() : "—"}</td><td>${esc(n.problem || "")}</td></tr>`).join("")}</table>`;
 }
 
 async function blocks(params) {
@@ -105,11 +77,11 @@ async function blocks(params) {
   const rows = page.chain.slice().reverse();
   render(`<h1>Blocks</h1>
     <table data-testid="block-list"><tr><th>height</th><th>hash</th><th>time</th><th>transactions</th><th>flowers</th></tr>${rows.map((b) => `
-      <tr data-height="${b.index}"><td>${blockLink(b.index, String(b.index))}</td><td>${blockLink(b.hash)}</td><td>${when(b.timestamp_ms)}</td>
+      <tr data-height="${b.index}"><td>${blockLink(b.index, String(b.index))}</td><td>${blockLink(b.hash)} ${replayMark(b)}</td><td>${when(b.timestamp_ms)}</td>
       <td>${b.transactions.length}</td><td>${b.transactions.filter((t) => t.type === "FLOWER_DATA").length}</td></tr>`).join("")}</table>
     <p class="pager">${top < tip.height ? link(`#/blocks?top=${Math.min(tip.height, top + per)}`, "newer") : ""}
       ${from > 0 ? link(`#/blocks?top=${from - 1}`, "older") : ""}</p>
-    <h2>Pending</h2><div id="pending-list"></div>`);
+    <h2>Pending</h2><div id="pending-list">${loading("Loading the pending pool")}</div>`);
   const pending = await api("/transactions/pending?limit=50");
   document.getElementById("pending-list").innerHTML = pending.transactions.length ? txRows(pending.transactions) : "<p>none</p>";
   onTip = params.get("top") === null ? () => blocks(params) : null;
@@ -123,7 +95,7 @@ async function block(key) {
       seen. Its header's proof of work and its body's Merkle root were checked; its transactions never took effect.</p>` : ""}
     <dl class="grid">
       <dt>chain</dt><dd>${side ? "side branch (not part of the chain)" : "main chain"}</dd>
-      <dt>hash</dt><dd><code>${esc(b.hash)}</code></dd>
+      <dt>hash</dt><dd><code>${esc(b.hash)}</code> ${side ? "" : replayMark(b)}</dd>
       <dt>previous</dt><dd>${b.index > 0 ? blockLink(b.previous_hash) : "—"}</dd>
       <dt>time</dt><dd>${when(b.timestamp_ms)}</dd>
       <dt>difficulty</dt><dd>${b.difficulty}</dd><dt>nonce</dt><dd>${b.nonce}</dd>
@@ -163,28 +135,17 @@ async function transaction(id) {
   onTip = null;
 }
 
-// Every contribution of a sender: /contributions is paged, so follow `next` to the last page.
-async function allContributions(addr) {
-  let from = 0, first = null;
-  const items = [];
-  for (;;) {
-    const page = await api(`/contributions?sender=${encodeURIComponent(addr)}&from=${from}&limit=1000`);
-    first = first || page;
-    items.push(...page.contributions);
-    if (typeof page.next !== "number" || page.next <= from) return { ...first, contributions: items };
-    from = page.next;
-  }
-}
-
 async function address(addr, params) {
   const from = Number(params.get("from") || 0);
   const [bal, contrib, moves] = await Promise.all([api(`/balance/${encodeURIComponent(addr)}`),
-    allContributions(addr),
+    allPages(`/contributions?sender=${encodeURIComponent(addr)}`, "contributions"),
     api(`/transfers?address=${encodeURIComponent(addr)}&from=${from}&limit=50`)]);
   const here = `#/address/${encodeURIComponent(addr)}`;
   render(`<h1>Address</h1><p><code>${esc(addr)}</code></p>
     <dl class="grid"><dt>balance</dt><dd>${bal.balance}</dd><dt>available</dt><dd>${bal.available}</dd>
     <dt>refunded contributions (good)</dt><dd>${contrib.good}</dd></dl>
+    <p><button type="button" data-testid="csv-transfers">Download the history (CSV)</button>
+      <button type="button" data-testid="csv-contributions">Download the contributions (CSV)</button></p>
     <h2>Contributions (${contrib.count})</h2>${contrib.contributions.length ? `<table data-testid="contribution-list"><tr><th>flower</th><th>block</th><th>label</th><th>deposit</th><th>left</th><th>claimable from block</th><th>model agrees</th><th>refund / report now</th></tr>${contrib.contributions.map((c) => `
       <tr><td>${txLink(c.flower_id)}</td><td>${blockLink(c.block_index, String(c.block_index))}</td><td>${esc(c.data.flower_type)}</td>
       <td>${c.deposit}</td><td>${c.left}${c.refunded ? " (refunded)" : ""}</td><td>${c.claimable_from_block}</td><td>${c.model_agrees ? "yes" : "no"}</td>
@@ -192,6 +153,13 @@ async function address(addr, params) {
     <h2>Transfers (${moves.count}, newest first)</h2>${moves.transfers.length ? `<table data-testid="transfer-list"><tr><th>block</th><th>id</th><th>from</th><th>to</th><th>amount</th></tr>${moves.transfers.map((t) => `
       <tr><td>${blockLink(t.block_index, String(t.block_index))}</td><td>${txLink(t.id)}</td><td>${addrLink(t.sender)}</td><td>${addrLink(t.recipient)}</td><td>${t.amount}</td></tr>`).join("")}</table>` : "<p>none</p>"}
     <p class="pager">${from > 0 ? link(`${here}?from=${Math.max(0, from - 50)}`, "newer") : ""} ${moves.next != null ? link(`${here}?from=${moves.next}`, "older") : ""}</p>`);
+  const name = addr.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40);
+  document.querySelector('[data-testid="csv-transfers"]').onclick = async () => {
+    const all = await allPages(`/transfers?address=${encodeURIComponent(addr)}`, "transfers");
+    download(`transfers-${name}.csv`, toCsv(TRANSFER_COLUMNS, all.transfers));
+  };
+  document.querySelector('[data-testid="csv-contributions"]').onclick = () =>
+    download(`contributions-${name}.csv`, toCsv(CONTRIBUTION_COLUMNS, contrib.contributions));
   onTip = null;
 }
 
@@ -208,10 +176,11 @@ async function judgement(id) {
 
 let chart = null;
 async function model() {
-  const [history, evaluation] = await Promise.all([api("/model/history"), api("/model/evaluate")]);
+  const [history, evaluation] = await Promise.all([allPages("/model/history", "history", { limit: 100000 }), api("/model/evaluate")]);
   render(`<h1>Model</h1>
     <p>${evaluation.data_points_trained} training rows; accuracy ${(100 * evaluation.accuracy).toFixed(1)}% on ${evaluation.test_rows} held-out test rows.</p>
     <div class="chart"><canvas data-testid="accuracy-chart" data-points="${history.history.length}" aria-label="accuracy over blocks"></canvas></div>
+    <p><button type="button" data-testid="csv-history">Download the model history (CSV)</button></p>
     <h2>Confusion matrix</h2>${confusion(evaluation)}
     <h2>Predict</h2>
     <form data-testid="predict-form">${FEATURES.map((f) => `<label>${f.replace("_", " ")} <input name="${f}" required inputmode="decimal" placeholder="5.10"></label>`).join("")}
@@ -226,6 +195,10 @@ async function model() {
     options: { animation: false, layout: { padding: 8 },
       scales: { x: { title: { display: true, text: "block" } }, y: { min: 0, max: 1, title: { display: true, text: "accuracy" } } } },
   });
+  document.querySelector('[data-testid="csv-history"]').onclick = async () => {
+    const all = await allPages("/model/history", "history", { limit: 100000 });
+    download("model-history.csv", toCsv(HISTORY_COLUMNS, all.history));
+  };
   document.querySelector('[data-testid="predict-form"]').addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const out = document.querySelector('[data-testid="predict-result"]');
@@ -428,6 +401,7 @@ async function runVerify() {
       out.dataset.badBlock = issue.block_index;
       return;
     }
+    markReplayed(blocks);
     const health = await api("/health");
     const same = health.model_hash === result.model_hash;
     out.className = same ? "ok" : "error";
@@ -456,6 +430,9 @@ async function route() {
   const [path, query] = location.hash.slice(1).split("?");
   const parts = (path || "/").split("/").filter(Boolean);
   const params = new URLSearchParams(query || "");
+  onTip = null;
+  if (refreshing) await refreshing;  // the old page's refresh must not paint over this one
+  render(loading());
   try {
     if (!parts.length) await overview();
     else if (parts[0] === "blocks") await blocks(params);

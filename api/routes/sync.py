@@ -5,16 +5,13 @@ import re
 from flask import Blueprint, request
 
 from ..errors import ApiError
+from ..limits import MAX_BLOCKS, MAX_BLOCKS_BYTES, MAX_HEADERS, MAX_LOCATOR
 from ..openapi import doc, whole
 from ..responses import BlockLookupOut, BlocksOut, HeadersOut, TipOut
 from .common import node, page_args
 
 bp = Blueprint("sync", __name__)
 
-MAX_HEADERS = 2000
-MAX_BLOCKS = 500
-MAX_BLOCKS_BYTES = 8 * 1024 * 1024
-MAX_LOCATOR = 64
 _HASH = re.compile(r"[0-9a-f]{64}")
 
 

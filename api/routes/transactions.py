@@ -3,14 +3,13 @@ import re
 from flask import Blueprint, request
 
 from ..errors import ApiError
+from ..limits import MAX_PENDING_PAGE as MAX_PAGE
 from ..openapi import doc, whole
 from ..responses import PendingOut, TxAcceptedOut
 from ..schemas import TransferIn
 from .common import node, parse, whole_number_arg
 
 bp = Blueprint("transactions", __name__)
-
-MAX_PAGE = 1000  # pending transactions in one answer
 
 
 @bp.post("/transactions/new")

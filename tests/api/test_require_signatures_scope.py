@@ -1,4 +1,4 @@
-"""What --require-signatures protects, as README ("Signed contributions") and --help say: unsigned
+"""What --require-signatures protects, as docs/wallet.md ("Signed contributions") and --help say: unsigned
 transactions submitted to this node or gossiped into its pool are refused; a peer's valid block
 with an unsigned transfer is accepted, because signatures are not consensus in protocol v2."""
 import subprocess
@@ -54,6 +54,6 @@ def test_help_and_readme_say_what_it_protects():
     flat = " ".join(help_text.split())
     assert "submitted to this node's API or gossiped into its pending pool" in flat
     assert "Blocks mined by other nodes are not affected" in flat and "signatures are not consensus" in flat
-    readme = " ".join((ROOT / "README.md").read_text().split())
+    readme = " ".join((ROOT / "docs" / "wallet.md").read_text().split())
     assert "What `--require-signatures` protects, exactly" in readme
     assert "a valid block mined by another node may contain unsigned transfers" in readme

@@ -1,6 +1,5 @@
 """A peer's claims and answers, as the node reports them: a height its headers do not back gets it
 backed off (however high the claim), and problem texts say what was wrong, never what it answered."""
-import time
 
 import pytest
 
@@ -17,23 +16,7 @@ def peer_record(node, url):
     return next(n for n in node.get("/nodes").json()["nodes"] if n["url"] == url)
 
 
-@pytest.mark.parametrize("claim", [6, 10 ** 30])
-@pytest.mark.parametrize("headers_mode", ["garbage", "tiny-objects", "html"])
-def test_a_peer_whose_headers_do_not_back_its_height_is_asked_for_them_once(start_node, claim, headers_mode):
-    node = start_node("honest", difficulty=D, extra_args=("--sync-interval", str(POLL), "--peer-timeout", "2"))
-    with FakePeer() as liar:
-        liar.chain, liar.overclaim, liar.claimed_height = build_chain(5, D), True, claim
-        liar.path_modes = {"/headers": headers_mode}
-        connect(node, liar)
-        wait_until(lambda: liar.count("GET /headers") >= 1, what="the first request for headers")
-        window_end = time.monotonic() + 10 * POLL + 1   # ten poll intervals and more: an observation window
-        while time.monotonic() < window_end:
-            time.sleep(0.1)
-        record = peer_record(node, liar.url)
-        assert liar.count("GET /headers") == 1, (record, liar.hits[-5:])
-        assert record["state"] == "backed_off", record
-        assert f"claimed height {claim}" in record["problem"], record
-        assert node.get("/tip").json()["height"] == 0
+# The back-off of a peer whose headers do not back its height: tests/network/test_backoff_clock.py (fake clock).
 
 
 @pytest.mark.parametrize("mode,paths", [("secret", {}), ("secret-dupkey", {}),

@@ -1,4 +1,4 @@
-"""The pending pool's fair shares (README "Pending pool"): a flooding source cannot keep an honest
+"""The pending pool's fair shares (docs/network.md "Pending pool"): a flooding source cannot keep an honest
 transaction out of the pool, nor behind its flood in the blocks; one claim per (sender, flower)."""
 import pytest
 

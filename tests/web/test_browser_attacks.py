@@ -119,7 +119,7 @@ def test_a_page_of_another_site_mines_nothing(browser, node, attacker, site):
 
 
 def test_the_documented_limit_a_plain_http_name_and_no_referrer(browser, node, attacker):
-    """README "Browsers and this node": Chromium sends no Sec-Fetch-* headers to a plain-http
+    """docs/browsers.md: Chromium sends no Sec-Fetch-* headers to a plain-http
     address that is not loopback, and a page can drop its Referer, so a GET /mine by <img> looks
     like curl's and mines. POSTs still carry an Origin ("null" without a referrer): refused."""
     attacker.pages["/"] = MINING_PAGE.format(target=f"http://node.lan:{node.port}",
