@@ -1,7 +1,7 @@
 """client.Node against a real node process: results, paging through next, API errors."""
 import pytest
 
-from client.node import ApiError, Node
+from client import ApiError, Node
 
 
 @pytest.fixture
