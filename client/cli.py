@@ -224,6 +224,9 @@ def _flower_id(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m client", description="Wallet: sign and send transactions.")
+    # --node is taken before the subcommand as well as after it; after it wins. The subcommands'
+    # copy defaults to SUPPRESS so that leaving it out there keeps the value given before.
+    parser.add_argument("--node", default=DEFAULT_NODE, help=f"node URL (default {DEFAULT_NODE}, or $IRIS_NODE)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name, func, help_, key=True, node=True):
@@ -231,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
         if key:
             p.add_argument("--key", required=name not in ("balance", "contributions"), help="key file")
         if node:
-            p.add_argument("--node", default=DEFAULT_NODE, help=f"node URL (default {DEFAULT_NODE}, or $IRIS_NODE)")
+            p.add_argument("--node", default=argparse.SUPPRESS,
+                           help=f"node URL (default {DEFAULT_NODE}, or $IRIS_NODE)")
         p.set_defaults(func=func)
         return p
 

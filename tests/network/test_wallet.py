@@ -58,6 +58,9 @@ def test_signed_session_with_the_wallet(start_node, tmp_path):
     assert too_much.stderr.startswith("error: refused (400 insufficient_funds)") and too_much.stderr.count("\n") == 1
     node.post("/mine")
     assert wallet("balance", "bob", node=node.url).stdout.strip() == "bob: balance 2, available 2"
+    # --node is taken before the subcommand too (the newcomer's `python -m client --node URL balance bob`)
+    before = wallet("--node", node.url, "balance", "bob")
+    assert before.returncode == 0 and before.stdout.strip() == "bob: balance 2, available 2", before.stderr
     assert wallet("balance", node_address, node=node.url).returncode == 0
     assert node.get("/chain/validate").json()["valid"] is True
 
