@@ -1,7 +1,7 @@
 """A first cut of the client library: ``Node(url)`` with a method per common route, errors as
 ``ApiError`` (status, code, message), a total deadline per call, a bounded retry on
 ``503 mining_busy`` honouring ``Retry-After``, and paging iterators that follow ``next``.
-Results are the parsed JSON dicts for now (typed results are still to do)."""
+Results are the parsed JSON objects as dicts (fields as in /openapi.json); typed results are still to do."""
 from __future__ import annotations
 
 import time
@@ -117,6 +117,66 @@ class Node:
 
     def register(self, urls: list[str]) -> dict:
         return self.call("POST", "/nodes/register", {"nodes": list(urls)})
+
+    # One method per main route. Results are the API's JSON objects as dicts (see /openapi.json for
+    # their fields); typed results are still to do.
+
+    def chain(self, page: int = 0, limit: Optional[int] = None) -> dict:
+        """One page of ``/chain`` from block ``page`` (``{"chain", "length", "next"}``)."""
+        return self.call("GET", "/chain", query={"from": page, "limit": limit})
+
+    def block(self, key: int | str) -> dict:
+        """One block by index or by hash (``/block/<key>``)."""
+        return self.call("GET", "/block/" + quote(str(key), safe=""))
+
+    def validate(self) -> dict:
+        """The node's check of its own chain (``/chain/validate``)."""
+        return self.call("GET", "/chain/validate")
+
+    def pending(self, after: Optional[str] = None, limit: Optional[int] = None) -> dict:
+        """One page of waiting transactions (``/transactions/pending``)."""
+        return self.call("GET", "/transactions/pending", query={"after": after, "limit": limit})
+
+    def add_transaction(self, body: dict) -> dict:
+        """Submit a transfer: ``{"sender", "recipient", "amount"}`` plus, when signed,
+        ``timestamp_ms``, ``public_key`` and ``signature`` (``POST /transactions/new``)."""
+        return self.call("POST", "/transactions/new", body)
+
+    def add_flower(self, sender: str, flower_type: str, measurements: dict, deposit: int = 0,
+                   **signing: Any) -> dict:
+        """Contribute one flower (``POST /flower/add``). ``measurements`` has ``sepal_length``,
+        ``sepal_width``, ``petal_length`` and ``petal_width`` (cm, numbers or strings);
+        ``signing`` may add ``timestamp_ms``, ``public_key`` and ``signature``."""
+        body = {"sender": sender, "flower_type": flower_type, **measurements, **signing}
+        if deposit:
+            body["deposit"] = deposit
+        return self.call("POST", "/flower/add", body)
+
+    def predict(self, measurements: dict) -> dict:
+        """The current model's class for four measurements (``POST /flower/predict``)."""
+        return self.call("POST", "/flower/predict", dict(measurements))
+
+    def model_info(self) -> dict:
+        return self.call("GET", "/model/info")
+
+    def model_evaluate(self) -> dict:
+        return self.call("GET", "/model/evaluate")
+
+    def model_history(self, page: int = 0, limit: Optional[int] = None) -> dict:
+        """One page of ``/model/history``; ``iter_model_history`` follows ``next``."""
+        return self.call("GET", "/model/history", query={"from": page, "limit": limit})
+
+    def contributions(self, address: str, page: int = 0, limit: Optional[int] = None) -> dict:
+        """One page of an address's flower contributions (``/contributions/<address>``)."""
+        return self.call("GET", "/contributions/" + quote(address, safe=""), query={"from": page, "limit": limit})
+
+    def nodes(self) -> dict:
+        """The peers this node knows (``/nodes``)."""
+        return self.call("GET", "/nodes")
+
+    def tip(self) -> dict:
+        """The node's best tip (``/tip``)."""
+        return self.call("GET", "/tip")
 
     def _pages(self, path: str, key: str, start: Any, query: dict) -> Iterator[dict]:
         param = "after" if path == "/transactions/pending" else "from"
