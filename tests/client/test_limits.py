@@ -1,0 +1,125 @@
+"""client.Node's total deadline, size cap and mining_busy retry, against tiny local HTTP servers
+(one thread each, on a free loopback port, shut down when the test ends)."""
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from client import ApiError, Node, NodeError
+
+
+@pytest.fixture
+def serve():
+    """serve(handler_class) -> base URL of a local server running it; stopped at the end."""
+    servers = []
+    stop = threading.Event()
+
+    def start(handler):
+        handler.stop = stop
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    stop.set()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+class Quiet(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class Drip(Quiet):
+    """A valid-looking answer that arrives one byte at a time, never finishing in time."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        try:
+            while not self.stop.wait(0.05):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+        except OSError:
+            pass
+
+
+class Huge(Quiet):
+    """A JSON answer of 3 MiB."""
+
+    def do_GET(self):
+        body = json.dumps({"pad": "x" * (3 * 1024 * 1024)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except OSError:
+            pass
+
+
+class BusyOnce(Quiet):
+    """503 mining_busy with Retry-After: 1 on the first request, then 200."""
+    seen = []
+
+    def do_POST(self):
+        self.seen.append(self.path)
+        if len(self.seen) == 1:
+            code, body = 503, {"error": {"code": "mining_busy", "message": "a block is being mined"}}
+        else:
+            code, body = 200, {"message": "mined", "index": 1}
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        if code == 503:
+            self.send_header("Retry-After", "1")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class AlwaysBusy(BusyOnce):
+    def do_POST(self):
+        self.seen.append(self.path)
+        data = json.dumps({"error": {"code": "mining_busy", "message": "busy"}}).encode()
+        self.send_response(503)
+        self.send_header("Retry-After", "1")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def test_a_dripping_answer_is_cut_at_the_total_deadline(serve):
+    node = Node(serve(Drip), timeout=1.0)
+    with pytest.raises(NodeError, match="within 1.0s") as caught:
+        node.health()
+    assert not isinstance(caught.value, ApiError)
+
+
+def test_an_answer_over_the_size_cap_is_refused(serve):
+    url = serve(Huge)
+    with pytest.raises(NodeError, match="larger than 1048576 bytes"):
+        Node(url, timeout=20, max_bytes=1024 * 1024).health()
+    assert len(Node(url, timeout=20).health()["pad"]) == 3 * 1024 * 1024  # under the default 16 MiB cap
+
+
+def test_mining_busy_is_retried_after_retry_after(serve):
+    BusyOnce.seen = []
+    assert Node(serve(BusyOnce), timeout=20).mine() == {"message": "mined", "index": 1}
+    assert BusyOnce.seen == ["/mine", "/mine"]
+
+
+def test_mining_busy_retries_are_bounded(serve):
+    AlwaysBusy.seen = []
+    with pytest.raises(ApiError) as caught:
+        Node(serve(AlwaysBusy), timeout=20, retries=1).mine()
+    assert (caught.value.status, caught.value.code) == (503, "mining_busy")
+    assert AlwaysBusy.seen == ["/mine", "/mine"]
