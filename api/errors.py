@@ -67,6 +67,15 @@ class PeerError(PeerFailure):
     code = "peer_error"
 
 
+class InvalidAnswer(PeerError):
+    """The peer answered, but not with an answer: a body that is not strict JSON (an HTML page, say),
+    one over the size or value caps, or a redirect. Still a ``PeerError`` for every caller that only
+    needs "no usable answer"; a poll of the peer's tip backs it off for it ("served something
+    invalid"), where silence or a refused connection makes it ``unreachable``."""
+
+    code = "peer_invalid_answer"
+
+
 class Misbehaved(PeerFailure):
     """The peer served something invalid or claimed more than it proved; the message says what."""
 

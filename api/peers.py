@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from blockchain.strictjson import JSONRejected, loads_strict
 
-from .errors import PeerError
+from .errors import InvalidAnswer, PeerError
 from .limits import CONNECT_TIMEOUT, PEER_TIMEOUT, SMALL_ANSWER, SMALL_ITEMS
 
 CHUNK = 64 * 1024
@@ -134,10 +134,10 @@ class PeerClient:
             response = conn.getresponse()
             received = len(response.reason) + 15 + sum(len(k) + len(v) + 4 for k, v in response.getheaders()) + 2
             if 300 <= response.status < 400:
-                raise PeerError(f"{url}: answered a redirect ({response.status}); redirects are not followed")
+                raise InvalidAnswer(f"{url}: answered a redirect ({response.status}); redirects are not followed")
             declared = response.getheader("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise PeerError(f"{url}: answer of {declared} bytes is over the {max_bytes}-byte limit")
+                raise InvalidAnswer(f"{url}: answer of {declared} bytes is over the {max_bytes}-byte limit")
             chunks, size = [], 0
             while True:
                 chunk = response.read1(CHUNK)
@@ -146,7 +146,7 @@ class PeerClient:
                 size += len(chunk)
                 received += len(chunk)
                 if size > max_bytes:
-                    raise PeerError(f"{url}: answer is over the {max_bytes}-byte limit")
+                    raise InvalidAnswer(f"{url}: answer is over the {max_bytes}-byte limit")
                 chunks.append(chunk)
             if expired.is_set():
                 raise PeerError(f"{url}: answer took longer than {deadline:.1f}s")
@@ -165,11 +165,11 @@ class PeerClient:
             return response.status, None
         items = count_items(raw)
         if items > max_items:
-            raise PeerError(f"{url}: answer holds up to {items} JSON values; at most {max_items} are expected here")
+            raise InvalidAnswer(f"{url}: answer holds up to {items} JSON values; at most {max_items} are expected here")
         try:
             return response.status, loads_strict(raw)
         except JSONRejected as exc:
-            raise PeerError(f"{url}: answered {response.status} with a body that {json_problem(exc)}") from None
+            raise InvalidAnswer(f"{url}: answered {response.status} with a body that {json_problem(exc)}") from None
 
     def get(self, base_url: str, path: str, **kw) -> tuple[int, Any]:
         return self.request("GET", base_url, path, **kw)

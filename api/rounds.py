@@ -22,7 +22,7 @@ from typing import Callable, Optional
 from blockchain import BlockchainError
 from blockchain.pool import MAX_PENDING
 
-from .errors import ResolveBusy
+from .errors import InvalidAnswer, ResolveBusy
 from .headers_sync import Misbehaved, PeerSync
 from .peer_urls import MAX_PEERS
 from .peerbook import Peer, PeerBook
@@ -150,6 +150,9 @@ class Rounds:
         now = self.book.clock.monotonic()
         try:
             tip = self.syncer.tip(peer.url)
+        except InvalidAnswer as exc:  # it answered, with something that is not an answer
+            self.book.misbehaved(peer, now, str(exc))
+            return None, f"{peer.url}: {exc}"
         except PeerError as exc:
             self.book.unreachable(peer, now, str(exc))
             return None, f"{peer.url}: {exc}"

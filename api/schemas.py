@@ -6,6 +6,7 @@ shapes. Messages name the field, what it must be, and what was sent.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -75,7 +76,8 @@ Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 Hex128 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{128}$")]
 TimestampMs = Annotated[int, Field(ge=0, lt=2**53,
                                    description="milliseconds since the Unix epoch; set by the node when absent")]
-ClassName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,32}$"),
+CLASS_NAME_PATTERN = r"^[a-z0-9_-]{1,32}$"
+ClassName = Annotated[str, StringConstraints(pattern=CLASS_NAME_PATTERN),
                       Field(description="one of the network's classes (Iris: setosa, versicolor, virginica)")]
 
 
@@ -169,6 +171,10 @@ def describe(error: ValidationError) -> tuple[str, list[dict]]:
             msg = f"must match {err.get('ctx', {}).get('pattern', 'its pattern')}"
             if msg == "must match ^[0-9a-f]{64}$":
                 msg = "must be 64 lowercase hex characters (a transaction id or a sha256)"
+            elif msg == f"must match {CLASS_NAME_PATTERN}":
+                msg = "must be one of the network's class names (GET /model/info), in lowercase"
+                if isinstance(got, str) and re.fullmatch(CLASS_NAME_PATTERN, got.strip().lower()):
+                    msg += f"; did you mean {_json_spelling(got.strip().lower())}?"
         elif err["type"] == "missing":
             msg = "is required"
         elif err["type"] == "extra_forbidden":

@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import requests
 
-from bench.util import NodeProcess, Progress, output_dir
+from bench.util import Progress, output_dir
 from ml import iris_base
 from ml.measurements import text
+
+from .node import Node
 
 PARAMS: dict[str, Any] = {
     "difficulty": 2,
@@ -51,53 +52,6 @@ PARAMS: dict[str, Any] = {
 }
 QUICK: dict[str, Any] = {"blocks": 12, "seeds": [1], "start_balance": 6}
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-
-
-class Node:
-    """A node process and a session to it; every refusal is an error here, except claims."""
-
-    def __init__(self, workdir: Path, name: str, min_deposit: int, params: dict, protocol: int = 2) -> None:
-        self.proc = NodeProcess(
-            workdir,
-            name,
-            difficulty=params["difficulty"],
-            extra_args=(
-                "--durability",
-                "os",
-                "--min-deposit",
-                str(min_deposit),
-                "--refund-wait",
-                str(params["refund_wait"]),
-                "--miners",
-                "1",
-                "--protocol",
-                str(protocol),
-            ),
-        ).start()
-        self.s = requests.Session()
-        self.url = self.proc.url
-
-    def get(self, path: str) -> dict:
-        r = self.s.get(self.url + path, timeout=60)
-        r.raise_for_status()
-        return r.json()
-
-    def post(self, path: str, body: dict | None = None, ok=(200, 201)) -> requests.Response:
-        r = self.s.post(self.url + path, json=body, timeout=120)
-        if r.status_code not in ok:
-            raise RuntimeError(f"POST {path} answered {r.status_code}: {r.text[:300]}")
-        return r
-
-    def contributions(self, sender: str) -> dict:
-        """``/contributions?sender=`` with every page (the route pages them, 100 at a time)."""
-        book = self.get(f"/contributions?sender={sender}")
-        while book["next"] is not None:
-            page = self.get(f"/contributions?sender={sender}&from={book['next']}")
-            book = {**page, "contributions": book["contributions"] + page["contributions"]}
-        return book
-
-    def stop(self) -> None:
-        self.proc.stop()
 
 
 class Agent:

@@ -36,7 +36,7 @@ from bench.util import Progress
 from ml import iris_base
 from ml.measurements import text
 
-from .poisoning import Node  # one node process and session, shared with the label-flipping experiment
+from .node import Node  # one node process and session, shared with the label-flipping experiment
 
 PARAMS: dict[str, Any] = {"difficulty": 2, "min_deposit": 1, "refund_wait": 5, "start_balance": 20, "blocks": 30,
                           "honest": 2, "copies": 3, "noise_cm": 0.1, "seeds": [1, 2, 3], "protocols": [2, 3]}

@@ -75,9 +75,6 @@ def test_the_check_itself_catches_a_forbidden_import(tmp_path):
 KNOWN_CYCLES: list[frozenset[str]] = [
     # issue 22, core helper: Delta's fields are written from ledger.py; state.py imports ledger.py back.
     frozenset({"blockchain.ledger", "blockchain.state"}),
-    # experiments: strategies.py takes poisoning.py's Node, and poisoning.py's main() imports
-    # strategies.py (inside the function) to run both experiments; Node could live in a module of its own.
-    frozenset({"experiments.poisoning", "experiments.strategies"}),
 ]
 
 

@@ -230,3 +230,12 @@ def test_a_bad_flower_id_and_a_missing_address_are_named_plainly(client):
         r.status_code == 400
         and r.get_json()["error"]["message"] == "address must be given: /transfers?address=<address>"
     )
+
+
+@pytest.mark.parametrize("flower_type, hint", [("Virginica", '; did you mean "virginica"?'), ("ROSE!", "")])
+def test_a_class_name_that_is_not_lowercase_gets_the_friendly_message(client, flower_type, hint):
+    error = client.post("/flower/add", json={**FLOWER, "flower_type": flower_type}).get_json()["error"]
+    assert error["code"] == "invalid_request"
+    assert error["message"] == (f"flower_type: must be one of the network's class names (GET /model/info), in "
+                                f"lowercase{hint}; got {json.dumps(flower_type)}")
+    assert "[a-z0-9" not in error["message"]  # no raw pattern

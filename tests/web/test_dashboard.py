@@ -76,6 +76,8 @@ def test_every_page_loads_without_console_errors(browser, node):
     browser.get(node.url + "/docs")
     wait_for(lambda: "Iris chain node" in browser.page_source and browser.find_elements("css selector", ".opblock"),
              what="the OpenAPI page")
+    groups = [el.get_attribute("data-tag") for el in browser.find_elements("css selector", ".opblock-tag")]
+    assert "default" not in groups and {"flowers", "model", "chain", "peer protocol"} <= set(groups), groups
     assert severe_console_messages(browser) == []
 
 
