@@ -25,8 +25,8 @@ import requests
 
 from blockchain import Blockchain, MemoryStore
 from ml import IrisModel
-from tests.helpers.browser import chromium
-from tests.helpers.network import wait_until
+from testkit.browser import chromium
+from testkit.network import wait_until
 
 from .protocol import DIFFICULTY, _clock, grow, open_dir, write_dir
 from .util import NodeProcess, summarize

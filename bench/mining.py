@@ -8,7 +8,7 @@ from blockchain import Block
 from blockchain.miner import ProcessMiner
 from blockchain.pow import search_nonce
 from blockchain.transactions import reward
-from tests.helpers.factories import flower
+from testkit.factories import flower
 
 from .util import Progress
 

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from blockchain import Transaction, flower_body
-from tests.helpers.network import wait_until
+from testkit.network import wait_until
 
 from .util import NodeProcess
 

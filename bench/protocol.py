@@ -20,7 +20,7 @@ from blockchain import Blockchain, MemoryStore, SQLiteStore, audit_chain
 from blockchain.pow import search_nonce
 from ml import IrisModel
 from ml.measurements import text
-from tests.helpers.factories import flower
+from testkit.factories import flower
 
 from .util import ROOT, NodeProcess, Progress, summarize
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import requests
 
-from tests.helpers.nodes import NodeProcess
+from testkit.nodes import NodeProcess
 
 ROUTES = ("/health", "/openapi.json", "/chain", "/model/info", "/chain/validate")
 

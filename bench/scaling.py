@@ -13,7 +13,7 @@ import requests
 from blockchain import Block, Blockchain, MemoryStore, SQLiteStore
 from ml import BaseData, IrisModel, iris_base
 from ml.measurements import text
-from tests.helpers.factories import flower
+from testkit.factories import flower
 
 from .util import NodeProcess, Progress, spread_ms, summarize, timed
 

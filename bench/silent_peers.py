@@ -25,8 +25,8 @@ from pathlib import Path
 
 import requests
 
-from tests.helpers.fake_peer import SilentPeers
-from tests.helpers.nodes import NodeProcess
+from testkit.fake_peer import SilentPeers
+from testkit.nodes import NodeProcess
 
 
 def register(node: NodeProcess, urls: list[str]) -> None:

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from blockchain import Blockchain, MemoryStore
 from ml import IrisModel
-from tests.helpers.fake_peer import FakePeer
+from testkit.fake_peer import FakePeer
 
 from .protocol import DIFFICULTY, _clock, grow, open_dir, write_dir
 from .util import NodeProcess

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from tests.helpers.nodes import NodeProcess, free_port  # one way to start nodes, shared with the tests
+from testkit.nodes import NodeProcess, free_port  # one way to start nodes, shared with the tests
 
 ROOT = Path(__file__).resolve().parent.parent
 PAPER_MS = {"mine": 239, "transaction": 9, "chain": 6, "flower_add": 13, "predict": 17, "model_info": 5,

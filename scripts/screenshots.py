@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.browser import chromium  # noqa: E402
-from tests.helpers.nodes import NodeProcess  # noqa: E402
+from testkit.browser import chromium  # noqa: E402
+from testkit.nodes import NodeProcess  # noqa: E402
 
 Sample = tuple[str, tuple[float, ...]]  # (label, the four measurements in cm)
 GOOD: list[Sample] = [
