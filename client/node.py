@@ -11,7 +11,10 @@ from urllib.parse import quote, urlencode
 import requests
 import urllib3
 
+from blockchain import crypto
 from blockchain.strictjson import JSONRejected, loads_strict
+from blockchain.transactions import flower_body, transfer_body
+from ml.measurements import from_number
 
 
 CHUNK = 64 * 1024
@@ -177,6 +180,29 @@ class Node:
     def tip(self) -> dict:
         """The node's best tip (``/tip``)."""
         return self.call("GET", "/tip")
+
+    # Signed transactions: ``key`` is an Ed25519 private key (``blockchain.crypto.read_key_file(path)``
+    # reads the wallet's key file; ``crypto.generate_private_key()`` makes a new one). The key stays here;
+    # the node gets the public key and the signature.
+
+    def send(self, key: Any, recipient: str, amount: int) -> dict:
+        """A transfer signed by ``key``, from its address (``POST /transactions/new``)."""
+        pub = crypto.public_key_hex(key)
+        sender = crypto.address_of(pub)
+        body = transfer_body(sender, recipient, amount, int(time.time() * 1000), pub)
+        return self.add_transaction({"sender": sender, "recipient": recipient, "amount": amount,
+                                     "timestamp_ms": body["timestamp_ms"], "public_key": pub,
+                                     "signature": crypto.sign_body(key, body)})
+
+    def send_flower(self, key: Any, flower_type: str, measurements: dict, deposit: int = 0) -> dict:
+        """A flower contribution signed by ``key``, from its address (``POST /flower/add``)."""
+        pub = crypto.public_key_hex(key)
+        sender = crypto.address_of(pub)
+        measures = {name: from_number(float(value)) for name, value in measurements.items()}
+        body = flower_body(sender, measures, flower_type, int(time.time() * 1000), deposit, pub)
+        return self.call("POST", "/flower/add", {"sender": sender, **body["data"], "deposit": deposit,
+                                                  "timestamp_ms": body["timestamp_ms"], "public_key": pub,
+                                                  "signature": crypto.sign_body(key, body)})
 
     def _pages(self, path: str, key: str, start: Any, query: dict) -> Iterator[dict]:
         param = "after" if path == "/transactions/pending" else "from"

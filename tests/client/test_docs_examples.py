@@ -4,6 +4,7 @@ import contextlib
 import io
 import re
 
+from blockchain import crypto
 from client import LocalNetwork, Node
 from client.local import ROOT
 
@@ -38,15 +39,23 @@ def test_every_table_example_runs_against_a_real_node():
         assert waiting == [("alice", "bob", 1)]  # the add_transaction example, not mined yet
 
 
-def test_the_python_blocks_run():
+def test_the_python_blocks_run(tmp_path):
     blocks = python_blocks()
-    assert len(blocks) == 4
+    assert len(blocks) == 5
+    key_file = tmp_path / "wallet.key"
+    address = crypto.address_of(crypto.public_key_hex(crypto.create_key_file(key_file)))
     with LocalNetwork(1, register=False) as net:
+        node = Node(net[0].url)
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             for block in blocks:
-                code = block.replace("http://127.0.0.1:5000", net[0].url)
-                exec(code, {"node": Node(net[0].url)})  # noqa: S102 - our own page
+                if "node.send(" in block:  # give the key's address a coin to send first
+                    miner = node.block(node.mine()["index"])["transactions"][-1]["recipient"]
+                    node.add_transaction({"sender": miner, "recipient": address, "amount": 1})
+                    node.mine()
+                code = block.replace("http://127.0.0.1:5000", net[0].url).replace('"wallet.key"', repr(str(key_file)))
+                exec(code, {"node": node, "iris": IRIS})  # noqa: S102 - our own page
+        assert {t["sender"] for t in node.pending()["transactions"]} == {address}  # the signed send and flower
     printed = out.getvalue().splitlines()
     assert printed[0] == "1"  # the height after node.mine()
     assert printed[1].startswith("404 unknown_block")
