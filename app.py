@@ -12,6 +12,7 @@ from pathlib import Path
 from api import NodeConfig, create_app
 from api.errors import startup_error_message
 from api.guard import split_host
+from api.limits import PEER_TIMEOUT
 from api.logsafe import install as escape_log_controls
 from api.peer_urls import PeerURLError, normalize_peer_url
 from api.server import PortInUse, bind, serve
@@ -86,8 +87,9 @@ def parse_args(argv=None) -> NodeConfig:
                         help="one more host name browsers and clients may reach this node by (repeatable); served "
                              "already: IP addresses, localhost, --host and the host of --advertise. Requests naming "
                              "any other Host get 421 host_not_allowed (DNS rebinding)")
-    parser.add_argument("--peer-timeout", type=seconds, default=5.0, metavar="SECONDS",
-                        help="total deadline of one call to a peer, headers and body included (default: 5)")
+    parser.add_argument("--peer-timeout", type=seconds, default=PEER_TIMEOUT, metavar="SECONDS",
+                        help="total deadline of one call to a peer, headers and body included "
+                             f"(default: {PEER_TIMEOUT:g})")
     parser.add_argument("--sync-interval", type=seconds, default=2.0, metavar="SECONDS",
                         help="how often each peer's /tip is polled (default: 2)")
     parser.add_argument("--miners", type=int, default=os.cpu_count() or 1, metavar="N",

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Optional
 
+from .limits import PEER_TIMEOUT
+
 DEFAULT_MAX_BODY = 1024 * 1024
 
 
@@ -22,7 +24,7 @@ class NodeConfig:
     require_signatures: bool = False
     base_data: Optional[Path] = None
     max_body: int = DEFAULT_MAX_BODY
-    peer_timeout: float = 5.0   # total deadline of one call to a peer, seconds
+    peer_timeout: float = PEER_TIMEOUT   # total deadline of one call to a peer, seconds
     sync_interval: float = 2.0  # how often peers' heights are polled, seconds
     miners: int = 0             # proof-of-work worker processes; 0 mines in a thread of the node
     mine: str = "demand"        # "demand" (POST /mine only), "auto" (when transactions are pending), "always"
