@@ -44,3 +44,14 @@ def test_a_bad_flower_is_an_api_error(node):
     with pytest.raises(ApiError) as caught:
         node.add_flower("alice", "rose", IRIS)
     assert caught.value.status == 400
+
+
+def test_the_transfer_and_history_iterators(node):
+    node.mine()
+    miner = node.block(1)["transactions"][-1]["recipient"]
+    ids = [node.add_transaction({"sender": miner, "recipient": "bob", "amount": 1})["transaction_id"]]
+    node.add_flower("alice", "versicolor", {"sepal_length": 6.0, "sepal_width": 2.9, "petal_length": 4.5,
+                                            "petal_width": 1.5})
+    node.mine()
+    assert [t["id"] for t in node.iter_transfers("bob")] == ids
+    assert list(node.iter_model_history()) == node.model_history()["history"] != []
