@@ -150,14 +150,11 @@ class Rounds:
         now = self.book.clock.monotonic()
         try:
             tip = self.syncer.tip(peer.url)
-        except InvalidAnswer as exc:  # it answered, with something that is not an answer
+        except (InvalidAnswer, Misbehaved) as exc:  # it answered, with something invalid
             self.book.misbehaved(peer, now, str(exc))
             return None, f"{peer.url}: {exc}"
-        except PeerError as exc:
+        except PeerError as exc:  # no answer (InvalidAnswer, a PeerError too, is caught above)
             self.book.unreachable(peer, now, str(exc))
-            return None, f"{peer.url}: {exc}"
-        except Misbehaved as exc:
-            self.book.misbehaved(peer, now, str(exc))
             return None, f"{peer.url}: {exc}"
         self.book.seen(peer, now)
         if tip["genesis"] != self.chain.genesis.hash:
