@@ -12,7 +12,9 @@ from .block import Block
 from .errors import InvalidBlock, InvalidTransaction
 from .gcpause import paused_gc
 from .genesis import PARAM_KEYS, make_genesis, network_params
-from .ledger import ChainState, Delta, Issue, Rules, check_block, check_genesis, feed_model
+from .ledger import Delta
+from .state import ChainState, Rules
+from .transition import Issue, check_block, check_genesis, feed_model
 from .transactions import GENESIS
 
 

@@ -24,7 +24,8 @@ from .block import Block
 from .errors import InvalidBlock, InvalidChain, InvalidTransaction, StorageError
 from .gcpause import paused_gc
 from .headers import Header
-from .ledger import Issue, UndoMissing, check_block, check_header, check_order
+from .errors import UndoMissing
+from .transition import Issue, check_block, check_header, check_order
 from .transactions import Transaction
 
 log = logging.getLogger("blockchain")

@@ -29,7 +29,9 @@ from .errors import MiningAborted as MiningAborted  # re-exported: importers nam
 from .errors import MiningBusy as MiningBusy
 from .gcpause import paused_gc
 from .genesis import PROTOCOL_VERSION, make_genesis, network_params
-from .ledger import ChainState, Delta, Issue, check_block, feed_model
+from .ledger import Delta
+from .state import ChainState
+from .transition import Issue, check_block, feed_model
 from .pool import MAX_PENDING, PendingPool, claim_never_valid, sender_source
 from .pow import search_nonce
 from .snapshots import SNAPSHOT_EVERY, save_snapshot

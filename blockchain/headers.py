@@ -12,7 +12,7 @@ from typing import Any, Optional, Sequence
 from .block import HEADER_KEYS, block_hash, check_header_fields, header_prefix
 from .encoding import ValueRuleError, check_value
 from .errors import InvalidBlock
-from .ledger import Issue, check_header
+from .transition import Issue, check_header
 
 
 @dataclass(frozen=True)
