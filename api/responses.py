@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Out(BaseModel):
@@ -60,6 +60,7 @@ class HealthOut(Out):
     height: int
     tip: str
     genesis: str
+    work: str = Field(description="the chain's cumulative work, a decimal string")
     difficulty: int
     pending: int
     model_hash: str
@@ -89,6 +90,7 @@ class TipOut(Out):
     height: int
     hash: str
     genesis: str
+    work: str = Field(description="the chain's cumulative work, a decimal string (PROTOCOL.md, version 3)")
 
 
 class HeadersOut(Out):

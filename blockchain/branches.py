@@ -130,7 +130,10 @@ class ChainBranches:
         adopted up to its first invalid block (``problem`` names it); otherwise an invalid block
         anywhere raises InvalidChain and nothing changes.
         """
-        if not self.prefers(fork + len(blocks)):
+        if not 0 <= fork <= self.height:
+            raise InvalidChain(f"the fork point must be a height of our chain (0 to {self.height}); got {fork}",
+                               block_index=fork)
+        if not self.prefers(self.branch_work(fork, blocks)):
             return BranchResult(False, self.height)
         with self._lock:
             if not 0 <= fork <= self.height:
@@ -162,7 +165,7 @@ class ChainBranches:
                 model = model.at_size(state.rows)
             audit.model = model  # the model after the last valid block
         with self._lock:
-            if not self.prefers(state.height):
+            if not self.prefers(state.work.work):
                 # our chain grew meanwhile, or the branch fell short
                 return BranchResult(False, self.height, [], problem)
             restored = self._switch(state, audit.model)
@@ -197,7 +200,7 @@ class ChainBranches:
         Returns (replaced, transactions put back in the pool). A tie or a shorter chain keeps ours
         (False) without checking it; an invalid chain raises InvalidChain and changes nothing.
         """
-        if not blocks or not self.prefers(len(blocks) - 1):
+        if not blocks or not self.prefers(self.branch_work(0, blocks[1:])):
             return False, []
         with self._lock:
             fork = self._fork_point(blocks)
@@ -264,7 +267,10 @@ class ChainBranches:
         if parent is None:
             side = self.store.side_block(block.previous_hash)
             parent = Header.from_dict({k: v for k, v in side.items() if k != "transactions"}) if side else None
-        if parent is None or check_header(block, parent, self.difficulty, self.now_ms()):
+        chain = self.ancestry(height) if height is not None else None  # v3: the rules need the chain below
+        if parent is None or (self.uses_retarget and chain is None):
+            return False
+        if check_header(block, parent, self.difficulty, self.now_ms(), chain):
             return False
         try:
             self.store.add_side_blocks([block.to_dict()])

@@ -33,7 +33,7 @@ from .ledger import Delta
 from .state import ChainState
 from .transition import Issue, check_block, feed_model
 from .pool import MAX_PENDING, PendingPool, claim_never_valid, sender_source
-from .pow import search_nonce
+from .pow import search_bits
 from .snapshots import SNAPSHOT_EVERY, save_snapshot
 from .startup import ChainStartup
 from .storage import MemoryStore
@@ -41,14 +41,14 @@ from .transactions import CLAIM_TYPES, FLOWER_DATA, MAX_USER_TRANSACTIONS, Trans
 
 log = logging.getLogger("blockchain")
 
-NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]
+NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]  # (header prefix, bits, stop)
 TEMPLATE_SPARE_BYTES = 4096  # room kept in a template for the header, the REWARD and the MODEL_UPDATE
 
 
 MAX_MINE_REQUESTS = 4  # mining or waiting at once: half of the server's 8 threads stay free for reads
 
-def _thread_finder(prefix: bytes, difficulty: int, stop: threading.Event) -> Optional[int]:
-    return search_nonce(prefix, difficulty, stop=stop)
+def _thread_finder(prefix: bytes, bits: int, stop: threading.Event) -> Optional[int]:
+    return search_bits(prefix, bits, stop=stop)
 
 
 @dataclass
@@ -56,6 +56,7 @@ class _Template:
     parent_hash: str
     index: int
     timestamp_ms: int
+    difficulty: int
     transactions: tuple
     prefix: bytes
     delta: Delta
@@ -72,11 +73,12 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                  protocol: int = PROTOCOL_VERSION,
                  require_signatures: bool = False, clock: Callable[[], float] = time.time,
                  max_block_transactions: int = MAX_USER_TRANSACTIONS, nonce_finder: NonceFinder = _thread_finder,
-                 max_pending: int = MAX_PENDING) -> None:
-        if not 1 <= difficulty <= 32:
-            raise ValueError(f"difficulty must be 1 to 32; got {difficulty}")
+                 max_pending: int = MAX_PENDING, target_block_ms: Optional[int] = None,
+                 retarget_every: Optional[int] = None, min_difficulty: Optional[int] = None) -> None:
         self.difficulty = difficulty
-        self.params = network_params(difficulty, model.genesis_params(), min_deposit, refund_wait, protocol)
+        self.params = network_params(difficulty, model.genesis_params(), min_deposit, refund_wait, protocol,
+                                     target_block_ms=target_block_ms, retarget_every=retarget_every,
+                                     min_difficulty=min_difficulty)  # ValueError: not a network
         self.require_signatures = require_signatures
         self.max_block_transactions = max_block_transactions
         self.store = store if store is not None else MemoryStore()
@@ -196,7 +198,7 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                 if self._closing:  # stop_mining came before the clear: its abort is not lost
                     raise MiningAborted("the node is shutting down; the block was not mined")
                 started = time.perf_counter()
-                nonce = self._find_nonce(template.prefix, self.difficulty, self._abort)
+                nonce = self._find_nonce(template.prefix, self.state.work.pow_bits(template.difficulty), self._abort)
                 if self._closing:
                     raise MiningAborted("the node is shutting down; the block was not mined")
                 if nonce is None:
@@ -206,7 +208,7 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                     if self.state.tip.hash != template.parent_hash:
                         continue
                     block = Block.assemble(template.index, template.timestamp_ms, template.parent_hash,
-                                           self.difficulty, template.transactions, nonce)
+                                           template.difficulty, template.transactions, nonce)
                     # The template was built on this very state by the rules check_block applies,
                     # so its effects stand as they are (the unit tests re-check mined blocks).
                     self._commit(block, template.delta)
@@ -233,10 +235,10 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         txs = [first, *chosen]
         if delta.new_rows:
             txs.append(model_update(index, self.model.preview_update(delta.new_rows, delta.new_labels)))
-        timestamp_ms = max(self.now_ms(), parent.timestamp_ms)
+        timestamp_ms, difficulty = self.state.work.next_block(self.now_ms())  # forkchoice.WorkLog: v3 retargets
         root = merkle_root([tx.id for tx in txs])
-        return _Template(parent.hash, index, timestamp_ms, tuple(txs),
-                         header_prefix(index, timestamp_ms, parent.hash, self.difficulty, root), delta)
+        return _Template(parent.hash, index, timestamp_ms, difficulty, tuple(txs),
+                         header_prefix(index, timestamp_ms, parent.hash, difficulty, root), delta)
 
     def stop_mining(self) -> None:
         """Mining under way and every later mine() raise MiningAborted (the node is stopping).

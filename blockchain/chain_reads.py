@@ -10,7 +10,8 @@ from typing import Optional
 
 from . import claims
 from .block import Block
-from .forkchoice import is_better
+from .difficulty import work_text
+from .forkchoice import Ancestry, chain_work, claimed_work, is_better
 from .ledger import Delta
 from .proofs import inclusion_proof
 from .transactions import Transaction
@@ -34,10 +35,43 @@ class ChainReads:
     def last_block(self) -> Block:
         return self.state.tip
 
-    def prefers(self, height: int) -> bool:
-        """Fork choice (``forkchoice.is_better``): whether a valid chain of this network ending at
-        ``height`` would be better than ours (more work; a tie keeps ours)."""
-        return is_better(self.state.height, height, self.difficulty)
+    def prefers(self, work: int) -> bool:
+        """Fork choice (``forkchoice.is_better``): whether a valid chain of this network with
+        ``work`` would be better than ours (more work; a tie keeps ours)."""
+        return is_better(self.state.work.work, work)
+
+    @property
+    def uses_retarget(self) -> bool:
+        """Protocol 3: the difficulty retargets and peers' tips carry their work."""
+        return self.state.rules.retarget is not None
+
+    @property
+    def work(self) -> int:
+        """The cumulative work of our chain (``forkchoice.py``)."""
+        return self.state.work.work
+
+    def branch_work(self, fork: int, blocks) -> int:
+        """The work our chain up to ``fork`` followed by ``blocks`` (Blocks, Headers or dicts)
+        would have if they are valid; 0 when ``fork`` is not a height of ours."""
+        log = self.state.work
+        if not 0 <= fork < len(log):
+            return 0
+        return log.work_at(fork) + claimed_work(log, blocks)
+
+    def ancestry(self, height: int) -> Optional[Ancestry]:
+        """Under protocol 3, the (timestamp, difficulty) record of our chain up to ``height`` that a
+        branch from there is checked on (``headers.check_header_chain``); None under protocol 2."""
+        with self._view_lock:
+            return Ancestry(self.state.work, height + 1) if self.uses_retarget else None
+
+    def tip_work(self, tip: dict) -> int:
+        """The work a peer's ``GET /tip`` claims: v3 says it (``work``), v2's follows from the height."""
+        if self.state.rules.retarget is None:
+            return chain_work(tip["height"], self.difficulty)
+        return int(tip["work"])
+
+    def prefers_tip(self, tip: dict) -> bool:
+        return self.prefers(self.tip_work(tip))
 
     def blocks(self) -> list[Block]:
         with self._view_lock:
@@ -70,7 +104,8 @@ class ChainReads:
     # -- pages, for clients and for peers (PROTOCOL.md "Peer endpoints") -----------------
     def tip(self) -> dict:
         with self._view_lock:
-            return {"height": self.state.height, "hash": self.state.hashes[-1], "genesis": self.genesis.hash}
+            return {"height": self.state.height, "hash": self.state.hashes[-1], "genesis": self.genesis.hash,
+                    "work": work_text(self.state.work.work)}
 
     def block(self, key: str) -> Optional[Block]:
         """A main-chain block by height ("12") or hash; None when there is none."""

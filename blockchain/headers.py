@@ -12,6 +12,7 @@ from typing import Any, Optional, Sequence
 from .block import HEADER_KEYS, block_hash, check_header_fields, header_prefix
 from .encoding import ValueRuleError, check_value
 from .errors import InvalidBlock
+from .forkchoice import Ancestry
 from .transition import Issue, check_header
 
 
@@ -47,13 +48,20 @@ class Header:
         return block_hash(prefix, self.nonce)
 
 
-def check_header_chain(headers: Sequence[Header], parent, difficulty: int, now_ms: Optional[int]) -> Optional[Issue]:
+def check_header_chain(headers: Sequence[Header], parent, difficulty: int, now_ms: Optional[int],
+                       chain: Optional[Ancestry] = None) -> Optional[Issue]:
     """The first problem of ``headers`` as a run of blocks on top of ``parent`` (a Header or a
     Block), or None when each links to the one before, has the network's difficulty, the proof of
-    work its hash claims and a time that does not go back or run ahead of ours."""
+    work its hash claims and a time that does not go back or run ahead of ours.
+
+    Under protocol 3 ``chain`` is the chain ``parent`` ends (``Blockchain.ancestry``): each
+    header must carry the difficulty the blocks before it require, and a time after their median
+    time past; the headers are appended to it as they pass, so its ``work`` is then the branch's."""
     for header in headers:
-        issues = check_header(header, parent, difficulty, now_ms)
+        issues = check_header(header, parent, difficulty, now_ms, chain)
         if issues:
             return issues[0]
+        if chain is not None:
+            chain.append(header.timestamp_ms, header.difficulty)
         parent = header
     return None

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from .block import Block
 from .blocklist import BlockList
+from .difficulty import DifficultyParams, params_from
 from .errors import UndoMissing
+from .forkchoice import WorkLog
 from .transactions import MODEL_UPDATE, TRANSFER
 
 if TYPE_CHECKING:
@@ -34,12 +36,14 @@ class Rules:
     k: int = 3
     weights: tuple[int, ...] = ()
     base_hash: str = ""
+    retarget: Optional[DifficultyParams] = None  # v3: the difficulty's retarget rules (forkchoice.WorkLog)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "Rules":
+        protocol = params.get("protocol", 2)
         return cls(params["difficulty"], tuple(params["classes"]), params["min_deposit"], params["refund_wait"],
-                   params.get("protocol", 2), params.get("k", 3), tuple(params.get("weights", ())),
-                   params.get("base_hash", ""))
+                   protocol, params.get("k", 3), tuple(params.get("weights", ())),
+                   params.get("base_hash", ""), params_from(params) if protocol == 3 else None)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,11 @@ class ChainState:
     updates: list = field(default_factory=list)  # (block index, timestamp_ms, MODEL_UPDATE data) in chain order
     by_sender: dict[str, list[str]] = field(default_factory=dict)  # an index: each sender's flower ids, oldest first
     transfers: dict[str, list[str]] = field(default_factory=dict)  # an index: each address's TRANSFER ids, oldest first
+    work: Optional[WorkLog] = None  # per height (timestamp, difficulty) and cumulative work (forkchoice.py)
+
+    def __post_init__(self) -> None:
+        if self.work is None:
+            self.work = WorkLog(self.rules.retarget)
 
     @property
     def tip(self) -> Block:
@@ -92,7 +101,7 @@ class ChainState:
                           dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
                           self.rows, list(self.undo), list(self.updates),
                           {sender: list(ids) for sender, ids in self.by_sender.items()},
-                          {address: list(ids) for address, ids in self.transfers.items()})
+                          {address: list(ids) for address, ids in self.transfers.items()}, self.work.copy())
 
     def apply(self, block: Block, delta: "Delta") -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
@@ -102,6 +111,7 @@ class ChainState:
         self.blocks.append(block)
         self.hashes.append(block.hash)
         self.block_heights[block.hash] = block.index
+        self.work.append(block.timestamp_ms, block.difficulty)
         self.undo.append((old, self.total_good, self.rows))
         for name, table, changes in (("balances", self.balances, delta.balances),
                                      ("flowers", self.flowers, delta.flowers), ("good", self.good, delta.good)):
@@ -125,6 +135,7 @@ class ChainState:
         self.blocks.append(text)
         self.hashes.append(block_hash)
         self.block_heights[block_hash] = index
+        self.work.append_text(text, timestamp_ms)
         for tx_id in tx_ids:
             self.tx_block[tx_id] = index
         if update is not None:
@@ -148,6 +159,7 @@ class ChainState:
         if any(record is None for record in self.undo[height + 1:]):
             raise UndoMissing(f"no undo records below height {self.height - len(self.undo[height + 1:])}")
         dropped = []
+        self.work.truncate(height)
         while self.height > height:
             block = self.blocks.pop()
             self.hashes.pop()

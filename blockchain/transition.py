@@ -14,6 +14,7 @@ from typing import Optional
 from .block import Block
 from .encoding import canon
 from .errors import InvalidSignature, ModelUpdateError
+from .forkchoice import header_rules_problem
 from .ledger import Delta
 from .pow import meets_difficulty
 from .state import ChainState
@@ -67,14 +68,19 @@ def check_order(block: Block) -> list[Issue]:
     return issues
 
 
-def check_header(block: Block, parent: Block, difficulty: int, now_ms: Optional[int]) -> list[Issue]:
-    """The rules a header meets on top of its parent's: links, proof of work, time."""
+def check_header(block: Block, parent: Block, difficulty: int, now_ms: Optional[int], chain=None) -> list[Issue]:
+    """The rules a header meets on top of its parent's: links, proof of work, time. ``chain`` is
+    the (timestamp, difficulty) record of the blocks it extends (``forkchoice.WorkLog`` or
+    ``Ancestry``); under protocol 3 its rules replace the fixed difficulty's."""
     at = block.index
     issues: list[Issue] = []
     if block.index != parent.index + 1:
         issues.append(Issue(at, f"index must be {parent.index + 1} (parent + 1); got {block.index}"))
     if block.previous_hash != parent.hash:
         issues.append(Issue(at, f"previous_hash must be the parent's hash {parent.hash}; got {block.previous_hash}"))
+    if chain is not None and chain.params is not None:  # protocol 3: PROTOCOL.md "Version 3: difficulty"
+        problem = header_rules_problem(block, chain, now_ms)
+        return issues + ([Issue(at, problem)] if problem else [])
     if block.difficulty != difficulty:
         issues.append(Issue(at, f"difficulty must be the network's {difficulty}; got {block.difficulty}"))
     real_hash = block.computed_hash()
@@ -96,7 +102,7 @@ def check_block(block: Block, state: ChainState, model, now_ms: Optional[int] = 
     effects of its transactions. ``model`` is the LedgerModel after the parent block; it is only
     asked for previews and leave-one-out predictions here. An empty list means valid."""
     at = block.index
-    issues = check_header(block, state.tip, state.rules.difficulty, now_ms)
+    issues = check_header(block, state.tip, state.rules.difficulty, now_ms, state.work)
     for tx in block.transactions:
         if not tx.verified:
             real = tx.computed_id()

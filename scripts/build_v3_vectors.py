@@ -2,7 +2,7 @@
 of PROTOCOL.md "Version 3 (draft): claims".
 
 Chains are built by a real in-process node (``blockchain.Blockchain`` with ``protocol=3``,
-difficulty 1, min_deposit 1, refund_wait 2) from fixed timestamps, so the file is the same on
+difficulty 1 bit, min_deposit 1, refund_wait 2) from fixed timestamps, so the file is the same on
 every run. The two attacks of issue 21 (planting, duplicating) are valid chains in which the
 victims win, and invalid variants: the attacker's claims forged into a block, which every
 implementation must refuse at that block. A third chain shows a split panel: a refund that is
@@ -20,13 +20,14 @@ sys.path.insert(0, str(ROOT))
 from blockchain import Blockchain, MemoryStore, Transaction  # noqa: E402
 from blockchain import claims  # noqa: E402
 from blockchain.block import Block  # noqa: E402
-from blockchain.pow import search_nonce  # noqa: E402
+from blockchain.pow import search_bits  # noqa: E402
 from blockchain.transactions import claim_body, flower_body, reward, transfer_body  # noqa: E402
 from ml import iris_base, ledger_model  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "protocol-v3.json"
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-DIFFICULTY, MIN_DEPOSIT, WAIT = 1, 1, 2
+DIFFICULTY, MIN_DEPOSIT, WAIT = 1, 1, 2  # difficulty in bits (v3), also the minimum
+TARGET_MS, RETARGET = 1000, 10  # the builder's clock moves >= 1 s a block: the difficulty stays at its minimum
 MINER = "vector-miner"
 T0 = 1_700_000_000_000  # in the past: a verifier refuses times more than 2 hours ahead of its clock
 
@@ -35,7 +36,8 @@ class Builder:
     def __init__(self) -> None:
         self.t = T0
         self.chain = Blockchain(ledger_model(), DIFFICULTY, MemoryStore(), min_deposit=MIN_DEPOSIT, refund_wait=WAIT,
-                                protocol=3, clock=self.clock)
+                                protocol=3, clock=self.clock, target_block_ms=TARGET_MS, retarget_every=RETARGET,
+                                min_difficulty=DIFFICULTY)
 
     def clock(self) -> float:
         return self.t / 1000
@@ -98,7 +100,7 @@ def forge_block(chain: list[dict], txs: list[Transaction]) -> list[dict]:
     index = prev["index"] + 1
     body = [reward(MINER, index), *txs]
     draft = Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, 0)
-    nonce = search_nonce(draft.prefix(), DIFFICULTY)
+    nonce = search_bits(draft.prefix(), DIFFICULTY)
     assert nonce is not None  # no stop event and no limit: a search always ends with a nonce
     return chain + [Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, nonce).to_dict()]
 
