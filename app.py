@@ -135,7 +135,8 @@ def parse_args(argv=None) -> NodeConfig:
                 "min_difficulty": args.min_difficulty}
     if args.protocol == 2:
         if args.difficulty is not None and args.difficulty > 7:
-            parser.error(f"argument --difficulty: difficulty must be 1 to 7 hex zeros under protocol 2; got {args.difficulty}")
+            parser.error("argument --difficulty: difficulty must be 1 to 7 hex zeros under protocol 2; "
+                         f"got {args.difficulty}")
         given = [f"--{name.replace('_', '-')}" for name, value in retarget.items() if value is not None]
         if given:
             parser.error(f"{', '.join(given)}: only protocol 3 retargets (add --protocol 3)")
