@@ -9,53 +9,30 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from .block import Block
 from .blocklist import BlockList
 from .errors import UndoMissing
-from .transactions import MODEL_UPDATE, TRANSFER
+from .rules import RULES, rule_for
+from .rules.base import Flower, Rules
 
-if TYPE_CHECKING:
-    from .ledger import Delta
+__all__ = ["ChainState", "Effects", "Flower", "Rules", "UndoMissing"]
+
+#: the types whose rule indexes a restored block's transactions, and how to spot them in its text
+_RESTORED = tuple((f'"type":"{t}"', rule.index_restored) for t, rule in RULES.items() if rule.index_restored)
 
 _MISSING = object()
 
 
-@dataclass(frozen=True)
-class Rules:
-    """What a network's genesis fixes for every later block."""
+class Effects(Protocol):
+    """What a checked block changes (a ``ledger.Delta``): the new table values and totals."""
 
-    difficulty: int
-    classes: tuple[str, ...]
-    min_deposit: int
-    refund_wait: int
-    protocol: int = 2
-    k: int = 3
-    weights: tuple[int, ...] = ()
-    base_hash: str = ""
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "Rules":
-        return cls(params["difficulty"], tuple(params["classes"]), params["min_deposit"], params["refund_wait"],
-                   params.get("protocol", 2), params.get("k", 3), tuple(params.get("weights", ())),
-                   params.get("base_hash", ""))
-
-
-@dataclass(frozen=True)
-class Flower:
-    """A contribution on the chain and what is left of its deposit."""
-
-    block: int
-    row: int
-    sender: str
-    deposit: int
-    left: int
-    label: str
-    reporters: frozenset = frozenset()
-    refunded: bool = False
-    settled: int = 0          # v3: the block whose REFUND judged it good (it votes from the next block on); 0 = never
-    point: tuple = ()         # its measurements in units (for the v3 claim rule)
+    balances: dict[str, int]
+    flowers: dict[str, Flower]
+    good: dict[str, int]
+    total_good: int
+    rows: int
 
 
 @dataclass
@@ -94,7 +71,7 @@ class ChainState:
                           {sender: list(ids) for sender, ids in self.by_sender.items()},
                           {address: list(ids) for address, ids in self.transfers.items()})
 
-    def apply(self, block: Block, delta: "Delta") -> None:
+    def apply(self, block: Block, delta: Effects) -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
         # The block is recorded first, with an undo record that grows with each change: should a
         # step below fail, ``rewind`` takes back exactly what was done (``Blockchain._commit``).
@@ -109,15 +86,10 @@ class ChainState:
                 before = table.get(key, _MISSING)
                 old.append((name, key, before))
                 table[key] = value
-                if before is _MISSING and name == "flowers":
-                    self.by_sender.setdefault(value.sender, []).append(key)
         self.total_good, self.rows = delta.total_good, delta.rows
         for tx in block.transactions:
             self.tx_block[tx.id] = block.index
-            if tx.type == MODEL_UPDATE:
-                self.updates.append((block.index, block.timestamp_ms, dict(tx.body["data"])))
-            elif tx.type == TRANSFER:
-                self._index_transfer(tx.id, tx.sender, tx.recipient)
+            rule_for(tx.type).index(self, block.index, block.timestamp_ms, tx)
 
     def add_restored(self, text: str, block_hash: str, tx_ids: list[str], timestamp_ms: int, update) -> None:
         """Add a block restored from a verified snapshot: its text, hash and ids; no undo record."""
@@ -129,15 +101,47 @@ class ChainState:
             self.tx_block[tx_id] = index
         if update is not None:
             self.updates.append((index, timestamp_ms, update))
-        if '"type":"TRANSFER"' in text:  # only blocks with transfers are parsed, for the address index
+        if any(marker in text for marker, _ in _RESTORED):  # only blocks of such types are parsed
             for tx in json.loads(text)["transactions"]:
-                if tx["type"] == TRANSFER:
-                    self._index_transfer(tx["id"], tx["sender"], tx["recipient"])
+                index = RULES[tx["type"]].index_restored
+                if index is not None:
+                    index(self, tx)
         self.undo.append(None)
+
+    # -- the look-up tables the rules keep (``rules.base.Indexes``) ----------------------
+    def index_transfer(self, tx_id: str, sender: str, recipient: str) -> None:
+        self._index_transfer(tx_id, sender, recipient)
 
     def _index_transfer(self, tx_id: str, sender: str, recipient: str) -> None:
         self.transfers.setdefault(sender, []).append(tx_id)
         self.transfers.setdefault(recipient, []).append(tx_id)
+
+    def unindex_transfer(self, tx_id: str, sender: str, recipient: str) -> None:
+        for address in (recipient, sender):
+            ids = self.transfers.get(address, [])
+            if ids and ids[-1] == tx_id:
+                ids.pop()
+            if not ids:
+                self.transfers.pop(address, None)
+
+    def index_flower(self, sender: str, flower_id: str) -> None:
+        self.by_sender.setdefault(sender, []).append(flower_id)
+
+    def unindex_flower(self, sender: str, flower_id: str) -> None:
+        ids = self.by_sender.get(sender, [])
+        if ids and ids[-1] == flower_id:
+            ids.pop()
+        elif flower_id in ids:
+            ids.remove(flower_id)
+        if not ids:
+            self.by_sender.pop(sender, None)
+
+    def record_update(self, block_index: int, timestamp_ms: int, data: Mapping[str, Any]) -> None:
+        self.updates.append((block_index, timestamp_ms, dict(data)))
+
+    def drop_update(self, block_index: int) -> None:
+        if self.updates and self.updates[-1][0] == block_index:
+            self.updates.pop()
 
     def rewind(self, height: int) -> list[Block]:
         """Drop every block above ``height``; returns them, oldest first.
@@ -155,35 +159,16 @@ class ChainState:
             for name, key, value in reversed(old):
                 table = getattr(self, name)
                 if value is _MISSING:
-                    gone = table.pop(key, None)
-                    if name == "flowers" and gone is not None:
-                        self._unindex(gone.sender, key)
+                    table.pop(key, None)
                 else:
                     table[key] = value
             for tx in reversed(block.transactions):
                 if self.tx_block.get(tx.id) == block.index:
                     del self.tx_block[tx.id]
-                if tx.type == TRANSFER:
-                    for address in (tx.recipient, tx.sender):
-                        ids = self.transfers.get(address, [])
-                        if ids and ids[-1] == tx.id:
-                            ids.pop()
-                        if not ids:
-                            self.transfers.pop(address, None)
-            if self.updates and self.updates[-1][0] == block.index:
-                self.updates.pop()
+                rule_for(tx.type).undo(self, block.index, tx)
             self.block_heights.pop(block.hash, None)
             dropped.append(block)
         return dropped[::-1]
-
-    def _unindex(self, sender: str, flower_id: str) -> None:
-        ids = self.by_sender.get(sender, [])
-        if ids and ids[-1] == flower_id:
-            ids.pop()
-        elif flower_id in ids:
-            ids.remove(flower_id)
-        if not ids:
-            self.by_sender.pop(sender, None)
 
     # -- plain data, for snapshots ------------------------------------------------------
     def ledger_data(self, undo_blocks: int) -> dict:
