@@ -33,7 +33,7 @@ class Issue:
     message: str
     tx_id: Optional[str] = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"block_index": self.block_index, "tx_id": self.tx_id, "message": self.message}
 
     def __str__(self) -> str:

@@ -106,7 +106,7 @@ class PendingPool:
             for tx in items:
                 if tx.id == after:
                     break
-        page = []
+        page: list[Transaction] = []
         for tx in items:
             if len(page) == limit:
                 return page, True, len(self._txs)

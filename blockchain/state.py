@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, Optional, Protocol
 
 from .block import Block
 from .blocklist import BlockList
@@ -22,7 +22,10 @@ __all__ = ["ChainState", "Effects", "Flower", "Rules", "UndoMissing"]
 #: the types whose rule indexes a restored block's transactions, and how to spot them in its text
 _RESTORED = tuple((f'"type":"{t}"', rule.index_restored) for t, rule in RULES.items() if rule.index_restored)
 
-_MISSING = object()
+_MISSING: Any = object()
+
+#: a block's undo record: (table name, key, old value or _MISSING) in order, old total_good, old rows
+UndoRecord = tuple[list[tuple[str, str, Any]], int, int]
 
 
 class Effects(Protocol):
@@ -47,14 +50,16 @@ class ChainState:
     good: dict[str, int] = field(default_factory=dict)
     total_good: int = 0
     rows: int = 0            # training-set size after the tip
-    undo: list = field(default_factory=list)  # per block: (old table values, old total_good, old rows) or None
-    updates: list = field(default_factory=list)  # (block index, timestamp_ms, MODEL_UPDATE data) in chain order
+    undo: list[Optional[UndoRecord]] = field(default_factory=list)  # per block; None: restored without one
+    updates: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)  # (block index, timestamp_ms,
+    #                                                   MODEL_UPDATE data) in chain order
     by_sender: dict[str, list[str]] = field(default_factory=dict)  # an index: each sender's flower ids, oldest first
     transfers: dict[str, list[str]] = field(default_factory=dict)  # an index: each address's TRANSFER ids, oldest first
 
     @property
     def tip(self) -> Block:
-        return self.blocks[-1]
+        block: Block = self.blocks[-1]
+        return block
 
     @property
     def height(self) -> int:
@@ -75,13 +80,15 @@ class ChainState:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
         # The block is recorded first, with an undo record that grows with each change: should a
         # step below fail, ``rewind`` takes back exactly what was done (``Blockchain._commit``).
-        old: list = []
+        old: list[tuple[str, str, Any]] = []
         self.blocks.append(block)
         self.hashes.append(block.hash)
         self.block_heights[block.hash] = block.index
         self.undo.append((old, self.total_good, self.rows))
-        for name, table, changes in (("balances", self.balances, delta.balances),
-                                     ("flowers", self.flowers, delta.flowers), ("good", self.good, delta.good)):
+        tables: tuple[tuple[str, dict[str, Any], Mapping[str, Any]], ...] = (
+            ("balances", self.balances, delta.balances), ("flowers", self.flowers, delta.flowers),
+            ("good", self.good, delta.good))
+        for name, table, changes in tables:
             for key, value in changes.items():
                 before = table.get(key, _MISSING)
                 old.append((name, key, before))
@@ -91,7 +98,8 @@ class ChainState:
             self.tx_block[tx.id] = block.index
             rule_for(tx.type).index(self, block.index, block.timestamp_ms, tx)
 
-    def add_restored(self, text: str, block_hash: str, tx_ids: list[str], timestamp_ms: int, update) -> None:
+    def add_restored(self, text: str, block_hash: str, tx_ids: list[str], timestamp_ms: int,
+                     update: Optional[dict[str, Any]]) -> None:
         """Add a block restored from a verified snapshot: its text, hash and ids; no undo record."""
         index = len(self.hashes)
         self.blocks.append(text)
@@ -103,9 +111,9 @@ class ChainState:
             self.updates.append((index, timestamp_ms, update))
         if any(marker in text for marker, _ in _RESTORED):  # only blocks of such types are parsed
             for tx in json.loads(text)["transactions"]:
-                index = RULES[tx["type"]].index_restored
-                if index is not None:
-                    index(self, tx)
+                hook = RULES[tx["type"]].index_restored
+                if hook is not None:
+                    hook(self, tx)
         self.undo.append(None)
 
     # -- the look-up tables the rules keep (``rules.base.Indexes``) ----------------------
@@ -149,13 +157,16 @@ class ChainState:
         UndoMissing (and no change) when a block to drop came from a snapshot without its undo
         record: the caller rebuilds the state at ``height`` instead.
         """
-        if any(record is None for record in self.undo[height + 1:]):
-            raise UndoMissing(f"no undo records below height {self.height - len(self.undo[height + 1:])}")
+        tail = self.undo[height + 1:]
+        records = [record for record in tail if record is not None]
+        if len(records) != len(tail):
+            raise UndoMissing(f"no undo records below height {self.height - len(tail)}")
         dropped = []
-        while self.height > height:
+        for record in reversed(records):
             block = self.blocks.pop()
             self.hashes.pop()
-            old, self.total_good, self.rows = self.undo.pop()
+            self.undo.pop()
+            old, self.total_good, self.rows = record
             for name, key, value in reversed(old):
                 table = getattr(self, name)
                 if value is _MISSING:
@@ -171,13 +182,13 @@ class ChainState:
         return dropped[::-1]
 
     # -- plain data, for snapshots ------------------------------------------------------
-    def ledger_data(self, undo_blocks: int) -> dict:
+    def ledger_data(self, undo_blocks: int) -> dict[str, Any]:
         """The ledger tables, and the undo records of the last ``undo_blocks`` blocks, as JSON-able data."""
-        def flower_row(fid, f):
+        def flower_row(fid: str, f: Flower) -> list[Any]:
             return [fid, f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded,
                     f.settled, list(f.point)]
 
-        def undo_row(record):
+        def undo_row(record: Optional[UndoRecord]) -> Optional[list[Any]]:
             if record is None:
                 return None
             old, total_good, rows = record
@@ -189,9 +200,9 @@ class ChainState:
                 "good": self.good, "total_good": self.total_good, "rows": self.rows,
                 "undo": [undo_row(r) for r in self.undo[-undo_blocks:]] if undo_blocks else []}
 
-    def load_ledger_data(self, data: dict) -> None:
+    def load_ledger_data(self, data: dict[str, Any]) -> None:
         """Tables from ``ledger_data`` (after every block was added with ``add_restored``)."""
-        def flower(row):
+        def flower(row: list[Any]) -> Flower:
             block, r, sender, deposit, left, label, reporters, refunded, *v3 = row
             settled, point = (int(v3[0]), tuple(int(u) for u in v3[1])) if v3 else (0, ())
             return Flower(block, r, sender, deposit, left, label, frozenset(reporters), refunded, settled, point)

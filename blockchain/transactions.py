@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from . import crypto
 from .encoding import ValueRuleError, canon, check_value, is_hex, is_int, sha256_hex
@@ -22,6 +22,9 @@ from .rules.base import (CLASS_NAME, FEATURES, FLOWER_DATA, GENESIS, MAX_ADDRESS
                          RESERVED_ADDRESSES, REWARD, REWARD_AMOUNT, REWARD_SENDER, TRANSFER, check_address,
                          check_user_fields, is_address, measurement_units)
 from .rules.flower_data import check_flower_data
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 # The protocol's names, defined with the rules (``blockchain/rules/``) and kept here for their importers.
 __all__ = ["CLASS_NAME", "FEATURES", "FLOWER_DATA", "GENESIS", "MAX_ADDRESS_LENGTH", "MAX_AMOUNT", "MAX_UNITS",
@@ -102,9 +105,10 @@ class Transaction:
         if type(self.body) is not MappingProxyType:  # read-only, however it was built
             object.__setattr__(self, "body", freeze(self.body))
 
-    def body_dict(self) -> dict:
+    def body_dict(self) -> dict[str, Any]:
         """The body as a plain dict (a copy: editing it changes nothing here)."""
-        return thaw(self.body)
+        out: dict[str, Any] = thaw(self.body)
+        return out
 
     # -- construction -----------------------------------------------------------------
     @classmethod
@@ -198,19 +202,23 @@ class Transaction:
     # -- accessors ------------------------------------------------------------------
     @property
     def type(self) -> str:
-        return self.body["type"]
+        value: str = self.body["type"]
+        return value
 
     @property
     def sender(self) -> str:
-        return self.body["sender"]
+        value: str = self.body["sender"]
+        return value
 
     @property
     def recipient(self) -> str:
-        return self.body["recipient"]
+        value: str = self.body["recipient"]
+        return value
 
     @property
     def amount(self) -> int:
-        return self.body["amount"]
+        value: int = self.body["amount"]
+        return value
 
     @property
     def data(self) -> Any:
@@ -234,7 +242,8 @@ class Transaction:
         return [self.body["data"][name] for name in FEATURES]
 
     def label(self) -> str:
-        return self.body["data"]["flower_type"]
+        value: str = self.body["data"]["flower_type"]
+        return value
 
     def to_dict(self) -> dict[str, Any]:
         out = self.body_dict()
@@ -245,20 +254,20 @@ class Transaction:
 
 
 # -- builders for each type ---------------------------------------------------------
-def _with_key(body: dict, public_key: str | None) -> dict:
+def _with_key(body: dict[str, Any], public_key: str | None) -> dict[str, Any]:
     if public_key is not None:
         body["public_key"] = public_key
     return body
 
 
 def transfer_body(sender: str, recipient: str, amount: int, timestamp_ms: int,
-                  public_key: str | None = None) -> dict:
+                  public_key: str | None = None) -> dict[str, Any]:
     return _with_key({"type": TRANSFER, "sender": sender, "recipient": recipient, "amount": amount,
                       "timestamp_ms": timestamp_ms}, public_key)
 
 
 def flower_body(sender: str, measurements: Mapping[str, str], flower_type: str, timestamp_ms: int,
-                deposit: int = 0, public_key: str | None = None) -> dict:
+                deposit: int = 0, public_key: str | None = None) -> dict[str, Any]:
     """``measurements`` maps each feature to its protocol string ("5.10")."""
     data = {name: measurements[name] for name in FEATURES}
     data["flower_type"] = flower_type
@@ -266,7 +275,8 @@ def flower_body(sender: str, measurements: Mapping[str, str], flower_type: str, 
                       "timestamp_ms": timestamp_ms, "data": data}, public_key)
 
 
-def claim_body(kind: str, sender: str, flower_id: str, timestamp_ms: int, public_key: str | None = None) -> dict:
+def claim_body(kind: str, sender: str, flower_id: str, timestamp_ms: int,
+               public_key: str | None = None) -> dict[str, Any]:
     """A REFUND or REPORT of the FLOWER_DATA ``flower_id``."""
     if kind not in CLAIM_TYPES:
         raise ValueError(f"kind must be REFUND or REPORT; got {kind!r}")
@@ -290,6 +300,6 @@ def genesis_transaction(params: Mapping[str, Any]) -> Transaction:
                                "amount": 0, "params": dict(params)})
 
 
-def signed(body: dict, key) -> Transaction:
+def signed(body: dict[str, Any], key: Ed25519PrivateKey) -> Transaction:
     """Sign ``body`` (which must carry the key's ``public_key`` and address) with ``key``."""
     return Transaction.create(body, crypto.sign_body(key, body))
