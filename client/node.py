@@ -98,7 +98,7 @@ class Node:
                 r = self.session.request(method, url, json=body, timeout=(left, left), allow_redirects=False,
                                          stream=True)
             except requests.RequestException as exc:
-                raise NodeError(f"cannot reach {self.url} ({type(exc).__name__})") from None
+                raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); is it running?") from None
             content = self._read(r, deadline, what)
             try:
                 data = loads_strict(content) if content.strip() else None
