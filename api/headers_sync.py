@@ -24,7 +24,8 @@ from typing import Iterator, Optional
 
 from blockchain import Block, BlockchainError, Transaction
 from blockchain.errors import InvalidBlock, InvalidTransaction
-from blockchain.headers import Header, check_header_chain
+from blockchain.headers import Header
+from blockchain.transition import check_headers
 
 from .errors import Misbehaved
 from .limits import (BLOCKS_ANSWER, BLOCKS_ITEMS, HEADERS_ANSWER, HEADERS_ITEMS, MAX_BLOCKS, MAX_HEADERS,
@@ -100,7 +101,7 @@ class PeerSync:
 
     def _check(self, url: str, headers: list[Header], parent, chain) -> None:
         """Each header on the one before (``chain``: v3's record of the branch, extended as they pass)."""
-        issue = check_header_chain(headers, parent, self.chain.difficulty, self.chain.now_ms(), chain)
+        issue = check_headers(headers, parent, self.chain.difficulty, self.chain.now_ms(), chain)
         if issue is not None:
             raise Misbehaved(f"{url} sent an invalid header: {what_was_wrong(str(issue))}")
 
