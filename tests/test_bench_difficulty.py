@@ -19,3 +19,16 @@ def test_the_difficulty_bench_runs_end_to_end(tmp_path: Path):
     assert result["predict_idle"]["n"] == result["predict_mining"]["n"] == 20
     assert result["predict_idle"]["height_after"] == 0  # demand: it mined nothing by itself
     assert result["predict_p99_ratio"] > 0
+
+
+def test_the_docs_quote_the_committed_figures():
+    """docs/difficulty.md's table is the committed bench/results/difficulty.json."""
+    import json
+    root = Path(__file__).resolve().parent.parent
+    r = json.loads((root / "bench" / "results" / "difficulty.json").read_text())
+    page = (root / "docs" / "difficulty.md").read_text()
+    chain = r["block_time"]
+    for quoted in (f"{chain['median_block_ms']:.0f} ms ({chain['ratio_to_target']}x)",
+                   f"{chain['mean_block_ms']:.0f} ms", f"{r['predict_idle']['p99_ms']} ms",
+                   f"{r['predict_mining']['p99_ms']} ms", f"{r['predict_p99_ratio']}x"):
+        assert quoted in page, quoted
