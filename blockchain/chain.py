@@ -29,7 +29,9 @@ from .errors import MiningAborted as MiningAborted  # re-exported: importers nam
 from .errors import MiningBusy as MiningBusy
 from .gcpause import paused_gc
 from .genesis import PROTOCOL_VERSION, make_genesis, network_params
-from .ledger import ChainState, Delta, Issue, check_block, feed_model
+from .ledger import Delta
+from .state import ChainState
+from .transition import Issue, feed_model, transition
 from .pool import MAX_PENDING, PendingPool, never_valid, sender_source
 from .pow import search_nonce
 from .snapshots import SNAPSHOT_EVERY, save_snapshot
@@ -200,9 +202,14 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                         continue
                     block = Block.assemble(template.index, template.timestamp_ms, template.parent_hash,
                                            self.difficulty, template.transactions, nonce)
-                    # The template was built on this very state by the rules check_block applies,
-                    # so its effects stand as they are (the unit tests re-check mined blocks).
-                    self._commit(block, template.delta)
+                    # The template was built on this very state by the same rules; the block is
+                    # judged like any other all the same: one check of a block, ours included.
+                    outcome = transition(self.state, block, self.model, self.now_ms())
+                    if not outcome.valid:
+                        first = outcome.issues[0]
+                        raise InvalidBlock(f"the mined block breaks a rule (a bug): {first.message}",
+                                           block_index=first.block_index, tx_id=first.tx_id)
+                    self._commit(block, outcome.delta)
                 log.info("mined block %d hash=%s nonce=%d txs=%d in %.0f ms", block.index, block.hash[:16],
                          nonce, len(block.transactions), (time.perf_counter() - started) * 1000)
                 return block
@@ -266,11 +273,11 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                 self.keep_side(block)
                 raise BlockConflict(f"block {block.index} ({block.hash[:16]}...) does not extend our tip "
                                     f"{tip.index} ({tip.hash[:16]}...)", block_index=block.index)
-            issues, delta = check_block(block, self.state, self.model, self.now_ms())
-            if issues:
-                first = issues[0]
+            outcome = transition(self.state, block, self.model, self.now_ms())
+            if not outcome.valid:
+                first = outcome.issues[0]
                 raise InvalidBlock(first.message, block_index=first.block_index, tx_id=first.tx_id)
-            self._commit(block, delta)
+            self._commit(block, outcome.delta)
             self._abort.set()  # a miner working on the old tip starts again
         log.info("accepted block %d hash=%s from elsewhere", block.index, block.hash[:16])
         return True
