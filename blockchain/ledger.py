@@ -1,6 +1,6 @@
 """The validity rules of PROTOCOL.md version 2 (and the draft version 3's claim rule, ``claims.py``)
-for transactions (the state they apply to is in ``state.py``; the block-level checks are in
-``transition.py``).
+for transactions (the state they apply to is in ``state.py``; each type's rule is in ``rules/``; the
+block-level checks are in ``transition.py``).
 
 ``Delta`` applies transactions on top of a state without changing it; one rule set serves block
 validation, block templates and the admission of pending transactions.
