@@ -1,5 +1,8 @@
 """blockchain/rules/: one rule per transaction type, and the registry everything dispatches through."""
+import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -128,3 +131,25 @@ def test_a_rule_s_problem_refuses_a_block_that_breaks_it(with_burn, monkeypatch)
     assert not report.valid
     assert [(i.block_index, i.tx_id, i.message) for i in report.issues] == [
         (block.index, block.transactions[1].id, "burning is closed")]
+
+
+# -- the two implementations and the docs agree on the table -------------------------------------
+def test_the_page_s_verifier_has_the_same_rule_table():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = ("import('./web/verify.js').then((m) => console.log(JSON.stringify(Object.entries(m.RULES)"
+              ".map(([type, r]) => [type, [...r.keys].sort(), r.user]))))")
+    out = subprocess.run([node, "--input-type=module", "-e", script], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60, check=True)
+    js = json.loads(out.stdout)
+    assert js == [[t, sorted(r.body_keys), r.user] for t, r in RULES.items()]
+
+
+def test_protocol_md_points_each_type_to_the_module_that_holds_its_rule():
+    protocol = (ROOT / "docs" / "PROTOCOL.md").read_text(encoding="utf-8")
+    pointers = dict(re.findall(r"^- `([A-Z_]+)`: `(blockchain/rules/[a-z_]+\.py)`", protocol, re.M))
+    assert set(pointers) == set(RULES)
+    for tx_type, path in pointers.items():
+        source = (ROOT / path).read_text(encoding="utf-8")
+        assert re.search(rf"^RULE = Rule\({tx_type},", source, re.M), f"{path} does not hold the {tx_type} rule"
