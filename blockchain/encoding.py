@@ -9,6 +9,7 @@ from typing import Any, Sequence
 ZERO_HASH = "0" * 64
 _HEX = re.compile(r"[0-9a-f]*")
 MAX_SAFE = 2**53  # consensus integers v satisfy -2^53 < v < 2^53
+JSONObject = dict[str, Any]  # a JSON object as parsed: a block, a transaction, a body
 
 
 class ValueRuleError(ValueError):
