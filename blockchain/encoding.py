@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Sequence
+from typing import Any, Sequence, TypeGuard
 
 ZERO_HASH = "0" * 64
 _HEX = re.compile(r"[0-9a-f]*")
@@ -88,7 +88,7 @@ def canon(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """A JSON integer (never true or false)."""
     return type(value) is int
 
