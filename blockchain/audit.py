@@ -48,8 +48,7 @@ def declared_params(first: Any) -> Optional[dict[str, Any]]:
 def genesis_state(genesis: Block, params: Mapping[str, Any], model: LedgerModel) -> ChainState:
     """The state after block 0 of a network whose base model is ``model``."""
     state = ChainState(Rules.from_params(params))
-    delta = Delta(state, 0, model)
-    delta.rows = model.summary()["data_points_trained"]
+    delta = Delta(state, 0, model, rows=model.summary()["data_points_trained"])
     state.apply(genesis, delta)
     return state
 

@@ -21,7 +21,7 @@ from .audit import AuditResult, audit_chain
 from .block import Block
 from .chain_reads import ChainView
 from .core import LedgerCore
-from .errors import (BlockConflict, ClaimNotAllowed, ClaimPending, DuplicateTransaction,
+from .errors import (BlockConflict, ClaimPending, DuplicateTransaction,
                      InsufficientFunds, InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
 from .errors import MiningAborted as MiningAborted  # re-exported: importers name blockchain.chain
 from .errors import MiningBusy as MiningBusy
@@ -38,7 +38,8 @@ from .startup import load_chain, load_pending
 from .state import ChainState, Flower
 from .storage import ChainStore, MemoryStore
 from .transition import Issue, feed_model, transition
-from .transactions import CLAIM_TYPES, FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction
+from .rules import rule_for
+from .transactions import FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction
 
 log = logging.getLogger("blockchain")
 
@@ -126,31 +127,23 @@ class Blockchain:
                                        tx_id=tx.id)
         if tx.id in self.pool:
             raise DuplicateTransaction(f"transaction {tx.id} is already pending", tx_id=tx.id)
-        if tx.type in CLAIM_TYPES:
-            already = self.pool.pending_claim(tx.sender, tx.body["flower_id"])
-            if already is not None:
-                held = self.pool.get(already)
-                kind = held.type if held is not None else "claim"
-                raise ClaimPending(f"{tx.sender} already has a {kind} of flower "
-                                   f"{tx.body['flower_id'][:16]}... pending ({already}); one claim per sender and "
-                                   "flower may be pending: wait for it to be mined or dropped", tx_id=tx.id)
+        rule = rule_for(tx.type)
+        already = self.pool.pending_like(tx)
+        other = self.pool.get(already) if already is not None else None
+        if other is not None:
+            raise ClaimPending(rule.already_pending(tx, other), tx_id=tx.id)
         delta = Delta(self.state, self.height + 1, self.model)
-        if tx.type in CLAIM_TYPES:
-            problem = delta.claim_problem(tx)
-            if problem is not None:
-                raise ClaimNotAllowed(problem, tx_id=tx.id)
-        else:
-            spendable = self.state.balance(tx.sender) - self.pool.outgoing(tx.sender)
-            delta.balances[tx.sender] = spendable
-            problem = delta.problem(tx)
-            if problem is not None:
-                if tx.spends > spendable:
-                    raise InsufficientFunds(
-                        f"amount must be at most what {tx.sender} can spend ({spendable}: balance "
-                        f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); "
-                        f"got {tx.amount}",
-                        tx_id=tx.id)
-                raise InvalidTransaction(problem, tx_id=tx.id)
+        spendable = self.state.balance(tx.sender) - self.pool.outgoing(tx.sender)
+        delta.assume_balance(tx.sender, spendable)
+        problem = delta.problem(tx)
+        if problem is not None:
+            if tx.spends > spendable:
+                raise InsufficientFunds(
+                    f"amount must be at most what {tx.sender} can spend ({spendable}: balance "
+                    f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); "
+                    f"got {tx.amount}",
+                    tx_id=tx.id)
+            raise rule.refused(problem, tx_id=tx.id)
         source = source or sender_source(tx)
         evict = None
         if self.pool.full():

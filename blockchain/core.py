@@ -17,11 +17,11 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 from .block import Block
 from .ledger import Delta
 from .model_port import LedgerModel
-from .pool import PendingPool, claim_never_valid
+from .pool import PendingPool, never_valid
 from .snapshots import SNAPSHOT_EVERY, save_snapshot
 from .state import ChainState
 from .storage import ChainStore
-from .transactions import CLAIM_TYPES, Transaction
+from .transactions import Transaction
 
 log = logging.getLogger("blockchain")
 
@@ -134,19 +134,16 @@ class LedgerCore:
         spend; what pending transactions would pay it does not count. Claims are checked again
         when a template is built, against the model of that moment."""
         check = Delta(state, state.height + 1, None)
-        in_block: set[str] = set()
         if block is not None and delta is not None:  # the block's effects laid over the state, which stays as it is
-            check.block_index = block.index + 1
-            check.balances, check.flowers, check.good = dict(delta.balances), dict(delta.flowers), dict(delta.good)
-            check.total_good, check.rows = delta.total_good, delta.rows
-            in_block = {tx.id for tx in block.transactions}
+            check = delta.carried(block.index + 1)
+        in_block = {tx.id for tx in block.transactions} if block is not None else set()
         kept, evicted = PendingPool(self.max_pending), []
         for tx in candidates:
             if tx.id in state.tx_block or tx.id in in_block:
                 continue
-            if tx.type in CLAIM_TYPES:
-                ok = (kept.pending_claim(tx.sender, tx.body["flower_id"]) is None
-                      and not claim_never_valid(tx, check.flower(tx.body["flower_id"])))
+            gone = never_valid(tx, check)
+            if gone is not None:  # a claim: judged again when a template is built
+                ok = kept.pending_like(tx) is None and not gone
             else:  # the admission rule: the balance on the chain minus what the pool already spends
                 ok = check.problem(tx) is None and tx.spends <= check.balance(tx.sender) - kept.outgoing(tx.sender)
             if ok:
