@@ -185,7 +185,10 @@ class Contribution(Answer):
     model_agrees: bool
     refund_allowed: bool
     report_allowed: bool
-    data: Optional[dict[str, Any]] = None
+    data: Optional[dict[str, Any]] = None     # the four measurements and flower_type
+    row: Optional[int] = None                 # its row in the training set
+    reported_by: list[str] = []
+    timestamp_ms: Optional[int] = None
 
 
 class ContributionsPage(Answer):

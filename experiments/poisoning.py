@@ -58,7 +58,8 @@ class Agent:
     def __init__(self, name: str, honest: bool) -> None:
         self.name, self.honest = name, honest
 
-    def flower(self, rng: np.random.Generator, deposit: int) -> dict:
+    def flower(self, rng: np.random.Generator) -> tuple[dict, str]:
+        """Four measurements (the protocol's strings) and the label this agent gives them."""
         base = iris_base()
         i = int(rng.integers(0, len(base.train)))
         noise = np.rint(rng.normal(0, PARAMS["noise_cm"] * 100, size=4)).astype(int)
@@ -67,38 +68,31 @@ class Agent:
         if not self.honest:
             classes = list(base.classes)
             label = classes[(classes.index(label) + 1) % len(classes)]
-        return {
-            "sender": self.name,
-            **{f: text(int(u)) for f, u in zip(FEATURES, units, strict=True)},
-            "flower_type": label,
-            "deposit": deposit,
-        }
+        return {f: text(int(u)) for f, u in zip(FEATURES, units, strict=True)}, label
 
 
 def claims(node: Node, agents: list[Agent], next_block: int) -> dict:
     """Every agent's claims for the next block; returns how many were sent of each kind."""
     sent = {"refund": 0, "report": 0}
-    book = {a.name: node.contributions(a.name) for a in agents}
+    book = {a.name: node.all_contributions(a.name) for a in agents}
     for agent in agents:
         mine = book[agent.name]
-        for c in mine["contributions"]:
-            if c["left"] > 0 and c["claimable_from_block"] <= next_block and c["model_agrees"]:
-                r = node.post("/flower/refund", {"sender": agent.name, "flower_id": c["flower_id"]}, ok=(201, 400))
-                sent["refund"] += r.status_code == 201
-        if mine["good"] < 1:
+        for c in mine.contributions:
+            if c.left > 0 and c.claimable_from_block <= next_block and c.model_agrees:
+                sent["refund"] += node.try_claim("refund", agent.name, c.flower_id)
+        if mine.good < 1:
             continue
         for other in agents:
             if other is agent:
                 continue
-            for c in book[other.name]["contributions"]:
+            for c in book[other.name].contributions:
                 if (
-                    c["left"] > 0
-                    and c["claimable_from_block"] <= next_block
-                    and not c["model_agrees"]
-                    and agent.name not in c["reported_by"]
+                    c.left > 0
+                    and c.claimable_from_block <= next_block
+                    and not c.model_agrees
+                    and agent.name not in c.reported_by
                 ):
-                    r = node.post("/flower/report", {"sender": agent.name, "flower_id": c["flower_id"]}, ok=(201, 400))
-                    sent["report"] += r.status_code == 201
+                    sent["report"] += node.try_claim("report", agent.name, c.flower_id)
     return sent
 
 
@@ -111,42 +105,43 @@ def run(workdir: Path, out: Path, seed: int, attack: bool, deposits: bool, param
         agents += [Agent(f"attacker-{i}", False) for i in range(params["attackers"])]
     deposit = params["deposit"] if deposits else 0
     try:
-        bank = node.get("/health")["address"]
+        bank = node.health().address
         need = params["start_balance"] * len(agents)
-        while node.get(f"/balance/{bank}")["balance"] < need:
-            node.post("/mine")
+        while node.balance(bank).balance < need:
+            node.mine()
         for agent in agents:
-            node.post("/transactions/new", {"sender": bank, "recipient": agent.name, "amount": params["start_balance"]})
-        node.post("/mine")
-        first = node.get("/health")["height"] + 1
+            node.add_transaction({"sender": bank, "recipient": agent.name, "amount": params["start_balance"]})
+        node.mine()
+        first = node.health().height + 1
         totals = {"flowers": 0, "refund": 0, "report": 0, "skipped_broke": 0}
         bar = Progress(name, params["blocks"] + params["refund_wait"] + 1)
         for block in range(params["blocks"] + params["refund_wait"] + 1):
-            next_block = node.get("/health")["height"] + 1
+            next_block = node.health().height + 1
             if block < params["blocks"]:
                 for agent in agents:
-                    if node.get(f"/balance/{agent.name}")["available"] < deposit:
+                    if node.balance(agent.name).available < deposit:
                         totals["skipped_broke"] += 1
                         continue
-                    node.post("/flower/add", agent.flower(rng, deposit))
+                    measures, label = agent.flower(rng)
+                    node.add_flower(agent.name, label, measures, deposit)
                     totals["flowers"] += 1
             if deposits:
                 for kind, n in claims(node, agents, next_block).items():
                     totals[kind] += n
-            node.post("/mine")
+            node.mine()
             bar.step()
-        history = node.get("/model/history")["history"]
-        height = node.get("/health")["height"]
-        by_block = {h["block_index"]: h["accuracy"] for h in history}
+        history = list(node.iter_model_history())
+        height = node.health().height
+        by_block = {h.block_index: h.accuracy for h in history}
         curve, current = [], by_block[0]
         for index in range(first - 1, height + 1):
             current = by_block.get(index, current)
             curve.append(current)
-        balances = {a.name: node.get(f"/balance/{a.name}")["balance"] for a in agents}
-        chain = node.get("/chain")
+        balances = {a.name: node.balance(a.name).balance for a in agents}
+        chain = node.call("GET", "/chain")  # written as the node sent it
         chain_file = f"chain_{name}.json"
         (out / chain_file).write_text(json.dumps(chain))
-        contributed = {a.name: node.get(f"/contributions?sender={a.name}")["count"] for a in agents}
+        contributed = {a.name: node.contributions(a.name, limit=1).count for a in agents}
         return {
             "seed": seed,
             "attack": attack,
@@ -160,7 +155,7 @@ def run(workdir: Path, out: Path, seed: int, attack: bool, deposits: bool, param
             "totals": totals,
             "chain_file": chain_file,
             "tip": chain["chain"][-1]["hash"],
-            "validate": node.get("/chain/validate")["valid"],
+            "validate": node.validate().valid,
         }
     finally:
         node.stop()
