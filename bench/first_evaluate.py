@@ -14,10 +14,12 @@ from client import LocalNetwork
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.first_evaluate", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.first_evaluate",
+                                     description="Time the first and the second GET /model/evaluate of fresh nodes.")
     parser.add_argument("--nodes", type=int, default=5, help="fresh nodes to measure (default 5)")
     args = parser.parse_args(argv)
-    first, second = [], []
+    first: list[float] = []
+    second: list[float] = []
     for _ in range(max(1, args.nodes)):
         with LocalNetwork(1, difficulty=1, register=False, extra_args=("--miners", "0")) as net:
             node = net[0]
