@@ -187,32 +187,43 @@ def summarize(runs: list[dict]) -> dict:
     return out
 
 
-def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
+GROUPS = {(False, True): "no attack", (True, False): "attack, no deposits", (True, True): "attack, deposits"}
+# (colour, line style, width, opacity): the first is drawn wide and pale underneath, the others thin and
+# dashed over it, so that a curve equal to another one still shows (the legend says when they are equal).
+STYLES = {
+    "no attack": ("tab:green", "-", 4.0, 0.45),
+    "attack, no deposits": ("tab:red", "--", 1.8, 1.0),
+    "attack, deposits": ("tab:blue", "-.", 1.8, 1.0),
+}
+
+
+def accuracy_curves(runs: list[dict]) -> list[tuple[str, str, np.ndarray]]:
+    """(group, legend label, mean accuracy in % per block) for each group of runs, in STYLES order. The label
+    says over what it is taken ("seed 1" or "mean of 3 seeds") and names an earlier group whose curve
+    is the same, since that curve is drawn over the other."""
+    curves: list[tuple[str, str, np.ndarray]] = []
+    for label in STYLES:
+        group = [r for r in runs if GROUPS[(r["attack"], r["deposits"])] == label]
+        if not group:
+            continue
+        n = min(len(r["accuracy"]) for r in group)
+        curve = np.mean([r["accuracy"][:n] for r in group], axis=0) * 100
+        over = f"seed {group[0]['seed']}" if len(group) == 1 else f"mean of {len(group)} seeds"
+        same = next((other for other, _, c in curves if len(c) == len(curve) and np.allclose(c, curve)), None)
+        curves.append((label, f"{label} ({over})" + (f", the same curve as {same}" if same else ""), curve))
+    return curves
+
+
+def accuracy_figure(runs: list[dict], params: dict):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    styles = {
-        "no attack": ("tab:green", "-"),
-        "attack, no deposits": ("tab:red", "--"),
-        "attack, deposits": ("tab:blue", "-"),
-    }
-    for label, (color, style) in styles.items():
-        group = [
-            r
-            for r in runs
-            if label
-            == {(False, True): "no attack", (True, False): "attack, no deposits", (True, True): "attack, deposits"}[
-                (r["attack"], r["deposits"])
-            ]
-        ]
-        if not group:
-            continue
-        n = min(len(r["accuracy"]) for r in group)
-        curve = np.mean([r["accuracy"][:n] for r in group], axis=0) * 100
-        ax.plot(range(n), curve, style, color=color, label=f"{label} (mean of {len(group)} seeds)")
+    for group, legend, curve in accuracy_curves(runs):
+        color, style, width, alpha = STYLES[group]
+        ax.plot(range(len(curve)), curve, style, color=color, lw=width, alpha=alpha, label=legend)
     ax.axvline(params["blocks"], color="gray", lw=0.8, ls=":")
     ax.text(params["blocks"], ax.get_ylim()[0], " contributions end", color="gray", fontsize=8, va="bottom")
     ax.set(
@@ -222,6 +233,16 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
     )
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
+    return fig
+
+
+def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = accuracy_figure(runs, params)
     fig.savefig(out / "poisoning_accuracy.png", dpi=110)
     plt.close(fig)
 
@@ -231,7 +252,7 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
     width = 0.8 / len(labels)
     for i, label in enumerate(labels):
         values = [summary[label]["balance_pct"].get(n, np.nan) for n in names]
-        bars = ax.bar(np.arange(len(names)) + i * width, values, width, label=label, color=styles[label][0], alpha=0.8)
+        bars = ax.bar(np.arange(len(names)) + i * width, values, width, label=label, color=STYLES[label][0], alpha=0.8)
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], fontsize=8)
     ax.axhline(100, color="gray", lw=0.8, ls=":")
     ax.set_xticks(np.arange(len(names)) + width * (len(labels) - 1) / 2, names)

@@ -190,6 +190,35 @@ def drift_run(workdir: Path, seed: int, d: float) -> dict:
         net.close()
 
 
+def drift_figure(mean: list[dict]):
+    """Fig. 5: accuracy, the largest KS statistic and the share of seeds flagged, per drift. The legend
+    sits below the axes, outside them, so that it can cover no point whatever the numbers are."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax1 = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+    xs = [row["drift"] for row in mean]
+    ax1.plot(xs, [row["accuracy"] * 100 for row in mean], "o-", color="tab:blue", label="accuracy (mean over seeds)")
+    ax1.set_xscale("symlog", linthresh=0.1)
+    ax1.set(
+        xlabel="drift d (contributions moved d x toward the next class)",
+        ylabel="test accuracy (%)",
+        title="Fig. 5: data drift, with the node's /model/drift signal",
+        ylim=(0, 102),
+    )
+    ax2 = ax1.twinx()
+    ax2.plot(xs, [row["max_ks"] for row in mean], "s--", color="tab:red", label="max KS statistic (/model/drift)")
+    ax2.plot(xs, [row["drift_flagged_in"] / row["runs"] for row in mean], "^:", color="tab:orange",
+             label="share of seeds the monitor flagged")
+    ax2.set(ylabel="KS statistic; share flagged", ylim=(0, 1.05))
+    lines = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    labels = ax1.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
+    fig.legend(lines, labels, loc="outside lower center", ncols=2, fontsize=8)
+    return fig
+
+
 def plot(results: dict, out: Path) -> None:
     import matplotlib
 
@@ -220,33 +249,7 @@ def plot(results: dict, out: Path) -> None:
     fig.savefig(out / "fig4_model_growth.png", dpi=110)
     plt.close(fig)
 
-    dr = results["drift"]
-    fig, ax1 = plt.subplots(figsize=(6.4, 4))
-    xs = [row["drift"] for row in dr["mean"]]
-    ax1.plot(
-        xs, [row["accuracy"] * 100 for row in dr["mean"]], "o-", color="tab:blue", label="accuracy (mean over seeds)"
-    )
-    ax1.set_xscale("symlog", linthresh=0.1)
-    ax1.set(
-        xlabel="drift d (contributions moved d x toward the next class)",
-        ylabel="test accuracy (%)",
-        title="Fig. 5: data drift, with the node's /model/drift signal",
-        ylim=(0, 102),
-    )
-    ax2 = ax1.twinx()
-    ax2.plot(xs, [row["max_ks"] for row in dr["mean"]], "s--", color="tab:red", label="max KS statistic (/model/drift)")
-    ax2.plot(
-        xs,
-        [row["drift_flagged_in"] / row["runs"] for row in dr["mean"]],
-        "^:",
-        color="tab:orange",
-        label="share of seeds the monitor flagged",
-    )
-    ax2.set(ylabel="KS statistic; share flagged", ylim=(0, 1.05))
-    lines = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    labels = ax1.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    ax1.legend(lines, labels, loc="lower left", fontsize=8)
-    fig.tight_layout()
+    fig = drift_figure(results["drift"]["mean"])
     fig.savefig(out / "fig5_drift.png", dpi=110)
     plt.close(fig)
 
