@@ -11,11 +11,11 @@ from .errors import (BlockchainError, BlockConflict, ClaimNotAllowed, DuplicateT
                      InvalidBlock, InvalidChain, InvalidSignature, InvalidTransaction, ModelUpdateError, PoolFull,
                      SignatureRequired, StorageError, UnknownBlock, UnknownTransaction, ValidationError)
 from .genesis import PROTOCOL_VERSION, PROTOCOLS, make_genesis, network_params
-from .ledger import Issue
 from .proofs import inclusion_proof, verify_inclusion
 from .storage import MemoryStore, SQLiteStore
 from .transactions import (FEATURES, FLOWER_DATA, MODEL_UPDATE, REFUND, REPORT, REWARD, TRANSFER, Transaction,
                            claim_body, flower_body, transfer_body)
+from .transition import Issue
 
 __all__ = [
     "AuditResult", "audit_chain", "Block", "Blockchain", "MiningAborted", "canon", "check_value", "merkle_proof",

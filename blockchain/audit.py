@@ -12,7 +12,9 @@ from .block import Block
 from .errors import InvalidBlock, InvalidTransaction
 from .gcpause import paused_gc
 from .genesis import PARAM_KEYS, make_genesis, network_params
-from .ledger import ChainState, Delta, Issue, Rules, check_block, check_genesis, feed_model
+from .ledger import Delta
+from .state import ChainState, Rules
+from .transition import Issue, check_genesis, feed_model, transition
 from .transactions import GENESIS
 
 
@@ -45,8 +47,7 @@ def declared_params(first: Any) -> Optional[dict]:
 def genesis_state(genesis: Block, params: Mapping[str, Any], model) -> ChainState:
     """The state after block 0 of a network whose base model is ``model``."""
     state = ChainState(Rules.from_params(params))
-    delta = Delta(state, 0, model)
-    delta.rows = model.summary()["data_points_trained"]
+    delta = Delta(state, 0, model, rows=model.summary()["data_points_trained"])
     state.apply(genesis, delta)
     return state
 
@@ -118,14 +119,15 @@ def extend_audit(result: AuditResult, blocks: Sequence[Any], start: int, model, 
             result.issues.append(Issue(index, f"{exc.message} (later blocks not checked)", exc.tx_id))
             result.complete = False
             return
-        issues, delta = check_block(block, state, model, now_ms)
+        outcome = transition(state, block, model, now_ms)
+        issues = outcome.issues
         if block.index != state.height + 1 and not any("index must be" in i.message for i in issues):
             issues.insert(0, Issue(block.index, f"block at height {state.height + 1} must have index "
                                                 f"{state.height + 1}; got {block.index}"))
         result.issues.extend(issues)
         if issues and stop_at_first:
             return
-        state.apply(block, delta)
+        state.apply(block, outcome.delta)
         try:
             feed_model(model, block)
         except Exception as exc:  # only an invalid block's data can get here (audits name every issue)

@@ -88,7 +88,7 @@ class BlockList:
         for i in range(len(self._items) - 1, -1, -1):
             yield self._at(i)
 
-    def append(self, block: Block) -> None:
+    def append(self, block: Union[Block, str]) -> None:
         self._items.append(block)
         old = len(self._items) - 1 - self.KEEP_PARSED
         if old >= 0 and not isinstance(self._items[old], str):

@@ -24,7 +24,8 @@ from .block import Block
 from .errors import InvalidBlock, InvalidChain, InvalidTransaction, StorageError
 from .gcpause import paused_gc
 from .headers import Header
-from .ledger import Issue, UndoMissing, check_block, check_header, check_order
+from .errors import UndoMissing
+from .transition import Issue, check_body, check_headers, transition
 from .transactions import Transaction
 
 log = logging.getLogger("blockchain")
@@ -94,14 +95,14 @@ class ChainBranches:
                     if block.previous_hash != self.state.tip.hash:
                         moved = True
                         break
-                    issues, delta = check_block(block, self.state, self.model, now)
-                    if issues:
-                        problem = issues[0]
+                    outcome = transition(self.state, block, self.model, now)
+                    if not outcome.valid:
+                        problem = outcome.issues[0]
                         break
                     # Each block is checked on the one before, so the page is applied in memory
                     # block by block and written to the store in one transaction at the end.
                     with self._view_lock:
-                        self.state.apply(block, delta)
+                        self.state.apply(block, outcome.delta)
                     accepted.append(block)
                     self._process_ml_transactions(block)
                 if accepted:
@@ -232,15 +233,7 @@ class ChainBranches:
         (each id the hash of its body, checked when parsed; the Merkle root of those ids) in the
         order PROTOCOL.md fixes. What needs the branch's state (balances, claims, the model) is
         judged only if the branch is ever adopted."""
-        issues = []
-        root = block.computed_merkle_root()
-        if root != block.merkle_root:
-            issues.append(Issue(block.index, f"merkle_root must be {root} (the root of its transactions' ids); "
-                                             f"got {block.merkle_root}"))
-        issues.extend(check_order(block))
-        unverified = next((tx for tx in block.transactions if not tx.verified), None)
-        if unverified is not None:
-            issues.append(Issue(block.index, "transaction id must be H(canon(body))", unverified.id))
+        issues = check_body(block)
         if issues:
             raise InvalidBlock(issues[0].message, block_index=block.index, tx_id=issues[0].tx_id)
 
@@ -263,7 +256,7 @@ class ChainBranches:
         if parent is None:
             side = self.store.side_block(block.previous_hash)
             parent = Header.from_dict({k: v for k, v in side.items() if k != "transactions"}) if side else None
-        if parent is None or check_header(block, parent, self.difficulty, self.now_ms()):
+        if parent is None or check_headers([block], parent, self.difficulty, self.now_ms()) is not None:
             return False
         try:
             self.store.add_side_blocks([block.to_dict()])

@@ -23,19 +23,22 @@ from .block import MAX_BLOCK_BYTES, Block, header_prefix
 from .branches import ChainBranches
 from .chain_reads import ChainReads
 from .encoding import merkle_root
-from .errors import (BlockConflict, ClaimNotAllowed, ClaimPending, DuplicateTransaction,
+from .errors import (BlockConflict, ClaimPending, DuplicateTransaction,
                      InsufficientFunds, InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
 from .errors import MiningAborted as MiningAborted  # re-exported: importers name blockchain.chain
 from .errors import MiningBusy as MiningBusy
 from .gcpause import paused_gc
 from .genesis import PROTOCOL_VERSION, make_genesis, network_params
-from .ledger import ChainState, Delta, Issue, check_block, feed_model
-from .pool import MAX_PENDING, PendingPool, claim_never_valid, sender_source
+from .ledger import Delta
+from .state import ChainState
+from .transition import Issue, feed_model, transition
+from .pool import MAX_PENDING, PendingPool, never_valid, sender_source
 from .pow import search_nonce
 from .snapshots import SNAPSHOT_EVERY, save_snapshot
 from .startup import ChainStartup
 from .storage import MemoryStore
-from .transactions import CLAIM_TYPES, FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction, model_update, reward
+from .rules import rule_for
+from .transactions import FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction, model_update, reward
 
 log = logging.getLogger("blockchain")
 
@@ -124,29 +127,23 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                                        tx_id=tx.id)
         if tx.id in self.pool:
             raise DuplicateTransaction(f"transaction {tx.id} is already pending", tx_id=tx.id)
-        if tx.type in CLAIM_TYPES:
-            already = self.pool.pending_claim(tx.sender, tx.body["flower_id"])
-            if already is not None:
-                raise ClaimPending(f"{tx.sender} already has a {self.pool.get(already).type} of flower "
-                                   f"{tx.body['flower_id'][:16]}... pending ({already}); one claim per sender and "
-                                   "flower may be pending: wait for it to be mined or dropped", tx_id=tx.id)
+        rule = rule_for(tx.type)
+        already = self.pool.pending_like(tx)
+        other = self.pool.get(already) if already is not None else None
+        if other is not None:
+            raise ClaimPending(rule.already_pending(tx, other), tx_id=tx.id)
         delta = Delta(self.state, self.height + 1, self.model)
-        if tx.type in CLAIM_TYPES:
-            problem = delta.claim_problem(tx)
-            if problem is not None:
-                raise ClaimNotAllowed(problem, tx_id=tx.id)
-        else:
-            spendable = self.state.balance(tx.sender) - self.pool.outgoing(tx.sender)
-            delta.balances[tx.sender] = spendable
-            problem = delta.problem(tx)
-            if problem is not None:
-                if tx.spends > spendable:
-                    raise InsufficientFunds(
-                        f"amount must be at most what {tx.sender} can spend ({spendable}: balance "
-                        f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); "
-                        f"got {tx.amount}",
-                        tx_id=tx.id)
-                raise InvalidTransaction(problem, tx_id=tx.id)
+        spendable = self.state.balance(tx.sender) - self.pool.outgoing(tx.sender)
+        delta.assume_balance(tx.sender, spendable)
+        problem = delta.problem(tx)
+        if problem is not None:
+            if tx.spends > spendable:
+                raise InsufficientFunds(
+                    f"amount must be at most what {tx.sender} can spend ({spendable}: balance "
+                    f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); "
+                    f"got {tx.amount}",
+                    tx_id=tx.id)
+            raise rule.refused(problem, tx_id=tx.id)
         source = source or sender_source(tx)
         evict = None
         if self.pool.full():
@@ -205,9 +202,14 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                         continue
                     block = Block.assemble(template.index, template.timestamp_ms, template.parent_hash,
                                            self.difficulty, template.transactions, nonce)
-                    # The template was built on this very state by the rules check_block applies,
-                    # so its effects stand as they are (the unit tests re-check mined blocks).
-                    self._commit(block, template.delta)
+                    # The template was built on this very state by the same rules; the block is
+                    # judged like any other all the same: one check of a block, ours included.
+                    outcome = transition(self.state, block, self.model, self.now_ms())
+                    if not outcome.valid:
+                        first = outcome.issues[0]
+                        raise InvalidBlock(f"the mined block breaks a rule (a bug): {first.message}",
+                                           block_index=first.block_index, tx_id=first.tx_id)
+                    self._commit(block, outcome.delta)
                 log.info("mined block %d hash=%s nonce=%d txs=%d in %.0f ms", block.index, block.hash[:16],
                          nonce, len(block.transactions), (time.perf_counter() - started) * 1000)
                 return block
@@ -271,11 +273,11 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                 self.keep_side(block)
                 raise BlockConflict(f"block {block.index} ({block.hash[:16]}...) does not extend our tip "
                                     f"{tip.index} ({tip.hash[:16]}...)", block_index=block.index)
-            issues, delta = check_block(block, self.state, self.model, self.now_ms())
-            if issues:
-                first = issues[0]
+            outcome = transition(self.state, block, self.model, self.now_ms())
+            if not outcome.valid:
+                first = outcome.issues[0]
                 raise InvalidBlock(first.message, block_index=first.block_index, tx_id=first.tx_id)
-            self._commit(block, delta)
+            self._commit(block, outcome.delta)
             self._abort.set()  # a miner working on the old tip starts again
         log.info("accepted block %d hash=%s from elsewhere", block.index, block.hash[:16])
         return True
@@ -342,19 +344,16 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         transactions would pay it does not count. Claims are checked again when a template is
         built, against the model of that moment."""
         check = Delta(state, state.height + 1, None)
-        in_block: set[str] = set()
-        if block is not None:  # the block's effects laid over the state, which stays as it is
-            check.block_index = block.index + 1
-            check.balances, check.flowers, check.good = dict(delta.balances), dict(delta.flowers), dict(delta.good)
-            check.total_good, check.rows = delta.total_good, delta.rows
-            in_block = {tx.id for tx in block.transactions}
+        if block is not None and delta is not None:  # the block's effects laid over the state, which stays as it is
+            check = delta.carried(block.index + 1)
+        in_block = {tx.id for tx in block.transactions} if block is not None else set()
         kept, evicted = PendingPool(self.max_pending), []
         for tx in candidates:
             if tx.id in state.tx_block or tx.id in in_block:
                 continue
-            if tx.type in CLAIM_TYPES:
-                ok = (kept.pending_claim(tx.sender, tx.body["flower_id"]) is None
-                      and not claim_never_valid(tx, check.flower(tx.body["flower_id"])))
+            gone = never_valid(tx, check)
+            if gone is not None:  # a claim: judged again when a template is built
+                ok = kept.pending_like(tx) is None and not gone
             else:  # the admission rule: the balance on the chain minus what the pool already spends
                 ok = check.problem(tx) is None and tx.spends <= check.balance(tx.sender) - kept.outgoing(tx.sender)
             if ok:

@@ -13,7 +13,8 @@ from typing import Optional
 from .audit import AuditResult, audit_chain, extend_audit, genesis_state
 from .blocklist import scan_text
 from .errors import BlockchainError, StorageError
-from .ledger import ChainState, Delta
+from .ledger import Delta
+from .state import ChainState
 from .snapshots import ChainDigests, read_snapshot
 from .transactions import Transaction
 

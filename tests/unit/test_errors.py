@@ -5,7 +5,7 @@ import ml
 from blockchain import BlockchainError
 from blockchain.chain import MiningAborted, MiningBusy
 from blockchain.crypto import KeyFileError
-from blockchain.ledger import UndoMissing
+from blockchain.errors import UndoMissing
 from blockchain.verify import VerifyError
 
 
