@@ -20,15 +20,19 @@ problem and an audit can name every problem in a chain.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from .block import Block
 from .encoding import canon
 from .errors import InvalidSignature, ModelUpdateError
 from .ledger import Delta
+from .headers import Header
+from .model_port import LedgerModel
 from .pow import meets_difficulty
 from .state import ChainState
-from .transactions import FLOWER_DATA, MAX_FUTURE_MS, MAX_USER_TRANSACTIONS, MODEL_UPDATE, REWARD
+from .transactions import FLOWER_DATA, MAX_FUTURE_MS, MAX_USER_TRANSACTIONS, MODEL_UPDATE, REWARD, Transaction
+
+Linked = Union[Block, Header]  # what a header check reads of a block or a bare header
 
 __all__ = ["Issue", "Outcome", "transition", "check_headers", "check_body", "check_genesis", "feed_model",
            "flower_points"]
@@ -42,7 +46,7 @@ class Issue:
     message: str
     tx_id: Optional[str] = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"block_index": self.block_index, "tx_id": self.tx_id, "message": self.message}
 
     def __str__(self) -> str:
@@ -64,7 +68,7 @@ class Outcome:
         return not self.issues
 
 
-def transition(state: ChainState, block: Block, model, now_ms: Optional[int] = None) -> Outcome:
+def transition(state: ChainState, block: Block, model: LedgerModel, now_ms: Optional[int] = None) -> Outcome:
     """THE check of ``block`` on top of ``state``, whose model is ``model`` (the LedgerModel after
     the parent block; it is only asked for previews and leave-one-out predictions). ``now_ms`` is
     this node's clock, for the rule on future timestamps (None: not checked, for blocks this node
@@ -73,7 +77,7 @@ def transition(state: ChainState, block: Block, model, now_ms: Optional[int] = N
     return Outcome(issues, delta)
 
 
-def check_headers(headers: Sequence, parent, difficulty: int, now_ms: Optional[int]) -> Optional[Issue]:
+def check_headers(headers: Sequence[Linked], parent: Linked, difficulty: int, now_ms: Optional[int]) -> Optional[Issue]:
     """The first problem of ``headers`` (Headers or Blocks) as a run of blocks on top of ``parent``
     (a Header or a Block), or None when each links to the one before, has the network's
     difficulty, the proof of work its hash claims and a time that does not go back or run ahead
@@ -131,7 +135,7 @@ def check_order(block: Block) -> list[Issue]:
     return issues
 
 
-def check_header(block: Block, parent: Block, difficulty: int, now_ms: Optional[int]) -> list[Issue]:
+def check_header(block: Linked, parent: Linked, difficulty: int, now_ms: Optional[int]) -> list[Issue]:
     """The rules a header meets on top of its parent's: links, proof of work, time."""
     at = block.index
     issues: list[Issue] = []
@@ -155,7 +159,8 @@ def check_header(block: Block, parent: Block, difficulty: int, now_ms: Optional[
     return issues
 
 
-def check_block(block: Block, state: ChainState, model, now_ms: Optional[int] = None) -> tuple[list[Issue], Delta]:
+def check_block(block: Block, state: ChainState, model: LedgerModel,
+                now_ms: Optional[int] = None) -> tuple[list[Issue], Delta]:
     """Everything wrong with ``block`` on top of ``state`` (whose model is ``model``), and the
     effects of its transactions. ``model`` is the LedgerModel after the parent block; it is only
     asked for previews and leave-one-out predictions here. An empty list means valid."""
@@ -194,7 +199,7 @@ def check_block(block: Block, state: ChainState, model, now_ms: Optional[int] = 
     return issues, delta
 
 
-def _check_model_update(block: Block, delta: Delta, model) -> list[Issue]:
+def _check_model_update(block: Block, delta: Delta, model: LedgerModel) -> list[Issue]:
     updates = [tx for tx in block.transactions if tx.type == MODEL_UPDATE]
     if not delta.new_rows or len(updates) != 1:
         return []  # absence or surplus is an ordering issue, reported by check_order
@@ -217,7 +222,7 @@ def check_genesis(block: Block, genesis: Block) -> list[Issue]:
     return []
 
 
-def flower_points(transactions) -> tuple[list[list[str]], list[str]]:
+def flower_points(transactions: Iterable[Transaction]) -> tuple[list[list[str]], list[str]]:
     """Rows (measurement strings) and labels of the FLOWER_DATA among ``transactions``, in order."""
     rows, labels = [], []
     for tx in transactions:
@@ -227,7 +232,7 @@ def flower_points(transactions) -> tuple[list[list[str]], list[str]]:
     return rows, labels
 
 
-def feed_model(model, block: Block) -> Optional[dict]:
+def feed_model(model: LedgerModel, block: Block) -> Optional[dict[str, Any]]:
     """Give an accepted block's FLOWER_DATA to the model as one update, all or nothing.
 
     Returns the model's new summary, or None when the block carries no FLOWER_DATA.

@@ -6,7 +6,7 @@ import itertools
 import pytest
 
 from blockchain import InvalidChain
-from blockchain.branches import locator_heights
+from blockchain.chain_reads import locator_heights
 from blockchain.errors import InvalidBlock
 from blockchain.headers import Header
 from blockchain.transition import check_headers
