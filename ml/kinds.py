@@ -37,7 +37,7 @@ MAX_ABS_WEIGHT = 10**9              # linear weights
 MAX_ABS_BIAS = 10**15               # linear bias
 MAX_NODES, MAX_DEPTH = 4096, 32     # tree
 MAX_ABS_THRESHOLD = MAX_ABS_FEATURE
-MAX_KNN_ROWS, MAX_KNN_CELLS, MAX_K = 256, 4096, 32
+MAX_KNN_ROWS, MAX_KNN_CELLS, MAX_K = 128, 1024, 32
 MAX_KNN_WEIGHT_SQUARES = 2 * 10**7  # knn: sum_j w_j^2, each w_j >= 0
 LARGEST_MODEL_BYTES = 94_215       # canon(model) of the largest model these bounds allow (a tree)
 LARGEST_TEST_BYTES = 116_063        # canon(test set) of the largest test set
@@ -202,33 +202,18 @@ def predict(model: dict[str, Any], row: Sequence[int]) -> int:
     raise ValueError(f"unknown kind {kind!r}")
 
 
-def predict_all(model: dict[str, Any], rows: Sequence[Sequence[int]]) -> list[int]:
+def predict_all(model: dict[str, Any], rows: Sequence[Sequence[int]] | np.ndarray) -> list[int]:
     """``predict`` of every row, vectorised (numpy int64: every value stays below 2^53)."""
     x = np.asarray(rows, dtype=np.int64).reshape(len(rows), -1)
     kind = model["kind"]
     if kind == "linear":
         scores = x @ np.asarray(model["weights"], dtype=np.int64).T + np.asarray(model["bias"], dtype=np.int64)
         return [int(c) for c in np.argmax(scores, axis=1)]   # argmax takes the first maximum
-    if kind == "tree":
-        return _tree_all(model["nodes"], x)
+    if kind == "tree":   # a walk visits at most 32 nodes a row: plain Python beats building arrays
+        return [predict(model, r) for r in x.tolist()]
     if kind == "knn":
         return _knn_all(model, x)
     raise ValueError(f"unknown kind {kind!r}")
-
-
-def _tree_all(nodes: Sequence[Sequence[int]], x: np.ndarray) -> list[int]:
-    n = len(nodes)
-    feature = np.array([nd[0] if len(nd) == 4 else 0 for nd in nodes], dtype=np.int64)
-    threshold = np.array([nd[1] if len(nd) == 4 else 0 for nd in nodes], dtype=np.int64)
-    left = np.array([nd[2] if len(nd) == 4 else i for i, nd in enumerate(nodes)], dtype=np.int64)
-    right = np.array([nd[3] if len(nd) == 4 else i for i, nd in enumerate(nodes)], dtype=np.int64)
-    leaf = np.array([nd[0] if len(nd) == 1 else -1 for nd in nodes], dtype=np.int64)
-    at = np.zeros(len(x), dtype=np.int64)
-    rows = np.arange(len(x))
-    for _ in range(min(MAX_DEPTH, n)):  # a leaf points at itself, so extra steps change nothing
-        go_left = x[rows, feature[at]] <= threshold[at]
-        at = np.where(go_left, left[at], right[at])
-    return [int(c) for c in leaf[at]]
 
 
 def _knn_all(model: dict[str, Any], x: np.ndarray) -> list[int]:
@@ -236,20 +221,31 @@ def _knn_all(model: dict[str, Any], x: np.ndarray) -> list[int]:
     points = np.asarray(model["rows"], dtype=np.int64) * w
     labels = np.asarray(model["labels"], dtype=np.int64)
     k = int(model["k"])
-    diff = (x * w)[:, None, :] - points[None, :, :]      # at most 256 x 256 x 16 (or 16 x 256) values
-    dist = np.einsum("qpj,qpj->qp", diff, diff)
+    queries = x * w
+    # sum_j (q_j - p_j)^2 = |q|^2 + |p|^2 - 2 q.p, exactly: each term is below 2^53 (|q|^2 <= 10^8 * sum w^2
+    # <= 2 * 10^15, |q.p| <= |q| |p|), so no int64 sum overflows and the result is the exact distance
+    dist = (np.einsum("qj,qj->q", queries, queries)[:, None] + np.einsum("pj,pj->p", points, points)[None, :]
+            - 2 * (queries @ points.T))
     kth = np.partition(dist, k - 1, axis=1)[:, k - 1:k]  # the k-th smallest distance of each query
     closer = dist < kth
-    tied = dist == kth                                   # the lowest row indices among ties are taken
-    chosen = closer | (tied & (np.cumsum(tied, axis=1) <= k - closer.sum(axis=1, keepdims=True)))
+    tied = dist == kth
+    need = k - closer.sum(axis=1, keepdims=True)
+    if not (tied.sum(axis=1, keepdims=True) == need).all():  # ties at the k-th: the lowest row indices win
+        tied &= np.cumsum(tied, axis=1) <= need
+    q, col = np.nonzero(closer | tied)                   # exactly k per query
     classes = int(labels.max()) + 1
-    onehot = (labels[:, None] == np.arange(classes)[None, :]).astype(np.int64)
-    counts = chosen.astype(np.int64) @ onehot
+    counts = np.bincount(q * classes + labels[col], minlength=len(x) * classes).reshape(len(x), classes)
     return [int(c) for c in np.argmax(counts, axis=1)]   # the first maximum: the lowest class index
 
 
-def score(model: dict[str, Any], rows: Sequence[Sequence[int]], labels: Sequence[int]) -> int:
+def score(model: dict[str, Any], rows: Sequence[Sequence[int]] | np.ndarray, labels: Sequence[int]) -> int:
     """How many of ``rows`` a well-formed model predicts as their ``labels``: a job's score."""
-    if not rows:
+    if len(rows) == 0:
         return 0
     return sum(1 for p, y in zip(predict_all(model, rows), labels, strict=True) if p == y)
+
+
+def scores(models: Sequence[dict[str, Any]], rows: Sequence[Sequence[int]], labels: Sequence[int]) -> list[int]:
+    """The score of each model on one test set (what a settlement computes; the rows are converted once)."""
+    x = np.asarray(rows, dtype=np.int64).reshape(len(rows), -1)
+    return [score(m, x, labels) for m in models]

@@ -145,10 +145,10 @@ def refused_models() -> list[dict[str, Any]]:
     vary("knn weights' squares 4000^2 + 2001^2 > 2 * 10^7", knn, ["weights"], [4000, 2001])
     vary("knn weights too few", knn, ["weights"], [1])
     vary("knn with no rows", knn, ["rows"], [])
-    cases.append(("knn of 257 rows", "knn", {"kind": "knn", "rows": [[0]] * 257, "labels": [0] * 257,
+    cases.append(("knn of 129 rows", "knn", {"kind": "knn", "rows": [[0]] * 129, "labels": [0] * 129,
                                               "weights": [1], "k": 1}, 1, 2))
-    cases.append(("knn of 65 rows of 64 features (4160 values > 4096)", "knn",
-                  {"kind": "knn", "rows": [[0] * 64] * 65, "labels": [0] * 65, "weights": [1] * 64, "k": 1}, 64, 2))
+    cases.append(("knn of 17 rows of 64 features (1088 values > 1024)", "knn",
+                  {"kind": "knn", "rows": [[0] * 64] * 17, "labels": [0] * 17, "weights": [1] * 64, "k": 1}, 64, 2))
     cases.append(("knn k 33", "knn", {"kind": "knn", "rows": [[0]] * 40, "labels": [0] * 40, "weights": [1],
                                        "k": 33}, 1, 2))
     cases.append(("a model that is a list", "knn", [knn], 2, 3))
@@ -169,10 +169,10 @@ def accepted_at_the_bounds() -> list[dict[str, Any]]:
          {"kind": "tree", "nodes": [[255, -X, 4094, 4095]] * 4094 + [[255, -X, 4095, 4095], [15]]}, 256, 16),
         ("a tree of depth 32", "tree", {"kind": "tree", "nodes": sum(([[0, d, 2 * d + 1, 2 * d + 2], [1]]
                                                                      for d in range(32)), []) + [[0]]}, 1, 2),
-        ("knn of 256 rows, k 32, squares of the weights 4000^2 + 2000^2 = 2 * 10^7", "knn",
-         {"kind": "knn", "rows": [[X, -X]] * 256, "labels": [1] * 256, "weights": [4000, 2000], "k": 32}, 2, 2),
-        ("knn of 64 rows of 64 features", "knn",
-         {"kind": "knn", "rows": [[0] * 64] * 64, "labels": [0] * 64, "weights": [0] * 64, "k": 1}, 64, 2),
+        ("knn of 128 rows, k 32, squares of the weights 4000^2 + 2000^2 = 2 * 10^7", "knn",
+         {"kind": "knn", "rows": [[X, -X]] * 128, "labels": [1] * 128, "weights": [4000, 2000], "k": 32}, 2, 2),
+        ("knn of 16 rows of 64 features (1024 values)", "knn",
+         {"kind": "knn", "rows": [[0] * 64] * 16, "labels": [0] * 16, "weights": [0] * 64, "k": 16}, 64, 2),
     ]
     out = []
     for name, kind, model, f, c in cases:

@@ -10,7 +10,7 @@ export const MAX_ABS_FEATURE = 10000;
 export const MAX_TEST_ROWS = 256, MAX_TEST_CELLS = 16384;
 export const MAX_ABS_WEIGHT = 1e9, MAX_ABS_BIAS = 1e15;
 export const MAX_NODES = 4096, MAX_DEPTH = 32, MAX_ABS_THRESHOLD = MAX_ABS_FEATURE;
-export const MAX_KNN_ROWS = 256, MAX_KNN_CELLS = 4096, MAX_K = 32, MAX_KNN_WEIGHT_SQUARES = 2e7;
+export const MAX_KNN_ROWS = 128, MAX_KNN_CELLS = 1024, MAX_K = 32, MAX_KNN_WEIGHT_SQUARES = 2e7;
 
 const KEYS = { linear: ["bias", "kind", "weights"], tree: ["kind", "nodes"], knn: ["k", "kind", "labels", "rows", "weights"] };
 const SALT = /^[0-9a-f]{64}$/;
@@ -130,17 +130,22 @@ export function predict(model, row) {
     return nodes[i][0];
   }
   if (model.kind === "knn") {
-    const w = model.weights;
-    const ranked = model.rows.map((r, i) => {
+    // the k rows of smallest (distance, index), kept sorted in k slots: one pass over the rows
+    const { weights: w, rows, labels, k } = model;
+    const bestD = new Array(k), bestI = new Array(k);
+    let n = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
       let d = 0;
       for (let j = 0; j < w.length; j++) { const t = w[j] * (r[j] - row[j]); d += t * t; }
-      return [d, i];
-    });
-    ranked.sort((a, b) => (a[0] - b[0]) || (a[1] - b[1]));
-    const counts = new Map();
-    for (const [, i] of ranked.slice(0, model.k)) counts.set(model.labels[i], (counts.get(model.labels[i]) || 0) + 1);
-    const top = Math.max(...counts.values());
-    return Math.min(...[...counts].filter(([, n]) => n === top).map(([c]) => c));
+      if (n === k && d >= bestD[k - 1]) continue;   // rows come in index order: a tie keeps the earlier row
+      let at = n < k ? n++ : k - 1;
+      while (at > 0 && bestD[at - 1] > d) { bestD[at] = bestD[at - 1]; bestI[at] = bestI[at - 1]; at--; }
+      bestD[at] = d; bestI[at] = i;
+    }
+    const counts = new Array(MAX_CLASSES).fill(0);
+    for (let s = 0; s < n; s++) counts[labels[bestI[s]]]++;
+    return argmaxFirst(counts);
   }
   throw new Error(`unknown kind ${model.kind}`);
 }

@@ -172,14 +172,16 @@ def test_knn_bounds():
     refused("knn", knn([[0, 0]], [0, 1]), 2, 2, "labels")
     refused("knn", knn([[0, 0]], [0], k=2), 2, 2, "k must be 1 to 1")
     refused("knn", knn([[0, 0]], [0], k=0), 2, 2, "k must be")
-    # rows: at most 256, and rows x features at most 4096
-    ok("knn", knn([[0] * 4] * 256, [0] * 256, k=32), 4, 2)
-    refused("knn", knn([[0] * 4] * 257, [0] * 257), 4, 2, "1 to 256 rows")
-    refused("knn", knn([[0] * 4] * 256, [0] * 256, k=33), 4, 2, "k must be 1 to 32")
-    ok("knn", knn([[0] * 64] * 64, [0] * 64), 64, 2)
-    refused("knn", knn([[0] * 64] * 65, [0] * 65), 64, 2, "1 to 64 rows")
-    ok("knn", knn([[0] * 256] * 16, [0] * 16), 256, 2)
-    refused("knn", knn([[0] * 256] * 17, [0] * 17), 256, 2, "1 to 16 rows")
+    # rows: at most 128, and rows x features at most 1024
+    ok("knn", knn([[0] * 4] * 128, [0] * 128, k=32), 4, 2)
+    refused("knn", knn([[0] * 4] * 129, [0] * 129), 4, 2, "1 to 128 rows")
+    refused("knn", knn([[0] * 4] * 128, [0] * 128, k=33), 4, 2, "k must be 1 to 32")
+    ok("knn", knn([[0] * 8] * 128, [0] * 128), 8, 2)
+    refused("knn", knn([[0] * 9] * 114, [0] * 114), 9, 2, "1 to 113 rows")
+    ok("knn", knn([[0] * 64] * 16, [0] * 16), 64, 2)
+    refused("knn", knn([[0] * 64] * 17, [0] * 17), 64, 2, "1 to 16 rows")
+    ok("knn", knn([[0] * 256] * 4, [0] * 4), 256, 2)
+    refused("knn", knn([[0] * 256] * 5, [0] * 5), 256, 2, "1 to 4 rows")
     refused("knn", knn([], [], [1, 1]), 2, 2, "rows")
     # weights: each >= 0, squares summing to at most 2 * 10^7
     limit = kinds.MAX_KNN_WEIGHT_SQUARES
@@ -215,7 +217,7 @@ def test_the_largest_models_and_test_set_have_the_stated_sizes():
     ok("linear", big_linear, 256, 16)
     assert len(canon(big_linear)) < kinds.LARGEST_MODEL_BYTES
     for f in (1, 4, 16, 64, 256):
-        r = min(256, 4096 // f)
+        r = min(128, 1024 // f)
         weights = [279] * f if f == 256 else [0] * (f - 1) + [4472]
         big_knn = knn([[-X] * f] * r, [15] * r, weights, k=min(32, r))
         ok("knn", big_knn, f, 16)
