@@ -165,7 +165,9 @@ def main(argv=None) -> int:
         return 2
     gc.collect()
     gc.freeze()  # what start-up loaded lives as long as the node: later collections skip it
-    where = "memory (--ephemeral)" if config.ephemeral else str(config.resolved_data_dir)
+    # A relative --data-dir (and the default ./data/node-<port>) is relative to the directory the node
+    # was started in; the log says where that is, so that a node started elsewhere is not a surprise.
+    where = "memory (--ephemeral)" if config.ephemeral else str(config.resolved_data_dir.absolute())
     logging.getLogger("node").info(
         "node %s serving on http://%s:%d (protocol %d, genesis %s, difficulty %d, data in %s, height %d, "
         "mining rewards to %s)", service.node_id, config.host, config.port, config.protocol,

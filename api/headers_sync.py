@@ -24,7 +24,8 @@ from typing import Iterator, Optional
 
 from blockchain import Block, BlockchainError, Transaction
 from blockchain.errors import InvalidBlock, InvalidTransaction
-from blockchain.headers import Header, check_header_chain
+from blockchain.headers import Header
+from blockchain.transition import check_headers
 
 from .errors import Misbehaved
 from .limits import (BLOCKS_ANSWER, BLOCKS_ITEMS, HEADERS_ANSWER, HEADERS_ITEMS, MAX_BLOCKS, MAX_HEADERS,
@@ -90,7 +91,7 @@ class PeerSync:
             raise Misbehaved(f"{url} sent an invalid header: {what_was_wrong(exc.message)}") from None
 
     def _check(self, url: str, headers: list[Header], parent) -> None:
-        issue = check_header_chain(headers, parent, self.chain.difficulty, self.chain.now_ms())
+        issue = check_headers(headers, parent, self.chain.difficulty, self.chain.now_ms())
         if issue is not None:
             raise Misbehaved(f"{url} sent an invalid header: {what_was_wrong(str(issue))}")
 

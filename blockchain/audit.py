@@ -13,8 +13,9 @@ from .errors import InvalidBlock, InvalidTransaction
 from .gcpause import paused_gc
 from .genesis import PARAM_KEYS, make_genesis, network_params
 from .ledger import Delta
+from .model_port import LedgerModel
 from .state import ChainState, Rules
-from .transition import Issue, check_block, check_genesis, feed_model
+from .transition import Issue, check_genesis, feed_model, transition
 from .transactions import GENESIS
 
 
@@ -30,11 +31,11 @@ class AuditResult:
     def valid(self) -> bool:
         return not self.issues
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"valid": self.valid, "length": self.length, "errors": [i.to_dict() for i in self.issues]}
 
 
-def declared_params(first: Any) -> Optional[dict]:
+def declared_params(first: Any) -> Optional[dict[str, Any]]:
     """The params a chain's block 0 declares in its GENESIS transaction, if it reads as one."""
     try:
         txs = first["transactions"]
@@ -44,16 +45,15 @@ def declared_params(first: Any) -> Optional[dict]:
     return dict(params) if isinstance(params, dict) and set(params) == set(PARAM_KEYS) else None
 
 
-def genesis_state(genesis: Block, params: Mapping[str, Any], model) -> ChainState:
+def genesis_state(genesis: Block, params: Mapping[str, Any], model: LedgerModel) -> ChainState:
     """The state after block 0 of a network whose base model is ``model``."""
     state = ChainState(Rules.from_params(params))
-    delta = Delta(state, 0, model)
-    delta.rows = model.summary()["data_points_trained"]
+    delta = Delta(state, 0, model, rows=model.summary()["data_points_trained"])
     state.apply(genesis, delta)
     return state
 
 
-def audit_chain(blocks: Sequence[Any], model, params: Optional[Mapping[str, Any]] = None,
+def audit_chain(blocks: Sequence[Any], model: LedgerModel, params: Optional[Mapping[str, Any]] = None,
                 now_ms: Optional[int] = None, stop_at_first: bool = False) -> AuditResult:
     """Check ``blocks`` (dicts as served by ``GET /chain``, or ``Block`` objects) from genesis.
 
@@ -83,7 +83,7 @@ def audit_chain(blocks: Sequence[Any], model, params: Optional[Mapping[str, Any]
             return result
         try:
             params = network_params(declared["difficulty"], model.genesis_params(), declared["min_deposit"],
-                                    declared["refund_wait"], declared.get("protocol"))
+                                    declared["refund_wait"], declared["protocol"])
         except (ValueError, TypeError) as exc:
             result.issues.append(Issue(0, f"block 0 declares params that cannot be used: {exc}"))
             result.complete = False
@@ -106,11 +106,13 @@ def audit_chain(blocks: Sequence[Any], model, params: Optional[Mapping[str, Any]
     return result
 
 
-def extend_audit(result: AuditResult, blocks: Sequence[Any], start: int, model, now_ms: Optional[int],
+def extend_audit(result: AuditResult, blocks: Sequence[Any], start: int, model: LedgerModel, now_ms: Optional[int],
                  stop_at_first: bool, offset: int = 0) -> None:
     """Check and apply ``blocks[start:]`` on top of ``result.state`` and ``model`` (both changed);
     ``blocks[i]`` is expected at height ``offset + i``."""
     state = result.state
+    if state is None:
+        raise ValueError("extend_audit continues a state: result.state must be set")
     for position in range(start, len(blocks)):
         raw = blocks[position]
         try:
@@ -120,14 +122,15 @@ def extend_audit(result: AuditResult, blocks: Sequence[Any], start: int, model, 
             result.issues.append(Issue(index, f"{exc.message} (later blocks not checked)", exc.tx_id))
             result.complete = False
             return
-        issues, delta = check_block(block, state, model, now_ms)
+        outcome = transition(state, block, model, now_ms)
+        issues = outcome.issues
         if block.index != state.height + 1 and not any("index must be" in i.message for i in issues):
             issues.insert(0, Issue(block.index, f"block at height {state.height + 1} must have index "
                                                 f"{state.height + 1}; got {block.index}"))
         result.issues.extend(issues)
         if issues and stop_at_first:
             return
-        state.apply(block, delta)
+        state.apply(block, outcome.delta)
         try:
             feed_model(model, block)
         except Exception as exc:  # only an invalid block's data can get here (audits name every issue)

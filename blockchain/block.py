@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from .encoding import MAX_SAFE, ValueRuleError, canon, check_value, is_hex, is_int, merkle_root, sha256_hex
 from .errors import InvalidBlock, InvalidTransaction
@@ -28,7 +28,7 @@ def block_hash(prefix: bytes, nonce: int) -> str:
     return sha256_hex(prefix + str(nonce).encode("ascii"))
 
 
-def check_header_fields(data: dict, where) -> None:
+def check_header_fields(data: dict[str, Any], where: Optional[int]) -> None:
     """Types and ranges of a header's fields (the block without ``transactions``)."""
     def bad(msg: str) -> InvalidBlock:
         return InvalidBlock(msg, block_index=where)
@@ -94,7 +94,7 @@ class Block:
         return out
 
     @classmethod
-    def trusted(cls, data: dict) -> "Block":
+    def trusted(cls, data: dict[str, Any]) -> "Block":
         """A block this node stored after validating it, rebuilt without re-checking it.
 
         Only for bytes whose digest a verified snapshot commits to (``blockchain.snapshots``).

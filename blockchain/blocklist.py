@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import OrderedDict
-from typing import Iterator, Union
+from typing import Any, Iterable, Iterator, Optional, Union, overload
 
 from .block import Block
 from .encoding import canon
@@ -25,7 +25,7 @@ _UPDATE = re.compile(r'"block_index":(\d+),"data":\{"data_points_trained":(\d+),
 _TIME = re.compile(r'"timestamp_ms":(\d+),"transactions"')
 
 
-def scan_text(text: str) -> tuple[str, list[str], int, dict | None]:
+def scan_text(text: str) -> tuple[str, list[str], int, Optional[dict[str, Any]]]:
     """(block hash, transaction ids in order, timestamp_ms, MODEL_UPDATE data or None) of a
     block's canonical text, without parsing it.
 
@@ -33,13 +33,16 @@ def scan_text(text: str) -> tuple[str, list[str], int, dict | None]:
     only match keys: ``hash`` is the block's (transactions have no such key; ``model_hash`` and
     ``previous_hash`` end differently) and ``id`` each transaction's, in block order.
     """
-    block_hash = _HASH.search(text).group(1)
+    found, when = _HASH.search(text), _TIME.search(text)
+    if found is None or when is None:
+        raise ValueError("a stored block's text has no hash or no timestamp_ms")
+    block_hash = found.group(1)
     update = _UPDATE.search(text)
     data = None
     if update is not None:
         data = {"data_points_trained": int(update.group(2)), "model_hash": update.group(3),
                 "test_correct": int(update.group(4)), "test_rows": int(update.group(5))}
-    return block_hash, _ID.findall(text), int(_TIME.search(text).group(1)), data
+    return block_hash, _ID.findall(text), int(when.group(1)), data
 
 
 class BlockList:
@@ -53,7 +56,7 @@ class BlockList:
     KEEP_PARSED = 1024
     CACHE = 256
 
-    def __init__(self, items=()) -> None:
+    def __init__(self, items: Iterable[Union[Block, str]] = ()) -> None:
         self._items: list[Union[Block, str]] = list(items)
         self._cache: OrderedDict[int, Block] = OrderedDict()
 
@@ -75,7 +78,13 @@ class BlockList:
     def __len__(self) -> int:
         return len(self._items)
 
-    def __getitem__(self, i):
+    @overload
+    def __getitem__(self, i: int) -> Block: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Block]: ...
+
+    def __getitem__(self, i: Union[int, slice]) -> Union[Block, list[Block]]:
         if isinstance(i, slice):
             return [self._at(j) for j in range(*i.indices(len(self._items)))]
         return self._at(i)
@@ -88,11 +97,13 @@ class BlockList:
         for i in range(len(self._items) - 1, -1, -1):
             yield self._at(i)
 
-    def append(self, block: Block) -> None:
+    def append(self, block: Union[Block, str]) -> None:
+        """Add a block, or its canonical text (a block restored from a verified snapshot)."""
         self._items.append(block)
         old = len(self._items) - 1 - self.KEEP_PARSED
-        if old >= 0 and not isinstance(self._items[old], str):
-            self._items[old] = canon(self._items[old].to_dict()).decode("utf-8")
+        item = self._items[old] if old >= 0 else None
+        if isinstance(item, Block):
+            self._items[old] = canon(item.to_dict()).decode("utf-8")
 
     def pop(self) -> Block:
         block = self._at(len(self._items) - 1)
@@ -107,11 +118,11 @@ class BlockList:
         """Heights ``start`` to ``end`` (exclusive) as their own list: what a page needs, nothing more."""
         return BlockList(self._items[start:end])
 
-    def headers(self) -> list[dict]:
+    def headers(self) -> list[dict[str, Any]]:
         """Each block's header, without building its transactions."""
         return [json_header(item) if isinstance(item, str) else item.header() for item in self._items]
 
 
-def json_header(text: str) -> dict:
+def json_header(text: str) -> dict[str, Any]:
     data = json.loads(text)
     return {key: data[key] for key in HEADER_ORDER}

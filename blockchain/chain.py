@@ -1,77 +1,61 @@
 """The ledger a node runs: accepted blocks, the pending pool, mining and the model seam.
 
-Start-up lives in ``startup.py`` and the reads in ``chain_reads.py`` (mixins of ``Blockchain``);
-this module holds what changes the ledger: transactions, mining, blocks from elsewhere, reorgs.
+``Blockchain`` is made of parts it owns, each with one job: the ledger's state, model, pool,
+store and locks live in one owner with the one commit path (``core.LedgerCore``); reads go
+through a read-only view (``chain_reads.ChainView``); reorgs and runs of blocks are in
+``reorg.Reorgs``; start-up is a function (``startup.load_chain``). This module holds what changes
+the ledger besides reorgs: transactions, mining, blocks from elsewhere; and delegates the rest.
 
-Thread safety: a re-entrant write lock serialises every change (a transaction, a block, a reorg),
-disk writes included; a short view lock covers only the in-memory swap at the end of a change, and
-is all that reads take, so a read never waits for a disk sync or a model update. Proof of work
-runs outside both, so reads and submissions are answered while a block is mined;
-a separate mining lock lets only one block be mined at a time, and a block found on top of a
-tip that has since moved is thrown away and mined again on the new tip.
+Thread safety (``core.py``): a re-entrant write lock serialises every change (a transaction, a
+block, a reorg), disk writes included; a short view lock covers only the in-memory swap at the
+end of a change, and is all that reads take, so a read never waits for a disk sync or a model
+update. Proof of work runs outside both (``mining.py``).
 """
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from dataclasses import dataclass
-from typing import Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from .audit import AuditResult, audit_chain
-from .block import MAX_BLOCK_BYTES, Block, header_prefix
-from .branches import ChainBranches
-from .chain_reads import ChainReads
-from .encoding import merkle_root
-from .errors import (BlockConflict, ClaimNotAllowed, ClaimPending, DuplicateTransaction,
+from .block import Block
+from .chain_reads import ChainView
+from .core import LedgerCore
+from .errors import (BlockConflict, ClaimPending, DuplicateTransaction,
                      InsufficientFunds, InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
 from .errors import MiningAborted as MiningAborted  # re-exported: importers name blockchain.chain
 from .errors import MiningBusy as MiningBusy
 from .gcpause import paused_gc
 from .genesis import PROTOCOL_VERSION, make_genesis, network_params
 from .ledger import Delta
-from .state import ChainState
-from .transition import Issue, check_block, feed_model
-from .pool import MAX_PENDING, PendingPool, claim_never_valid, sender_source
-from .pow import search_nonce
-from .snapshots import SNAPSHOT_EVERY, save_snapshot
-from .startup import ChainStartup
-from .storage import MemoryStore
-from .transactions import CLAIM_TYPES, FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction, model_update, reward
+from .model_port import LedgerModel
+from .mining import MAX_MINE_REQUESTS as MAX_MINE_REQUESTS  # re-exported: importers name blockchain.chain
+from .mining import Mining, NonceFinder, thread_finder
+from .pool import MAX_PENDING, PendingPool, sender_source
+from .reorg import BranchResult, Reorgs
+from .snapshots import save_snapshot
+from .startup import load_chain, load_pending
+from .state import ChainState, Flower
+from .storage import ChainStore, MemoryStore
+from .transition import Issue, feed_model, transition
+from .rules import rule_for
+from .transactions import FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction
 
 log = logging.getLogger("blockchain")
 
-NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]
-TEMPLATE_SPARE_BYTES = 4096  # room kept in a template for the header, the REWARD and the MODEL_UPDATE
 
-
-MAX_MINE_REQUESTS = 4  # mining or waiting at once: half of the server's 8 threads stay free for reads
-
-def _thread_finder(prefix: bytes, difficulty: int, stop: threading.Event) -> Optional[int]:
-    return search_nonce(prefix, difficulty, stop=stop)
-
-
-@dataclass
-class _Template:
-    parent_hash: str
-    index: int
-    timestamp_ms: int
-    transactions: tuple
-    prefix: bytes
-    delta: Delta
-
-
-class Blockchain(ChainStartup, ChainReads, ChainBranches):
+class Blockchain:
     """A node's chain. ``model`` is any LedgerModel (``blockchain.model_port``) in its base state.
 
     ``difficulty``, ``min_deposit`` and ``refund_wait`` fix the network together with the model's
     base (PROTOCOL.md "Genesis").
     """
 
-    def __init__(self, model, difficulty: int = 4, store=None, *, min_deposit: int = 0, refund_wait: int = 10,
+    def __init__(self, model: LedgerModel, difficulty: int = 4, store: Optional[ChainStore] = None, *,
+                 min_deposit: int = 0, refund_wait: int = 10,
                  protocol: int = PROTOCOL_VERSION,
                  require_signatures: bool = False, clock: Callable[[], float] = time.time,
-                 max_block_transactions: int = MAX_USER_TRANSACTIONS, nonce_finder: NonceFinder = _thread_finder,
+                 max_block_transactions: int = MAX_USER_TRANSACTIONS, nonce_finder: NonceFinder = thread_finder,
                  max_pending: int = MAX_PENDING) -> None:
         if not 1 <= difficulty <= 32:
             raise ValueError(f"difficulty must be 1 to 32; got {difficulty}")
@@ -79,27 +63,44 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         self.params = network_params(difficulty, model.genesis_params(), min_deposit, refund_wait, protocol)
         self.require_signatures = require_signatures
         self.max_block_transactions = max_block_transactions
-        self.store = store if store is not None else MemoryStore()
-        self._clock = clock
-        self._find_nonce = nonce_finder
-        self._lock = threading.RLock()       # writers: held across their disk writes
-        self._view_lock = threading.Lock()   # readers and the in-memory part of a write
-        self._mine_lock = threading.Lock()
-        self._mine_count_lock = threading.Lock()
-        self._mine_requests = 0
-        self._abort = threading.Event()
-        self._closing = False
-        self.genesis = make_genesis(self.params, model.summary())
-        self.model = model
         self.max_pending = max_pending
-        self.pool = PendingPool(max_pending)
-        self._last_snapshot = 0  # the height of the last snapshot _snapshot_if_due wrote
+        self.genesis = make_genesis(self.params, model.summary())
+        chosen: ChainStore = store if store is not None else MemoryStore()
         with paused_gc():
-            self.state = self._load_chain()
-        self._load_pending()
+            state, model = load_chain(chosen, self.genesis, self.params, model)
+        self._core = LedgerCore(chosen, state, model, max_pending, clock, self._process_ml_transactions)
+        self._view = ChainView(self._core, self.genesis, self.params)
+        self._reorgs = Reorgs(self._core, self._view, self.genesis, self.params)
+        self._mining = Mining(self._core, difficulty, max_block_transactions, nonce_finder)
+        load_pending(chosen, lambda tx: self._admit(tx, persist=False))
 
     def now_ms(self) -> int:
-        return int(self._clock() * 1000)
+        return self._core.now_ms()
+
+    # -- the parts' state, for readers that need the objects themselves ----------------
+    @property
+    def state(self) -> ChainState:
+        """The ledger's state after the tip (read-only for callers: change it through this class)."""
+        return self._core.state
+
+    @property
+    def model(self) -> Any:
+        """The model after the tip (the chain may rebuild it: ask again each time): the object given
+        to the constructor or one of its rebuilds, so of the caller's own class (a LedgerModel)."""
+        return self._core.model
+
+    @property
+    def pool(self) -> PendingPool:
+        return self._core.pool
+
+    @property
+    def store(self) -> ChainStore:
+        return self._core.store
+
+    @property
+    def view(self) -> ChainView:
+        """The read-only view every read method below delegates to."""
+        return self._view
 
     # -- transactions -----------------------------------------------------------------
     def add_transaction(self, tx: Transaction, source: Optional[str] = None) -> int:
@@ -110,7 +111,7 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         DuplicateTransaction, ClaimPending, InsufficientFunds, ClaimNotAllowed, InvalidTransaction,
         SignatureRequired or PoolFull; nothing changes then.
         """
-        with self._lock:
+        with self._core.lock:
             self._admit(tx, persist=True, source=source)
             return self.height + 1
 
@@ -126,29 +127,23 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                                        tx_id=tx.id)
         if tx.id in self.pool:
             raise DuplicateTransaction(f"transaction {tx.id} is already pending", tx_id=tx.id)
-        if tx.type in CLAIM_TYPES:
-            already = self.pool.pending_claim(tx.sender, tx.body["flower_id"])
-            if already is not None:
-                raise ClaimPending(f"{tx.sender} already has a {self.pool.get(already).type} of flower "
-                                   f"{tx.body['flower_id'][:16]}... pending ({already}); one claim per sender and "
-                                   "flower may be pending: wait for it to be mined or dropped", tx_id=tx.id)
+        rule = rule_for(tx.type)
+        already = self.pool.pending_like(tx)
+        other = self.pool.get(already) if already is not None else None
+        if other is not None:
+            raise ClaimPending(rule.already_pending(tx, other), tx_id=tx.id)
         delta = Delta(self.state, self.height + 1, self.model)
-        if tx.type in CLAIM_TYPES:
-            problem = delta.claim_problem(tx)
-            if problem is not None:
-                raise ClaimNotAllowed(problem, tx_id=tx.id)
-        else:
-            spendable = self.state.balance(tx.sender) - self.pool.outgoing(tx.sender)
-            delta.balances[tx.sender] = spendable
-            problem = delta.problem(tx)
-            if problem is not None:
-                if tx.spends > spendable:
-                    raise InsufficientFunds(
-                        f"amount must be at most what {tx.sender} can spend ({spendable}: balance "
-                        f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); "
-                        f"got {tx.amount}",
-                        tx_id=tx.id)
-                raise InvalidTransaction(problem, tx_id=tx.id)
+        spendable = self.state.balance(tx.sender) - self.pool.outgoing(tx.sender)
+        delta.assume_balance(tx.sender, spendable)
+        problem = delta.problem(tx)
+        if problem is not None:
+            if tx.spends > spendable:
+                raise InsufficientFunds(
+                    f"amount must be at most what {tx.sender} can spend ({spendable}: balance "
+                    f"{self.state.balance(tx.sender)} minus {self.pool.outgoing(tx.sender)} pending); "
+                    f"got {tx.amount}",
+                    tx_id=tx.id)
+            raise rule.refused(problem, tx_id=tx.id)
         source = source or sender_source(tx)
         evict = None
         if self.pool.full():
@@ -160,7 +155,7 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
             self.store.remove_pending([evict.id])
         if persist:
             self.store.add_pending(tx.to_dict())  # under the write lock only: reads go on meanwhile
-        with self._view_lock:
+        with self._core.view_lock:
             if evict is not None:
                 evicted_from = self.pool.source(evict.id)
                 self.pool.remove([evict.id])
@@ -169,85 +164,21 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
             log.info("evicted pending %s %s of %s (the largest source) for one from %s", evict.type, evict.id[:16],
                      evicted_from, source)
 
-    # -- mining -----------------------------------------------------------------------
+    # -- mining (``mining.Mining``) ------------------------------------------------------
     def mine(self, miner_address: str) -> Block:
-        """Mine one block paying the REWARD to ``miner_address``, append it, and return it.
-
-        At most MAX_MINE_REQUESTS calls mine or wait at once; one more raises MiningBusy at once
-        instead of parking another thread behind the mining lock.
-        """
-        with self._mine_count_lock:
-            if self._mine_requests >= MAX_MINE_REQUESTS:
-                raise MiningBusy(f"{self._mine_requests} requests are already mining or waiting for a block; "
-                                 "try again in a moment")
-            self._mine_requests += 1
-        try:
-            return self._mine(miner_address)
-        finally:
-            with self._mine_count_lock:
-                self._mine_requests -= 1
-
-    def _mine(self, miner_address: str) -> Block:
-        with self._mine_lock:
-            while True:
-                with self._lock:
-                    template = self._template(miner_address)
-                    self._abort.clear()
-                if self._closing:  # stop_mining came before the clear: its abort is not lost
-                    raise MiningAborted("the node is shutting down; the block was not mined")
-                started = time.perf_counter()
-                nonce = self._find_nonce(template.prefix, self.difficulty, self._abort)
-                if self._closing:
-                    raise MiningAborted("the node is shutting down; the block was not mined")
-                if nonce is None:
-                    log.info("tip moved while mining block %d; mining again on the new tip", template.index)
-                    continue
-                with self._lock:
-                    if self.state.tip.hash != template.parent_hash:
-                        continue
-                    block = Block.assemble(template.index, template.timestamp_ms, template.parent_hash,
-                                           self.difficulty, template.transactions, nonce)
-                    # The template was built on this very state by the rules check_block applies,
-                    # so its effects stand as they are (the unit tests re-check mined blocks).
-                    self._commit(block, template.delta)
-                log.info("mined block %d hash=%s nonce=%d txs=%d in %.0f ms", block.index, block.hash[:16],
-                         nonce, len(block.transactions), (time.perf_counter() - started) * 1000)
-                return block
-
-    def _template(self, miner_address: str) -> _Template:
-        parent = self.state.tip
-        index = parent.index + 1
-        first = reward(miner_address, index)
-        delta = Delta(self.state, index, self.model)
-        delta.apply(first)
-        chosen, size = [], first.canon_size() + TEMPLATE_SPARE_BYTES
-        for tx in self.pool.fair_order():
-            if len(chosen) >= self.max_block_transactions:
-                break
-            tx_size = tx.canon_size() + 1
-            if size + tx_size > MAX_BLOCK_BYTES:
-                break
-            if delta.apply(tx) is None:
-                chosen.append(tx)
-                size += tx_size
-        txs = [first, *chosen]
-        if delta.new_rows:
-            txs.append(model_update(index, self.model.preview_update(delta.new_rows, delta.new_labels)))
-        timestamp_ms = max(self.now_ms(), parent.timestamp_ms)
-        root = merkle_root([tx.id for tx in txs])
-        return _Template(parent.hash, index, timestamp_ms, tuple(txs),
-                         header_prefix(index, timestamp_ms, parent.hash, self.difficulty, root), delta)
+        """Mine one block paying the REWARD to ``miner_address``, append it, and return it
+        (MiningBusy when MAX_MINE_REQUESTS calls already mine or wait)."""
+        return self._mining.mine(miner_address)
 
     def stop_mining(self) -> None:
         """Mining under way and every later mine() raise MiningAborted (the node is stopping).
         Takes no lock, so a signal handler may call it."""
-        self._closing = True
-        self._abort.set()
+        self._mining.stop()
 
     def close(self) -> None:
         """Stop any mining under way (it raises MiningAborted) and close the store."""
         self.stop_mining()
-        with self._lock:
+        with self._core.lock:
             try:
                 save_snapshot(self.store, self.model, self.state)
             except Exception as exc:  # the chain itself is safe on disk; a snapshot only saves time
@@ -261,7 +192,7 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
         True when appended, False when already known. Raises BlockConflict when it does not
         extend our tip, InvalidBlock when it breaks a rule; nothing changes when it raises.
         """
-        with self._lock:
+        with self._core.lock:
             if block.hash in self.state.block_heights:
                 return False
             tip = self.state.tip
@@ -273,119 +204,37 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                 self.keep_side(block)
                 raise BlockConflict(f"block {block.index} ({block.hash[:16]}...) does not extend our tip "
                                     f"{tip.index} ({tip.hash[:16]}...)", block_index=block.index)
-            issues, delta = check_block(block, self.state, self.model, self.now_ms())
-            if issues:
-                first = issues[0]
+            outcome = transition(self.state, block, self.model, self.now_ms())
+            if not outcome.valid:
+                first = outcome.issues[0]
                 raise InvalidBlock(first.message, block_index=first.block_index, tx_id=first.tx_id)
-            self._commit(block, delta)
-            self._abort.set()  # a miner working on the old tip starts again
+            self._core.commit(block, outcome.delta)
+            self._core.tip_moved.set()  # a miner working on the old tip starts again
         log.info("accepted block %d hash=%s from elsewhere", block.index, block.hash[:16])
         return True
 
-    def _commit(self, block: Block, delta: Delta) -> None:
-        """The one way a block checked on our tip enters the ledger: the store, then the state,
-        then the model (and the pool), all or none.
-
-        The disk write happens under the write lock only, so reads never wait for it; the
-        state's change is one short step under the view lock. If the state or the model fails
-        after the store took the block, ``_undo_to`` takes the block back out of all three and
-        the error is raised: a block is on disk, in the state and in the model, or in none.
-        """
-        start = self.height
-        included = {tx.id for tx in block.transactions if tx.is_user}
-        rest = [tx for tx in self.pool if tx.id not in included]
-        kept, evicted = self._revalidated(rest, self.state, self.model, block, delta)
-        removed = list(included) + [tx.id for tx in evicted]
-        self.store.append_block(block.to_dict(), removed)  # a failure here changes nothing
-        try:
-            with self._view_lock:
-                self.state.apply(block, delta)
-            self._process_ml_transactions(block)  # the model swaps in its new state in one assignment
-        except BaseException:
-            restore = [tx.to_dict() for tx in self.pool if tx.id in set(removed)]
-            self._undo_to(start, stored=True, pending=restore)
-            raise
-        with self._view_lock:
-            self.pool = kept
-        for tx in evicted:
-            log.info("dropped pending %s %s: block %d made it invalid", tx.type, tx.id[:16], block.index)
-        self._snapshot_if_due(start)
-
-    def _undo_to(self, height: int, stored: bool = False, pending: Sequence[dict] = ()) -> None:
-        """Take back every block above ``height`` from the state and the model (and, when
-        ``stored``, from the store, with the ``pending`` transactions the write had removed):
-        the failure rule of ``_commit`` and ``extend``."""
-        with self._view_lock:
-            self.state.rewind(height)
-        self.model = self.model.at_size(self.state.rows)
-        if stored:
-            try:
-                self.store.replace_blocks(height + 1, [], add_pending=list(pending))
-            except Exception as exc:  # the block is valid: a restart replays it into the state and the model
-                log.error("could not take block %d back out of the store (%s); a restart will replay it",
-                          height + 1, exc)
-
-    def _snapshot_if_due(self, before: int) -> None:
-        """The one snapshot policy (besides ``close``): when a change took the chain across a
-        multiple of SNAPSHOT_EVERY and it grew by an eighth since the last snapshot, so that a
-        long sync spends time on snapshots in proportion to the chain (each costs a pass over
-        it), not to the chain squared."""
-        crossed = before // SNAPSHOT_EVERY != self.height // SNAPSHOT_EVERY
-        if crossed and self.height - self._last_snapshot >= max(SNAPSHOT_EVERY, self.height // 8):
-            save_snapshot(self.store, self.model, self.state)
-            self._last_snapshot = self.height
-
-    def _revalidated(self, candidates: Iterable[Transaction], state: ChainState, model, block: Optional[Block] = None,
-                     delta: Optional[Delta] = None) -> tuple[PendingPool, list[Transaction]]:
-        """The pool that stays valid on top of ``state`` (plus ``block`` when given), and what
-        does not: one rule for blocks from elsewhere, our own blocks and reorgs, and the rule a
-        new transaction is admitted by (``_admit``): in order, each sender may spend its balance
-        on the chain minus what the transactions kept before already spend; what pending
-        transactions would pay it does not count. Claims are checked again when a template is
-        built, against the model of that moment."""
-        check = Delta(state, state.height + 1, None)
-        in_block: set[str] = set()
-        if block is not None:  # the block's effects laid over the state, which stays as it is
-            check.block_index = block.index + 1
-            check.balances, check.flowers, check.good = dict(delta.balances), dict(delta.flowers), dict(delta.good)
-            check.total_good, check.rows = delta.total_good, delta.rows
-            in_block = {tx.id for tx in block.transactions}
-        kept, evicted = PendingPool(self.max_pending), []
-        for tx in candidates:
-            if tx.id in state.tx_block or tx.id in in_block:
-                continue
-            if tx.type in CLAIM_TYPES:
-                ok = (kept.pending_claim(tx.sender, tx.body["flower_id"]) is None
-                      and not claim_never_valid(tx, check.flower(tx.body["flower_id"])))
-            else:  # the admission rule: the balance on the chain minus what the pool already spends
-                ok = check.problem(tx) is None and tx.spends <= check.balance(tx.sender) - kept.outgoing(tx.sender)
-            if ok:
-                kept.add(tx, self.pool.source(tx.id))
-            else:
-                evicted.append(tx)
-        return kept, evicted
-
-    def _process_ml_transactions(self, block: Block) -> Optional[dict]:
+    def _process_ml_transactions(self, block: Block) -> Optional[dict[str, Any]]:
         """Feed an accepted block's FLOWER_DATA to the model, as one all-or-nothing update."""
         try:
             return feed_model(self.model, block)
         except Exception as exc:
             log.error("model update for block %d failed (%s); rebuilding the model from the chain", block.index, exc)
             flowers = sum(1 for t in block.transactions if t.type == FLOWER_DATA)
-            self.model = self.model.at_size(self.state.rows - flowers)
+            self._core.set_model(self.model.at_size(self.state.rows - flowers))
             raise ModelUpdateError(f"the model could not take block {block.index}; it was rebuilt from the chain",
                                    block_index=block.index) from exc
 
     # -- audit ------------------------------------------------------------------------
-    def validate_chain(self, blocks=None) -> AuditResult:
+    def validate_chain(self, blocks: Optional[Sequence[Any]] = None) -> AuditResult:
         """Re-verify a chain from genesis, with a model replay.
 
         By default the chain is read back from storage, so that the check covers what is on disk;
         it must also end at the live tip, and the live model must equal the replayed one.
         """
         own = blocks is None
-        with self._lock:
-            if own:
+        live_tip = live_hash = ""
+        with self._core.lock:
+            if blocks is None:
                 blocks = self.store.load_blocks()
                 live_tip, live_hash = self.state.tip.hash, self.model.state_hash
         result = audit_chain(blocks, self.model.fresh(), self.params, now_ms=self.now_ms())
@@ -398,3 +247,105 @@ class Blockchain(ChainStartup, ChainReads, ChainBranches):
                 result.issues.append(Issue(None, f"the live model must equal the replayed model "
                                                  f"{result.model.state_hash}; got {live_hash}"))
         return result
+
+    # -- settings kept with the chain (a node's peers, for one) ----------------------------
+    def setting(self, key: str) -> Optional[str]:
+        return self._view.setting(key)
+
+    def save_setting(self, key: str, value: str) -> None:
+        """Stored durably with the chain; survives a restart."""
+        self.store.set_meta(f"setting:{key}", value)
+
+    # -- reorgs and runs of blocks (``reorg.Reorgs``) ------------------------------------------
+    def extend(self, blocks: Sequence[Any]) -> BranchResult:
+        return self._reorgs.extend(blocks)
+
+    def adopt(self, fork: int, blocks: Sequence[Any], keep_valid_prefix: bool = True) -> BranchResult:
+        return self._reorgs.adopt(fork, blocks, keep_valid_prefix)
+
+    def replace_chain(self, blocks: Sequence[Any]) -> tuple[bool, list[Transaction]]:
+        return self._reorgs.replace_chain(blocks)
+
+    def keep_side(self, block: Block) -> bool:
+        return self._reorgs.keep_side(block)
+
+    check_body = staticmethod(Reorgs.check_body)
+
+    # -- reads (``chain_reads.ChainView``) ---------------------------------------------------
+    @property
+    def height(self) -> int:
+        return self._view.height
+
+    @property
+    def last_block(self) -> Block:
+        return self._view.last_block
+
+    def prefers(self, height: int) -> bool:
+        return self._view.prefers(height)
+
+    def blocks(self) -> list[Block]:
+        return self._view.blocks()
+
+    def model_updates(self, start: int = 0, end: Optional[int] = None) -> tuple[list[Any], int]:
+        return self._view.model_updates(start, end)
+
+    def blocks_of_rows(self, rows: list[int]) -> list[Optional[int]]:
+        return self._view.blocks_of_rows(rows)
+
+    def block_at(self, height: int) -> Optional[Block]:
+        return self._view.block_at(height)
+
+    def tip(self) -> dict[str, Any]:
+        return self._view.tip()
+
+    def block(self, key: str) -> Optional[Block]:
+        return self._view.block(key)
+
+    def blocks_from(self, start: int, limit: int, max_bytes: Optional[int] = None) -> list[Block]:
+        return self._view.blocks_from(start, limit, max_bytes)
+
+    def headers_after(self, locator: list[str], limit: int) -> list[dict[str, Any]]:
+        return self._view.headers_after(locator, limit)
+
+    def pending_after(self, after: Optional[str], limit: int) -> tuple[list[Transaction], Optional[str], int]:
+        return self._view.pending_after(after, limit)
+
+    def pending(self) -> list[Transaction]:
+        return self._view.pending()
+
+    def balance(self, address: str) -> int:
+        return self._view.balance(address)
+
+    def available(self, address: str) -> int:
+        return self._view.available(address)
+
+    def find_transaction(self, tx_id: str) -> tuple[Optional[int], Optional[Transaction]]:
+        return self._view.find_transaction(tx_id)
+
+    def flower(self, flower_id: str) -> Optional[Flower]:
+        return self._view.flower(flower_id)
+
+    def good(self, address: str) -> int:
+        return self._view.good(address)
+
+    def judgement(self, flower_id: str) -> Optional[dict[str, Any]]:
+        return self._view.judgement(flower_id)
+
+    def contributions(self, sender: str, start: int = 0,
+                      limit: Optional[int] = None) -> tuple[list[dict[str, Any]], int]:
+        return self._view.contributions(sender, start, limit)
+
+    def transfers(self, address: str, start: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        return self._view.transfers(address, start, limit)
+
+    def proof(self, tx_id: str) -> Optional[dict[str, Any]]:
+        return self._view.proof(tx_id)
+
+    def locator(self) -> list[str]:
+        return self._view.locator()
+
+    def main_height(self, block_hash: str) -> Optional[int]:
+        return self._view.main_height(block_hash)
+
+    def side_block(self, block_hash: str) -> Optional[dict[str, Any]]:
+        return self._view.side_block(block_hash)

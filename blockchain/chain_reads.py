@@ -1,61 +1,84 @@
 """What a node's ledger answers without changing anything: blocks, pages of the chain and the pool,
-balances, contributions, proofs. Reads take only the short view lock (see ``Blockchain``).
+balances, contributions, proofs, the block locator. Reads take only the short view lock (see
+``core.LedgerCore``).
 
-A mixin of ``Blockchain`` (``blockchain/chain.py``), which it shares its attributes with.
+``ChainView`` is a read-only view of a ``LedgerCore``: it never changes the state, the model or
+the pool, and ``Blockchain``'s read methods delegate to it.
 """
 from __future__ import annotations
 
 import bisect
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 from . import claims
 from .block import Block
+from .core import LedgerCore
 from .forkchoice import is_better
 from .ledger import Delta
 from .proofs import inclusion_proof
+from .state import Flower
 from .transactions import Transaction
 
 
-class ChainReads:
+LOCATOR_STEPS = 10  # single steps back from the tip before the steps double
+
+
+def locator_heights(height: int) -> list[int]:
+    """Heights of a block locator: the tip and 9 more one by one, then doubling steps, genesis last."""
+    out, step, h = [], 1, height
+    while h > 0:
+        out.append(h)
+        if len(out) >= LOCATOR_STEPS:
+            step *= 2
+        h -= step
+    out.append(0)
+    return out
+
+
+class ChainView:
+    """The reads of a node's ledger (``core``), whose network is ``genesis`` with ``params``."""
+
+    def __init__(self, core: LedgerCore, genesis: Block, params: Mapping[str, Any]) -> None:
+        self._core = core
+        self.genesis = genesis
+        self.params = params
+        self.difficulty: int = params["difficulty"]
+
     # -- settings kept with the chain (a node's peers, for one) ----------------------------
     def setting(self, key: str) -> Optional[str]:
-        return self.store.get_meta(f"setting:{key}")
-
-    def save_setting(self, key: str, value: str) -> None:
-        """Stored durably with the chain; survives a restart."""
-        self.store.set_meta(f"setting:{key}", value)
+        return self._core.store.get_meta(f"setting:{key}")
 
     # -- reads ------------------------------------------------------------------------
     @property
     def height(self) -> int:
-        return self.state.height
+        return self._core.state.height
 
     @property
     def last_block(self) -> Block:
-        return self.state.tip
+        return self._core.state.tip
 
     def prefers(self, height: int) -> bool:
         """Fork choice (``forkchoice.is_better``): whether a valid chain of this network ending at
         ``height`` would be better than ours (more work; a tie keeps ours)."""
-        return is_better(self.state.height, height, self.difficulty)
+        return is_better(self._core.state.height, height, self.difficulty)
 
     def blocks(self) -> list[Block]:
-        with self._view_lock:
-            blocks = self.state.blocks.copy()
+        with self._core.view_lock:
+            blocks = self._core.state.blocks.copy()
         return list(blocks)  # parsing any stored text happens outside the lock
 
-    def model_updates(self, start: int = 0, end: Optional[int] = None) -> tuple[list, int]:
+    def model_updates(self, start: int = 0, end: Optional[int] = None) -> tuple[list[Any], int]:
         """(block index, timestamp_ms, MODEL_UPDATE data) of the blocks that changed the model,
         positions ``start`` to ``end`` (all by default), and how many there are in all."""
-        with self._view_lock:
-            updates = self.state.updates
+        with self._core.view_lock:
+            updates = self._core.state.updates
             return updates[start:end], len(updates)
 
     def blocks_of_rows(self, rows: list[int]) -> list[Optional[int]]:
         """The block whose FLOWER_DATA added each training row (None for a row of the base data):
         the first MODEL_UPDATE whose training set includes it, found by bisection."""
-        with self._view_lock:
-            updates = self.state.updates
+        with self._core.view_lock:
+            updates = self._core.state.updates
             base = updates[0][2]["data_points_trained"] if updates else 0
             out = []
             for row in rows:
@@ -64,18 +87,20 @@ class ChainReads:
             return out
 
     def block_at(self, height: int) -> Optional[Block]:
-        blocks = self.state.blocks
+        blocks = self._core.state.blocks
         return blocks[height] if 0 <= height < len(blocks) else None
 
     # -- pages, for clients and for peers (PROTOCOL.md "Peer endpoints") -----------------
-    def tip(self) -> dict:
-        with self._view_lock:
-            return {"height": self.state.height, "hash": self.state.hashes[-1], "genesis": self.genesis.hash}
+    def tip(self) -> dict[str, Any]:
+        with self._core.view_lock:
+            state = self._core.state
+            return {"height": state.height, "hash": state.hashes[-1], "genesis": self.genesis.hash}
 
     def block(self, key: str) -> Optional[Block]:
         """A main-chain block by height ("12") or hash; None when there is none."""
-        with self._view_lock:
-            state = self.state
+        with self._core.view_lock:
+            state = self._core.state
+            height: Optional[int]
             if key.isascii() and key.isdigit() and len(key) < 16:
                 height = int(key)
             else:
@@ -85,9 +110,10 @@ class ChainReads:
     def blocks_from(self, start: int, limit: int, max_bytes: Optional[int] = None) -> list[Block]:
         """Main-chain blocks from height ``start``: at most ``limit``, and within ``max_bytes`` of
         canonical JSON (at least one block, whatever its size)."""
-        with self._view_lock:
-            items = self.state.blocks.window(start, start + limit)
-        out, size = [], 0
+        with self._core.view_lock:
+            items = self._core.state.blocks.window(start, start + limit)
+        out: list[Block] = []
+        size = 0
         for block in items:  # parsed outside the lock
             size += block.canon_size()
             if out and max_bytes is not None and size > max_bytes:
@@ -95,11 +121,11 @@ class ChainReads:
             out.append(block)
         return out
 
-    def headers_after(self, locator: list[str], limit: int) -> list[dict]:
+    def headers_after(self, locator: list[str], limit: int) -> list[dict[str, Any]]:
         """Headers of the main chain after the first locator hash that is on it (after genesis
         when none is), at most ``limit``: the answer to a peer's block locator."""
-        with self._view_lock:
-            state = self.state
+        with self._core.view_lock:
+            state = self._core.state
             start = 1
             for block_hash in locator:
                 height = state.block_heights.get(block_hash)
@@ -112,56 +138,57 @@ class ChainReads:
     def pending_after(self, after: Optional[str], limit: int) -> tuple[list[Transaction], Optional[str], int]:
         """Pending transactions oldest first, after the one with id ``after`` (from the first when
         None or unknown): (page, the id to pass back for the next page or None, total count)."""
-        with self._view_lock:
-            page, more, count = self.pool.page_after(after, limit)
+        with self._core.view_lock:
+            page, more, count = self._core.pool.page_after(after, limit)
         following = page[-1].id if page and more else None
         return page, following, count
 
     def pending(self) -> list[Transaction]:
-        with self._view_lock:
-            return list(self.pool)
+        with self._core.view_lock:
+            return list(self._core.pool)
 
     def balance(self, address: str) -> int:
-        return self.state.balance(address)
+        return self._core.state.balance(address)
 
     def available(self, address: str) -> int:
         """Balance minus what pending transfers and deposits of ``address`` already promise."""
-        with self._view_lock:
-            return self.state.balance(address) - self.pool.outgoing(address)
+        with self._core.view_lock:
+            return self._core.state.balance(address) - self._core.pool.outgoing(address)
 
     def find_transaction(self, tx_id: str) -> tuple[Optional[int], Optional[Transaction]]:
         """(block index, tx) for a transaction on the chain, (None, tx) pending, (None, None) unknown."""
-        with self._view_lock:
-            index = self.state.tx_block.get(tx_id)
-            block = self.state.blocks[index] if index is not None else None
-            pending = list(self.pool)
+        with self._core.view_lock:
+            index = self._core.state.tx_block.get(tx_id)
+            block = self._core.state.blocks[index] if index is not None else None
+            pending = list(self._core.pool)
         if block is not None:
             return index, next(tx for tx in block.transactions if tx.id == tx_id)
         return None, next((tx for tx in pending if tx.id == tx_id), None)
 
-    def flower(self, flower_id: str):
+    def flower(self, flower_id: str) -> Optional[Flower]:
         """The ledger's record of a contribution (``ledger.Flower``), or None."""
-        return self.state.flowers.get(flower_id)
+        return self._core.state.flowers.get(flower_id)
 
     def good(self, address: str) -> int:
-        return self.state.good.get(address, 0)
+        return self._core.state.good.get(address, 0)
 
-    def judgement(self, flower_id: str) -> Optional[dict]:
+    def judgement(self, flower_id: str) -> Optional[dict[str, Any]]:
         """Which data would judge a claim of ``flower_id`` in the next block, and why each row counted
         (``claims.explain``); None when no FLOWER_DATA on the chain has this id."""
-        with self._view_lock:
-            if flower_id not in self.state.flowers:
+        with self._core.view_lock:
+            if flower_id not in self._core.state.flowers:
                 return None
-            return claims.explain(Delta(self.state, self.state.height + 1, self.model), flower_id)
+            return claims.explain(Delta(self._core.state, self._core.state.height + 1, self._core.model), flower_id)
 
-    def contributions(self, sender: str, start: int = 0, limit: Optional[int] = None) -> tuple[list[dict], int]:
+    def contributions(self, sender: str, start: int = 0,
+                      limit: Optional[int] = None) -> tuple[list[dict[str, Any]], int]:
         """``sender``'s FLOWER_DATA on the chain, oldest first, positions ``start`` to
         ``start + limit`` (all by default), and how many there are: deposit, what is left, when it
         can be claimed, whether the tip's model agrees with it (its leave-one-out prediction), and
         whether the network's claim rule would allow a refund / a report in the next block, worked
         out for the page's entries only."""
-        with self._view_lock:
-            state, model, wait = self.state, self.model, self.params["refund_wait"]
+        with self._core.view_lock:
+            state, model, wait = self._core.state, self._core.model, self.params["refund_wait"]
             ids = state.by_sender.get(sender, ())
             count = len(ids)
             page = ids[start:None if limit is None else start + limit]
@@ -189,22 +216,40 @@ class ChainReads:
                         "model_agrees": agrees, "refund_allowed": refund_ok, "report_allowed": report_ok})
         return out, count
 
-    def transfers(self, address: str, start: int, limit: int) -> tuple[list[dict], int]:
+    def transfers(self, address: str, start: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         """The TRANSFERs from or to ``address`` on the chain, newest first: the page from position
         ``start``, each with its block index, and how many there are."""
-        with self._view_lock:
-            ids = list(reversed(self.state.transfers.get(address, ())))
-            page = [(tx_id, self.state.tx_block[tx_id]) for tx_id in ids[start:start + limit]]
-            blocks = {index: self.state.blocks[index] for _, index in page}
+        with self._core.view_lock:
+            ids = list(reversed(self._core.state.transfers.get(address, ())))
+            page = [(tx_id, self._core.state.tx_block[tx_id]) for tx_id in ids[start:start + limit]]
+            blocks = {index: self._core.state.blocks[index] for _, index in page}
         out = []
         for tx_id, index in page:  # parsed outside the lock
             tx = next(t for t in blocks[index].transactions if t.id == tx_id)
             out.append({**tx.to_dict(), "block_index": index})
         return out, len(ids)
 
-    def proof(self, tx_id: str) -> Optional[dict]:
+    def proof(self, tx_id: str) -> Optional[dict[str, Any]]:
         """An inclusion proof for a transaction on the chain; None when pending or unknown."""
-        with self._view_lock:
-            index = self.state.tx_block.get(tx_id)
-            block = self.state.blocks[index] if index is not None else None
+        with self._core.view_lock:
+            index = self._core.state.tx_block.get(tx_id)
+            block = self._core.state.blocks[index] if index is not None else None
         return inclusion_proof(block, tx_id) if block is not None else None
+
+    # -- the main chain and side branches, for peers -----------------------------------------
+    def locator(self) -> list[str]:
+        """The block locator a node sends with ``GET /headers`` (PROTOCOL.md)."""
+        with self._core.view_lock:
+            hashes = self._core.state.hashes
+            return [hashes[h] for h in locator_heights(len(hashes) - 1)]
+
+    def main_height(self, block_hash: str) -> Optional[int]:
+        """The height of ``block_hash`` on our main chain, or None when it is not on it."""
+        with self._core.view_lock:
+            height = self._core.state.block_heights.get(block_hash)
+            return height if height is not None and self._core.state.hashes[height] == block_hash else None
+
+    def side_block(self, block_hash: str) -> Optional[dict[str, Any]]:
+        """A block of a side branch this node has seen (one a reorg dropped, or one that did not
+        extend our tip), by hash."""
+        return self._core.store.side_block(block_hash)

@@ -14,12 +14,17 @@ learning, so the chain computes it itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol, Sequence
+
+if TYPE_CHECKING:
+    from .model_port import LedgerModel
+    from .rules.base import Flower
 
 REFUND_AGREE = 1      # panel members that must share the label for a REFUND
 LIST_NEARBY = 12      # non-voting rows shown beside the panel (display only)
 
-_BASE: dict[str, tuple] = {}   # base_hash -> ((units, label), ...) of the base training rows
+Point = tuple[int, ...]
+_BASE: dict[str, tuple[tuple[Point, str], ...]] = {}   # base_hash -> ((units, label), ...) of the base training rows
 
 
 def units(features: Sequence[str]) -> tuple[int, ...]:
@@ -31,7 +36,7 @@ def distance(a: Sequence[int], b: Sequence[int], weights: Sequence[int]) -> int:
     return sum((w * (x - y)) ** 2 for w, x, y in zip(weights, a, b, strict=False))
 
 
-def base_points(model, base_hash: str) -> tuple:
+def base_points(model: LedgerModel, base_hash: str) -> tuple[tuple[Point, str], ...]:
     """The base training rows as ((units, label), ...), row i at position i (cached per base)."""
     points = _BASE.get(base_hash)
     if points is None:
@@ -42,7 +47,7 @@ def base_points(model, base_hash: str) -> tuple:
 @dataclass(frozen=True)
 class Voter:
     row: int
-    point: tuple
+    point: Point
     label: str
     flower_id: Optional[str] = None   # None for a base row
 
@@ -53,8 +58,9 @@ class Judgement:
 
     label: str
     k: int
-    panel: list = field(default_factory=list)      # [(Voter, distance)] nearest first, k at most
-    skipped: list = field(default_factory=list)    # [(Voter, distance, duplicate of row)] same point as a panel voter
+    panel: list[tuple[Voter, int]] = field(default_factory=list)  # [(Voter, distance)] nearest first, k at most
+    #: [(Voter, distance, duplicate of row)]: the same point as a panel voter
+    skipped: list[tuple[Voter, int, int]] = field(default_factory=list)
 
     @property
     def agree(self) -> int:
@@ -77,7 +83,7 @@ def judge(point: Sequence[int], label: str, voters: Iterable[Voter], k: int, wei
     """The panel of ``point`` among ``voters`` (base rows and settled contributions)."""
     ranked = sorted(((distance(point, v.point, weights), v.row, v) for v in voters), key=lambda t: (t[0], t[1]))
     verdict = Judgement(label, k)
-    first_at: dict[tuple, int] = {}
+    first_at: dict[Point, int] = {}
     # a duplicate always has a larger row than the first of its point, which is at the same distance,
     # so walking in (distance, row) order meets the first of every point before its copies
     for dist, row, voter in ranked:
@@ -91,14 +97,26 @@ def judge(point: Sequence[int], label: str, voters: Iterable[Voter], k: int, wei
     return verdict
 
 
+class Judged(Protocol):
+    """What ``explain`` reads of a ``ledger.Delta``."""
 
-def _why_voter(voter: Voter, state) -> str:
+    @property
+    def state(self) -> Any: ...
+    @property
+    def model(self) -> Any: ...
+    @property
+    def block_index(self) -> int: ...
+    def flower(self, flower_id: str) -> Optional[Flower]: ...
+    def judgement(self, flower: Flower) -> Judgement: ...
+
+
+def _why_voter(voter: Voter, state: Any) -> str:
     if voter.flower_id is None:
         return "a base training row"
     return f"a contribution refunded as good in block {state.flowers[voter.flower_id].settled}"
 
 
-def _why_not(flower_id: str, record, judged: str, block_index: int) -> str:
+def _why_not(flower_id: str, record: Flower, judged: str, block_index: int) -> str:
     if flower_id == judged:
         return "the flower being judged"
     if record.settled:
@@ -108,21 +126,23 @@ def _why_not(flower_id: str, record, judged: str, block_index: int) -> str:
     return "not settled: unclaimed or reported, so it does not vote"
 
 
-def _point(delta, record) -> tuple:
+def _point(delta: Judged, record: Flower) -> Point:
     """A flower's measurements: kept in its record (older snapshots lack them: then the model's row)."""
     return record.point or units(delta.model.row(record.row)[0])
 
 
-def explain(delta, flower_id: str) -> dict:
+def explain(delta: Judged, flower_id: str) -> dict[str, Any]:
     """Which data judges ``flower_id`` in ``delta``'s block and why each row counted or not (for
     the API; consensus uses ``Delta.judgement``). v2 networks get the leave-one-out vote."""
     state, rules = delta.state, delta.state.rules
     flower = delta.flower(flower_id)
+    if flower is None:  # the callers look it up first
+        raise KeyError(f"no FLOWER_DATA {flower_id!r:.80} on the chain")
     point = _point(delta, flower)
     base = base_points(delta.model, rules.base_hash)
-    out = {"flower_id": flower_id, "protocol": rules.protocol, "judged_in_block": delta.block_index,
-           "label": flower.label, "k": rules.k, "left": flower.left,
-           "claimable_from_block": flower.block + rules.refund_wait}
+    out: dict[str, Any] = {"flower_id": flower_id, "protocol": rules.protocol, "judged_in_block": delta.block_index,
+                           "label": flower.label, "k": rules.k, "left": flower.left,
+                           "claimable_from_block": flower.block + rules.refund_wait}
     if rules.protocol < 3:
         rows = [(distance(point, p, rules.weights), i, label, None) for i, (p, label) in enumerate(base)]
         rows += [(distance(point, _point(delta, f), rules.weights), f.row, f.label, fid)
@@ -160,7 +180,7 @@ def explain(delta, flower_id: str) -> dict:
     return _with_verdict(out, delta.block_index)
 
 
-def _with_verdict(out: dict, block_index: int) -> dict:
+def _with_verdict(out: dict[str, Any], block_index: int) -> dict[str, Any]:
     """The claim's verdict in the next block: the vote, and also whether it is due and anything is
     left (what the node checks when the claim is submitted). A report also needs a reporter with a
     refunded contribution who is not the contributor and has not reported this flower yet."""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -39,12 +40,12 @@ def address_of(public_key_hex_: str) -> str:
     return sha256_hex(bytes.fromhex(public_key_hex_))[:40]
 
 
-def sign_body(key: Ed25519PrivateKey, body: dict) -> str:
+def sign_body(key: Ed25519PrivateKey, body: dict[str, Any]) -> str:
     """Hex of the Ed25519 signature of ``canon(body)``."""
     return key.sign(canon(body)).hex()
 
 
-def verify_body(public_key_hex_: str, body: dict, signature_hex: str) -> bool:
+def verify_body(public_key_hex_: str, body: dict[str, Any], signature_hex: str) -> bool:
     if not is_hex(public_key_hex_, 64) or not is_hex(signature_hex, 128):
         return False
     try:

@@ -4,11 +4,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Sequence
+from typing import Any, Sequence, TypeGuard
 
 ZERO_HASH = "0" * 64
 _HEX = re.compile(r"[0-9a-f]*")
 MAX_SAFE = 2**53  # consensus integers v satisfy -2^53 < v < 2^53
+JSONObject = dict[str, Any]  # a JSON object as parsed: a block, a transaction, a body
 
 
 class ValueRuleError(ValueError):
@@ -87,7 +88,7 @@ def canon(value: Any) -> bytes:
     ).encode("utf-8")
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     """A JSON integer (never true or false)."""
     return type(value) is int
 

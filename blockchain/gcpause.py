@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
+from typing import Iterator
 
 
 @contextmanager
-def paused_gc():
+def paused_gc() -> Iterator[None]:
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -1,18 +1,17 @@
 """Block headers on their own, as a headers-first sync receives them (PROTOCOL.md "Peer endpoints").
 
 A header is a block without its transactions. Its links, difficulty, time and proof of work can
-be checked before any body is asked for, which is what makes a peer's claim of a longer chain
-cheap to test: a peer cannot show headers of work it has not done.
+be checked before any body is asked for (``transition.check_headers``), which is what makes a
+peer's claim of a longer chain cheap to test: a peer cannot show headers of work it has not done.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from .block import HEADER_KEYS, block_hash, check_header_fields, header_prefix
 from .encoding import ValueRuleError, check_value
 from .errors import InvalidBlock
-from .transition import Issue, check_header
 
 
 @dataclass(frozen=True)
@@ -46,14 +45,3 @@ class Header:
         prefix = header_prefix(self.index, self.timestamp_ms, self.previous_hash, self.difficulty, self.merkle_root)
         return block_hash(prefix, self.nonce)
 
-
-def check_header_chain(headers: Sequence[Header], parent, difficulty: int, now_ms: Optional[int]) -> Optional[Issue]:
-    """The first problem of ``headers`` as a run of blocks on top of ``parent`` (a Header or a
-    Block), or None when each links to the one before, has the network's difficulty, the proof of
-    work its hash claims and a time that does not go back or run ahead of ours."""
-    for header in headers:
-        issues = check_header(header, parent, difficulty, now_ms)
-        if issues:
-            return issues[0]
-        parent = header
-    return None

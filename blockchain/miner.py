@@ -22,7 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import Optional
+from typing import IO, Iterable, Optional, cast
 
 from .pow import search_nonce
 
@@ -104,8 +104,9 @@ def worker_main() -> int:
             continue  # a stop that crossed our answer: nothing is running
         job = json.loads(line)
         stop = _StdinStop(lines)
+        # search_nonce only ever asks its stop is_set(), which _StdinStop answers from our input
         nonce = search_nonce(bytes.fromhex(job["prefix"]), job["difficulty"], start=job["start"], step=job["step"],
-                             stop=stop, check_every=CHECK_EVERY)
+                             stop=cast(threading.Event, stop), check_every=CHECK_EVERY)
         try:
             sys.stdout.write(json.dumps({"job": job["job"], "nonce": nonce}) + "\n")
             sys.stdout.flush()
@@ -121,7 +122,7 @@ class ProcessMiner:
     def __init__(self, workers: Optional[int] = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._lock = threading.Lock()
-        self._procs: list[subprocess.Popen] = []
+        self._procs: list[subprocess.Popen[str]] = []
         self._closed = False
         self._job = 0
         self._start()
@@ -136,7 +137,7 @@ class ProcessMiner:
                                         stdout=subprocess.PIPE, text=True, bufsize=1, env=env,
                                         start_new_session=True)
                        for _ in range(self.workers)]
-        self._out = {proc.pid: _Lines(proc.stdout.fileno()) for proc in self._procs}
+        self._out = {proc.pid: _Lines(_pipe(proc.stdout).fileno()) for proc in self._procs}
 
     @property
     def worker_pids(self) -> list[int]:
@@ -161,9 +162,10 @@ class ProcessMiner:
         self._job += 1
         job, n = self._job, len(self._procs)
         for i, proc in enumerate(self._procs):
-            proc.stdin.write(json.dumps({"job": job, "prefix": prefix.hex(), "difficulty": difficulty,
-                                         "start": i, "step": n}) + "\n")
-            proc.stdin.flush()
+            stdin = _pipe(proc.stdin)
+            stdin.write(json.dumps({"job": job, "prefix": prefix.hex(), "difficulty": difficulty,
+                                    "start": i, "step": n}) + "\n")
+            stdin.flush()
         waiting = {self._out[proc.pid].fd: proc for proc in self._procs}
         while waiting:
             if abort.is_set():
@@ -173,23 +175,25 @@ class ProcessMiner:
                 lines = self._out[waiting[fd].pid]
                 lines.fill(0)
                 while fd in waiting and b"\n" in lines.buffer:
-                    answer = json.loads(lines.next_line())
+                    answer = json.loads(lines.next_line() or "")
                     if answer.get("job") != job:
                         continue  # a late answer to an earlier search
                     waiting.pop(fd)
-                    if answer["nonce"] is not None:
+                    nonce = answer["nonce"]
+                    if isinstance(nonce, int):
                         self._stop(waiting.values())
-                        return answer["nonce"]
+                        return nonce
                 if lines.eof and fd in waiting:
                     raise OSError("a mining worker exited")
         self._stop(waiting.values())
         return None
 
     @staticmethod
-    def _stop(procs) -> None:
+    def _stop(procs: Iterable[subprocess.Popen[str]]) -> None:
         for proc in procs:
-            proc.stdin.write("stop\n")
-            proc.stdin.flush()
+            stdin = _pipe(proc.stdin)
+            stdin.write("stop\n")
+            stdin.flush()
 
     def close(self) -> None:
         """Stop the workers for good; a search under way ends with no nonce."""
@@ -199,7 +203,7 @@ class ProcessMiner:
     def _stop_workers(self) -> None:
         for proc in self._procs:
             try:
-                proc.stdin.close()
+                _pipe(proc.stdin).close()
             except OSError:
                 pass
         for proc in self._procs:
@@ -208,6 +212,13 @@ class ProcessMiner:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self._procs = []
+
+
+def _pipe(stream: Optional[IO[str]]) -> IO[str]:
+    """A worker's stdin or stdout: always a pipe (``_start`` opens both)."""
+    if stream is None:
+        raise OSError("a mining worker has no pipe")
+    return stream
 
 
 if __name__ == "__main__":

@@ -6,27 +6,27 @@ plain strings, in chain order; row ``i`` is the i-th of the training set (base r
 """
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Any, Protocol, Sequence
 
 
 class LedgerModel(Protocol):
-    def genesis_params(self) -> dict:
+    def genesis_params(self) -> dict[str, Any]:
         """``{"base_hash", "classes", "k", "weights"}``: what the network's genesis commits to."""
 
     @property
     def state_hash(self) -> str:
         """The model_hash of PROTOCOL.md for the current state."""
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """``{"data_points_trained", "model_hash", "test_correct", "test_rows"}`` (MODEL_UPDATE data)."""
 
-    def preview_update(self, rows: Sequence[Sequence[str]], labels: Sequence[str]) -> dict:
+    def preview_update(self, rows: Sequence[Sequence[str]], labels: Sequence[str]) -> dict[str, Any]:
         """The summary the model would have after one block carrying these rows; no change."""
 
     def add_data_point(self, features: Sequence[str], label: str) -> bool:
         """Stage one accepted data point; False (and nothing staged) when it is not usable."""
 
-    def commit_data_points(self) -> dict:
+    def commit_data_points(self) -> dict[str, Any]:
         """Apply every staged point as one block's update, all or nothing; returns the summary."""
 
     def discard_data_points(self) -> None:
@@ -35,10 +35,10 @@ class LedgerModel(Protocol):
     def loo_predict(self, row: int) -> str:
         """The leave-one-out prediction of training row ``row`` (claims are judged by it)."""
 
-    def base_rows(self) -> list:
+    def base_rows(self) -> list[tuple[list[str], str]]:
         """The base training rows as ``(measurement strings, label)``, row i at position i (v3 claims)."""
 
-    def row(self, index: int) -> tuple:
+    def row(self, index: int) -> tuple[list[str], str]:
         """Training row ``index`` as ``(measurement strings, label)`` (for explaining a claim)."""
 
     def at_size(self, size: int) -> "LedgerModel":
@@ -48,11 +48,15 @@ class LedgerModel(Protocol):
         """A new model in the base state (same base data), for replays."""
 
     # For restarting from a snapshot instead of replaying:
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, Any]:
         """The model as plain JSON-able data."""
 
-    def restore(self, data: dict) -> "LedgerModel":
+    def restore(self, data: dict[str, Any]) -> "LedgerModel":
         """A model rebuilt from ``snapshot()`` data; raises if the data does not verify."""
 
-    def update_history(self) -> list:
+    @property
+    def data_count(self) -> int:
+        """How many training rows the model holds (base rows included)."""
+
+    def update_history(self) -> list[tuple[int, str]]:
         """``(training rows, model_hash)`` after each committed update, oldest first."""

@@ -21,7 +21,9 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Iterable, Iterator, Optional
 
-from .transactions import CLAIM_TYPES, REFUND, Transaction
+from .rules import rule_for
+from .rules.base import Ledger
+from .transactions import Transaction
 
 MAX_PENDING = 50_000
 
@@ -30,15 +32,12 @@ def sender_source(tx: Transaction) -> str:
     return f"sender:{tx.sender}"
 
 
-def claim_never_valid(tx: Transaction, flower) -> bool:
-    """True for a claim that no later block can hold, whatever the model and the waits do: its
-    flower (a ``ledger.Flower`` or None) is not on the chain, has nothing left, is the sender's
-    own (a REPORT) or someone else's (a REFUND), or the sender has already reported it."""
-    if flower is None or flower.left <= 0:
-        return True
-    if tx.type == REFUND:
-        return tx.sender != flower.sender
-    return tx.sender == flower.sender or tx.sender in flower.reporters
+def never_valid(tx: Transaction, ledger: Ledger) -> Optional[bool]:
+    """True for a transaction that no later block can hold, whatever the model and the waits do
+    (a claim whose flower is gone, say: its rule's ``never_valid``); None when its type has no
+    such rule (then ``Delta.problem`` decides)."""
+    judge = rule_for(tx.type).never_valid
+    return None if judge is None else judge(ledger, tx)
 
 
 class PendingPool:
@@ -49,7 +48,7 @@ class PendingPool:
         self._source_of: dict[str, str] = {}
         self._by_source: dict[str, dict[str, None]] = {}  # source -> its ids, oldest first
         self._sizes: dict[int, dict[str, None]] = {}      # how many a source holds -> those sources
-        self._claims: dict[tuple[str, str], str] = {}     # (sender, flower_id) -> pending claim id
+        self._claims: dict[tuple[str, str], str] = {}     # a rule's one_pending key -> the pending id
 
     def __contains__(self, tx_id: str) -> bool:
         return tx_id in self._txs
@@ -78,6 +77,12 @@ class PendingPool:
         """The id of the pending claim of ``sender`` on ``flower_id``, or None."""
         return self._claims.get((sender, flower_id))
 
+    def pending_like(self, tx: Transaction) -> Optional[str]:
+        """The id of the pending transaction that ``tx`` may not be pending beside (its rule's
+        ``one_pending`` key: a claim of the same sender and flower), or None."""
+        key = rule_for(tx.type).one_pending(tx)
+        return None if key is None else self._claims.get(key)
+
     def full(self) -> bool:
         return len(self._txs) >= self.capacity
 
@@ -101,7 +106,7 @@ class PendingPool:
             for tx in items:
                 if tx.id == after:
                     break
-        page = []
+        page: list[Transaction] = []
         for tx in items:
             if len(page) == limit:
                 return page, True, len(self._txs)
@@ -132,8 +137,9 @@ class PendingPool:
         ids = self._by_source.setdefault(source, {})
         ids[tx.id] = None
         self._resize(source, len(ids) - 1, len(ids))
-        if tx.type in CLAIM_TYPES:
-            self._claims[(tx.sender, tx.body["flower_id"])] = tx.id
+        key = rule_for(tx.type).one_pending(tx)
+        if key is not None:
+            self._claims[key] = tx.id
         if tx.spends:
             self._outgoing[tx.sender] = self._outgoing.get(tx.sender, 0) + tx.spends
 
@@ -148,10 +154,9 @@ class PendingPool:
             self._resize(source, len(held) + 1, len(held))
             if not held:
                 del self._by_source[source]
-            if tx.type in CLAIM_TYPES:
-                key = (tx.sender, tx.body["flower_id"])
-                if self._claims.get(key) == tx_id:
-                    del self._claims[key]
+            key = rule_for(tx.type).one_pending(tx)
+            if key is not None and self._claims.get(key) == tx_id:
+                del self._claims[key]
             if tx.spends:
                 left = self._outgoing[tx.sender] - tx.spends
                 if left:

@@ -38,6 +38,6 @@ def verify_inclusion(proof: Mapping[str, Any]) -> bool:
             return False
         prefix = header_prefix(header["index"], header["timestamp_ms"], header["previous_hash"],
                                header["difficulty"], header["merkle_root"])
-        return block_hash(prefix, header["nonce"]) == proof["block_hash"]
+        return bool(block_hash(prefix, header["nonce"]) == proof["block_hash"])
     except (KeyError, TypeError, ValueError):
         return False

@@ -21,13 +21,31 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol
+
+from .model_port import LedgerModel
+
+if TYPE_CHECKING:
+    from .state import ChainState
 
 log = logging.getLogger("blockchain")
 
 SNAPSHOT_KEY = "snapshot_v2"
 SNAPSHOT_EVERY = 1000  # blocks; also written when the node closes
 UNDO_BLOCKS = 1000     # undo records kept in a snapshot: reorgs this deep after a restart stay cheap
+
+
+class SnapshotStore(Protocol):
+    """What snapshots need of a store (``storage.MemoryStore``, ``storage.SQLiteStore``)."""
+
+    @property
+    def persistent(self) -> bool: ...
+
+    def get_meta(self, key: str) -> Optional[str]: ...
+
+    def set_meta(self, key: str, value: str) -> None: ...
+
+    def validated_digest(self, height: int) -> Optional[str]: ...
 
 
 class ChainDigests:
@@ -62,7 +80,8 @@ class ChainDigests:
         return bytes(self._d[height * self.SIZE:(height + 1) * self.SIZE]).hex()
 
 
-def read_snapshot(store, model, digests: ChainDigests) -> Optional[tuple[int, object, dict]]:
+def read_snapshot(store: SnapshotStore, model: LedgerModel,
+                  digests: ChainDigests) -> Optional[tuple[int, LedgerModel, dict[str, Any]]]:
     """(height, restored model, ledger data) when the snapshot matches the stored bytes (whose
     ``digests`` the caller computed as it read them), else None."""
     if not hasattr(model, "restore"):
@@ -84,11 +103,11 @@ def read_snapshot(store, model, digests: ChainDigests) -> Optional[tuple[int, ob
         return None
 
 
-def save_snapshot(store, model, state) -> None:
+def save_snapshot(store: SnapshotStore, model: LedgerModel, state: "ChainState") -> None:
     """Write ``model`` and the ledger ``state`` (both after its tip) with the digest of the blocks
     the node validated and wrote (``store.validated_digest``), never of the file's bytes."""
     height = state.height
-    if not hasattr(model, "snapshot") or height == 0 or not getattr(store, "persistent", True):
+    if not hasattr(model, "snapshot") or height == 0 or not store.persistent:
         return
     digest = store.validated_digest(height)
     if digest is None:

@@ -9,53 +9,33 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping, Optional, Protocol
 
 from .block import Block
 from .blocklist import BlockList
 from .errors import UndoMissing
-from .transactions import MODEL_UPDATE, TRANSFER
+from .rules import RULES, rule_for
+from .rules.base import Flower, Rules
 
-if TYPE_CHECKING:
-    from .ledger import Delta
+__all__ = ["ChainState", "Effects", "Flower", "Rules", "UndoMissing"]
 
-_MISSING = object()
+#: the types whose rule indexes a restored block's transactions, and how to spot them in its text
+_RESTORED = tuple((f'"type":"{t}"', rule.index_restored) for t, rule in RULES.items() if rule.index_restored)
 
+_MISSING: Any = object()
 
-@dataclass(frozen=True)
-class Rules:
-    """What a network's genesis fixes for every later block."""
-
-    difficulty: int
-    classes: tuple[str, ...]
-    min_deposit: int
-    refund_wait: int
-    protocol: int = 2
-    k: int = 3
-    weights: tuple[int, ...] = ()
-    base_hash: str = ""
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "Rules":
-        return cls(params["difficulty"], tuple(params["classes"]), params["min_deposit"], params["refund_wait"],
-                   params.get("protocol", 2), params.get("k", 3), tuple(params.get("weights", ())),
-                   params.get("base_hash", ""))
+#: a block's undo record: (table name, key, old value or _MISSING) in order, old total_good, old rows
+UndoRecord = tuple[list[tuple[str, str, Any]], int, int]
 
 
-@dataclass(frozen=True)
-class Flower:
-    """A contribution on the chain and what is left of its deposit."""
+class Effects(Protocol):
+    """What a checked block changes (a ``ledger.Delta``): the new table values and totals."""
 
-    block: int
-    row: int
-    sender: str
-    deposit: int
-    left: int
-    label: str
-    reporters: frozenset = frozenset()
-    refunded: bool = False
-    settled: int = 0          # v3: the block whose REFUND judged it good (it votes from the next block on); 0 = never
-    point: tuple = ()         # its measurements in units (for the v3 claim rule)
+    balances: dict[str, int]
+    flowers: dict[str, Flower]
+    good: dict[str, int]
+    total_good: int
+    rows: int
 
 
 @dataclass
@@ -70,14 +50,16 @@ class ChainState:
     good: dict[str, int] = field(default_factory=dict)
     total_good: int = 0
     rows: int = 0            # training-set size after the tip
-    undo: list = field(default_factory=list)  # per block: (old table values, old total_good, old rows) or None
-    updates: list = field(default_factory=list)  # (block index, timestamp_ms, MODEL_UPDATE data) in chain order
+    undo: list[Optional[UndoRecord]] = field(default_factory=list)  # per block; None: restored without one
+    updates: list[tuple[int, int, dict[str, Any]]] = field(default_factory=list)  # (block index, timestamp_ms,
+    #                                                   MODEL_UPDATE data) in chain order
     by_sender: dict[str, list[str]] = field(default_factory=dict)  # an index: each sender's flower ids, oldest first
     transfers: dict[str, list[str]] = field(default_factory=dict)  # an index: each address's TRANSFER ids, oldest first
 
     @property
     def tip(self) -> Block:
-        return self.blocks[-1]
+        block: Block = self.blocks[-1]
+        return block
 
     @property
     def height(self) -> int:
@@ -94,32 +76,30 @@ class ChainState:
                           {sender: list(ids) for sender, ids in self.by_sender.items()},
                           {address: list(ids) for address, ids in self.transfers.items()})
 
-    def apply(self, block: Block, delta: "Delta") -> None:
+    def apply(self, block: Block, delta: Effects) -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
         # The block is recorded first, with an undo record that grows with each change: should a
         # step below fail, ``rewind`` takes back exactly what was done (``Blockchain._commit``).
-        old: list = []
+        old: list[tuple[str, str, Any]] = []
         self.blocks.append(block)
         self.hashes.append(block.hash)
         self.block_heights[block.hash] = block.index
         self.undo.append((old, self.total_good, self.rows))
-        for name, table, changes in (("balances", self.balances, delta.balances),
-                                     ("flowers", self.flowers, delta.flowers), ("good", self.good, delta.good)):
+        tables: tuple[tuple[str, dict[str, Any], Mapping[str, Any]], ...] = (
+            ("balances", self.balances, delta.balances), ("flowers", self.flowers, delta.flowers),
+            ("good", self.good, delta.good))
+        for name, table, changes in tables:
             for key, value in changes.items():
                 before = table.get(key, _MISSING)
                 old.append((name, key, before))
                 table[key] = value
-                if before is _MISSING and name == "flowers":
-                    self.by_sender.setdefault(value.sender, []).append(key)
         self.total_good, self.rows = delta.total_good, delta.rows
         for tx in block.transactions:
             self.tx_block[tx.id] = block.index
-            if tx.type == MODEL_UPDATE:
-                self.updates.append((block.index, block.timestamp_ms, dict(tx.body["data"])))
-            elif tx.type == TRANSFER:
-                self._index_transfer(tx.id, tx.sender, tx.recipient)
+            rule_for(tx.type).index(self, block.index, block.timestamp_ms, tx)
 
-    def add_restored(self, text: str, block_hash: str, tx_ids: list[str], timestamp_ms: int, update) -> None:
+    def add_restored(self, text: str, block_hash: str, tx_ids: list[str], timestamp_ms: int,
+                     update: Optional[dict[str, Any]]) -> None:
         """Add a block restored from a verified snapshot: its text, hash and ids; no undo record."""
         index = len(self.hashes)
         self.blocks.append(text)
@@ -129,54 +109,33 @@ class ChainState:
             self.tx_block[tx_id] = index
         if update is not None:
             self.updates.append((index, timestamp_ms, update))
-        if '"type":"TRANSFER"' in text:  # only blocks with transfers are parsed, for the address index
+        if any(marker in text for marker, _ in _RESTORED):  # only blocks of such types are parsed
             for tx in json.loads(text)["transactions"]:
-                if tx["type"] == TRANSFER:
-                    self._index_transfer(tx["id"], tx["sender"], tx["recipient"])
+                hook = RULES[tx["type"]].index_restored
+                if hook is not None:
+                    hook(self, tx)
         self.undo.append(None)
+
+    # -- the look-up tables the rules keep (``rules.base.Indexes``) ----------------------
+    def index_transfer(self, tx_id: str, sender: str, recipient: str) -> None:
+        self._index_transfer(tx_id, sender, recipient)
 
     def _index_transfer(self, tx_id: str, sender: str, recipient: str) -> None:
         self.transfers.setdefault(sender, []).append(tx_id)
         self.transfers.setdefault(recipient, []).append(tx_id)
 
-    def rewind(self, height: int) -> list[Block]:
-        """Drop every block above ``height``; returns them, oldest first.
+    def unindex_transfer(self, tx_id: str, sender: str, recipient: str) -> None:
+        for address in (recipient, sender):
+            ids = self.transfers.get(address, [])
+            if ids and ids[-1] == tx_id:
+                ids.pop()
+            if not ids:
+                self.transfers.pop(address, None)
 
-        UndoMissing (and no change) when a block to drop came from a snapshot without its undo
-        record: the caller rebuilds the state at ``height`` instead.
-        """
-        if any(record is None for record in self.undo[height + 1:]):
-            raise UndoMissing(f"no undo records below height {self.height - len(self.undo[height + 1:])}")
-        dropped = []
-        while self.height > height:
-            block = self.blocks.pop()
-            self.hashes.pop()
-            old, self.total_good, self.rows = self.undo.pop()
-            for name, key, value in reversed(old):
-                table = getattr(self, name)
-                if value is _MISSING:
-                    gone = table.pop(key, None)
-                    if name == "flowers" and gone is not None:
-                        self._unindex(gone.sender, key)
-                else:
-                    table[key] = value
-            for tx in reversed(block.transactions):
-                if self.tx_block.get(tx.id) == block.index:
-                    del self.tx_block[tx.id]
-                if tx.type == TRANSFER:
-                    for address in (tx.recipient, tx.sender):
-                        ids = self.transfers.get(address, [])
-                        if ids and ids[-1] == tx.id:
-                            ids.pop()
-                        if not ids:
-                            self.transfers.pop(address, None)
-            if self.updates and self.updates[-1][0] == block.index:
-                self.updates.pop()
-            self.block_heights.pop(block.hash, None)
-            dropped.append(block)
-        return dropped[::-1]
+    def index_flower(self, sender: str, flower_id: str) -> None:
+        self.by_sender.setdefault(sender, []).append(flower_id)
 
-    def _unindex(self, sender: str, flower_id: str) -> None:
+    def unindex_flower(self, sender: str, flower_id: str) -> None:
         ids = self.by_sender.get(sender, [])
         if ids and ids[-1] == flower_id:
             ids.pop()
@@ -185,14 +144,51 @@ class ChainState:
         if not ids:
             self.by_sender.pop(sender, None)
 
+    def record_update(self, block_index: int, timestamp_ms: int, data: Mapping[str, Any]) -> None:
+        self.updates.append((block_index, timestamp_ms, dict(data)))
+
+    def drop_update(self, block_index: int) -> None:
+        if self.updates and self.updates[-1][0] == block_index:
+            self.updates.pop()
+
+    def rewind(self, height: int) -> list[Block]:
+        """Drop every block above ``height``; returns them, oldest first.
+
+        UndoMissing (and no change) when a block to drop came from a snapshot without its undo
+        record: the caller rebuilds the state at ``height`` instead.
+        """
+        tail = self.undo[height + 1:]
+        records = [record for record in tail if record is not None]
+        if len(records) != len(tail):
+            raise UndoMissing(f"no undo records below height {self.height - len(tail)}")
+        dropped = []
+        for record in reversed(records):
+            block = self.blocks.pop()
+            self.hashes.pop()
+            self.undo.pop()
+            old, self.total_good, self.rows = record
+            for name, key, value in reversed(old):
+                table = getattr(self, name)
+                if value is _MISSING:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+            for tx in reversed(block.transactions):
+                if self.tx_block.get(tx.id) == block.index:
+                    del self.tx_block[tx.id]
+                rule_for(tx.type).undo(self, block.index, tx)
+            self.block_heights.pop(block.hash, None)
+            dropped.append(block)
+        return dropped[::-1]
+
     # -- plain data, for snapshots ------------------------------------------------------
-    def ledger_data(self, undo_blocks: int) -> dict:
+    def ledger_data(self, undo_blocks: int) -> dict[str, Any]:
         """The ledger tables, and the undo records of the last ``undo_blocks`` blocks, as JSON-able data."""
-        def flower_row(fid, f):
+        def flower_row(fid: str, f: Flower) -> list[Any]:
             return [fid, f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded,
                     f.settled, list(f.point)]
 
-        def undo_row(record):
+        def undo_row(record: Optional[UndoRecord]) -> Optional[list[Any]]:
             if record is None:
                 return None
             old, total_good, rows = record
@@ -204,9 +200,9 @@ class ChainState:
                 "good": self.good, "total_good": self.total_good, "rows": self.rows,
                 "undo": [undo_row(r) for r in self.undo[-undo_blocks:]] if undo_blocks else []}
 
-    def load_ledger_data(self, data: dict) -> None:
+    def load_ledger_data(self, data: dict[str, Any]) -> None:
         """Tables from ``ledger_data`` (after every block was added with ``add_restored``)."""
-        def flower(row):
+        def flower(row: list[Any]) -> Flower:
             block, r, sender, deposit, left, label, reporters, refunded, *v3 = row
             settled, point = (int(v3[0]), tuple(int(u) for u in v3[1])) if v3 else (0, ())
             return Flower(block, r, sender, deposit, left, label, frozenset(reporters), refunded, settled, point)

@@ -22,10 +22,11 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence, Union
 
-from .encoding import canon
+from .encoding import JSONObject, canon
 from .errors import StorageBusy, StorageError, StorageFull
+from .snapshots import ChainDigests
 
 SCHEMA_VERSION = "2"  # the protocol version of the chain a data directory holds
 MAX_SIDE_BLOCKS = 10_000  # blocks of side branches kept (the oldest go first)
@@ -72,7 +73,7 @@ class SideIndex:
             self.bytes += size
 
 
-def _refuse_version(version: str, path) -> StorageError:
+def _refuse_version(version: str, path: Path) -> StorageError:
     return StorageError(f"the data directory {path} holds a protocol version {version} chain; this node speaks "
                         f"version {SCHEMA_VERSION} and cannot read it: start with a fresh --data-dir "
                         "(or move that directory away)")
@@ -84,27 +85,27 @@ class MemoryStore:
     persistent = False  # nothing survives the process: no snapshots to write
 
     def __init__(self) -> None:
-        self._blocks: list[dict] = []
-        self._side: dict[str, dict] = {}
+        self._blocks: list[JSONObject] = []
+        self._side: dict[str, JSONObject] = {}
         self.side_index = SideIndex()
-        self._pending: dict[str, dict] = {}
+        self._pending: dict[str, JSONObject] = {}
         self._meta: dict[str, str] = {}
 
-    def load_blocks(self) -> list[dict]:
+    def load_blocks(self) -> list[JSONObject]:
         return list(self._blocks)
 
     def load_block_texts(self, limit: Optional[int] = None) -> list[str]:
         return [canon(b).decode("utf-8") for b in self._blocks[:limit]]
 
-    def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
+    def append_block(self, block: JSONObject, remove_pending: Iterable[str] = ()) -> None:
         self.append_blocks([block], remove_pending)
 
-    def append_blocks(self, blocks: list[dict], remove_pending: Iterable[str] = ()) -> None:
+    def append_blocks(self, blocks: list[JSONObject], remove_pending: Iterable[str] = ()) -> None:
         self._blocks.extend(blocks)
         self.remove_pending(remove_pending)
 
-    def replace_blocks(self, from_index: int, blocks: list[dict], remove_pending: Iterable[str] = (),
-                       add_pending: Iterable[dict] = (), side: Iterable[dict] = ()) -> None:
+    def replace_blocks(self, from_index: int, blocks: list[JSONObject], remove_pending: Iterable[str] = (),
+                       add_pending: Iterable[JSONObject] = (), side: Iterable[JSONObject] = ()) -> None:
         del self._blocks[from_index:]
         self._blocks.extend(blocks)
         self.remove_pending(remove_pending)
@@ -112,22 +113,22 @@ class MemoryStore:
             self._pending.setdefault(tx["id"], tx)
         self.add_side_blocks(side)
 
-    def add_side_blocks(self, blocks: Iterable[dict]) -> None:
-        blocks = {b["hash"]: b for b in blocks}
-        added, evicted = self.side_index.plan([(h, len(canon(b))) for h, b in blocks.items()])
+    def add_side_blocks(self, blocks: Iterable[JSONObject]) -> None:
+        by_hash = {b["hash"]: b for b in blocks}
+        added, evicted = self.side_index.plan([(h, len(canon(b))) for h, b in by_hash.items()])
         for block_hash in evicted:
             self._side.pop(block_hash, None)
         for block_hash, _ in added:
-            self._side[block_hash] = blocks[block_hash]
+            self._side[block_hash] = by_hash[block_hash]
         self.side_index.commit(added, evicted)
 
-    def side_block(self, block_hash: str) -> Optional[dict]:
+    def side_block(self, block_hash: str) -> Optional[JSONObject]:
         return self._side.get(block_hash)
 
-    def load_pending(self) -> list[dict]:
+    def load_pending(self) -> list[JSONObject]:
         return list(self._pending.values())
 
-    def add_pending(self, tx: dict) -> None:
+    def add_pending(self, tx: JSONObject) -> None:
         self._pending[tx["id"]] = tx
 
     def remove_pending(self, ids: Iterable[str]) -> None:
@@ -140,7 +141,7 @@ class MemoryStore:
     def set_meta(self, key: str, value: str) -> None:
         self._meta[key] = value
 
-    def vouch(self, digests) -> None:
+    def vouch(self, digests: ChainDigests) -> None:
         pass  # nothing survives the process: no snapshot to vouch for
 
     def validated_digest(self, height: int) -> Optional[str]:
@@ -166,9 +167,9 @@ class SQLiteStore:
             raise StorageError(f"durability must be 'fsync' or 'os'; got {durability!r}")
         path = Path(path)
         self.path = path
-        self._digests = None  # of the blocks the node validated and wrote (``vouch``)
+        self._digests: Optional[ChainDigests] = None  # of the blocks the node validated and wrote (``vouch``)
         self._lock = threading.RLock()  # writers (re-entrant: a side write plans and commits under it)
-        self._lock_fd = self._take_directory_lock(path)
+        self._lock_fd: Optional[int] = self._take_directory_lock(path)
         try:
             self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -215,7 +216,7 @@ class SQLiteStore:
                                "stop it or choose another --data-dir") from None
         return fd
 
-    def _write(self, statements) -> None:
+    def _write(self, statements: Sequence[tuple[str, Any]]) -> None:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -248,14 +249,14 @@ class SQLiteStore:
                                "nothing was written: try again in a moment")
         return exc
 
-    def _read(self, sql: str, args=()) -> list:
+    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._read_lock:
             try:
                 return self._rdb.execute(sql, args).fetchall()
             except sqlite3.OperationalError as exc:
                 raise self._storage_error(exc) from exc
 
-    def load_blocks(self) -> list[dict]:
+    def load_blocks(self) -> list[JSONObject]:
         return [json.loads(text) for text in self.load_block_texts()]
 
     def load_block_texts(self, limit: Optional[int] = None) -> list[str]:
@@ -263,10 +264,10 @@ class SQLiteStore:
         rows = self._read("SELECT body FROM blocks ORDER BY idx LIMIT ?", (-1 if limit is None else limit,))
         return [r[0] for r in rows]
 
-    def append_block(self, block: dict, remove_pending: Iterable[str] = ()) -> None:
+    def append_block(self, block: JSONObject, remove_pending: Iterable[str] = ()) -> None:
         self.append_blocks([block], remove_pending)
 
-    def append_blocks(self, blocks: list[dict], remove_pending: Iterable[str] = ()) -> None:
+    def append_blocks(self, blocks: list[JSONObject], remove_pending: Iterable[str] = ()) -> None:
         """Blocks that continue the chain, in one transaction."""
         texts = [canon(b).decode("utf-8") for b in blocks]
         self._write([
@@ -278,7 +279,7 @@ class SQLiteStore:
             self._digests.extend(texts)
 
     # -- what the node itself validated ---------------------------------------------------
-    def vouch(self, digests) -> None:
+    def vouch(self, digests: ChainDigests) -> None:
         """From now on keep ``digests`` (a ``snapshots.ChainDigests`` of the stored blocks, which
         the node has validated) up to date with every block this store writes."""
         self._digests = digests
@@ -288,8 +289,8 @@ class SQLiteStore:
         not vouched for): what a snapshot may commit to, whatever the file holds now."""
         return self._digests.at(height) if self._digests is not None else None
 
-    def replace_blocks(self, from_index: int, blocks: list[dict], remove_pending: Iterable[str] = (),
-                       add_pending: Iterable[dict] = (), side: Iterable[dict] = ()) -> None:
+    def replace_blocks(self, from_index: int, blocks: list[JSONObject], remove_pending: Iterable[str] = (),
+                       add_pending: Iterable[JSONObject] = (), side: Iterable[JSONObject] = ()) -> None:
         """A reorg in one transaction: the main chain from ``from_index`` on, the pool, and the
         dropped blocks kept as a side branch."""
         texts = [canon(b).decode("utf-8") for b in blocks]
@@ -301,7 +302,8 @@ class SQLiteStore:
             self._digests.truncate(from_index)
             self._digests.extend(texts)
 
-    def _replace(self, statements, from_index, blocks, texts, remove_pending, add_pending) -> None:
+    def _replace(self, statements: list[tuple[str, Any]], from_index: int, blocks: list[JSONObject], texts: list[str],
+                 remove_pending: Iterable[str], add_pending: Iterable[JSONObject]) -> None:
         self._write(statements + [
             ("DELETE FROM blocks WHERE idx >= ?", (from_index,)),
             ("INSERT INTO blocks (idx, hash, body) VALUES (?, ?, ?)",
@@ -311,7 +313,8 @@ class SQLiteStore:
              [(t["id"], canon(t).decode("utf-8")) for t in add_pending]),
         ])
 
-    def _side_statements(self, blocks: Iterable[dict]) -> tuple[list, list, list]:
+    def _side_statements(self, blocks: Iterable[JSONObject]) -> tuple[list[tuple[str, Any]], list[tuple[str, int]],
+                                                                    list[str]]:
         """The statements that add ``blocks`` as side blocks within the bounds, and the index's change."""
         rows = {b["hash"]: (b["index"], canon(b).decode("utf-8")) for b in blocks}
         added, evicted = self.side_index.plan([(h, len(text.encode("utf-8"))) for h, (_, text) in rows.items()])
@@ -319,20 +322,20 @@ class SQLiteStore:
                 ("INSERT OR IGNORE INTO side_blocks (hash, idx, body) VALUES (?, ?, ?)",
                  [(h, rows[h][0], rows[h][1]) for h, _ in added])], added, evicted
 
-    def add_side_blocks(self, blocks: Iterable[dict]) -> None:
+    def add_side_blocks(self, blocks: Iterable[JSONObject]) -> None:
         """Blocks of branches this node has seen but does not follow."""
         with self._lock:  # the index's plan and its commit, one writer at a time
             statements, added, evicted = self._side_statements(blocks)
             self._write(statements)
             self.side_index.commit(added, evicted)
 
-    def side_block(self, block_hash: str) -> Optional[dict]:
+    def side_block(self, block_hash: str) -> Optional[JSONObject]:
         if block_hash not in self.side_index:
             return None  # known in memory: no read at all
         rows = self._read("SELECT body FROM side_blocks WHERE hash = ?", (block_hash,))
         return json.loads(rows[0][0]) if rows else None
 
-    def load_pending(self) -> list[dict]:
+    def load_pending(self) -> list[JSONObject]:
         rows = self._read("SELECT body FROM pending ORDER BY seq")
         try:
             return [json.loads(r[0]) for r in rows]
@@ -340,7 +343,7 @@ class SQLiteStore:
             raise StorageError(f"a pending transaction in {self.path} is not JSON ({exc}); the data file is damaged: "
                                "move the data directory away and start with a fresh --data-dir") from None
 
-    def add_pending(self, tx: dict) -> None:
+    def add_pending(self, tx: JSONObject) -> None:
         self._write([("INSERT INTO pending (id, body) VALUES (?, ?)", (tx["id"], canon(tx).decode("utf-8")))])
 
     def remove_pending(self, ids: Iterable[str]) -> None:
@@ -360,3 +363,6 @@ class SQLiteStore:
             if self._lock_fd is not None:
                 os.close(self._lock_fd)  # closing the descriptor releases the flock
                 self._lock_fd = None
+
+
+ChainStore = Union[MemoryStore, SQLiteStore]  # what a Blockchain keeps its chain in

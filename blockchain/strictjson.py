@@ -8,7 +8,7 @@ reach the ledger. Deep nesting is refused before it can exhaust the stack.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NoReturn
 
 MAX_DEPTH = 32
 
@@ -17,12 +17,12 @@ class JSONRejected(ValueError):
     """The text is not JSON we accept; the message says why."""
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not allowed; numbers must be finite")
 
 
-def _no_duplicates(pairs):
-    out = {}
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
             raise ValueError(f"duplicate key {key!r:.40}")

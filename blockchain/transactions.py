@@ -8,180 +8,63 @@ by the ledger, not here.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from . import crypto
 from .encoding import ValueRuleError, canon, check_value, is_hex, is_int, sha256_hex
 from .errors import InvalidSignature, InvalidTransaction, SignatureRequired
 
-TRANSFER = "TRANSFER"
-FLOWER_DATA = "FLOWER_DATA"
-REFUND = "REFUND"
-REPORT = "REPORT"
-REWARD = "REWARD"
-MODEL_UPDATE = "MODEL_UPDATE"
-GENESIS = "GENESIS"
-CLAIM_TYPES = (REFUND, REPORT)
-USER_TYPES = (TRANSFER, FLOWER_DATA, REFUND, REPORT)
-NODE_TYPES = (REWARD, MODEL_UPDATE, GENESIS)
+from .rules import RULES, rule_for
+from .rules.base import (CLASS_NAME, FEATURES, FLOWER_DATA, GENESIS, MAX_ADDRESS_LENGTH, MAX_AMOUNT, MAX_UNITS,
+                         MEASUREMENT, MIN_UNITS, MODEL_ADDRESS, MODEL_UPDATE, MODEL_UPDATE_KEYS, REFUND, REPORT,
+                         RESERVED_ADDRESSES, REWARD, REWARD_AMOUNT, REWARD_SENDER, TRANSFER, check_address,
+                         check_user_fields, is_address, measurement_units)
+from .rules.flower_data import check_flower_data
 
-REWARD_SENDER = "0"
-MODEL_ADDRESS = "MODEL"
-RESERVED_ADDRESSES = (REWARD_SENDER, MODEL_ADDRESS)
-REWARD_AMOUNT = 1
-MAX_AMOUNT = 10**12
-MAX_ADDRESS_LENGTH = 128
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+# The protocol's names, defined with the rules (``blockchain/rules/``) and kept here for their importers.
+__all__ = ["CLASS_NAME", "FEATURES", "FLOWER_DATA", "GENESIS", "MAX_ADDRESS_LENGTH", "MAX_AMOUNT", "MAX_UNITS",
+           "MEASUREMENT", "MIN_UNITS", "MODEL_ADDRESS", "MODEL_UPDATE", "MODEL_UPDATE_KEYS", "REFUND", "REPORT",
+           "RESERVED_ADDRESSES", "REWARD", "REWARD_AMOUNT", "REWARD_SENDER", "TRANSFER", "check_address",
+           "is_address", "measurement_units", "check_flower_data", "RULES",
+           "CLAIM_TYPES", "MAX_FUTURE_MS", "MAX_USER_TRANSACTIONS", "check_body", "freeze", "thaw", "Transaction",
+           "transfer_body", "flower_body", "claim_body", "reward", "model_update", "genesis_transaction", "signed"]
+
+CLAIM_TYPES = (REFUND, REPORT)
 MAX_FUTURE_MS = 2 * 60 * 60 * 1000
 MAX_USER_TRANSACTIONS = 1000  # per block (PROTOCOL.md "Order of transactions")
-MIN_UNITS, MAX_UNITS = 1, 10_000  # a measurement: 0.01 to 100.00 cm, in hundredths
-
-FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-MEASUREMENT = re.compile(r"(0|[1-9][0-9]{0,2})\.[0-9]{2}")
-CLASS_NAME = re.compile(r"[a-z0-9_-]{1,32}")
-MODEL_UPDATE_KEYS = ("data_points_trained", "model_hash", "test_correct", "test_rows")
-
-_BODY_KEYS = {
-    TRANSFER: {"type", "sender", "recipient", "amount", "timestamp_ms"},
-    FLOWER_DATA: {"type", "sender", "recipient", "amount", "timestamp_ms", "data"},
-    REFUND: {"type", "sender", "recipient", "amount", "timestamp_ms", "flower_id"},
-    REPORT: {"type", "sender", "recipient", "amount", "timestamp_ms", "flower_id"},
-    REWARD: {"type", "sender", "recipient", "amount", "block_index"},
-    MODEL_UPDATE: {"type", "sender", "recipient", "amount", "block_index", "data"},
-    GENESIS: {"type", "sender", "recipient", "amount", "params"},
-}
 
 
 def _fail(message: str, tx_id: str | None = None) -> None:
     raise InvalidTransaction(message, tx_id=tx_id)
 
 
-def is_address(value: Any) -> bool:
-    """1 to 128 characters of 0x21-0x7E: printable ASCII without the space."""
-    return (type(value) is str and 1 <= len(value) <= MAX_ADDRESS_LENGTH and value.isascii()
-            and value.isprintable() and " " not in value)
-
-
-def check_address(name: str, value: Any, *, user: bool = False) -> None:
-    """An address; a user's (sender, transfer recipient, miner) is never reserved."""
-    if not is_address(value):
-        _fail(f"{name} must be 1 to {MAX_ADDRESS_LENGTH} characters of printable ASCII without spaces "
-              f"(0x21-0x7E); got {value!r:.60}")
-    if user and value in RESERVED_ADDRESSES:
-        _fail(f"{name} must not be a reserved address ({', '.join(RESERVED_ADDRESSES)}); got {value!r}")
-
-
-_UNITS = {f"{u // 100}.{u % 100:02d}": u for u in range(MIN_UNITS, MAX_UNITS + 1)}  # every valid string
-
-
-def measurement_units(value: Any) -> int:
-    """Hundredths of a centimetre of a measurement string, or InvalidTransaction."""
-    found = _UNITS.get(value) if type(value) is str else None
-    if found is not None:
-        return found
-    if type(value) is not str or MEASUREMENT.fullmatch(value) is None:
-        _fail(f'a measurement must be centimetres with exactly two decimals, like "5.10"; got {value!r:.40}')
-    units = int(value.replace(".", ""))
-    if not MIN_UNITS <= units <= MAX_UNITS:
-        _fail(f"a measurement must be 0.01 to 100.00; got {value!r}")
-    return units
-
-
-def check_flower_data(data: Any) -> None:
-    if type(data) is not dict:
-        _fail(f"data must be an object; got {type(data).__name__}")
-    expected = set(FEATURES) | {"flower_type"}
-    if set(data) != expected:
-        _fail(f"data must have exactly the keys {sorted(expected)}; got {sorted(map(str, data))}")
-    for name in FEATURES:
-        try:
-            measurement_units(data[name])
-        except InvalidTransaction as exc:
-            _fail(f"data.{name}: {exc.message}")
-    if type(data["flower_type"]) is not str or CLASS_NAME.fullmatch(data["flower_type"]) is None:
-        _fail(f"data.flower_type must be a class name of [a-z0-9_-]{{1,32}}; got {data['flower_type']!r:.40}")
-
-
-def _check_model_update_data(data: Any) -> None:
-    if type(data) is not dict or set(data) != set(MODEL_UPDATE_KEYS):
-        _fail(f"MODEL_UPDATE data must have exactly the keys {list(MODEL_UPDATE_KEYS)}")
-    for name, least in (("data_points_trained", 1), ("test_correct", 0), ("test_rows", 1)):
-        if not is_int(data[name]) or data[name] < least:
-            _fail(f"{name} must be an integer of at least {least}; got {data[name]!r:.40}")
-    if data["test_correct"] > data["test_rows"]:
-        _fail(f"test_correct must be at most test_rows ({data['test_rows']}); got {data['test_correct']}")
-    if not is_hex(data["model_hash"], 64):
-        _fail(f"model_hash must be 64 lowercase hex characters; got {data['model_hash']!r:.80}")
-
-
 def check_body(body: Mapping[str, Any]) -> None:
-    """Every rule of PROTOCOL.md that a transaction body must meet on its own."""
+    """Every rule of PROTOCOL.md that a transaction body must meet on its own: what every body
+    meets here, then its type's own check (``blockchain/rules/<type>.py``)."""
     try:
         check_value(dict(body), "transaction")
     except ValueRuleError as exc:
         _fail(str(exc))
-    tx_type = body.get("type")
-    if type(tx_type) is not str or tx_type not in _BODY_KEYS:
-        _fail(f"type must be one of {', '.join(_BODY_KEYS)}; got {tx_type!r:.40}")
-    required = _BODY_KEYS[tx_type]
-    allowed = required | ({"public_key"} if tx_type in USER_TYPES else set())
+    rule = rule_for(body.get("type"))
+    required = rule.body_keys
+    allowed = (required | {"public_key"}) if rule.user else required
     missing = required - set(body)
     if missing:
-        _fail(f"a {tx_type} transaction must have the fields {sorted(required)}; missing {sorted(missing)}")
+        _fail(f"a {rule.type} transaction must have the fields {sorted(required)}; missing {sorted(missing)}")
     extra = set(body) - allowed
     if extra:
-        _fail(f"a {tx_type} transaction must not have the fields {sorted(extra)}")
+        _fail(f"a {rule.type} transaction must not have the fields {sorted(extra)}")
     amount = body["amount"]
     if not is_int(amount):
         _fail(f"amount must be an integer; got {amount!r:.40}")
-
-    if tx_type in USER_TYPES:
-        check_address("sender", body["sender"], user=True)
-        if not is_int(body["timestamp_ms"]) or body["timestamp_ms"] < 0:
-            _fail(f"timestamp_ms must be a non-negative integer (milliseconds); got {body['timestamp_ms']!r:.40}")
-        if "public_key" in body:
-            pk = body["public_key"]
-            if not is_hex(pk, 64):
-                _fail(f"public_key must be 64 lowercase hex characters; got {pk!r:.80}")
-            if body["sender"] != crypto.address_of(pk):
-                _fail(f"sender must be the address of public_key ({crypto.address_of(pk)}); got {body['sender']!r:.60}")
-        if tx_type != TRANSFER and body["recipient"] != MODEL_ADDRESS:
-            _fail(f'a {tx_type} must have recipient "{MODEL_ADDRESS}"; got {body["recipient"]!r:.60}')
-    elif tx_type != GENESIS:
-        if not is_int(body["block_index"]) or body["block_index"] < 0:
-            _fail(f"block_index must be a non-negative integer; got {body['block_index']!r:.40}")
-
-    if tx_type == TRANSFER:
-        check_address("recipient", body["recipient"], user=True)
-        if not 1 <= amount <= MAX_AMOUNT:
-            _fail(f"amount must be from 1 to {MAX_AMOUNT}; got {amount}")
-        if body["recipient"] == body["sender"]:
-            _fail("recipient must differ from sender; a transfer never sends to itself")
-    elif tx_type == FLOWER_DATA:
-        if not 0 <= amount <= MAX_AMOUNT:
-            _fail(f"a FLOWER_DATA's amount (its deposit) must be from 0 to {MAX_AMOUNT}; got {amount}")
-        check_flower_data(body["data"])
-    elif tx_type in CLAIM_TYPES:
-        if amount != 0:
-            _fail(f"a {tx_type} must have amount 0; got {amount}")
-        if not is_hex(body["flower_id"], 64):
-            _fail(f"flower_id must be 64 lowercase hex characters; got {body['flower_id']!r:.80}")
-    elif tx_type == REWARD:
-        if body["sender"] != REWARD_SENDER or amount != REWARD_AMOUNT:
-            _fail(f'a REWARD must have sender "{REWARD_SENDER}" and amount {REWARD_AMOUNT}; '
-                  f"got {body['sender']!r:.20} and {amount}")
-        check_address("recipient", body["recipient"], user=True)
-    elif tx_type == MODEL_UPDATE:
-        if body["sender"] != MODEL_ADDRESS or body["recipient"] != MODEL_ADDRESS or amount != 0:
-            _fail(f'a MODEL_UPDATE must have sender and recipient "{MODEL_ADDRESS}" and amount 0')
-        _check_model_update_data(body["data"])
-    else:  # GENESIS: its params are compared with the network's own by the ledger
-        if body["sender"] != REWARD_SENDER or body["recipient"] != MODEL_ADDRESS or amount != 0:
-            _fail(f'a GENESIS must have sender "{REWARD_SENDER}", recipient "{MODEL_ADDRESS}" and amount 0')
-        if type(body["params"]) is not dict:
-            _fail("a GENESIS must carry params as an object")
+    if rule.user:
+        check_user_fields(body)
+    rule.check_body(body)
 
 
 def freeze(value: Any) -> Any:
@@ -222,9 +105,10 @@ class Transaction:
         if type(self.body) is not MappingProxyType:  # read-only, however it was built
             object.__setattr__(self, "body", freeze(self.body))
 
-    def body_dict(self) -> dict:
+    def body_dict(self) -> dict[str, Any]:
         """The body as a plain dict (a copy: editing it changes nothing here)."""
-        return thaw(self.body)
+        out: dict[str, Any] = thaw(self.body)
+        return out
 
     # -- construction -----------------------------------------------------------------
     @classmethod
@@ -308,7 +192,7 @@ class Transaction:
             )
 
     def require_signature(self) -> None:
-        if self.type in USER_TYPES and not self.is_signed:
+        if rule_for(self.type).user and not self.is_signed:
             raise SignatureRequired(
                 "this node requires signed transactions: add public_key (hex Ed25519) to the body and "
                 "signature (hex Ed25519 signature of canon(body)); sender must be the key's address",
@@ -318,19 +202,23 @@ class Transaction:
     # -- accessors ------------------------------------------------------------------
     @property
     def type(self) -> str:
-        return self.body["type"]
+        value: str = self.body["type"]
+        return value
 
     @property
     def sender(self) -> str:
-        return self.body["sender"]
+        value: str = self.body["sender"]
+        return value
 
     @property
     def recipient(self) -> str:
-        return self.body["recipient"]
+        value: str = self.body["recipient"]
+        return value
 
     @property
     def amount(self) -> int:
-        return self.body["amount"]
+        value: int = self.body["amount"]
+        return value
 
     @property
     def data(self) -> Any:
@@ -342,19 +230,20 @@ class Transaction:
 
     @property
     def is_user(self) -> bool:
-        return self.type in USER_TYPES
+        return rule_for(self.type).user
 
     @property
     def spends(self) -> int:
         """What the sender pays when the transaction is applied: a transfer's amount or a deposit."""
-        return self.body["amount"] if self.type in (TRANSFER, FLOWER_DATA) else 0
+        return rule_for(self.type).spends(self)
 
     def features(self) -> list[str]:
         """The four measurement strings of a FLOWER_DATA in protocol order."""
         return [self.body["data"][name] for name in FEATURES]
 
     def label(self) -> str:
-        return self.body["data"]["flower_type"]
+        value: str = self.body["data"]["flower_type"]
+        return value
 
     def to_dict(self) -> dict[str, Any]:
         out = self.body_dict()
@@ -365,20 +254,20 @@ class Transaction:
 
 
 # -- builders for each type ---------------------------------------------------------
-def _with_key(body: dict, public_key: str | None) -> dict:
+def _with_key(body: dict[str, Any], public_key: str | None) -> dict[str, Any]:
     if public_key is not None:
         body["public_key"] = public_key
     return body
 
 
 def transfer_body(sender: str, recipient: str, amount: int, timestamp_ms: int,
-                  public_key: str | None = None) -> dict:
+                  public_key: str | None = None) -> dict[str, Any]:
     return _with_key({"type": TRANSFER, "sender": sender, "recipient": recipient, "amount": amount,
                       "timestamp_ms": timestamp_ms}, public_key)
 
 
 def flower_body(sender: str, measurements: Mapping[str, str], flower_type: str, timestamp_ms: int,
-                deposit: int = 0, public_key: str | None = None) -> dict:
+                deposit: int = 0, public_key: str | None = None) -> dict[str, Any]:
     """``measurements`` maps each feature to its protocol string ("5.10")."""
     data = {name: measurements[name] for name in FEATURES}
     data["flower_type"] = flower_type
@@ -386,7 +275,8 @@ def flower_body(sender: str, measurements: Mapping[str, str], flower_type: str, 
                       "timestamp_ms": timestamp_ms, "data": data}, public_key)
 
 
-def claim_body(kind: str, sender: str, flower_id: str, timestamp_ms: int, public_key: str | None = None) -> dict:
+def claim_body(kind: str, sender: str, flower_id: str, timestamp_ms: int,
+               public_key: str | None = None) -> dict[str, Any]:
     """A REFUND or REPORT of the FLOWER_DATA ``flower_id``."""
     if kind not in CLAIM_TYPES:
         raise ValueError(f"kind must be REFUND or REPORT; got {kind!r}")
@@ -410,6 +300,6 @@ def genesis_transaction(params: Mapping[str, Any]) -> Transaction:
                                "amount": 0, "params": dict(params)})
 
 
-def signed(body: dict, key) -> Transaction:
+def signed(body: dict[str, Any], key: Ed25519PrivateKey) -> Transaction:
     """Sign ``body`` (which must carry the key's ``public_key`` and address) with ``key``."""
     return Transaction.create(body, crypto.sign_body(key, body))

@@ -1,25 +1,41 @@
-"""The block-level checks of PROTOCOL.md version 2 (and the draft version 3): a block's order,
-its header on top of its parent's, its transactions against the state (through ``ledger.Delta``),
-its MODEL_UPDATE against the replayed model, block 0 against the network's genesis; and how an
-accepted block's data reaches the model.
+"""The state transition of PROTOCOL.md version 2 (and the draft version 3): the one check of a block.
 
-``check_block`` lists everything wrong with a block, so that a node can refuse it with its first
+``transition(state, block, model, now_ms)`` is THE check of a block on top of a state: its header
+on its parent's (links, difficulty, proof of work, time), its transactions' ids and signatures,
+its Merkle root, its order, each transaction against the state (through ``ledger.Delta``) and
+its MODEL_UPDATE against the replayed model. It is pure: the state and the model do not change;
+it returns an ``Outcome``, every issue found (none: valid) and the block's effects, which the one
+commit path (``Blockchain._commit``, ``reorg``) or an audit (``audit.extend_audit``) then applies.
+Mining, ``POST /blocks``, sync pages, reorgs, restart replays, ``GET /chain/validate`` and
+``python -m blockchain.verify`` all judge blocks with it.
+
+What is checked of a block before there is a state to check it against lives here too:
+``check_headers`` (a run of headers, for a headers-first sync and a side block),
+``check_body`` (a side block's body against its header) and ``check_genesis`` (block 0).
+``feed_model`` gives an accepted block's data to the model.
+
+The issues list everything wrong with a block, so that a node can refuse it with its first
 problem and an audit can name every problem in a chain.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Iterable, Optional, Sequence, Union
 
 from .block import Block
 from .encoding import canon
 from .errors import InvalidSignature, ModelUpdateError
 from .ledger import Delta
+from .headers import Header
+from .model_port import LedgerModel
 from .pow import meets_difficulty
 from .state import ChainState
-from .transactions import FLOWER_DATA, MAX_FUTURE_MS, MAX_USER_TRANSACTIONS, MODEL_UPDATE, REWARD
+from .transactions import FLOWER_DATA, MAX_FUTURE_MS, MAX_USER_TRANSACTIONS, MODEL_UPDATE, REWARD, Transaction
 
-__all__ = ["Issue", "check_block", "check_header", "check_order", "check_genesis", "feed_model", "flower_points"]
+Linked = Union[Block, Header]  # what a header check reads of a block or a bare header
+
+__all__ = ["Issue", "Outcome", "transition", "check_headers", "check_body", "check_genesis", "feed_model",
+           "flower_points"]
 
 
 @dataclass(frozen=True)
@@ -30,13 +46,65 @@ class Issue:
     message: str
     tx_id: Optional[str] = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"block_index": self.block_index, "tx_id": self.tx_id, "message": self.message}
 
     def __str__(self) -> str:
         where = f"block {self.block_index}" if self.block_index is not None else "chain"
         tx = f" tx {self.tx_id}" if self.tx_id else ""
         return f"{where}{tx}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What ``transition`` found: every issue of the block (none: it is valid) and its effects on
+    top of the state it was checked on (a ``Delta``; the state itself did not change)."""
+
+    issues: list[Issue]
+    delta: Delta
+
+    @property
+    def valid(self) -> bool:
+        return not self.issues
+
+
+def transition(state: ChainState, block: Block, model: LedgerModel, now_ms: Optional[int] = None) -> Outcome:
+    """THE check of ``block`` on top of ``state``, whose model is ``model`` (the LedgerModel after
+    the parent block; it is only asked for previews and leave-one-out predictions). ``now_ms`` is
+    this node's clock, for the rule on future timestamps (None: not checked, for blocks this node
+    accepted before). Pure: neither ``state`` nor ``model`` changes."""
+    issues, delta = check_block(block, state, model, now_ms)
+    return Outcome(issues, delta)
+
+
+def check_headers(headers: Sequence[Linked], parent: Linked, difficulty: int, now_ms: Optional[int]) -> Optional[Issue]:
+    """The first problem of ``headers`` (Headers or Blocks) as a run of blocks on top of ``parent``
+    (a Header or a Block), or None when each links to the one before, has the network's
+    difficulty, the proof of work its hash claims and a time that does not go back or run ahead
+    of ours: what can be judged of blocks before their bodies and their state are at hand."""
+    for header in headers:
+        issues = check_header(header, parent, difficulty, now_ms)
+        if issues:
+            return issues[0]
+        parent = header
+    return None
+
+
+def check_body(block: Block) -> list[Issue]:
+    """Whether ``block``'s transactions are the ones its header commits to (each id the hash of
+    its body, checked when parsed; the Merkle root of those ids), in the order PROTOCOL.md fixes:
+    what can be judged of a block whose parent state is not at hand (a side branch's). What needs
+    the state (balances, claims, the model) is judged by ``transition`` if the branch is adopted."""
+    issues = []
+    root = block.computed_merkle_root()
+    if root != block.merkle_root:
+        issues.append(Issue(block.index, f"merkle_root must be {root} (the root of its transactions' ids); "
+                                         f"got {block.merkle_root}"))
+    issues.extend(check_order(block))
+    unverified = next((tx for tx in block.transactions if not tx.verified), None)
+    if unverified is not None:
+        issues.append(Issue(block.index, "transaction id must be H(canon(body))", unverified.id))
+    return issues
 
 
 def check_order(block: Block) -> list[Issue]:
@@ -67,7 +135,7 @@ def check_order(block: Block) -> list[Issue]:
     return issues
 
 
-def check_header(block: Block, parent: Block, difficulty: int, now_ms: Optional[int]) -> list[Issue]:
+def check_header(block: Linked, parent: Linked, difficulty: int, now_ms: Optional[int]) -> list[Issue]:
     """The rules a header meets on top of its parent's: links, proof of work, time."""
     at = block.index
     issues: list[Issue] = []
@@ -91,7 +159,8 @@ def check_header(block: Block, parent: Block, difficulty: int, now_ms: Optional[
     return issues
 
 
-def check_block(block: Block, state: ChainState, model, now_ms: Optional[int] = None) -> tuple[list[Issue], Delta]:
+def check_block(block: Block, state: ChainState, model: LedgerModel,
+                now_ms: Optional[int] = None) -> tuple[list[Issue], Delta]:
     """Everything wrong with ``block`` on top of ``state`` (whose model is ``model``), and the
     effects of its transactions. ``model`` is the LedgerModel after the parent block; it is only
     asked for previews and leave-one-out predictions here. An empty list means valid."""
@@ -130,7 +199,7 @@ def check_block(block: Block, state: ChainState, model, now_ms: Optional[int] = 
     return issues, delta
 
 
-def _check_model_update(block: Block, delta: Delta, model) -> list[Issue]:
+def _check_model_update(block: Block, delta: Delta, model: LedgerModel) -> list[Issue]:
     updates = [tx for tx in block.transactions if tx.type == MODEL_UPDATE]
     if not delta.new_rows or len(updates) != 1:
         return []  # absence or surplus is an ordering issue, reported by check_order
@@ -153,7 +222,7 @@ def check_genesis(block: Block, genesis: Block) -> list[Issue]:
     return []
 
 
-def flower_points(transactions) -> tuple[list[list[str]], list[str]]:
+def flower_points(transactions: Iterable[Transaction]) -> tuple[list[list[str]], list[str]]:
     """Rows (measurement strings) and labels of the FLOWER_DATA among ``transactions``, in order."""
     rows, labels = [], []
     for tx in transactions:
@@ -163,7 +232,7 @@ def flower_points(transactions) -> tuple[list[list[str]], list[str]]:
     return rows, labels
 
 
-def feed_model(model, block: Block) -> Optional[dict]:
+def feed_model(model: LedgerModel, block: Block) -> Optional[dict[str, Any]]:
     """Give an accepted block's FLOWER_DATA to the model as one update, all or nothing.
 
     Returns the model's new summary, or None when the block carries no FLOWER_DATA.

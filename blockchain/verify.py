@@ -18,16 +18,18 @@ import importlib
 import sys
 import time
 from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
 
 from .audit import audit_chain, declared_params
 from .errors import VerifyError
+from .model_port import LedgerModel
 from .strictjson import JSONRejected, loads_strict
 from .genesis import PROTOCOLS
 
 DEFAULT_MODEL = "ml:ledger_model"
 
 
-def load_chain(path: Path) -> list:
+def load_chain(path: Path) -> list[Any]:
     try:
         data = loads_strict(Path(path).read_bytes())
     except OSError as exc:
@@ -41,16 +43,18 @@ def load_chain(path: Path) -> list:
     return data
 
 
-def load_model_factory(spec: str):
+def load_model_factory(spec: str) -> Callable[[Optional[str]], LedgerModel]:
     module_name, _, attr = spec.partition(":")
     try:
-        return getattr(importlib.import_module(module_name), attr or "ledger_model")
+        factory: Callable[[Optional[str]], LedgerModel] = getattr(importlib.import_module(module_name),
+                                                                  attr or "ledger_model")
+        return factory
     except (ImportError, AttributeError) as exc:
         raise VerifyError(f"cannot load the model plug-in {spec!r} ({exc}); run from the project root "
                           "with its requirements installed") from None
 
 
-def main(argv=None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m blockchain.verify",
                                      description="Verify an exported chain: hashes, links, proof of work, Merkle "
                                                  "roots, signatures, balances, deposits and claims, and a replay of "
@@ -87,7 +91,7 @@ def main(argv=None) -> int:
     elapsed = time.perf_counter() - started
     for issue in result.issues:
         print(issue)
-    if result.valid:
+    if result.valid and result.state is not None:
         summary = result.model.summary()
         print(f"VALID: {len(chain)} blocks, tip {result.state.tip.hash}, model_hash {summary['model_hash']}, "
               f"{summary['data_points_trained']} data points, test_correct {summary['test_correct']}/"

@@ -1,5 +1,7 @@
-"""A wallet for people: keys, signed transfers and flower data, balances, against any node."""
+"""A wallet for people and a library for programs: keys, signed transfers and flower data,
+balances, typed answers (``client.models``), against any node."""
+from . import models
 from .local import LocalNetwork, NodeProcess
 from .node import ApiError, Node, NodeError
 
-__all__ = ["ApiError", "LocalNetwork", "Node", "NodeError", "NodeProcess"]
+__all__ = ["ApiError", "LocalNetwork", "Node", "NodeError", "NodeProcess", "models"]

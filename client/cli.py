@@ -1,4 +1,4 @@
-"""``python -m client``: a small wallet.
+"""``python -m client`` (installed: ``iris-wallet``): a small wallet.
 
     python -m client keygen  --key alice.key
     python -m client address --key alice.key
@@ -13,6 +13,7 @@
 Transactions are signed here, with the key never leaving this machine: the node receives the
 body, the public key and the Ed25519 signature of the canonical body (PROTOCOL.md). Errors are
 one line on stderr; the exit status is 1 for a refused or failed request, 2 for bad usage.
+It talks to the node through ``client.Node`` (a total deadline, a size cap, strict JSON).
 """
 from __future__ import annotations
 
@@ -20,16 +21,13 @@ import argparse
 import os
 import re
 import sys
-import time
 from pathlib import Path
 
-import requests
-
 from blockchain import crypto
-from blockchain.strictjson import JSONRejected, loads_strict
-from blockchain.transactions import claim_body, flower_body, transfer_body
 from ml.errors import MeasurementError
 from ml.measurements import from_number, units
+
+from .node import ApiError, Node, NodeError
 
 DEFAULT_NODE = os.environ.get("IRIS_NODE", "http://127.0.0.1:5000")
 TIMEOUT = 30
@@ -43,33 +41,12 @@ class UsageError(WalletError):
     """The command line itself is wrong (exit status 2, like argparse's own usage errors)."""
 
 
-def _post(node: str, path: str, body: dict) -> dict:
-    return _call("POST", node, path, body)
-
-
-def _call(method: str, node: str, path: str, body=None) -> dict:
-    url = node.rstrip("/") + path
-    try:
-        r = requests.request(method, url, json=body, timeout=TIMEOUT, allow_redirects=False)
-    except requests.RequestException as exc:
-        raise WalletError(f"cannot reach the node at {node} ({type(exc).__name__}); is it running?") from None
-    try:
-        data = loads_strict(r.content)
-    except JSONRejected as exc:
-        raise WalletError(f"the node at {node} answered {r.status_code} without strict JSON ({exc})") from None
-    if r.status_code >= 400:
-        err = data.get("error", {}) if isinstance(data, dict) else {}
-        raise WalletError(f"refused ({r.status_code} {err.get('code', '?')}): {err.get('message', data)}")
-    return data
+def _node(args) -> Node:
+    return Node(args.node, timeout=TIMEOUT)
 
 
 def _key(args):
     return crypto.read_key_file(Path(args.key))
-
-
-def _signed(key, body: dict) -> dict:
-    """The request fields of a signed transaction: its body's fields plus the signature."""
-    return {"signature": crypto.sign_body(key, body)}
 
 
 def cmd_keygen(args) -> str:
@@ -83,52 +60,30 @@ def cmd_address(args) -> str:
     return crypto.address_of(crypto.public_key_hex(key))
 
 
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
-
-def _identity(args):
-    key = _key(args)
-    pub = crypto.public_key_hex(key)
-    return key, pub, crypto.address_of(pub)
-
-
 def cmd_send(args) -> str:
-    key, pub, sender = _identity(args)
-    body = transfer_body(sender, args.to, args.amount, _now_ms(), pub)
-    request = {"sender": sender, "recipient": args.to, "amount": args.amount, "timestamp_ms": body["timestamp_ms"],
-               "public_key": pub, **_signed(key, body)}
-    answer = _post(args.node, "/transactions/new", request)
-    return f"sent {args.amount} to {args.to}: transaction {answer['transaction_id']} (block {answer['block_index']})"
+    answer = _node(args).send(_key(args), args.to, args.amount)
+    return f"sent {args.amount} to {args.to}: transaction {answer.transaction_id} (block {answer.block_index})"
 
 
 def cmd_flower(args) -> str:
-    key, pub, sender = _identity(args)
     measures = {"sepal_length": args.sepal_length, "sepal_width": args.sepal_width,
                 "petal_length": args.petal_length, "petal_width": args.petal_width}
-    body = flower_body(sender, measures, args.type, _now_ms(), args.deposit, pub)
-    request = {"sender": sender, **body["data"], "deposit": args.deposit, "timestamp_ms": body["timestamp_ms"],
-               "public_key": pub, **_signed(key, body)}
-    answer = _post(args.node, "/flower/add", request)
+    answer = _node(args).send_flower(_key(args), args.type, measures, args.deposit)
     deposit = f" with a deposit of {args.deposit}" if args.deposit else ""
-    return f"flower data sent{deposit}: transaction {answer['transaction_id']} (block {answer['block_index']})"
+    return f"flower data sent{deposit}: transaction {answer.transaction_id} (block {answer.block_index})"
 
 
 def _claim(kind: str, args) -> str:
-    key, pub, sender = _identity(args)
-    body = claim_body(kind, sender, args.flower_id, _now_ms(), pub)
-    request = {"sender": sender, "flower_id": args.flower_id, "timestamp_ms": body["timestamp_ms"],
-               "public_key": pub, **_signed(key, body)}
-    answer = _post(args.node, f"/flower/{kind.lower()}", request)
-    return f"{kind.lower()} sent: transaction {answer['transaction_id']} (block {answer['block_index']})"
+    answer = _node(args).claim(_key(args), kind, args.flower_id)
+    return f"{kind} sent: transaction {answer.transaction_id} (block {answer.block_index})"
 
 
 def cmd_refund(args) -> str:
-    return _claim("REFUND", args)
+    return _claim("refund", args)
 
 
 def cmd_report(args) -> str:
-    return _claim("REPORT", args)
+    return _claim("report", args)
 
 
 def _address_arg(args) -> str:
@@ -136,63 +91,53 @@ def _address_arg(args) -> str:
         raise UsageError("give an address or --key, not both")
     address = args.address or (crypto.address_of(crypto.public_key_hex(_key(args))) if args.key else None)
     if not address:
-        raise UsageError(f"give an address or --key (python -m client {args.command} ADDRESS | --key FILE)")
+        raise UsageError(f"give an address or --key ({args.prog} {args.command} ADDRESS | --key FILE)")
     return address
 
 
 CONTRIBUTIONS_PAGE = 1000  # the node's largest page of /contributions
 
 
-def _all_contributions(node: str, sender: str) -> tuple[dict, list[dict]]:
-    """The first page's answer and every contribution, following ``next`` page by page."""
-    start, items, first = 0, [], None
-    while True:
-        query = requests.compat.urlencode({"sender": sender, "from": start, "limit": CONTRIBUTIONS_PAGE})
-        answer = _call("GET", node, f"/contributions?{query}")
-        first = first or answer
-        items += answer["contributions"]
-        following = answer.get("next")
-        if not isinstance(following, int) or following <= start:
-            return first, items
-        start = following
-
-
 def cmd_contributions(args) -> str:
-    answer, contributions = _all_contributions(args.node, _address_arg(args))
-    lines = [f"{answer['sender']}: {answer['count']} contribution(s), good {answer['good']}"]
+    node, sender = _node(args), _address_arg(args)
+    first = node.contributions(sender, limit=CONTRIBUTIONS_PAGE)
+    contributions = list(first.contributions)
+    if first.next is not None:
+        contributions += node.iter_contributions(sender, start=first.next)
+    lines = [f"{first.sender}: {first.count} contribution(s), good {first.good}"]
     for c in contributions:
-        d = c["data"]
-        if not c["deposit"]:
+        d = c.data or {}
+        if not c.deposit:
             state = "no deposit"
-        elif c["refunded"]:
-            state = f"deposit {c['deposit']} refunded"
+        elif c.refunded:
+            state = f"deposit {c.deposit} refunded"
         else:
-            state = f"deposit {c['deposit']}, {c['left']} left, claimable from block {c['claimable_from_block']}"
-        agrees = "model agrees" if c["model_agrees"] else "model disagrees"
-        lines.append(f"{c['flower_id']}  block {c['block_index']}  {d['flower_type']} ({d['sepal_length']}, "
-                     f"{d['sepal_width']}, {d['petal_length']}, {d['petal_width']})  {state}; {agrees}")
+            state = f"deposit {c.deposit}, {c.left} left, claimable from block {c.claimable_from_block}"
+        agrees = "model agrees" if c.model_agrees else "model disagrees"
+        lines.append(f"{c.flower_id}  block {c.block_index}  {d.get('flower_type')} ({d.get('sepal_length')}, "
+                     f"{d.get('sepal_width')}, {d.get('petal_length')}, {d.get('petal_width')})  {state}; {agrees}")
     return "\n".join(lines)
 
 
 def cmd_judgement(args) -> str:
-    j = _call("GET", args.node, f"/flower/{args.flower_id}/judgement")
-    verdict = ", ".join(f"{what} {'allowed' if j[key] else 'refused'}"
-                        for what, key in (("refund", "refund_allowed"), ("report", "report_allowed")))
-    lines = [f"{j['flower_id']}: {j['label']}, judged in block {j['judged_in_block']} by protocol {j['protocol']} "
-             f"({j['rule']}): {j['agree']} of {j['k']} agree; {verdict}"
-             + ("; a refund would be good" if j["refund_allowed"] and j["good"] else "")]
-    for reason in j.get("blocked_by", ()):
+    j = _node(args).judgement(args.flower_id)
+    verdict = ", ".join(f"{what} {'allowed' if allowed else 'refused'}"
+                        for what, allowed in (("refund", j.refund_allowed), ("report", j.report_allowed)))
+    lines = [f"{j.flower_id}: {j.label}, judged in block {j.judged_in_block} by protocol {j.protocol} "
+             f"({j.rule}): {j.agree} of {j.k} agree; {verdict}"
+             + ("; a refund would be good" if j.refund_allowed and j.good else "")]
+    for reason in j.blocked_by:
         lines.append(f"  not now: {reason}")
-    for n in j["neighbours"]:
-        mark = "counts " if n["counted"] else "ignored"
-        who = f"flower {n['flower_id'][:16]}..." if n["flower_id"] else "base"
-        lines.append(f"  {mark} row {n['row']:>5} {n['label']:<12} distance {n['distance']:>12}  {who}: {n['why']}")
+    for n in j.neighbours:
+        mark = "counts " if n.counted else "ignored"
+        who = f"flower {n.flower_id[:16]}..." if n.flower_id else "base"
+        lines.append(f"  {mark} row {n.row:>5} {n.label:<12} distance {n.distance:>12}  {who}: {n.why}")
     return "\n".join(lines)
 
 
 def cmd_balance(args) -> str:
-    answer = _call("GET", args.node, f"/balance/{_address_arg(args)}")
-    return f"{answer['address']}: balance {answer['balance']}, available {answer['available']}"
+    answer = _node(args).balance(_address_arg(args))
+    return f"{answer.address}: balance {answer.balance}, available {answer.available}"
 
 
 def _measure(text: str) -> str:
@@ -222,8 +167,13 @@ def _flower_id(text: str) -> str:
     return text
 
 
+def program_name() -> str:
+    """``iris-wallet`` when run as the installed command, else ``python -m client``."""
+    return "iris-wallet" if Path(sys.argv[0]).name == "iris-wallet" else "python -m client"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m client", description="Wallet: sign and send transactions.")
+    parser = argparse.ArgumentParser(prog=program_name(), description="Wallet: sign and send transactions.")
     # --node is taken before the subcommand as well as after it; after it wins. The subcommands'
     # copy defaults to SUPPRESS so that leaving it out there keeps the value given before.
     parser.add_argument("--node", default=DEFAULT_NODE, help=f"node URL (default {DEFAULT_NODE}, or $IRIS_NODE)")
@@ -264,13 +214,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.prog = parser.prog
     try:
         print(args.func(args))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (WalletError, crypto.KeyFileError) as exc:
+    except ApiError as exc:
+        print(f"error: refused ({exc.status} {exc.code}): {exc.message}", file=sys.stderr)
+        return 1
+    except (WalletError, NodeError, crypto.KeyFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

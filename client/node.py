@@ -1,20 +1,30 @@
 """A first cut of the client library: ``Node(url)`` with a method per common route, errors as
 ``ApiError`` (status, code, message), a total deadline per call, a bounded retry on
 ``503 mining_busy`` honouring ``Retry-After``, and paging iterators that follow ``next``.
-Results are the parsed JSON objects as dicts (fields as in /openapi.json); typed results are still to do."""
+Results are typed (``client.models``: Health, Block, Prediction, ...), checked against the fields of
+/openapi.json as they arrive; ``.to_dict()`` gives the JSON object as sent."""
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, TypeVar
 from urllib.parse import quote, urlencode
 
 import requests
 import urllib3
+from pydantic import ValidationError
 
 from blockchain import crypto
 from blockchain.strictjson import JSONRejected, loads_strict
-from blockchain.transactions import flower_body, transfer_body
+from blockchain.transactions import claim_body, flower_body, transfer_body
 from ml.measurements import from_number
+
+from .models import (Accepted, Answer, Balance, Block, BlockLookup, ChainPage, Contribution, ContributionsPage,
+                     Evaluation, Health, HistoryEntry, HistoryPage, Judgement, Message, Mined, ModelInfo, Peers,
+                     PendingPage, Prediction, Proof, Registered, Resolved, Tip, Transaction, TransfersPage,
+                     Validation)
+
+T = TypeVar("T", bound=Answer)
+P = TypeVar("P", bound=Answer)
 
 
 CHUNK = 64 * 1024
@@ -88,7 +98,7 @@ class Node:
                 r = self.session.request(method, url, json=body, timeout=(left, left), allow_redirects=False,
                                          stream=True)
             except requests.RequestException as exc:
-                raise NodeError(f"cannot reach {self.url} ({type(exc).__name__})") from None
+                raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); is it running?") from None
             content = self._read(r, deadline, what)
             try:
                 data = loads_strict(content) if content.strip() else None
@@ -109,83 +119,124 @@ class Node:
                            str(err.get("message", content[:200].decode("utf-8", "replace"))))
         raise AssertionError("unreachable")
 
-    def health(self) -> dict:
-        return self.call("GET", "/health")
+    def _get(self, cls: type[T], path: str, query: Optional[dict] = None) -> T:
+        return self._typed(cls, f"GET {path}", self.call("GET", path, query=query))
 
-    def mine(self) -> dict:
-        return self.call("POST", "/mine")
+    def _post(self, cls: type[T], path: str, body: Any = None) -> T:
+        return self._typed(cls, f"POST {path}", self.call("POST", path, body))
 
-    def balance(self, address: str) -> dict:
-        return self.call("GET", "/balance/" + quote(address, safe=""))
+    @staticmethod
+    def _typed(cls: type[T], what: str, data: Any) -> T:
+        """``data`` checked against ``cls``: a ``NodeError`` naming the first wrong fields if it does not fit."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            wrong = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'the answer'}: {e['msg']}" for e in exc.errors()[:3])
+            raise NodeError(f"{what}: the answer is not a {cls.__name__} ({wrong})") from None
 
-    def register(self, urls: list[str]) -> dict:
-        return self.call("POST", "/nodes/register", {"nodes": list(urls)})
+    # One method per route. Results are typed (client/models.py, the fields of /openapi.json);
+    # ``.to_dict()`` gives the JSON object as the node sent it.
 
-    # One method per main route. Results are the API's JSON objects as dicts (see /openapi.json for
-    # their fields); typed results are still to do.
+    def health(self) -> Health:
+        """The node's state at a glance (``/health``)."""
+        return self._get(Health, "/health")
 
-    def chain(self, page: int = 0, limit: Optional[int] = None) -> dict:
-        """One page of ``/chain`` from block ``page`` (``{"chain", "length", "next"}``)."""
-        return self.call("GET", "/chain", query={"from": page, "limit": limit})
+    def tip(self) -> Tip:
+        """The node's best tip (``/tip``)."""
+        return self._get(Tip, "/tip")
 
-    def block(self, key: int | str) -> dict:
+    def mine(self) -> Mined:
+        """Mine one block of the waiting transactions (``POST /mine``); the new block."""
+        return self._post(Mined, "/mine")
+
+    def chain(self, page: int = 0, limit: Optional[int] = None) -> ChainPage:
+        """One page of ``/chain`` from block ``page`` (``.chain``, ``.length``, ``.next``)."""
+        return self._get(ChainPage, "/chain", {"from": page, "limit": limit})
+
+    def block(self, key: int | str) -> BlockLookup:
         """One block by index or by hash (``/block/<key>``)."""
-        return self.call("GET", "/block/" + quote(str(key), safe=""))
+        return self._get(BlockLookup, "/block/" + quote(str(key), safe=""))
 
-    def validate(self) -> dict:
+    def validate(self) -> Validation:
         """The node's check of its own chain (``/chain/validate``)."""
-        return self.call("GET", "/chain/validate")
+        return self._get(Validation, "/chain/validate")
 
-    def pending(self, after: Optional[str] = None, limit: Optional[int] = None) -> dict:
+    def proof(self, tx_id: str) -> Proof:
+        """Where a transaction is: confirmed in a block, or pending (``/proof/<tx_id>``)."""
+        return self._get(Proof, "/proof/" + quote(tx_id, safe=""))
+
+    def pending(self, after: Optional[str] = None, limit: Optional[int] = None) -> PendingPage:
         """One page of waiting transactions (``/transactions/pending``)."""
-        return self.call("GET", "/transactions/pending", query={"after": after, "limit": limit})
+        return self._get(PendingPage, "/transactions/pending", {"after": after, "limit": limit})
 
-    def add_transaction(self, body: dict) -> dict:
+    def add_transaction(self, body: dict) -> Accepted:
         """Submit a transfer: ``{"sender", "recipient", "amount"}`` plus, when signed,
         ``timestamp_ms``, ``public_key`` and ``signature`` (``POST /transactions/new``)."""
-        return self.call("POST", "/transactions/new", body)
+        return self._post(Accepted, "/transactions/new", body)
 
     def add_flower(self, sender: str, flower_type: str, measurements: dict, deposit: int = 0,
-                   **signing: Any) -> dict:
+                   **signing: Any) -> Accepted:
         """Contribute one flower (``POST /flower/add``). ``measurements`` has ``sepal_length``,
         ``sepal_width``, ``petal_length`` and ``petal_width`` (cm, numbers or strings);
         ``signing`` may add ``timestamp_ms``, ``public_key`` and ``signature``."""
         body = {"sender": sender, "flower_type": flower_type, **measurements, **signing}
         if deposit:
             body["deposit"] = deposit
-        return self.call("POST", "/flower/add", body)
+        return self._post(Accepted, "/flower/add", body)
 
-    def predict(self, measurements: dict) -> dict:
+    def predict(self, measurements: dict) -> Prediction:
         """The current model's class for four measurements (``POST /flower/predict``)."""
-        return self.call("POST", "/flower/predict", dict(measurements))
+        return self._post(Prediction, "/flower/predict", dict(measurements))
 
-    def model_info(self) -> dict:
-        return self.call("GET", "/model/info")
+    def judgement(self, flower_id: str) -> Judgement:
+        """Which rows would judge a claim on a contribution, and why (``/flower/<id>/judgement``)."""
+        return self._get(Judgement, f"/flower/{quote(flower_id, safe='')}/judgement")
 
-    def model_evaluate(self) -> dict:
-        return self.call("GET", "/model/evaluate")
+    def model_info(self) -> ModelInfo:
+        """The model at the tip (``/model/info``)."""
+        return self._get(ModelInfo, "/model/info")
 
-    def model_history(self, page: int = 0, limit: Optional[int] = None) -> dict:
+    def model_evaluate(self) -> Evaluation:
+        """The model's scores on the test rows (``/model/evaluate``)."""
+        return self._get(Evaluation, "/model/evaluate")
+
+    def model_history(self, page: int = 0, limit: Optional[int] = None) -> HistoryPage:
         """One page of ``/model/history``; ``iter_model_history`` follows ``next``."""
-        return self.call("GET", "/model/history", query={"from": page, "limit": limit})
+        return self._get(HistoryPage, "/model/history", {"from": page, "limit": limit})
 
-    def contributions(self, address: str, page: int = 0, limit: Optional[int] = None) -> dict:
-        """One page of an address's flower contributions (``/contributions/<address>``)."""
-        return self.call("GET", "/contributions/" + quote(address, safe=""), query={"from": page, "limit": limit})
+    def balance(self, address: str) -> Balance:
+        """An address's coins (``/balance/<address>``); ``available`` leaves out locked deposits."""
+        return self._get(Balance, "/balance/" + quote(address, safe=""))
 
-    def nodes(self) -> dict:
+    def contributions(self, address: str, page: int = 0, limit: Optional[int] = None) -> ContributionsPage:
+        """One page of an address's flower contributions (``/contributions?sender=``)."""
+        return self._get(ContributionsPage, "/contributions", {"sender": address, "from": page, "limit": limit})
+
+    def transfers(self, address: str, page: int = 0, limit: Optional[int] = None) -> TransfersPage:
+        """One page of the confirmed transfers from or to an address (``/transfers?address=``)."""
+        return self._get(TransfersPage, "/transfers", {"address": address, "from": page, "limit": limit})
+
+    def nodes(self) -> Peers:
         """The peers this node knows (``/nodes``)."""
-        return self.call("GET", "/nodes")
+        return self._get(Peers, "/nodes")
 
-    def tip(self) -> dict:
-        """The node's best tip (``/tip``)."""
-        return self.call("GET", "/tip")
+    def register(self, urls: list[str]) -> Registered:
+        """Tell the node about peers (``POST /nodes/register``)."""
+        return self._post(Registered, "/nodes/register", {"nodes": list(urls)})
+
+    def forget(self, url: str) -> Message:
+        """Drop a peer (``DELETE /nodes/<url>``); ``ApiError`` 404 if it is not one."""
+        return self._typed(Message, "DELETE /nodes", self.call("DELETE", "/nodes/" + quote(url, safe="")))
+
+    def resolve(self) -> Resolved:
+        """Ask the node to compare its chain with its peers' now (``POST /nodes/resolve``)."""
+        return self._post(Resolved, "/nodes/resolve")
 
     # Signed transactions: ``key`` is an Ed25519 private key (``blockchain.crypto.read_key_file(path)``
     # reads the wallet's key file; ``crypto.generate_private_key()`` makes a new one). The key stays here;
     # the node gets the public key and the signature.
 
-    def send(self, key: Any, recipient: str, amount: int) -> dict:
+    def send(self, key: Any, recipient: str, amount: int) -> Accepted:
         """A transfer signed by ``key``, from its address (``POST /transactions/new``)."""
         pub = crypto.public_key_hex(key)
         sender = crypto.address_of(pub)
@@ -194,35 +245,58 @@ class Node:
                                      "timestamp_ms": body["timestamp_ms"], "public_key": pub,
                                      "signature": crypto.sign_body(key, body)})
 
-    def send_flower(self, key: Any, flower_type: str, measurements: dict, deposit: int = 0) -> dict:
-        """A flower contribution signed by ``key``, from its address (``POST /flower/add``)."""
+    def send_flower(self, key: Any, flower_type: str, measurements: dict, deposit: int = 0) -> Accepted:
+        """A flower contribution signed by ``key``, from its address (``POST /flower/add``).
+        Measurements are numbers of cm or the protocol's strings ("5.10")."""
         pub = crypto.public_key_hex(key)
         sender = crypto.address_of(pub)
-        measures = {name: from_number(float(value)) for name, value in measurements.items()}
+        measures = {name: value if isinstance(value, str) else from_number(float(value))
+                    for name, value in measurements.items()}
         body = flower_body(sender, measures, flower_type, int(time.time() * 1000), deposit, pub)
-        return self.call("POST", "/flower/add", {"sender": sender, **body["data"], "deposit": deposit,
-                                                  "timestamp_ms": body["timestamp_ms"], "public_key": pub,
-                                                  "signature": crypto.sign_body(key, body)})
+        return self._post(Accepted, "/flower/add", {"sender": sender, **body["data"], "deposit": deposit,
+                                                     "timestamp_ms": body["timestamp_ms"], "public_key": pub,
+                                                     "signature": crypto.sign_body(key, body)})
 
-    def _pages(self, path: str, key: str, start: Any, query: dict) -> Iterator[dict]:
+    def claim(self, key: Any, kind: str, flower_id: str) -> Accepted:
+        """A signed ``"refund"`` of one's own deposit or ``"report"`` of another's contribution
+        (``POST /flower/refund``, ``/flower/report``); ``ApiError`` ``claim_not_allowed`` says why not."""
+        if kind not in ("refund", "report"):
+            raise ValueError(f"kind must be 'refund' or 'report'; got {kind!r}")
+        pub = crypto.public_key_hex(key)
+        sender = crypto.address_of(pub)
+        body = claim_body(kind.upper(), sender, flower_id, int(time.time() * 1000), pub)
+        return self._post(Accepted, f"/flower/{kind}", {"sender": sender, "flower_id": flower_id,
+                                                        "timestamp_ms": body["timestamp_ms"], "public_key": pub,
+                                                        "signature": crypto.sign_body(key, body)})
+
+    def _pages(self, cls: type[P], path: str, key: str, start: Any, query: dict) -> Iterator[Any]:
         param = "after" if path == "/transactions/pending" else "from"
         seen = set()
         while start not in seen:
             seen.add(start)
-            answer = self.call("GET", path, query={**query, param: start})
-            yield from answer[key]
-            if answer.get("next") is None:
+            answer = self._get(cls, path, {**query, param: start})
+            yield from getattr(answer, key)
+            following = getattr(answer, "next", None)
+            if following is None:
                 return
-            start = answer["next"]
+            start = following
 
-    def iter_chain(self, start: int = 0) -> Iterator[dict]:
-        return self._pages("/chain", "chain", start, {})
+    def iter_chain(self, start: int = 0) -> Iterator[Block]:
+        """Every block from ``start``, page by page."""
+        return self._pages(ChainPage, "/chain", "chain", start, {})
 
-    def iter_pending(self) -> Iterator[dict]:
-        return self._pages("/transactions/pending", "transactions", None, {})
+    def iter_pending(self) -> Iterator[Transaction]:
+        """Every waiting transaction, oldest first, page by page."""
+        return self._pages(PendingPage, "/transactions/pending", "transactions", None, {})
 
-    def iter_model_history(self, start: int = 0) -> Iterator[dict]:
-        return self._pages("/model/history", "history", start, {})
+    def iter_model_history(self, start: int = 0) -> Iterator[HistoryEntry]:
+        """Every model update from block ``start``, page by page."""
+        return self._pages(HistoryPage, "/model/history", "history", start, {})
 
-    def iter_transfers(self, address: str, start: int = 0) -> Iterator[dict]:
-        return self._pages("/transfers", "transfers", start, {"address": address})
+    def iter_transfers(self, address: str, start: int = 0) -> Iterator[Transaction]:
+        """Every confirmed transfer from or to ``address``, page by page."""
+        return self._pages(TransfersPage, "/transfers", "transfers", start, {"address": address})
+
+    def iter_contributions(self, address: str, start: int = 0) -> Iterator[Contribution]:
+        """Every flower contribution of ``address``, page by page."""
+        return self._pages(ContributionsPage, "/contributions", "contributions", start, {"sender": address})

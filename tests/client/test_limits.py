@@ -108,12 +108,19 @@ def test_an_answer_over_the_size_cap_is_refused(serve):
     url = serve(Huge)
     with pytest.raises(NodeError, match="larger than 1048576 bytes"):
         Node(url, timeout=20, max_bytes=1024 * 1024).health()
-    assert len(Node(url, timeout=20).health()["pad"]) == 3 * 1024 * 1024  # under the default 16 MiB cap
+    assert len(Node(url, timeout=20).call("GET", "/health")["pad"]) == 3 * 1024 * 1024  # under the 16 MiB default
+
+
+def test_an_answer_without_the_routes_fields_is_a_node_error_naming_them(serve):
+    """The typed methods check the answer's shape: {"pad": ...} is no Health."""
+    with pytest.raises(NodeError, match=r"GET /health: the answer is not a Health \(status: Field required") as caught:
+        Node(serve(Huge), timeout=20).health()
+    assert not isinstance(caught.value, ApiError)
 
 
 def test_mining_busy_is_retried_after_retry_after(serve):
     BusyOnce.seen = []
-    assert Node(serve(BusyOnce), timeout=20).mine() == {"message": "mined", "index": 1}
+    assert Node(serve(BusyOnce), timeout=20).call("POST", "/mine") == {"message": "mined", "index": 1}
     assert BusyOnce.seen == ["/mine", "/mine"]
 
 

@@ -12,8 +12,8 @@ def node(start_node):
 def test_mining_and_paging_through_the_chain(node):
     node.mine()
     node.mine()
-    assert node.health()["height"] == 2
-    assert [b["index"] for b in node.iter_chain()] == [0, 1, 2]
+    assert node.health().height == 2
+    assert [b.index for b in node.iter_chain()] == [0, 1, 2]
     assert list(node.iter_pending()) == []
 
 

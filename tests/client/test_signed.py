@@ -16,8 +16,8 @@ def test_a_signed_flower_is_accepted_where_signatures_are_required(start_node):
         node.add_flower(address, "setosa", IRIS)
     assert refused.value.status in (400, 401, 403)
     sent = node.send_flower(key, "setosa", IRIS)
-    assert node.mine()["index"] == 1
-    assert [c["flower_id"] for c in node.contributions(address)["contributions"]] == [sent["transaction_id"]]
+    assert node.mine().index == 1
+    assert [c.flower_id for c in node.contributions(address).contributions] == [sent.transaction_id]
 
 
 def test_a_signed_transfer_moves_coins(start_node):
@@ -25,10 +25,10 @@ def test_a_signed_transfer_moves_coins(start_node):
     key = crypto.generate_private_key()
     address = crypto.address_of(crypto.public_key_hex(key))
     node.mine()
-    miner = node.block(1)["transactions"][-1]["recipient"]
+    miner = node.block(1).transactions[-1].recipient
     node.add_transaction({"sender": miner, "recipient": address, "amount": 1})
     node.mine()
     sent = node.send(key, "bob", 1)
-    assert sent["transaction"]["public_key"] == crypto.public_key_hex(key)
+    assert sent.transaction.public_key == crypto.public_key_hex(key)
     node.mine()
-    assert (node.balance("bob")["balance"], node.balance(address)["balance"]) == (1, 0)
+    assert (node.balance("bob").balance, node.balance(address).balance) == (1, 0)

@@ -6,9 +6,10 @@ import itertools
 import pytest
 
 from blockchain import InvalidChain
-from blockchain.branches import locator_heights
+from blockchain.chain_reads import locator_heights
 from blockchain.errors import InvalidBlock
-from blockchain.headers import Header, check_header_chain
+from blockchain.headers import Header
+from blockchain.transition import check_headers
 from tests.helpers.chains import branch, build_chain
 from tests.helpers.factories import ledger
 
@@ -90,13 +91,13 @@ def test_adopt_keeps_a_valid_prefix_only_when_asked_and_only_if_longer(chain30):
 def test_header_chains_are_checked_for_links_difficulty_and_work(chain30):
     headers = [Header.from_dict({k: v for k, v in b.items() if k != "transactions"}) for b in chain30[1:]]
     genesis = Header.from_dict({k: v for k, v in chain30[0].items() if k != "transactions"})
-    assert check_header_chain(headers, genesis, D, None) is None
+    assert check_headers(headers, genesis, D, None) is None
     relinked = headers[:3] + headers[4:]
-    assert check_header_chain(relinked, genesis, D, None).block_index == 5   # a gap: index and link break
-    assert "difficulty" in check_header_chain(headers, genesis, D + 1, None).message
+    assert check_headers(relinked, genesis, D, None).block_index == 5   # a gap: index and link break
+    assert "difficulty" in check_headers(headers, genesis, D + 1, None).message
     forged = dict(chain30[2], nonce=chain30[2]["nonce"] + 1)
     forged.pop("transactions")
-    assert "recomputed" in check_header_chain([headers[0], Header.from_dict(forged)], genesis, D, None).message
+    assert "recomputed" in check_headers([headers[0], Header.from_dict(forged)], genesis, D, None).message
     with pytest.raises(InvalidBlock):
         Header.from_dict({**forged, "extra": 1})
 

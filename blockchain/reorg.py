@@ -1,8 +1,9 @@
-"""Blocks that arrive in runs: a headers-first sync's pages, a peer's branch, a whole offered chain.
+"""Reorgs, and blocks that arrive in runs: a headers-first sync's pages, a peer's branch, a whole
+offered chain, and side blocks.
 
-A mixin of ``Blockchain`` (``blockchain/chain.py``), which it shares its attributes with.
+``Reorgs`` works on the ledger's one owner (``core.LedgerCore``) and judges every block with
+``transition``; ``Blockchain`` delegates to it.
 
-- ``locator()`` is the block locator a node sends with ``GET /headers`` (PROTOCOL.md).
 - ``extend(blocks)`` appends a page of blocks that continues the tip. Each block is validated on
   top of the one before; the valid ones are kept even when a later one is not (each is valid on
   its own parent), and the page is written to the store in one transaction.
@@ -17,20 +18,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence, Union
 
 from .audit import AuditResult, extend_audit
 from .block import Block
+from .chain_reads import ChainView
+from .core import LedgerCore
 from .errors import InvalidBlock, InvalidChain, InvalidTransaction, StorageError
 from .gcpause import paused_gc
 from .headers import Header
+from .model_port import LedgerModel
+from .startup import state_at
+from .state import ChainState
 from .errors import UndoMissing
-from .transition import Issue, check_block, check_header, check_order
+from .transition import Issue, check_body, check_headers, transition
 from .transactions import Transaction
 
 log = logging.getLogger("blockchain")
 
-LOCATOR_STEPS = 10  # single steps back from the tip before the steps double
 MAX_SIDE_BEHIND = 2  # a side block this many blocks below our tip or more is not kept from a peer
 
 
@@ -41,48 +46,35 @@ class BranchResult:
 
     switched: bool
     height: int
-    restored: list = field(default_factory=list)
+    restored: list[Transaction] = field(default_factory=list)
     problem: Optional[Issue] = None
     moved: bool = False  # our tip moved to another block meanwhile: the blocks no longer continue it
 
 
-def locator_heights(height: int) -> list[int]:
-    """Heights of a block locator: the tip and 9 more one by one, then doubling steps, genesis last."""
-    out, step, h = [], 1, height
-    while h > 0:
-        out.append(h)
-        if len(out) >= LOCATOR_STEPS:
-            step *= 2
-        h -= step
-    out.append(0)
-    return out
-
-
-def _parse(raw) -> Block:
+def _parse(raw: Any) -> Block:
     return raw if isinstance(raw, Block) else Block.from_dict(raw)
 
 
-class ChainBranches:
-    def locator(self) -> list[str]:
-        with self._view_lock:
-            hashes = self.state.hashes
-            return [hashes[h] for h in locator_heights(len(hashes) - 1)]
+class Reorgs:
+    """Extends, adopts and switches the chain of ``core`` (of the network ``genesis``, ``params``);
+    ``view`` answers which blocks are on the main chain."""
 
-    def main_height(self, block_hash: str) -> Optional[int]:
-        """The height of ``block_hash`` on our main chain, or None when it is not on it."""
-        with self._view_lock:
-            height = self.state.block_heights.get(block_hash)
-            return height if height is not None and self.state.hashes[height] == block_hash else None
+    def __init__(self, core: LedgerCore, view: ChainView, genesis: Block, params: Mapping[str, Any]) -> None:
+        self._core = core
+        self._view = view
+        self._genesis = genesis
+        self._params = params
+        self._difficulty: int = params["difficulty"]
 
     # -- a page that continues the tip ---------------------------------------------------
-    def extend(self, blocks: Sequence) -> BranchResult:
+    def extend(self, blocks: Sequence[Any]) -> BranchResult:
         """Append ``blocks`` (dicts or Blocks) that continue our tip, each validated on the one
         before, stopping at the first that is invalid or does not continue (``problem``)."""
-        with self._lock:
-            start = self.height
+        with self._core.lock:
+            start = self._core.height
             accepted: list[Block] = []
             problem, moved = None, False
-            now = self.now_ms()
+            now = self._core.now_ms()
             try:  # the failure rule of Blockchain._commit: all of the page's valid blocks, or none
                 for raw in blocks:
                     try:
@@ -90,39 +82,37 @@ class ChainBranches:
                     except (InvalidBlock, InvalidTransaction) as exc:
                         problem = Issue(exc.block_index, exc.message, exc.tx_id)
                         break
-                    if block.hash in self.state.block_heights:
+                    if block.hash in self._core.state.block_heights:
                         continue
-                    if block.previous_hash != self.state.tip.hash:
+                    if block.previous_hash != self._core.state.tip.hash:
                         moved = True
                         break
-                    issues, delta = check_block(block, self.state, self.model, now)
-                    if issues:
-                        problem = issues[0]
+                    outcome = transition(self._core.state, block, self._core.model, now)
+                    if not outcome.valid:
+                        problem = outcome.issues[0]
                         break
                     # Each block is checked on the one before, so the page is applied in memory
                     # block by block and written to the store in one transaction at the end.
-                    with self._view_lock:
-                        self.state.apply(block, delta)
+                    self._core.apply(block, outcome.delta)
                     accepted.append(block)
-                    self._process_ml_transactions(block)
+                    self._core.feed(block)
                 if accepted:
-                    kept, evicted = self._revalidated(list(self.pool), self.state, self.model)
-                    self.store.append_blocks([b.to_dict() for b in accepted],
+                    kept, evicted = self._core.revalidated(list(self._core.pool), self._core.state)
+                    self._core.store.append_blocks([b.to_dict() for b in accepted],
                                              [tx.id for b in accepted for tx in b.transactions if tx.is_user]
                                              + [tx.id for tx in evicted])
             except BaseException:
-                self._undo_to(start)
+                self._core.undo_to(start)
                 raise
             if accepted:
-                with self._view_lock:
-                    self.pool = kept
-                self._abort.set()
-                self._snapshot_if_due(start)
+                self._core.set_pool(kept)
+                self._core.tip_moved.set()
+                self._core.snapshot_if_due(start)
                 log.info("accepted blocks %d to %d from elsewhere", accepted[0].index, accepted[-1].index)
-            return BranchResult(bool(accepted), self.height, [], problem, moved)
+            return BranchResult(bool(accepted), self._core.height, [], problem, moved)
 
     # -- a branch from a fork point ------------------------------------------------------
-    def adopt(self, fork: int, blocks: Sequence, keep_valid_prefix: bool = True) -> BranchResult:
+    def adopt(self, fork: int, blocks: Sequence[Any], keep_valid_prefix: bool = True) -> BranchResult:
         """Switch to our chain up to ``fork`` followed by ``blocks`` (heights fork+1, ...) when
         that is valid and strictly longer than ours; a tie or a shorter branch keeps ours.
 
@@ -130,28 +120,28 @@ class ChainBranches:
         adopted up to its first invalid block (``problem`` names it); otherwise an invalid block
         anywhere raises InvalidChain and nothing changes.
         """
-        if not self.prefers(fork + len(blocks)):
-            return BranchResult(False, self.height)
-        with self._lock:
-            if not 0 <= fork <= self.height:
-                raise InvalidChain(f"the fork point must be a height of our chain (0 to {self.height}); got {fork}",
-                                   block_index=fork)
-            if fork == self.height:
+        if not self._view.prefers(fork + len(blocks)):
+            return BranchResult(False, self._core.height)
+        with self._core.lock:
+            if not 0 <= fork <= self._core.height:
+                raise InvalidChain(f"the fork point must be a height of our chain (0 to {self._core.height}); "
+                                   f"got {fork}", block_index=fork)
+            if fork == self._core.height:
                 result = self.extend(blocks)
                 if result.problem is not None and not keep_valid_prefix:
                     raise InvalidChain(str(result.problem), block_index=result.problem.block_index,
                                        tx_id=result.problem.tx_id)
                 return result
-            state = self.state.copy()
+            state = self._core.state.copy()
             try:
                 state.rewind(fork)
             except UndoMissing:
                 log.info("reorg below the undo records of the last restart: rebuilding the state at %d", fork)
-                state = self._state_at(fork)
-            model = self.model.at_size(state.rows)
+                state = state_at(self._genesis, self._params, self._core.model.fresh(), self._core.state.blocks, fork)
+            model = self._core.model.at_size(state.rows)
         audit = AuditResult(state=state, length=fork + 1 + len(blocks))
         with paused_gc():
-            extend_audit(audit, blocks, 0, model, self.now_ms(), stop_at_first=True, offset=fork + 1)
+            extend_audit(audit, blocks, 0, model, self._core.now_ms(), stop_at_first=True, offset=fork + 1)
         problem = audit.issues[0] if audit.issues else None
         if problem is not None:
             if not keep_valid_prefix:
@@ -161,55 +151,54 @@ class ChainBranches:
                 state.rewind(problem.block_index - 1)  # the model refused that block after it was applied
                 model = model.at_size(state.rows)
             audit.model = model  # the model after the last valid block
-        with self._lock:
-            if not self.prefers(state.height):
+        with self._core.lock:
+            if not self._view.prefers(state.height):
                 # our chain grew meanwhile, or the branch fell short
-                return BranchResult(False, self.height, [], problem)
+                return BranchResult(False, self._core.height, [], problem)
             restored = self._switch(state, audit.model)
-        return BranchResult(True, self.height, restored, problem)
+        return BranchResult(True, self._core.height, restored, problem)
 
-    def _switch(self, state, model) -> list[Transaction]:
+    def _switch(self, state: ChainState, model: LedgerModel) -> list[Transaction]:
         """Make ``state`` (validated, longer) our chain; returns the transactions back in the pool.
         Called with the write lock held."""
         current_fork = self._fork_point(state.hashes)  # our chain may have moved while the branch was checked
-        old = self.state.blocks
+        old = self._core.state.blocks
         dropped_blocks = old[current_fork + 1:]
         dropped = [tx for b in dropped_blocks for tx in b.transactions if tx.is_user]
-        old_pool = list(self.pool)
-        new_pool, _ = self._revalidated(dropped + old_pool, state, model)
+        old_pool = list(self._core.pool)
+        new_pool, _ = self._core.revalidated(dropped + old_pool, state)
         old_ids = {tx.id for tx in old_pool}
         restored = [tx for tx in new_pool if tx.id not in old_ids]
-        self.store.replace_blocks(current_fork + 1, [b.to_dict() for b in state.blocks[current_fork + 1:]],
+        self._core.store.replace_blocks(current_fork + 1, [b.to_dict() for b in state.blocks[current_fork + 1:]],
                                   remove_pending=[i for i in old_ids if i not in new_pool],
                                   add_pending=[tx.to_dict() for tx in restored],
                                   side=[b.to_dict() for b in dropped_blocks])
-        with self._view_lock:
-            self.state, self.model, self.pool = state, model, new_pool
-        self._abort.set()
-        self._snapshot_if_due(current_fork)
+        self._core.switch(state, model, new_pool)
+        self._core.tip_moved.set()
+        self._core.snapshot_if_due(current_fork)
         log.info("switched to a chain of %d blocks (fork at %d, dropped %d blocks, %d transactions back in the pool)",
                  len(state.blocks), current_fork, len(dropped_blocks), len(restored))
         return restored
 
-    def replace_chain(self, blocks) -> tuple[bool, list[Transaction]]:
+    def replace_chain(self, blocks: Sequence[Any]) -> tuple[bool, list[Transaction]]:
         """Adopt ``blocks`` (dicts or Blocks, from genesis) if valid and strictly longer than ours.
 
         Returns (replaced, transactions put back in the pool). A tie or a shorter chain keeps ours
         (False) without checking it; an invalid chain raises InvalidChain and changes nothing.
         """
-        if not blocks or not self.prefers(len(blocks) - 1):
+        if not blocks or not self._view.prefers(len(blocks) - 1):
             return False, []
-        with self._lock:
+        with self._core.lock:
             fork = self._fork_point(blocks)
         if fork < 0:
             raise InvalidChain("block 0 must be this network's genesis "
-                               f"(hash {self.genesis.hash}); the offered chain starts elsewhere", block_index=0)
+                               f"(hash {self._genesis.hash}); the offered chain starts elsewhere", block_index=0)
         result = self.adopt(fork, blocks[fork + 1:], keep_valid_prefix=False)
         return result.switched, result.restored
 
-    def _fork_point(self, blocks) -> int:
+    def _fork_point(self, blocks: Sequence[Any]) -> int:
         """The height of the last block ``blocks`` shares with our chain (-1: not even genesis)."""
-        own = self.state.hashes
+        own = self._core.state.hashes
         lo, hi = 0, min(len(own), len(blocks)) - 1
         if hi < 0 or _hash_of(blocks[0]) != own[0]:
             return -1
@@ -222,26 +211,13 @@ class ChainBranches:
         return lo
 
     # -- blocks of any branch ------------------------------------------------------------
-    def side_block(self, block_hash: str) -> Optional[dict]:
-        """A block of a side branch this node has seen (one a reorg dropped, or one that did not
-        extend our tip), by hash."""
-        return self.store.side_block(block_hash)
-
     @staticmethod
     def check_body(block: Block) -> None:
         """Raise InvalidBlock unless ``block``'s transactions are the ones its header commits to
         (each id the hash of its body, checked when parsed; the Merkle root of those ids) in the
         order PROTOCOL.md fixes. What needs the branch's state (balances, claims, the model) is
         judged only if the branch is ever adopted."""
-        issues = []
-        root = block.computed_merkle_root()
-        if root != block.merkle_root:
-            issues.append(Issue(block.index, f"merkle_root must be {root} (the root of its transactions' ids); "
-                                             f"got {block.merkle_root}"))
-        issues.extend(check_order(block))
-        unverified = next((tx for tx in block.transactions if not tx.verified), None)
-        if unverified is not None:
-            issues.append(Issue(block.index, "transaction id must be H(canon(body))", unverified.id))
+        issues = check_body(block)
         if issues:
             raise InvalidBlock(issues[0].message, block_index=block.index, tx_id=issues[0].tx_id)
 
@@ -253,28 +229,28 @@ class ChainBranches:
         MAX_SIDE_BEHIND or more below our tip would need its branch to outwork that many of our
         blocks and more (a longer branch arrives by headers-first sync, not block by block).
         The store bounds the side branches' bytes as well. True when kept."""
-        if self.height - block.index >= MAX_SIDE_BEHIND:
+        if self._core.height - block.index >= MAX_SIDE_BEHIND:
             log.info("not keeping side block %d (%s...): %d below our tip %d", block.index, block.hash[:16],
-                     self.height - block.index, self.height)
+                     self._core.height - block.index, self._core.height)
             return False
-        if self.store.side_block(block.hash) is not None:
+        if self._core.store.side_block(block.hash) is not None:
             return False
-        height = self.main_height(block.previous_hash)
-        parent = self.state.blocks[height] if height is not None else None
+        height = self._view.main_height(block.previous_hash)
+        parent: Union[Block, Header, None] = self._core.state.blocks[height] if height is not None else None
         if parent is None:
-            side = self.store.side_block(block.previous_hash)
+            side = self._core.store.side_block(block.previous_hash)
             parent = Header.from_dict({k: v for k, v in side.items() if k != "transactions"}) if side else None
-        if parent is None or check_header(block, parent, self.difficulty, self.now_ms()):
+        if parent is None or check_headers([block], parent, self._difficulty, self._core.now_ms()) is not None:
             return False
         try:
-            self.store.add_side_blocks([block.to_dict()])
+            self._core.store.add_side_blocks([block.to_dict()])
         except StorageError as exc:  # a side block is only kept for reference: the answer stays 409
             log.warning("could not keep side block %s...: %s", block.hash[:16], exc)
             return False
         return True
 
 
-def _hash_of(block) -> Optional[str]:
+def _hash_of(block: Any) -> Optional[str]:
     if isinstance(block, Block):
         return block.hash
     if isinstance(block, str):
