@@ -12,6 +12,7 @@ from typing import Any, Literal, Sequence
 
 MAX_AMOUNT = 10**12                     # a bounty, a stake: 1 to 10^12
 MAX_COMMITS = 16                        # the most submissions a job may take
+MAX_SETTLE_PER_BLOCK = 2                # a JOB is invalid if its settlement height already has 2 jobs
 MAX_WINDOW = 10_000                     # blocks; every window is at least 1 block, the model window 2
 MIN_WINDOW = {"commit_blocks": 1, "test_blocks": 1, "model_blocks": 2}
 MIN_FEATURES, MAX_FEATURES = 1, 256     # the same bounds as ml/kinds.py (a test holds them equal)
