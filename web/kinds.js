@@ -1,6 +1,6 @@
 // Training jobs (PROTOCOL.md "Version 3: training jobs"): the model kinds' exact integer inference
 // (linear, tree, knn), their bounds, the test set's check, the commitments, the windows and the
-// settlement. Pure functions; the same rules as ml/kinds.py and blockchain/jobs.py, held to the same
+// settlement, and the JOB body's rule. Pure functions; the same rules as ml/kinds.py and blockchain/jobs.py, held to the same
 // vectors (tests/vectors/jobs-v3.json) and to random models (tests/web/test_kinds_agreement.py).
 // Every value stays below 2^53 under the bounds, so plain numbers are exact.
 
@@ -210,4 +210,44 @@ export function settle(requester, bounty, stake, testRevealed, commitments) {
   }
   const payouts = [...pay].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return { outcome, winner, scores: order.map((c) => [c[0], c[3]]), payouts, burnt };
+}
+
+// The JOB body's rule (blockchain/jobs.py job_problem): the first problem of a JOB's data in a block
+// at `height` of a network with `networkClasses`, or null.
+export const FLOWER_FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
+const JOB_KEYS = ["classes", "commit_blocks", "features", "kind", "max_commits", "model_blocks", "stake", "test_blocks",
+  "test_commitment", "test_rows", "train"];
+const MIN_WINDOW = { commit_blocks: 1, test_blocks: 1, model_blocks: 2 };
+const NAME = /^[a-z0-9_-]{1,32}$/, HEX64 = /^[0-9a-f]{64}$/;
+const names = (v, lo, hi) => Array.isArray(v) && v.length >= lo && v.length <= hi
+  && v.every((x) => typeof x === "string" && NAME.test(x)) && new Set(v).size === v.length;
+const sameList = (a, b) => Array.isArray(a) && a.length === b.length && a.every((x, j) => x === b[j]);
+
+export function jobProblem(data, networkClasses, height) {
+  if (!isObject(data) || !hasKeys(data, JOB_KEYS)) return `a job's data has exactly the keys ${JOB_KEYS.join(", ")}`;
+  if (!KINDS.includes(data.kind)) return `kind must be one of ${KINDS.join(", ")}`;
+  if (!names(data.features, MIN_FEATURES, MAX_FEATURES)) return `features must be ${MIN_FEATURES} to ${MAX_FEATURES} distinct names`;
+  if (!names(data.classes, MIN_CLASSES, MAX_CLASSES)) return `classes must be ${MIN_CLASSES} to ${MAX_CLASSES} distinct names`;
+  const train = data.train;
+  const trainKeys = isObject(train) ? Object.keys(train) : [];
+  if (trainKeys.length !== 1 || !["flowers_to", "artifact"].includes(trainKeys[0])) {
+    return 'train must be {"flowers_to": height} or {"artifact": sha256}';
+  }
+  if (trainKeys[0] === "flowers_to") {
+    if (!isInt(train.flowers_to, 0, height - 1)) return `flowers_to must be a height of the chain before this block (0 to ${height - 1})`;
+    if (!sameList(data.features, FLOWER_FEATURES) || !sameList(data.classes, networkClasses)) {
+      return "a job on the network's flowers has its four measurements as features and its classes";
+    }
+  } else if (typeof train.artifact !== "string" || !HEX64.test(train.artifact)) {
+    return "artifact must be a SHA-256 of 64 lowercase hex characters";
+  }
+  if (typeof data.test_commitment !== "string" || !HEX64.test(data.test_commitment)) return "test_commitment must be 64 lowercase hex characters";
+  const mostRows = Math.min(MAX_TEST_ROWS, Math.floor(MAX_TEST_CELLS / data.features.length));
+  if (!isInt(data.test_rows, 1, mostRows)) return `test_rows must be 1 to ${mostRows}`;
+  if (!isInt(data.stake, 1, 1e12)) return "stake must be 1 to 1000000000000";
+  if (!isInt(data.max_commits, 1, 16)) return "max_commits must be 1 to 16";
+  for (const [key, least] of Object.entries(MIN_WINDOW)) {
+    if (!isInt(data[key], least, 10000)) return `${key} must be ${least} to 10000`;
+  }
+  return null;
 }

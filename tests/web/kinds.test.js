@@ -54,3 +54,11 @@ test("settlements and windows", () => {
   assert.throws(() => k.settle("r", 1, 1, true, [["a", 1, 1, 1], ["a", 1, 2, 1]]), /one commitment per worker/);
   assert.throws(() => k.settle("r", 1, 1, false, [["a", 1, 1, 1]]), /before the test set/);
 });
+
+test("JOB bodies: valid and invalid as the vectors say", () => {
+  assert.ok(V.job_bodies.length >= 16);
+  for (const c of V.job_bodies) {
+    const problem = k.jobProblem(c.data, V.network_classes, c.height);
+    assert.equal(problem === null, c.valid, `${c.name}: ${problem}`);
+  }
+});

@@ -14,6 +14,11 @@ for (const c of cases) {
     answer.commitment = await k.modelCommitment(c.model, c.salt);
   }
   if (c.settle) answer.settle = k.settle(...c.settle);
+  if (c.test) {
+    answer.test_valid = k.checkTestSet(c.test, c.features, c.classes, c.test_rows) === null;
+    if (answer.test_valid) answer.test_commitment = await k.testCommitment(c.test.rows, c.test.labels, c.test.salt);
+  }
+  if (c.job) answer.job_valid = k.jobProblem(c.job, c.network_classes, c.height) === null;
   out.push(answer);
 }
 process.stdout.write(JSON.stringify(out));

@@ -1,10 +1,10 @@
 """Python (ml/kinds.py, blockchain/jobs.py) and JavaScript (web/kinds.js) agree on random jobs.
 
 Hypothesis draws models of every kind within the bounds (large values and small ones, so that
-scores and distances tie), some pushed one past a bound or malformed, rows, labels, salts and
-settlements; both implementations judge each (valid or not) and give the same predictions, score,
-commitment and JOB_SETTLE data. The fixed vectors are tests/unit/test_job_vectors.py and
-tests/web/kinds.test.js.
+scores and distances tie), some with one value replaced by one past a bound or of the wrong type;
+rows, labels, salts, test sets (some broken), JOB bodies (some broken) and settlements. Both
+implementations judge each (valid or not) and give the same predictions, score, commitments and
+JOB_SETTLE data. The fixed vectors are tests/unit/test_job_vectors.py and tests/web/kinds.test.js.
 """
 import json
 import shutil
@@ -56,7 +56,11 @@ def valid_model(draw, kind, f, c):
             "k": draw(st.integers(1, min(r, kinds.MAX_K)))}
 
 
-BREAKERS = [True, False, None, 0.5, "1", [], {}, X + 1, -X - 1, 10**9 + 1, 10**15 + 1, 2**53, -1, 4096, 17]
+JOB = {"kind": "knn", "train": {"flowers_to": 4}, "features": list(jobs.FLOWER_FEATURES),
+       "classes": ["setosa", "versicolor", "virginica"], "test_commitment": "0" * 64, "test_rows": 30, "stake": 5,
+       "max_commits": 16, "commit_blocks": 1, "test_blocks": 10_000, "model_blocks": 2}
+BREAKERS = [True, False, None, 0.5, "1", [], {}, X + 1, -X - 1, 10**9 + 1, 10**15 + 1, 2**53, -1, 4096, 17, 0, 1,
+            2, 3, 4, 5, 10**12 + 1, 10_001, 257, "a" * 64, "sepal_length", "setosa", "artifact"]
 
 
 @st.composite
@@ -98,8 +102,14 @@ def case(draw):
     positions = draw(st.permutations(range(n)))
     commitments = [[f"w{i}", 10 + positions[i] // 4, positions[i] % 4 + 1, s] for i, s in enumerate(scores)]
     settle = ["req", draw(st.integers(1, 10**12)), draw(st.integers(1, 10**12)), revealed, commitments]
+    test = {"rows": rows, "labels": labels, "salt": salt}
+    if draw(st.integers(0, 2)) == 0:
+        test = draw(broken(test))
+    test_rows = len(rows) if draw(st.integers(0, 4)) else draw(st.integers(0, 300))
+    job = draw(broken(JOB)) if draw(st.booleans()) else dict(JOB)
     return {"kind": kind, "features": f, "classes": c, "model": model, "rows": rows, "labels": labels,
-            "salt": salt, "settle": settle}
+            "salt": salt, "settle": settle, "test": test, "test_rows": test_rows, "job": job,
+            "network_classes": ["setosa", "versicolor", "virginica"], "height": draw(st.integers(0, 8))}
 
 
 def python_answer(c):
@@ -112,6 +122,11 @@ def python_answer(c):
         answer["commitment"] = kinds.model_commitment(c["model"], c["salt"])
     requester, bounty, stake, revealed, cs = c["settle"]
     answer["settle"] = jobs.settle(requester, bounty, stake, revealed, [jobs.Commitment(*x) for x in cs]).data()
+    t = c["test"]
+    answer["test_valid"] = kinds.check_test_set(t, c["features"], c["classes"], c["test_rows"]) is None
+    if answer["test_valid"]:
+        answer["test_commitment"] = kinds.test_commitment(t["rows"], t["labels"], t["salt"])
+    answer["job_valid"] = jobs.job_problem(c["job"], c["network_classes"], c["height"]) is None
     return answer
 
 
