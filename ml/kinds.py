@@ -13,8 +13,9 @@ A model is a JSON object of integers and lists, one of three kinds:
 
 The bounds below keep every intermediate value below 2^53 in absolute value (so a browser's
 numbers are exact) and the settlement of the largest job the protocol allows fast; PROTOCOL.md
-gives the arithmetic. ``predict`` is the reference (plain Python integers); ``score`` computes the
-same count for many rows at once in numpy int64, where nothing can overflow under these bounds.
+gives the arithmetic. ``predict`` is the reference (plain Python integers); ``predict_all`` and
+``score`` compute the same for many rows at once (linear and knn in numpy int64, where nothing can
+overflow under these bounds; a tree by the reference walk, at most 32 steps a row).
 
 Knows nothing of the chain: pure functions on integers and lists.
 """
