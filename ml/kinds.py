@@ -143,6 +143,16 @@ def check_model(kind: str, model: object, features: int, classes: int) -> str | 
     return _CHECKS[kind](model, features, classes)
 
 
+def check_reveal(kind: str, data: object, features: int, classes: int) -> str | None:
+    """The first problem of a ``JOB_MODEL``'s ``data`` ``{"model", "salt"}``, or None (the commitment
+    is checked by whoever knows it: ``model_commitment(data["model"], data["salt"])``)."""
+    if type(data) is not dict or set(data) != {"model", "salt"}:
+        return "a model reveal has exactly the keys model, salt"
+    if type(data["salt"]) is not str or SALT.fullmatch(data["salt"]) is None:
+        return "salt must be 64 lowercase hex characters"
+    return check_model(kind, data["model"], features, classes)
+
+
 def check_test_set(test: object, features: int, classes: int, rows: int) -> str | None:
     """The first problem of a revealed test set ``{"rows", "labels", "salt"}``, or None."""
     if type(test) is not dict or set(test) != {"rows", "labels", "salt"}:

@@ -208,6 +208,28 @@ def test_sets() -> list[dict[str, Any]]:
     return out
 
 
+def reveals() -> list[dict[str, Any]]:
+    """JOB_MODEL data: one valid, and invalid ones (a model that is fine inside a reveal that is not)."""
+    model = {"kind": "tree", "nodes": [[0, 5, 1, 2], [0], [1]]}
+    cases: list[tuple[str, Any, bool]] = [
+        ("a valid reveal", {"model": model, "salt": SALT_MODEL}, True),
+        ("salt in capitals", {"model": model, "salt": SALT_MODEL.upper()}, False),
+        ("salt of 63 characters", {"model": model, "salt": SALT_MODEL[:-1]}, False),
+        ("salt missing", {"model": model}, False),
+        ("an extra key", {"model": model, "salt": SALT_MODEL, "score": 3}, False),
+        ("a model of another kind than the job's", {"model": {"kind": "linear", "weights": [[1], [1]],
+                                                              "bias": [0, 0]}, "salt": SALT_MODEL}, False),
+        ("a model not well formed", {"model": {"kind": "tree", "nodes": [[0, 5, 0, 2], [0], [1]]},
+                                     "salt": SALT_MODEL}, False),
+    ]
+    out = []
+    for name, data, valid in cases:
+        assert (kinds.check_reveal("tree", data, 1, 2) is None) == valid, name
+        out.append({"name": name, "kind": "tree", "features": 1, "classes": 2, "data": data, "valid": valid,
+                    **({"model_commitment": kinds.model_commitment(model, SALT_MODEL)} if valid else {})})
+    return out
+
+
 def settlements() -> list[dict[str, Any]]:
     cases: list[tuple[str, str, int, int, bool, list[tuple[str, int, int, int | None]]]] = [
         ("the best score wins; every revealed stake comes back", "req", 100, 7, True,
@@ -283,12 +305,14 @@ def job_bodies() -> list[dict[str, Any]]:
 def build() -> dict[str, Any]:
     return {"about": "PROTOCOL.md 'Version 3: training jobs'; built by scripts/build_job_vectors.py. models: "
                      "predictions, score and commitments of each; refused_models: one past a bound, refused; "
-                     "accepted_models: at the bounds, accepted; test_sets; settlements: JOB_SETTLE data from "
+                     "accepted_models: at the bounds, accepted; test_sets; reveals: JOB_MODEL data; "
+                     "settlements: JOB_SETTLE data from "
                      "commitments [worker, height, position, score or null]; windows; job_bodies (network classes "
                      "= the Iris classes, the JOB in block 'height').",
             "network_classes": list(iris_base().classes),
             "models": models(), "refused_models": refused_models(), "accepted_models": accepted_at_the_bounds(),
-            "test_sets": test_sets(), "settlements": settlements(), "windows": windows(), "job_bodies": job_bodies()}
+            "test_sets": test_sets(), "reveals": reveals(), "settlements": settlements(), "windows": windows(),
+            "job_bodies": job_bodies()}
 
 
 def render() -> str:

@@ -95,6 +95,13 @@ export function checkModel(kind, model, features, classes) {
   return CHECKS[kind](model, features, classes);
 }
 
+/** The first problem of a JOB_MODEL's data {model, salt}, or null (the commitment is checked apart). */
+export function checkReveal(kind, data, features, classes) {
+  if (!isObject(data) || !hasKeys(data, ["model", "salt"])) return "a model reveal has exactly the keys model, salt";
+  if (typeof data.salt !== "string" || !SALT.test(data.salt)) return "salt must be 64 lowercase hex characters";
+  return checkModel(kind, data.model, features, classes);
+}
+
 /** The first problem of a revealed test set {rows, labels, salt} of a job, or null. */
 export function checkTestSet(test, features, classes, rows) {
   if (!isObject(test) || !hasKeys(test, ["labels", "rows", "salt"])) return "a test set has exactly the keys labels, rows, salt";

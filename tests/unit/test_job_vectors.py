@@ -56,6 +56,14 @@ def test_test_sets(case):
         assert kinds.test_commitment(t["rows"], t["labels"], t["salt"]) == case["commitment"]
 
 
+@pytest.mark.parametrize("case", VECTORS["reveals"], ids=lambda c: c["name"][:40])
+def test_model_reveals(case):
+    found = kinds.check_reveal(case["kind"], case["data"], case["features"], case["classes"])
+    assert (found is None) == case["valid"], found
+    if case["valid"]:
+        assert kinds.model_commitment(case["data"]["model"], case["data"]["salt"]) == case["model_commitment"]
+
+
 @pytest.mark.parametrize("case", VECTORS["settlements"], ids=lambda c: c["name"][:40])
 def test_settlements(case):
     s = jobs.settle(case["requester"], case["bounty"], case["stake"], case["test_revealed"],

@@ -44,6 +44,15 @@ test("test sets: valid ones commit as the vectors say, invalid ones are refused"
   }
 });
 
+test("model reveals: valid and invalid as the vectors say", async () => {
+  assert.ok(V.reveals.length >= 7);
+  for (const c of V.reveals) {
+    const problem = k.checkReveal(c.kind, c.data, c.features, c.classes);
+    assert.equal(problem === null, c.valid, `${c.name}: ${problem}`);
+    if (c.valid) assert.equal(await k.modelCommitment(c.data.model, c.data.salt), c.model_commitment);
+  }
+});
+
 test("settlements and windows", () => {
   for (const c of V.settlements) {
     assert.deepEqual(k.settle(c.requester, c.bounty, c.stake, c.test_revealed, c.commitments), c.settle_data, c.name);
