@@ -2,9 +2,11 @@
 that these fields exist with these types (DESIGN.md: "add fields freely")."""
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
+
+from blockchain.rules import RULES
 
 
 class Out(BaseModel):
@@ -20,8 +22,12 @@ class ErrorOut(Out):
     error: ErrorDetail
 
 
+#: one of the transaction types, listed from the rules' registry (blockchain/rules/)
+TransactionType = Annotated[str, WithJsonSchema({"enum": list(RULES), "type": "string"})]
+
+
 class TransactionOut(Out):
-    type: Literal["TRANSFER", "FLOWER_DATA", "REFUND", "REPORT", "REWARD", "MODEL_UPDATE", "GENESIS"]
+    type: TransactionType
     id: str
     sender: str
     recipient: str

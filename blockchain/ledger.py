@@ -112,10 +112,6 @@ class Delta:
         self.total_good += 1
 
     # -- a transaction ------------------------------------------------------------------
-    def claim_problem(self, tx: Transaction) -> Optional[str]:
-        """Why a REFUND or REPORT may not stand in this block, or None (its rule's ``problem``)."""
-        return self.problem(tx)
-
     def problem(self, tx: Transaction) -> Optional[str]:
         """Why ``tx`` cannot be applied next, or None; nothing changes either way."""
         return rule_for(tx.type).problem(self, tx)

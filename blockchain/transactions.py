@@ -16,7 +16,7 @@ from . import crypto
 from .encoding import ValueRuleError, canon, check_value, is_hex, is_int, sha256_hex
 from .errors import InvalidSignature, InvalidTransaction, SignatureRequired
 
-from .rules import NODE_TYPES, RULES, USER_TYPES, rule_for
+from .rules import RULES, rule_for
 from .rules.base import (CLASS_NAME, FEATURES, FLOWER_DATA, GENESIS, MAX_ADDRESS_LENGTH, MAX_AMOUNT, MAX_UNITS,
                          MEASUREMENT, MIN_UNITS, MODEL_ADDRESS, MODEL_UPDATE, MODEL_UPDATE_KEYS, REFUND, REPORT,
                          RESERVED_ADDRESSES, REWARD, REWARD_AMOUNT, REWARD_SENDER, TRANSFER, check_address,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["CLASS_NAME", "FEATURES", "FLOWER_DATA", "GENESIS", "MAX_ADDRESS_LENGTH", "MAX_AMOUNT", "MAX_UNITS",
            "MEASUREMENT", "MIN_UNITS", "MODEL_ADDRESS", "MODEL_UPDATE", "MODEL_UPDATE_KEYS", "REFUND", "REPORT",
            "RESERVED_ADDRESSES", "REWARD", "REWARD_AMOUNT", "REWARD_SENDER", "TRANSFER", "check_address",
-           "is_address", "measurement_units", "check_flower_data", "RULES", "USER_TYPES", "NODE_TYPES",
+           "is_address", "measurement_units", "check_flower_data", "RULES",
            "CLAIM_TYPES", "MAX_FUTURE_MS", "MAX_USER_TRANSACTIONS", "check_body", "freeze", "thaw", "Transaction",
            "transfer_body", "flower_body", "claim_body", "reward", "model_update", "genesis_transaction", "signed"]
 

@@ -20,11 +20,17 @@ function txRows(txs) {
     <td>${esc(t.amount)}</td><td>${details(t)}</td></tr>`).join("")}</table>`;
 }
 
+// What the "details" column shows of each transaction type; a type without an entry shows nothing.
+const claimed = (t) => "flower " + txLink(t.flower_id);
+const DETAILS = {
+  FLOWER_DATA: (t) => esc(`${t.data.flower_type}: ${FEATURES.map((f) => t.data[f]).join(" / ")} cm`),
+  MODEL_UPDATE: (t) => esc(`model ${short(t.data.model_hash, 12)}, ${t.data.test_correct} of ${t.data.test_rows} test rows right`),
+  REFUND: claimed,
+  REPORT: claimed,
+};
+
 function details(t) {
-  if (t.type === "FLOWER_DATA") return esc(`${t.data.flower_type}: ${FEATURES.map((f) => t.data[f]).join(" / ")} cm`);
-  if (t.type === "MODEL_UPDATE") return esc(`model ${short(t.data.model_hash, 12)}, ${t.data.test_correct} of ${t.data.test_rows} test rows right`);
-  if (t.flower_id) return "flower " + txLink(t.flower_id);
-  return "";
+  return Object.hasOwn(DETAILS, t.type) ? DETAILS[t.type](t) : "";
 }
 
 // -- live status

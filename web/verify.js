@@ -27,16 +27,6 @@ const MEASUREMENT = /^(0|[1-9][0-9]{0,2})\.[0-9]{2}$/;
 const CLASS_NAME = /^[a-z0-9_-]{1,32}$/;
 const ADDRESS = /^[\x21-\x7e]{1,128}$/;
 const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
-const USER_TYPES = new Set(["TRANSFER", "FLOWER_DATA", "REFUND", "REPORT"]);
-const BODY_KEYS = {
-  TRANSFER: ["type", "sender", "recipient", "amount", "timestamp_ms"],
-  FLOWER_DATA: ["type", "sender", "recipient", "amount", "timestamp_ms", "data"],
-  REFUND: ["type", "sender", "recipient", "amount", "timestamp_ms", "flower_id"],
-  REPORT: ["type", "sender", "recipient", "amount", "timestamp_ms", "flower_id"],
-  REWARD: ["type", "sender", "recipient", "amount", "block_index"],
-  MODEL_UPDATE: ["type", "sender", "recipient", "amount", "block_index", "data"],
-  GENESIS: ["type", "sender", "recipient", "amount", "params"],
-};
 const BLOCK_KEYS = ["difficulty", "hash", "index", "merkle_root", "nonce", "previous_hash", "timestamp_ms", "transactions"];
 const UPDATE_KEYS = ["data_points_trained", "model_hash", "test_correct", "test_rows"];
 
@@ -348,6 +338,158 @@ function checkAddress(name, v) {
   }
 }
 
+// -- the rules, one per transaction type (the node's blockchain/rules/) ------------------------
+//
+// keys: the body's fields (a user type may add public_key); user: a client signs and submits it;
+// check(body, fail): what the body meets on its own, after what every body meets (checkTransaction);
+// problem(b, tx): why it cannot stand next in its block, or null; apply(b, tx): its effect. ``b`` is
+// the block's effects so far (blockEffects): nothing reaches the ledger unless the whole block is valid.
+
+const USER_KEYS = ["type", "sender", "recipient", "amount", "timestamp_ms"];
+const NODE_KEYS = ["type", "sender", "recipient", "amount", "block_index"];
+const none = () => null;
+const nothing = () => {};
+
+function toModel(body, fail) {
+  if (body.recipient !== "MODEL") fail(`a ${body.type} must have recipient "MODEL"`);
+}
+
+function blockIndexOf(body, fail) {
+  if (!isInt(body.block_index) || body.block_index < 0) fail("block_index must be a non-negative integer");
+}
+
+function checkClaim(body, fail) {
+  toModel(body, fail);
+  if (body.amount !== 0) fail(`a ${body.type} must have amount 0`);
+  if (typeof body.flower_id !== "string" || !HEX64.test(body.flower_id)) fail("flower_id must be 64 lowercase hex characters");
+}
+
+/** What a REFUND and a REPORT share: the flower they claim, due and with something left. */
+function claimDue(b, tx) {
+  const flower = b.flower(tx.flower_id);
+  if (!flower) return "flower_id must name a FLOWER_DATA on the chain";
+  if (b.index < flower.block + b.params.refund_wait) return `this flower can be claimed from block ${flower.block + b.params.refund_wait}`;
+  if (flower.left <= 0) return "nothing is left of this deposit";
+  return null;
+}
+
+export const RULES = {
+  TRANSFER: {
+    keys: USER_KEYS, user: true,
+    check(body, fail) {
+      checkAddress("recipient", body.recipient);
+      if (body.amount < 1 || body.amount > MAX_AMOUNT) fail(`amount must be from 1 to ${MAX_AMOUNT}; got ${body.amount}`);
+      if (body.recipient === body.sender) fail("recipient must differ from sender");
+    },
+    problem(b, tx) {
+      return b.balance(tx.sender) < tx.amount ? `${tx.sender} must have at least ${tx.amount} to send; has ${b.balance(tx.sender)}` : null;
+    },
+    apply(b, tx) {
+      b.credit(tx.sender, -tx.amount);
+      b.credit(tx.recipient, tx.amount);
+    },
+  },
+  FLOWER_DATA: {
+    keys: [...USER_KEYS, "data"], user: true,
+    check(body, fail) {
+      toModel(body, fail);
+      if (body.amount < 0 || body.amount > MAX_AMOUNT) fail(`a deposit must be from 0 to ${MAX_AMOUNT}`);
+      const data = body.data;
+      if (data === null || typeof data !== "object" || Array.isArray(data) || !sameKeys(data, [...FEATURES, "flower_type"])) {
+        fail(`data must have exactly ${FEATURES.join(", ")} and flower_type`);
+      }
+      for (const f of FEATURES) { try { measurementUnits(data[f]); } catch (e) { fail(`data.${f}: ${e.message}`); } }
+      if (typeof data.flower_type !== "string" || !CLASS_NAME.test(data.flower_type)) fail("data.flower_type must be a class name");
+    },
+    problem(b, tx) {
+      const { classes, min_deposit: minDeposit } = b.params;
+      if (!classes.includes(tx.data.flower_type)) return `data.flower_type must be one of ${classes.join(", ")}`;
+      if (tx.amount < minDeposit) return `the deposit must be at least min_deposit ${minDeposit}`;
+      if (b.balance(tx.sender) < tx.amount) return `${tx.sender} must have at least ${tx.amount} to deposit`;
+      return null;
+    },
+    apply(b, tx) {
+      b.credit(tx.sender, -tx.amount);
+      const row = b.addRow(FEATURES.map((f) => tx.data[f]), tx.data.flower_type);
+      b.putFlower(tx.id, { block: b.index, row, sender: tx.sender, deposit: tx.amount, left: tx.amount,
+        label: tx.data.flower_type, reporters: new Set(), refunded: false, settled: 0 });
+    },
+  },
+  REFUND: {
+    keys: [...USER_KEYS, "flower_id"], user: true, check: checkClaim,
+    problem(b, tx) {
+      const due = claimDue(b, tx);
+      if (due) return due;
+      const flower = b.flower(tx.flower_id);
+      if (tx.sender !== flower.sender) return "only the contributor may claim a refund";
+      const v3 = b.verdict(flower);
+      if (v3 && !v3.refundAllowed) return `none of the ${v3.panel.length} nearest settled points is ${flower.label}`;
+      const predicted = v3 ? null : b.predict(flower.row);
+      if (!v3 && predicted !== flower.label) return `the model predicts ${predicted} for this flower, not ${flower.label}`;
+      return null;
+    },
+    apply(b, tx) {
+      const flower = b.flower(tx.flower_id);
+      const v3 = b.verdict(flower);
+      b.credit(tx.sender, flower.left);
+      const isGood = !v3 || v3.good;
+      b.putFlower(tx.flower_id, { ...flower, left: 0, refunded: true, settled: v3 && isGood ? b.index : 0 });
+      if (isGood) b.addGood(tx.sender);
+    },
+  },
+  REPORT: {
+    keys: [...USER_KEYS, "flower_id"], user: true, check: checkClaim,
+    problem(b, tx) {
+      const due = claimDue(b, tx);
+      if (due) return due;
+      const flower = b.flower(tx.flower_id);
+      if (tx.sender === flower.sender) return "a contributor may not report their own flower";
+      if (b.goodOf(tx.sender) < 1) return "only contributors with a refunded contribution may report";
+      if (flower.reporters.has(tx.sender)) return "this sender has already reported this flower";
+      const v3 = b.verdict(flower);
+      if (v3 && !v3.reportAllowed) return `${v3.agree} of the ${v3.panel.length} nearest settled points are ${flower.label}`;
+      if (!v3 && b.predict(flower.row) === flower.label) return "the model agrees with this flower's label";
+      return null;
+    },
+    apply(b, tx) {
+      const flower = b.flower(tx.flower_id);
+      // Exact integer division (BigInt): deposit * good can pass 2^53 although each is below it.
+      const share = Number(BigInt(flower.deposit) * BigInt(b.goodOf(tx.sender)) / BigInt(b.totalGood));
+      const take = Math.min(flower.left, Math.max(1, share));
+      b.credit(tx.sender, take);
+      b.putFlower(tx.flower_id, { ...flower, left: flower.left - take, reporters: new Set([...flower.reporters, tx.sender]) });
+    },
+  },
+  REWARD: {
+    keys: NODE_KEYS, user: false,
+    check(body, fail) {
+      blockIndexOf(body, fail);
+      if (body.sender !== "0" || body.amount !== 1) fail('a REWARD must have sender "0" and amount 1');
+      checkAddress("recipient", body.recipient);
+    },
+    problem: none,
+    apply(b, tx) { b.credit(tx.recipient, tx.amount); },
+  },
+  MODEL_UPDATE: {
+    keys: [...NODE_KEYS, "data"], user: false,
+    check(body, fail) {
+      blockIndexOf(body, fail);
+      if (body.sender !== "MODEL" || body.recipient !== "MODEL" || body.amount !== 0) fail('a MODEL_UPDATE must have sender and recipient "MODEL" and amount 0');
+      const d = body.data;
+      if (d === null || typeof d !== "object" || Array.isArray(d) || !sameKeys(d, UPDATE_KEYS)) fail("MODEL_UPDATE data must have exactly " + UPDATE_KEYS.join(", "));
+      if (!isInt(d.data_points_trained) || !isInt(d.test_correct) || !isInt(d.test_rows) || typeof d.model_hash !== "string" || !HEX64.test(d.model_hash)) fail("MODEL_UPDATE data has a field of the wrong type");
+    },
+    problem: none, apply: nothing, // checked against the replayed model by applyBlock, last in its block
+  },
+  GENESIS: {
+    keys: ["type", "sender", "recipient", "amount", "params"], user: false,
+    check(body, fail) {
+      if (body.sender !== "0" || body.recipient !== "MODEL" || body.amount !== 0) fail('a GENESIS must have sender "0", recipient "MODEL" and amount 0');
+    },
+    problem: none, apply: nothing, // block 0 is compared whole with the network's own genesis
+  },
+};
+
 /** Every rule a transaction meets on its own (PROTOCOL.md "Transactions"); its id and signature too. */
 export async function checkTransaction(tx) {
   if (tx === null || typeof tx !== "object" || Array.isArray(tx)) throw new ProtocolError("a transaction must be an object");
@@ -356,9 +498,8 @@ export async function checkTransaction(tx) {
   try { checkValue(tx, "transaction"); } catch (e) { fail(e.message); }
   const body = bodyOf(tx);
   const type = body.type;
-  if (typeof type !== "string" || !Object.hasOwn(BODY_KEYS, type)) fail(`type must be one of ${Object.keys(BODY_KEYS).join(", ")}; got ${JSON.stringify(type)}`);
-  const user = USER_TYPES.has(type);
-  const keys = BODY_KEYS[type];
+  if (typeof type !== "string" || !Object.hasOwn(RULES, type)) fail(`type must be one of ${Object.keys(RULES).join(", ")}; got ${JSON.stringify(type)}`);
+  const { user, keys, check } = RULES[type];
   if (!(sameKeys(body, keys) || (user && sameKeys(body, [...keys, "public_key"])))) {
     fail(`a ${type} transaction must have exactly the fields ${keys.join(", ")}${user ? " (and public_key when signed)" : ""}`);
   }
@@ -366,36 +507,8 @@ export async function checkTransaction(tx) {
   if (user) {
     checkAddress("sender", body.sender);
     if (!isInt(body.timestamp_ms) || body.timestamp_ms < 0) fail("timestamp_ms must be a non-negative integer");
-    if (type !== "TRANSFER" && body.recipient !== "MODEL") fail(`a ${type} must have recipient "MODEL"`);
-  } else if (type !== "GENESIS" && (!isInt(body.block_index) || body.block_index < 0)) {
-    fail("block_index must be a non-negative integer");
   }
-  if (type === "TRANSFER") {
-    checkAddress("recipient", body.recipient);
-    if (body.amount < 1 || body.amount > MAX_AMOUNT) fail(`amount must be from 1 to ${MAX_AMOUNT}; got ${body.amount}`);
-    if (body.recipient === body.sender) fail("recipient must differ from sender");
-  } else if (type === "FLOWER_DATA") {
-    if (body.amount < 0 || body.amount > MAX_AMOUNT) fail(`a deposit must be from 0 to ${MAX_AMOUNT}`);
-    const data = body.data;
-    if (data === null || typeof data !== "object" || Array.isArray(data) || !sameKeys(data, [...FEATURES, "flower_type"])) {
-      fail(`data must have exactly ${FEATURES.join(", ")} and flower_type`);
-    }
-    for (const f of FEATURES) { try { measurementUnits(data[f]); } catch (e) { fail(`data.${f}: ${e.message}`); } }
-    if (typeof data.flower_type !== "string" || !CLASS_NAME.test(data.flower_type)) fail("data.flower_type must be a class name");
-  } else if (type === "REFUND" || type === "REPORT") {
-    if (body.amount !== 0) fail(`a ${type} must have amount 0`);
-    if (typeof body.flower_id !== "string" || !HEX64.test(body.flower_id)) fail("flower_id must be 64 lowercase hex characters");
-  } else if (type === "REWARD") {
-    if (body.sender !== "0" || body.amount !== 1) fail('a REWARD must have sender "0" and amount 1');
-    checkAddress("recipient", body.recipient);
-  } else if (type === "MODEL_UPDATE") {
-    if (body.sender !== "MODEL" || body.recipient !== "MODEL" || body.amount !== 0) fail('a MODEL_UPDATE must have sender and recipient "MODEL" and amount 0');
-    const d = body.data;
-    if (d === null || typeof d !== "object" || Array.isArray(d) || !sameKeys(d, UPDATE_KEYS)) fail("MODEL_UPDATE data must have exactly " + UPDATE_KEYS.join(", "));
-    if (!isInt(d.data_points_trained) || !isInt(d.test_correct) || !isInt(d.test_rows) || typeof d.model_hash !== "string" || !HEX64.test(d.model_hash)) fail("MODEL_UPDATE data has a field of the wrong type");
-  } else if (type === "GENESIS") {
-    if (body.sender !== "0" || body.recipient !== "MODEL" || body.amount !== 0) fail('a GENESIS must have sender "0", recipient "MODEL" and amount 0');
-  }
+  check(body, fail);
   const text = canon(body);
   const real = await H(text);
   if (id !== real) fail(`transaction id must be H(canon(body)) = ${real}; got ${id}`);
@@ -458,6 +571,35 @@ function issueOf(index, e) {
 }
 
 /** Check ``block`` on top of ``ledger``'s tip and apply it; throws ProtocolError when invalid. */
+/** The effects of one block's transactions so far, over a ledger that stays unchanged: what the
+ * rules (RULES) read and change. */
+function blockEffects(ledger, index) {
+  const balances = new Map(), flowers = new Map(), good = new Map(), loo = new Map(), verdicts = new Map();
+  let voters = null; // v3: the same for every claim of the block
+  const b = {
+    index, params: ledger.params, balances, flowers, good, totalGood: ledger.totalGood, rows: ledger.model.size,
+    newRows: [], newLabels: [],
+    balance: (a) => (balances.has(a) ? balances.get(a) : ledger.balance(a)),
+    credit: (a, amount) => { balances.set(a, b.balance(a) + amount); },
+    flower: (id) => flowers.get(id) || ledger.flowers.get(id),
+    putFlower: (id, f) => { flowers.set(id, f); },
+    goodOf: (a) => (good.has(a) ? good.get(a) : ledger.good.get(a) || 0),
+    addGood: (a) => { good.set(a, b.goodOf(a) + 1); b.totalGood += 1; },
+    addRow: (features, label) => { b.newRows.push(features); b.newLabels.push(label); b.rows += 1; return b.rows - 1; },
+    predict: (row) => { if (!loo.has(row)) loo.set(row, ledger.model.looPredict(row)); return loo.get(row); },
+    /** v3: the panel that judges ``flower`` in this block; null in protocol 2 (the leave-one-out vote). */
+    verdict: (flower) => {
+      if (ledger.params.protocol < 3) return null;
+      if (!verdicts.has(flower.row)) {
+        voters = voters || votersOf(ledger, index);
+        verdicts.set(flower.row, judge(ledger.model, ledger.model.rows[flower.row], ledger.model.labels[flower.row], voters, K));
+      }
+      return verdicts.get(flower.row);
+    },
+  };
+  return b;
+}
+
 export async function applyBlock(ledger, block, nowMs) {
   if (block === null || typeof block !== "object" || Array.isArray(block)) throw new ProtocolError("a block must be an object");
   if (!sameKeys(block, BLOCK_KEYS)) throw new ProtocolError(`a block must have exactly the fields ${BLOCK_KEYS.join(", ")}`);
@@ -494,7 +636,7 @@ export async function applyBlock(ledger, block, nowMs) {
   if (hasFlower && !endsWithUpdate) throw new ProtocolError("a block with FLOWER_DATA must end with one MODEL_UPDATE");
   if (!hasFlower && types.includes("MODEL_UPDATE")) throw new ProtocolError("a block without FLOWER_DATA must not hold a MODEL_UPDATE");
   const middle = txs.slice(1, endsWithUpdate ? -1 : undefined);
-  for (const tx of middle) if (!USER_TYPES.has(tx.type)) throw new ProtocolError(`a ${tx.type} may not stand here`, tx.id);
+  for (const tx of middle) if (!RULES[tx.type]?.user) throw new ProtocolError(`a ${tx.type} may not stand here`, tx.id);
   if (nowMs != null) {
     for (const tx of middle) {
       if (tx.timestamp_ms > nowMs + MAX_FUTURE_MS) throw new ProtocolError("a user transaction's timestamp_ms must be at most 2 hours ahead of this clock", tx.id);
@@ -508,78 +650,19 @@ export async function applyBlock(ledger, block, nowMs) {
     seen.add(tx.id);
   }
   // Effects, in block order, on copies: nothing changes unless the whole block is valid.
-  const balances = new Map();
-  const bal = (a) => (balances.has(a) ? balances.get(a) : ledger.balance(a));
-  const flowers = new Map();
-  const flowerOf = (id) => flowers.get(id) || ledger.flowers.get(id);
-  const good = new Map();
-  const goodOf = (a) => (good.has(a) ? good.get(a) : ledger.good.get(a) || 0);
-  let totalGood = ledger.totalGood;
-  let rows = ledger.model.size;
-  const newRows = [], newLabels = [];
-  const loo = new Map();
-  const predict = (row) => { if (!loo.has(row)) loo.set(row, ledger.model.looPredict(row)); return loo.get(row); };
-  const { classes, min_deposit: minDeposit, refund_wait: wait, protocol } = ledger.params;
-  let voters = null; // v3: the same for every claim of the block
-  const verdict = (flower) => {
-    voters = voters || votersOf(ledger, block.index);
-    return judge(ledger.model, ledger.model.rows[flower.row], ledger.model.labels[flower.row], voters, K);
-  };
+  const b = blockEffects(ledger, block.index);
   for (const tx of [txs[0], ...middle]) {
-    const fail = (why) => { throw new ProtocolError(why, tx.id); };
-    if (tx.type === "REWARD") balances.set(tx.recipient, bal(tx.recipient) + tx.amount);
-    else if (tx.type === "TRANSFER") {
-      if (bal(tx.sender) < tx.amount) fail(`${tx.sender} must have at least ${tx.amount} to send; has ${bal(tx.sender)}`);
-      balances.set(tx.sender, bal(tx.sender) - tx.amount);
-      balances.set(tx.recipient, bal(tx.recipient) + tx.amount);
-    } else if (tx.type === "FLOWER_DATA") {
-      if (!classes.includes(tx.data.flower_type)) fail(`data.flower_type must be one of ${classes.join(", ")}`);
-      if (tx.amount < minDeposit) fail(`the deposit must be at least min_deposit ${minDeposit}`);
-      if (bal(tx.sender) < tx.amount) fail(`${tx.sender} must have at least ${tx.amount} to deposit`);
-      balances.set(tx.sender, bal(tx.sender) - tx.amount);
-      flowers.set(tx.id, { block: block.index, row: rows, sender: tx.sender, deposit: tx.amount, left: tx.amount,
-        label: tx.data.flower_type, reporters: new Set(), refunded: false, settled: 0 });
-      rows += 1;
-      newRows.push(FEATURES.map((f) => tx.data[f]));
-      newLabels.push(tx.data.flower_type);
-    } else {
-      const flower = flowerOf(tx.flower_id);
-      if (!flower) fail("flower_id must name a FLOWER_DATA on the chain");
-      if (block.index < flower.block + wait) fail(`this flower can be claimed from block ${flower.block + wait}`);
-      if (flower.left <= 0) fail("nothing is left of this deposit");
-      const v3 = protocol >= 3 ? verdict(flower) : null;
-      const predicted = v3 ? null : predict(flower.row);
-      if (tx.type === "REFUND") {
-        if (tx.sender !== flower.sender) fail("only the contributor may claim a refund");
-        if (v3 && !v3.refundAllowed) fail(`none of the ${v3.panel.length} nearest settled points is ${flower.label}`);
-        if (!v3 && predicted !== flower.label) fail(`the model predicts ${predicted} for this flower, not ${flower.label}`);
-        balances.set(tx.sender, bal(tx.sender) + flower.left);
-        const isGood = !v3 || v3.good;
-        flowers.set(tx.flower_id, { ...flower, left: 0, refunded: true, settled: v3 && isGood ? block.index : 0 });
-        if (isGood) {
-          good.set(tx.sender, goodOf(tx.sender) + 1);
-          totalGood += 1;
-        }
-      } else {
-        if (tx.sender === flower.sender) fail("a contributor may not report their own flower");
-        if (goodOf(tx.sender) < 1) fail("only contributors with a refunded contribution may report");
-        if (flower.reporters.has(tx.sender)) fail("this sender has already reported this flower");
-        if (v3 && !v3.reportAllowed) fail(`${v3.agree} of the ${v3.panel.length} nearest settled points are ${flower.label}`);
-        if (!v3 && predicted === flower.label) fail("the model agrees with this flower's label");
-        // Exact integer division (BigInt): deposit * good can pass 2^53 although each is below it.
-        const share = Number(BigInt(flower.deposit) * BigInt(goodOf(tx.sender)) / BigInt(totalGood));
-        const take = Math.min(flower.left, Math.max(1, share));
-        balances.set(tx.sender, bal(tx.sender) + take);
-        flowers.set(tx.flower_id, { ...flower, left: flower.left - take, reporters: new Set([...flower.reporters, tx.sender]) });
-      }
-    }
+    const rule = RULES[tx.type];
+    const why = rule.problem(b, tx);
+    if (why) throw new ProtocolError(why, tx.id);
+    rule.apply(b, tx);
   }
   if (hasFlower) {
     const update = txs[txs.length - 1];
     if (update.block_index !== block.index) throw new ProtocolError(`the MODEL_UPDATE's block_index must be ${block.index}`, update.id);
     const before = { rows: ledger.model.rows.length, labels: ledger.model.labels.length, hash: ledger.model.hash,
       neighbours: ledger.model.neighbours.map((l) => l.map((x) => [...x])) };
-    await ledger.model.addBlock(newRows, newLabels);
+    await ledger.model.addBlock(b.newRows, b.newLabels);
     const own = ledger.model.summary();
     if (canon(own) !== canon(update.data)) {
       Object.assign(ledger.model, { hash: before.hash, neighbours: before.neighbours });
@@ -589,10 +672,10 @@ export async function applyBlock(ledger, block, nowMs) {
     }
     ledger.updates.push({ block_index: block.index, ...own });
   }
-  for (const [a, v] of balances) ledger.balances.set(a, v);
-  for (const [id, f] of flowers) ledger.flowers.set(id, f);
-  for (const [a, v] of good) ledger.good.set(a, v);
-  ledger.totalGood = totalGood;
+  for (const [a, v] of b.balances) ledger.balances.set(a, v);
+  for (const [id, f] of b.flowers) ledger.flowers.set(id, f);
+  for (const [a, v] of b.good) ledger.good.set(a, v);
+  ledger.totalGood = b.totalGood;
   for (const tx of txs) ledger.ids.add(tx.id);
   ledger.tip = { index: block.index, hash: block.hash, timestamp_ms: block.timestamp_ms };
 }

@@ -15,9 +15,6 @@ from .base import Rule
 RULES: dict[str, Rule] = {rule.type: rule for rule in (
     transfer.RULE, flower_data.RULE, refund.RULE, report.RULE, reward.RULE, model_update.RULE, genesis.RULE)}
 
-USER_TYPES = tuple(t for t, rule in RULES.items() if rule.user)       # clients sign and submit these
-NODE_TYPES = tuple(t for t, rule in RULES.items() if not rule.user)   # only nodes create these
-
 
 def rule_for(tx_type: object) -> Rule:
     """The rule of ``tx_type``; InvalidTransaction (the message every unknown type gets) otherwise."""
@@ -27,4 +24,4 @@ def rule_for(tx_type: object) -> Rule:
     return found
 
 
-__all__ = ["RULES", "Rule", "USER_TYPES", "NODE_TYPES", "rule_for"]
+__all__ = ["RULES", "Rule", "rule_for"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from .. import claims
-from .base import REFUND, USER_KEYS, Flower, Ledger, Tx, check_to_model, fail
+from .base import USER_KEYS, Flower, Ledger, Tx, check_to_model, fail
 from ..encoding import is_hex
 
 BODY_KEYS = USER_KEYS | {"flower_id"}
@@ -34,9 +34,9 @@ def due(ledger: Ledger, tx: Tx) -> tuple[Optional[Flower], Optional[str]]:
     return flower, None
 
 
-def verdict(ledger: Ledger, tx: Tx, flower: Flower) -> Optional[str]:
-    """Whether the data agrees enough with the flower for this claim: v2's leave-one-out vote, v3's panel."""
-    refund = tx.type == REFUND
+def verdict(ledger: Ledger, flower: Flower, *, refund: bool) -> Optional[str]:
+    """Whether the data agrees enough with the flower for a refund (``refund``) or a report of it:
+    v2's leave-one-out vote, v3's panel."""
     if ledger.rules.protocol < 3:
         predicted = ledger.predict(flower.row)
         if refund and predicted != flower.label:

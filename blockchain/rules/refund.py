@@ -16,7 +16,7 @@ def problem(ledger: Ledger, tx: Tx) -> Optional[str]:
         return why
     if tx.sender != flower.sender:
         return f"only the contributor ({flower.sender}) may claim a refund of this flower"
-    return claim.verdict(ledger, tx, flower)
+    return claim.verdict(ledger, flower, refund=True)
 
 
 def apply(ledger: Ledger, tx: Tx) -> None:

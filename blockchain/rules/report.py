@@ -20,7 +20,7 @@ def problem(ledger: Ledger, tx: Tx) -> Optional[str]:
         return "only contributors with a refunded contribution may report; you have none"
     if tx.sender in flower.reporters:
         return "you have already reported this flower"
-    return claim.verdict(ledger, tx, flower)
+    return claim.verdict(ledger, flower, refund=False)
 
 
 def apply(ledger: Ledger, tx: Tx) -> None:
