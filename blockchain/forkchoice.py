@@ -4,7 +4,7 @@ A chain is better when it has strictly more cumulative work (``difficulty.better
 keeps our own chain. Under protocol 2 every block carries the network's fixed difficulty (hex
 digits, so ``2^(4 * difficulty)`` work a block), which makes "more work" the same as "longer":
 the comparison is still made on work, so that issue 23's retargeting changes only
-``chain_work``. The ledger (``branches.py``), headers-first sync and the peer rounds ask
+``chain_work``. The ledger (``reorg.py``), headers-first sync and the peer rounds ask
 ``Blockchain.prefers``, which asks this module; none of them compares chains itself.
 """
 from __future__ import annotations
