@@ -42,8 +42,9 @@ def declared_params(first: Any) -> Optional[dict[str, Any]]:
         params = txs[0]["params"] if txs[0]["type"] == GENESIS else None
     except (KeyError, IndexError, TypeError):
         return None
-    ok = isinstance(params, dict) and set(params) == set(param_keys(params.get("protocol")))
-    return dict(params) if ok else None
+    if not isinstance(params, dict) or set(params) != set(param_keys(params.get("protocol"))):
+        return None
+    return dict(params)
 
 
 def genesis_state(genesis: Block, params: Mapping[str, Any], model: LedgerModel) -> ChainState:
@@ -84,7 +85,7 @@ def audit_chain(blocks: Sequence[Any], model: LedgerModel, params: Optional[Mapp
             return result
         try:
             params = network_params(declared["difficulty"], model.genesis_params(), declared["min_deposit"],
-                                    declared["refund_wait"], declared.get("protocol"),
+                                    declared["refund_wait"], declared["protocol"],
                                     **{key: declared[key] for key in V3_DIFFICULTY_KEYS if key in declared})
         except (ValueError, TypeError) as exc:
             result.issues.append(Issue(0, f"block 0 declares params that cannot be used: {exc}"))

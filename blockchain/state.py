@@ -85,7 +85,7 @@ class ChainState:
     def apply(self, block: Block, delta: Effects) -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
         # The block is recorded first, with an undo record that grows with each change: should a
-        # step below fail, ``rewind`` takes back exactly what was done (``Blockchain._commit``).
+        # step below fail, ``rewind`` takes back exactly what was done (``core.LedgerCore.commit``).
         old: list[tuple[str, str, Any]] = []
         self.blocks.append(block)
         self.hashes.append(block.hash)
