@@ -87,7 +87,7 @@ class Rounds:
             with self._sync_lock:
                 if self._worth_syncing(tip):  # another peer's blocks may have brought us there meanwhile
                     start = self.chain.height
-                    problem, outcome = self._sync_with(peer, tip["height"])
+                    problem, outcome = self._sync_with(peer, tip["height"], self.chain.tip_work(tip))
                     if problem:
                         problems.append(problem)
                     if outcome is not None:
@@ -167,7 +167,7 @@ class Rounds:
             self.book.behaved(peer)
         return tip, None
 
-    def _sync_with(self, peer: Peer, claimed: int):
+    def _sync_with(self, peer: Peer, claimed: int, claimed_work: int):
         now = self.book.clock.monotonic()
         try:
             outcome = self.syncer.sync(peer.url, claimed)
@@ -189,7 +189,7 @@ class Rounds:
         reached = self.chain.main_height(peer.tip) if peer.tip else None
         if outcome.proven is not None:
             peer.height = max(outcome.proven, peer.height or 0)
-        if reached is None and self.chain.height < claimed:
+        if reached is None and self.chain.prefers(claimed_work):  # fork choice's rule: it claimed more work than ours
             why = f"its /tip claimed height {claimed}, but it showed a valid chain only to {self.chain.height}"
             self.book.misbehaved(peer, now, why)
             return f"{peer.url}: {why}", outcome

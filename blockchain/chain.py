@@ -21,11 +21,11 @@ from .audit import AuditResult, audit_chain
 from .block import Block
 from .chain_reads import ChainView
 from .core import LedgerCore
-from .forkchoice import Ancestry
 from .errors import (BlockConflict, ClaimPending, DuplicateTransaction,
                      InsufficientFunds, InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
 from .errors import MiningAborted as MiningAborted  # re-exported: importers name blockchain.chain
 from .errors import MiningBusy as MiningBusy
+from .forkchoice import Ancestry
 from .gcpause import paused_gc
 from .genesis import PROTOCOL_VERSION, make_genesis, network_params
 from .ledger import Delta

@@ -83,13 +83,13 @@ class ChainView:
 
     def ancestry(self, height: int) -> Optional[Ancestry]:
         """Under protocol 3, the (timestamp, difficulty) record of our chain up to ``height`` that a
-        branch from there is checked on (``headers.check_header_chain``); None under protocol 2."""
+        branch from there is checked on (``transition.check_headers``); None under protocol 2."""
         with self._core.view_lock:
             return Ancestry(self._core.state.work, height + 1) if self.uses_retarget else None
 
     def tip_work(self, tip: Mapping[str, Any]) -> int:
         """The work a peer's ``GET /tip`` claims: v3 says it (``work``), v2's follows from the height."""
-        if self._core.state.rules.retarget is None:
+        if not self.uses_retarget:
             return chain_work(tip["height"], self.difficulty)
         return int(tip["work"])
 

@@ -30,6 +30,7 @@ MAX_MINE_REQUESTS = 4  # mining or waiting at once: half of the server's 8 threa
 
 
 def thread_finder(prefix: bytes, bits: int, stop: threading.Event) -> Optional[int]:
+    """A nonce whose hash starts with ``bits`` zero bits (a NonceFinder: header prefix, bits, stop)."""
     return search_bits(prefix, bits, stop=stop)
 
 
@@ -84,8 +85,8 @@ class Mining:
                 if self._closing:  # stop_mining came before the clear: its abort is not lost
                     raise MiningAborted("the node is shutting down; the block was not mined")
                 started = time.perf_counter()
-                nonce = self._find_nonce(template.prefix, self._core.state.work.pow_bits(template.difficulty),
-                                         self._core.tip_moved)
+                bits = self._core.state.work.pow_bits(template.difficulty)  # v2: 4 a hex digit
+                nonce = self._find_nonce(template.prefix, bits, self._core.tip_moved)
                 if self._closing:
                     raise MiningAborted("the node is shutting down; the block was not mined")
                 if nonce is None:
@@ -128,8 +129,7 @@ class Mining:
         txs = [first, *chosen]
         if delta.new_rows:
             txs.append(model_update(index, self._core.model.preview_update(delta.new_rows, delta.new_labels)))
-        # forkchoice.WorkLog: the next block's time and bits (v3 retargets)
-        timestamp_ms, difficulty = self._core.state.work.next_block(self._core.now_ms())
+        timestamp_ms, difficulty = self._core.state.work.next_block(self._core.now_ms())  # forkchoice: v3 retargets
         root = merkle_root([tx.id for tx in txs])
         return _Template(parent.hash, index, timestamp_ms, difficulty, tuple(txs),
                          header_prefix(index, timestamp_ms, parent.hash, difficulty, root))

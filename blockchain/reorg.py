@@ -121,9 +121,9 @@ class Reorgs:
         anywhere raises InvalidChain and nothing changes.
         """
         if not 0 <= fork <= self._core.height:
-            raise InvalidChain(f"the fork point must be a height of our chain (0 to {self._core.height}); got {fork}",
-                               block_index=fork)
-        if not self._view.prefers(self._view.branch_work(fork, blocks)):
+            raise InvalidChain(f"the fork point must be a height of our chain (0 to {self._core.height}); "
+                               f"got {fork}", block_index=fork)
+        if not self._view.prefers(self._view.branch_work(fork, blocks)):  # most work, as the blocks claim
             return BranchResult(False, self._core.height)
         with self._core.lock:
             if not 0 <= fork <= self._core.height:
@@ -155,7 +155,7 @@ class Reorgs:
                 model = model.at_size(state.rows)
             audit.model = model  # the model after the last valid block
         with self._core.lock:
-            if not self._view.prefers(state.work.work):
+            if not self._view.prefers(state.work.work):  # the work of the checked branch
                 # our chain grew meanwhile, or the branch fell short
                 return BranchResult(False, self._core.height, [], problem)
             restored = self._switch(state, audit.model)

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Optional, Sequence, Union
 from .block import Block
 from .encoding import canon
 from .errors import InvalidSignature, ModelUpdateError
-from .forkchoice import header_rules_problem
+from .forkchoice import Ancestry, WorkLog, header_rules_problem
 from .ledger import Delta
 from .headers import Header
 from .model_port import LedgerModel
@@ -79,7 +79,7 @@ def transition(state: ChainState, block: Block, model: LedgerModel, now_ms: Opti
 
 
 def check_headers(headers: Sequence[Linked], parent: Linked, difficulty: int, now_ms: Optional[int],
-                  chain: Any = None) -> Optional[Issue]:
+                  chain: Optional[Union[WorkLog, Ancestry]] = None) -> Optional[Issue]:
     """The first problem of ``headers`` (Headers or Blocks) as a run of blocks on top of ``parent``
     (a Header or a Block), or None when each links to the one before, has the network's
     difficulty, the proof of work its hash claims and a time that does not go back or run ahead
@@ -145,7 +145,7 @@ def check_order(block: Block) -> list[Issue]:
 
 
 def check_header(block: Linked, parent: Linked, difficulty: int, now_ms: Optional[int],
-                 chain: Any = None) -> list[Issue]:
+                 chain: Optional[Union[WorkLog, Ancestry]] = None) -> list[Issue]:
     """The rules a header meets on top of its parent's: links, proof of work, time. ``chain`` is
     the (timestamp, difficulty) record of the blocks it extends (``forkchoice.WorkLog`` or
     ``Ancestry``); under protocol 3 its rules replace the fixed difficulty's."""

@@ -56,8 +56,24 @@ pm.test("node is ok, speaks protocol 2 and has an address", () => {
     pm.expect(body.address).to.have.lengthOf(40);
     pm.expect(body.height).to.be.a("number");
 });
+pm.test("work is the chain's cumulative work, a decimal string", () => {
+    pm.expect(body.work).to.match(/^(0|[1-9][0-9]*)$/);
+});
 pm.collectionVariables.set("nodeAddress", body.address);
 pm.collectionVariables.set("startHeight", body.height);
+pm.collectionVariables.set("startWork", body.work);
+"""),
+    request("Tip (what peers poll)", "GET", "/tip", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const tip = pm.response.json();
+pm.test("height, hash, genesis and work (a decimal string, as in /health)", () => {
+    pm.expect(tip.hash).to.have.lengthOf(64);
+    pm.expect(tip.genesis).to.have.lengthOf(64);
+    pm.expect(tip.work).to.match(/^(0|[1-9][0-9]*)$/);
+    if (tip.height === pm.collectionVariables.get("startHeight")) {
+        pm.expect(tip.work).to.eql(pm.collectionVariables.get("startWork"));
+    }
+});
 """),
     request("Dashboard (HTML)", "GET", "/", """
 pm.test("status is 200", () => pm.response.to.have.status(200));

@@ -142,3 +142,15 @@ def test_timestamp_forgers_are_refused(start_node):
     assert r.status_code == 400 and "median time past" in r.text, r.text
     r = c.post("/blocks", json=forge(flat[-1], flat[-1]["timestamp_ms"] + 1, next_bits(flat)))
     assert r.status_code == 201, r.text
+
+
+def test_a_shorter_peer_that_overclaims_its_work_is_backed_off(start_node):
+    heavy, _, tie = chains()
+    a = v3_node(start_node, "a")
+    seed(a, heavy)
+    with FakePeer() as peer:
+        peer.chain, peer.work = tie[:8], str(work_of(heavy) * 8)  # 7 blocks after genesis, claiming far more work
+        connect(a, peer)
+        wait_until(lambda: record(a, peer)["state"] == "backed_off", timeout=30, what="a to back off from the liar")
+        assert peer.count("GET /headers") > 0 and peer.count("GET /blocks") == 0
+    assert a.get("/tip").json()["hash"] == heavy[-1]["hash"]

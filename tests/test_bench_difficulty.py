@@ -1,0 +1,34 @@
+"""bench/difficulty.py keeps working (tiny sizes, real nodes). Nothing here asserts a time: the
+figures come from ``python -m bench.difficulty``, never from tests."""
+from pathlib import Path
+
+import pytest
+
+from bench import difficulty
+
+pytestmark = pytest.mark.network
+
+
+def test_the_difficulty_bench_runs_end_to_end(tmp_path: Path):
+    result = difficulty.run(tmp_path, target_ms=200, every=4, start_bits=8, min_bits=4, settle=4, blocks=6,
+                            requests_n=20, timeout_s=120)
+    chain = result["block_time"]
+    assert chain["blocks_measured"] == 6 and min(chain["heights"]) >= 10
+    assert chain["median_block_ms"] is not None and chain["ratio_to_target"] > 0
+    assert chain["bits_by_retarget"][0] == 8 and all(b >= 4 for b in chain["bits_by_retarget"])
+    assert result["predict_idle"]["n"] == result["predict_mining"]["n"] == 20
+    assert result["predict_idle"]["height_after"] == 0  # demand: it mined nothing by itself
+    assert result["predict_p99_ratio"] > 0
+
+
+def test_the_docs_quote_the_committed_figures():
+    """docs/difficulty.md's table is the committed bench/results/difficulty.json."""
+    import json
+    root = Path(__file__).resolve().parent.parent
+    r = json.loads((root / "bench" / "results" / "difficulty.json").read_text())
+    page = (root / "docs" / "difficulty.md").read_text()
+    chain = r["block_time"]
+    for quoted in (f"{chain['median_block_ms']:.0f} ms ({chain['ratio_to_target']}x)",
+                   f"{chain['mean_block_ms']:.0f} ms", f"{r['predict_idle']['p99_ms']} ms",
+                   f"{r['predict_mining']['p99_ms']} ms", f"{r['predict_p99_ratio']}x"):
+        assert quoted in page, quoted
