@@ -224,7 +224,9 @@ class Judgement(Answer):
     label: str
     k: int
     agree: int
-    due: bool
+    vote_allows_refund: bool  # what the panel's vote alone says
+    vote_allows_report: bool
+    due: bool                 # the claim may be made in judged_in_block: old enough, something left
     blocked_by: list[str]
     refund_allowed: bool
     report_allowed: bool
