@@ -27,9 +27,13 @@ def port_number(text: str) -> int:
 
 def difficulty_value(text: str) -> int:
     value = int(text)
-    if not 1 <= value <= 7:
-        raise argparse.ArgumentTypeError(f"difficulty must be 1 to 7 hex zeros; got {value}")
+    if not 1 <= value <= MAX_BITS_OPTION:
+        raise argparse.ArgumentTypeError(f"difficulty must be 1 to 7 hex zeros (protocol 2) or 1 to "
+                                         f"{MAX_BITS_OPTION} bits (protocol 3); got {value}")
     return value
+
+
+MAX_BITS_OPTION = 40  # protocol 3: 2^40 hashes a block is days of one machine's work
 
 
 def whole_number(least: int):
@@ -72,8 +76,18 @@ def parse_args(argv=None) -> NodeConfig:
     parser = argparse.ArgumentParser(description="A blockchain node that trains an Iris KNN model from its blocks.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     parser.add_argument("--port", type=port_number, default=5000, help="port to listen on (default: 5000)")
-    parser.add_argument("--difficulty", type=difficulty_value, default=4,
-                        help="leading hex zeros of a block hash; every node of a network must agree (default: 4)")
+    parser.add_argument("--difficulty", type=difficulty_value, default=None,
+                        help="protocol 2: leading hex zeros of every block hash (1 to 7; default: 4); protocol 3: "
+                             "leading zero bits of the genesis block, where the retarget starts (default: 16); "
+                             "every node of a network must agree")
+    parser.add_argument("--target-block-ms", type=whole_number(1), default=None, metavar="MS",
+                        help="protocol 3: the wanted time between blocks, which the difficulty follows; fixes the "
+                             "network (default: 10000)")
+    parser.add_argument("--retarget-every", type=whole_number(2), default=None, metavar="BLOCKS",
+                        help="protocol 3: blocks per difficulty retarget window; fixes the network (default: 20)")
+    parser.add_argument("--min-difficulty", type=whole_number(1), default=None, metavar="BITS",
+                        help="protocol 3: the fewest bits a block may require; fixes the network (default: 8, or "
+                             "--difficulty when lower)")
     store = parser.add_mutually_exclusive_group()
     store.add_argument("--data-dir", type=Path, help="where the chain, pending pool and node key live "
                                                      "(default: ./data/node-<port>)")
@@ -117,13 +131,25 @@ def parse_args(argv=None) -> NodeConfig:
                         help="JSON file with classes, train, train_labels, test, test_labels (PROTOCOL.md "
                              "\"Base data\"): starts an experiment network with its own genesis instead of Iris")
     args = parser.parse_args(argv)
-    return NodeConfig(host=args.host, port=args.port, difficulty=args.difficulty, data_dir=args.data_dir,
+    retarget = {"target_block_ms": args.target_block_ms, "retarget_every": args.retarget_every,
+                "min_difficulty": args.min_difficulty}
+    if args.protocol == 2:
+        if args.difficulty is not None and args.difficulty > 7:
+            parser.error("argument --difficulty: difficulty must be 1 to 7 hex zeros under protocol 2; "
+                         f"got {args.difficulty}")
+        given = [f"--{name.replace('_', '-')}" for name, value in retarget.items() if value is not None]
+        if given:
+            parser.error(f"{', '.join(given)}: only protocol 3 retargets (add --protocol 3)")
+    difficulty = args.difficulty if args.difficulty is not None else (4 if args.protocol == 2 else 16)
+    if args.min_difficulty is not None and args.min_difficulty > difficulty:
+        parser.error(f"argument --min-difficulty: at most --difficulty ({difficulty}); got {args.min_difficulty}")
+    return NodeConfig(host=args.host, port=args.port, difficulty=difficulty, data_dir=args.data_dir,
                       ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
                       sync_interval=args.sync_interval, advertise=args.advertise, allow_hosts=args.allow_host,
                       miners=max(0, args.miners), mine=args.mine, durability=args.durability,
                       base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait,
-                      protocol=args.protocol)
+                      protocol=args.protocol, **{k: v for k, v in retarget.items() if v is not None})
 
 
 def install_stop_signals(service) -> None:

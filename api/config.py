@@ -17,7 +17,10 @@ class NodeConfig:
     difficulty: int = 4
     min_deposit: int = 0        # the network's smallest deposit per contribution (part of its genesis)
     refund_wait: int = 10       # blocks before a contribution can be refunded or reported (genesis)
-    protocol: int = 2           # 2, or the draft 3 (its claim rule); part of the genesis
+    protocol: int = 2           # 2, or the draft 3 (its claim rule and retargeting difficulty); part of the genesis
+    target_block_ms: Optional[int] = None  # v3 genesis: wanted ms between blocks (None: 10000)
+    retarget_every: Optional[int] = None   # v3 genesis: blocks per retarget window (None: 20)
+    min_difficulty: Optional[int] = None   # v3 genesis: fewest bits (None: 8, or difficulty when lower)
     data_dir: Optional[Path] = None  # default: ./data/node-<port>
     ephemeral: bool = False
     peers: list[str] = field(default_factory=list)

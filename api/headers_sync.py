@@ -35,6 +35,8 @@ from .peers import PeerClient, PeerError, what_was_wrong
 log = logging.getLogger("network")
 
 _HASH = re.compile(r"[0-9a-f]{64}")
+MAX_WORK_DIGITS = 80  # 2^64 work a block for 10^9 blocks is 29 digits
+_WORK = re.compile(r"0|[1-9][0-9]{0,%d}" % (MAX_WORK_DIGITS - 1))
 
 
 def _kind(value) -> str:
@@ -74,7 +76,14 @@ class PeerSync:
         if wrong:  # what was wrong, never what it held (GET /nodes and the log show this text)
             raise Misbehaved(f"{url}/tip must be {{height, hash, genesis}} (a height from 0, hashes of 64 hex "
                              f"digits); its {', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} missing or not so")
-        return {"height": height, "hash": tip, "genesis": genesis}
+        out = {"height": height, "hash": tip, "genesis": genesis}
+        if self.chain.uses_retarget:  # v3: the peer's chain work (a decimal string), which fork choice compares
+            work = body.get("work")
+            if not (isinstance(work, str) and _WORK.fullmatch(work)):
+                raise Misbehaved(f"{url}/tip must carry work, the chain's work as a decimal string (at most "
+                                 f"{MAX_WORK_DIGITS} digits, no sign or leading zeros); it is missing or not so")
+            out["work"] = work
+        return out
 
     # -- headers ---------------------------------------------------------------------------
     def _headers(self, url: str, locator: list[str]) -> list[Header]:
@@ -90,8 +99,9 @@ class PeerSync:
         except InvalidBlock as exc:
             raise Misbehaved(f"{url} sent an invalid header: {what_was_wrong(exc.message)}") from None
 
-    def _check(self, url: str, headers: list[Header], parent) -> None:
-        issue = check_headers(headers, parent, self.chain.difficulty, self.chain.now_ms())
+    def _check(self, url: str, headers: list[Header], parent, chain) -> None:
+        """Each header on the one before (``chain``: v3's record of the branch, extended as they pass)."""
+        issue = check_headers(headers, parent, self.chain.difficulty, self.chain.now_ms(), chain)
         if issue is not None:
             raise Misbehaved(f"{url} sent an invalid header: {what_was_wrong(str(issue))}")
 
@@ -104,13 +114,14 @@ class PeerSync:
         fork = self.chain.main_height(headers[0].previous_hash)
         if fork is None:
             raise Misbehaved(f"{url} sent headers that do not follow any block of our locator")
-        self._check(url, headers, self.chain.block_at(fork))
+        chain = self.chain.ancestry(fork)
+        self._check(url, headers, self.chain.block_at(fork), chain)
         more = len(headers) == MAX_HEADERS
-        while more and not self.chain.prefers(headers[-1].index):
+        while more and not self.chain.prefers(self.chain.branch_work(fork, headers)):  # most work, from the headers
             page = self._headers(url, [headers[-1].hash])
             if page and page[0].previous_hash != headers[-1].hash:
                 raise Misbehaved(f"{url} sent headers that do not follow the ones it sent before")
-            self._check(url, page, headers[-1])
+            self._check(url, page, headers[-1], chain)
             headers.extend(page)
             more = len(page) == MAX_HEADERS
         return fork, headers, more
@@ -158,7 +169,7 @@ class PeerSync:
         started, reported = time.monotonic(), time.monotonic()
         while True:
             fork, headers, more = self._branch(url)
-            if not headers or not self.chain.prefers(headers[-1].index):
+            if not headers or not self.chain.prefers(self.chain.branch_work(fork, headers)):
                 return outcome  # nothing longer than ours (the caller judges the peer's claim)
             if fork < self.chain.height:
                 blocks = [b for page in self._bodies(url, headers) for b in page]

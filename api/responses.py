@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from blockchain.rules import RULES
 
@@ -66,6 +66,7 @@ class HealthOut(Out):
     height: int
     tip: str
     genesis: str
+    work: str = Field(description="the chain's cumulative work, a decimal string")
     difficulty: int
     pending: int
     model_hash: str
@@ -95,6 +96,7 @@ class TipOut(Out):
     height: int
     hash: str
     genesis: str
+    work: str = Field(description="the chain's cumulative work, a decimal string (PROTOCOL.md, version 3)")
 
 
 class HeadersOut(Out):

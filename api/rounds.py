@@ -101,7 +101,7 @@ class Rounds:
         return problems, source
 
     def _worth_syncing(self, tip: dict) -> bool:
-        return self.chain.prefers(tip["height"]) and self.chain.main_height(tip["hash"]) is None
+        return self.chain.prefers_tip(tip) and self.chain.main_height(tip["hash"]) is None
 
     # -- a resolve round ----------------------------------------------------------------------
     def resolve(self) -> dict:
@@ -163,7 +163,7 @@ class Rounds:
         peer.claimed, peer.tip = tip["height"], tip["hash"]
         if self.chain.main_height(tip["hash"]) is not None:
             peer.height = tip["height"]  # on our chain: proven
-        if peer.state != "backed_off" or not self.chain.prefers(tip["height"]):
+        if peer.state != "backed_off" or not self.chain.prefers_tip(tip):
             self.book.behaved(peer)
         return tip, None
 

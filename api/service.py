@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from blockchain import (Block, BlockConflict, Blockchain, DuplicateTransaction, MemoryStore,
                         SQLiteStore, StorageError, Transaction, UnknownBlock, UnknownTransaction, crypto)
+from blockchain.difficulty import work_text
 from blockchain.errors import ClaimPending
 from blockchain.miner import ProcessMiner
 from blockchain.transactions import FEATURES, FLOWER_DATA, claim_body, flower_body, transfer_body
@@ -49,7 +50,9 @@ class NodeService:
         try:
             self.chain = Blockchain(model, config.difficulty, store, min_deposit=config.min_deposit,
                                     refund_wait=config.refund_wait, require_signatures=config.require_signatures,
-                                    protocol=config.protocol, **extra)
+                                    protocol=config.protocol, target_block_ms=config.target_block_ms,
+                                    retarget_every=config.retarget_every, min_difficulty=config.min_difficulty,
+                                    **extra)
         except BaseException:
             store.close()
             if self.miner is not None:
@@ -154,6 +157,7 @@ class NodeService:
         params = self.chain.params
         return {"status": "ok", "protocol": params["protocol"], "node_id": self.node_id, "address": self.address,
                 "height": tip.index, "tip": tip.hash, "genesis": self.chain.genesis.hash,
+                "work": work_text(self.chain.work),
                 "difficulty": self.chain.difficulty, "min_deposit": params["min_deposit"],
                 "refund_wait": params["refund_wait"], "pending": len(self.chain.pool),
                 "model_hash": self.model.state_hash, "require_signatures": self.chain.require_signatures,

@@ -11,7 +11,7 @@ from typing import Any, Mapping, Optional, Sequence
 from .block import Block
 from .errors import InvalidBlock, InvalidTransaction
 from .gcpause import paused_gc
-from .genesis import PARAM_KEYS, make_genesis, network_params
+from .genesis import V3_DIFFICULTY_KEYS, make_genesis, network_params, param_keys
 from .ledger import Delta
 from .model_port import LedgerModel
 from .state import ChainState, Rules
@@ -42,7 +42,8 @@ def declared_params(first: Any) -> Optional[dict[str, Any]]:
         params = txs[0]["params"] if txs[0]["type"] == GENESIS else None
     except (KeyError, IndexError, TypeError):
         return None
-    return dict(params) if isinstance(params, dict) and set(params) == set(PARAM_KEYS) else None
+    ok = isinstance(params, dict) and set(params) == set(param_keys(params.get("protocol")))
+    return dict(params) if ok else None
 
 
 def genesis_state(genesis: Block, params: Mapping[str, Any], model: LedgerModel) -> ChainState:
@@ -83,7 +84,8 @@ def audit_chain(blocks: Sequence[Any], model: LedgerModel, params: Optional[Mapp
             return result
         try:
             params = network_params(declared["difficulty"], model.genesis_params(), declared["min_deposit"],
-                                    declared["refund_wait"], declared["protocol"])
+                                    declared["refund_wait"], declared.get("protocol"),
+                                    **{key: declared[key] for key in V3_DIFFICULTY_KEYS if key in declared})
         except (ValueError, TypeError) as exc:
             result.issues.append(Issue(0, f"block 0 declares params that cannot be used: {exc}"))
             result.complete = False

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .audit import AuditResult, audit_chain
 from .block import Block
 from .chain_reads import ChainView
 from .core import LedgerCore
+from .forkchoice import Ancestry
 from .errors import (BlockConflict, ClaimPending, DuplicateTransaction,
                      InsufficientFunds, InvalidBlock, InvalidTransaction, ModelUpdateError, PoolFull)
 from .errors import MiningAborted as MiningAborted  # re-exported: importers name blockchain.chain
@@ -56,11 +57,12 @@ class Blockchain:
                  protocol: int = PROTOCOL_VERSION,
                  require_signatures: bool = False, clock: Callable[[], float] = time.time,
                  max_block_transactions: int = MAX_USER_TRANSACTIONS, nonce_finder: NonceFinder = thread_finder,
-                 max_pending: int = MAX_PENDING) -> None:
-        if not 1 <= difficulty <= 32:
-            raise ValueError(f"difficulty must be 1 to 32; got {difficulty}")
+                 max_pending: int = MAX_PENDING, target_block_ms: Optional[int] = None,
+                 retarget_every: Optional[int] = None, min_difficulty: Optional[int] = None) -> None:
         self.difficulty = difficulty
-        self.params = network_params(difficulty, model.genesis_params(), min_deposit, refund_wait, protocol)
+        self.params = network_params(difficulty, model.genesis_params(), min_deposit, refund_wait, protocol,
+                                     target_block_ms=target_block_ms, retarget_every=retarget_every,
+                                     min_difficulty=min_difficulty)  # ValueError: not a network
         self.require_signatures = require_signatures
         self.max_block_transactions = max_block_transactions
         self.max_pending = max_pending
@@ -280,8 +282,28 @@ class Blockchain:
     def last_block(self) -> Block:
         return self._view.last_block
 
-    def prefers(self, height: int) -> bool:
-        return self._view.prefers(height)
+    def prefers(self, work: int) -> bool:
+        return self._view.prefers(work)
+
+    @property
+    def work(self) -> int:
+        return self._view.work
+
+    @property
+    def uses_retarget(self) -> bool:
+        return self._view.uses_retarget
+
+    def branch_work(self, fork: int, blocks: Sequence[Any]) -> int:
+        return self._view.branch_work(fork, blocks)
+
+    def ancestry(self, height: int) -> Optional[Ancestry]:
+        return self._view.ancestry(height)
+
+    def tip_work(self, tip: Mapping[str, Any]) -> int:
+        return self._view.tip_work(tip)
+
+    def prefers_tip(self, tip: Mapping[str, Any]) -> bool:
+        return self._view.prefers_tip(tip)
 
     def blocks(self) -> list[Block]:
         return self._view.blocks()

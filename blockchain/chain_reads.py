@@ -8,12 +8,13 @@ the pool, and ``Blockchain``'s read methods delegate to it.
 from __future__ import annotations
 
 import bisect
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from . import claims
 from .block import Block
 from .core import LedgerCore
-from .forkchoice import is_better
+from .difficulty import work_text
+from .forkchoice import Ancestry, chain_work, claimed_work, is_better
 from .ledger import Delta
 from .proofs import inclusion_proof
 from .state import Flower
@@ -57,10 +58,43 @@ class ChainView:
     def last_block(self) -> Block:
         return self._core.state.tip
 
-    def prefers(self, height: int) -> bool:
-        """Fork choice (``forkchoice.is_better``): whether a valid chain of this network ending at
-        ``height`` would be better than ours (more work; a tie keeps ours)."""
-        return is_better(self._core.state.height, height, self.difficulty)
+    def prefers(self, work: int) -> bool:
+        """Fork choice (``forkchoice.is_better``): whether a valid chain of this network with
+        ``work`` would be better than ours (more work; a tie keeps ours)."""
+        return is_better(self._core.state.work.work, work)
+
+    @property
+    def uses_retarget(self) -> bool:
+        """Protocol 3: the difficulty retargets and peers' tips carry their work."""
+        return self._core.state.rules.retarget is not None
+
+    @property
+    def work(self) -> int:
+        """The cumulative work of our chain (``forkchoice.py``)."""
+        return self._core.state.work.work
+
+    def branch_work(self, fork: int, blocks: Sequence[Any]) -> int:
+        """The work our chain up to ``fork`` followed by ``blocks`` (Blocks, Headers or dicts)
+        would have if they are valid; 0 when ``fork`` is not a height of ours."""
+        log = self._core.state.work
+        if not 0 <= fork < len(log):
+            return 0
+        return log.work_at(fork) + claimed_work(log, blocks)
+
+    def ancestry(self, height: int) -> Optional[Ancestry]:
+        """Under protocol 3, the (timestamp, difficulty) record of our chain up to ``height`` that a
+        branch from there is checked on (``headers.check_header_chain``); None under protocol 2."""
+        with self._core.view_lock:
+            return Ancestry(self._core.state.work, height + 1) if self.uses_retarget else None
+
+    def tip_work(self, tip: Mapping[str, Any]) -> int:
+        """The work a peer's ``GET /tip`` claims: v3 says it (``work``), v2's follows from the height."""
+        if self._core.state.rules.retarget is None:
+            return chain_work(tip["height"], self.difficulty)
+        return int(tip["work"])
+
+    def prefers_tip(self, tip: Mapping[str, Any]) -> bool:
+        return self.prefers(self.tip_work(tip))
 
     def blocks(self) -> list[Block]:
         with self._core.view_lock:
@@ -94,7 +128,8 @@ class ChainView:
     def tip(self) -> dict[str, Any]:
         with self._core.view_lock:
             state = self._core.state
-            return {"height": state.height, "hash": state.hashes[-1], "genesis": self.genesis.hash}
+            return {"height": state.height, "hash": state.hashes[-1], "genesis": self.genesis.hash,
+                    "work": work_text(state.work.work)}
 
     def block(self, key: str) -> Optional[Block]:
         """A main-chain block by height ("12") or hash; None when there is none."""

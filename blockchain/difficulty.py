@@ -7,13 +7,16 @@ ancestors' ``(timestamp_ms, bits)`` in height order.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-MAX_BITS = 255          # a hash has 256 bits; a difficulty of 256 could never be met
+MAX_BITS = 64           # a header's difficulty field is 1 to 64 (PROTOCOL.md "Blocks"), in both versions
+HASH_BITS = 256         # a block's work is 2^bits for 0 <= bits <= 256 (v2's hex digits count 4 bits each)
 MAX_STEP = 2            # at most a factor of 4 (2 bits) per retarget, either way
 MTP_SPAN = 11           # median time past over the previous 11 blocks
 FUTURE_LIMIT_MS = 2 * 60 * 60 * 1000
+
+PARAM_KEYS = ("difficulty", "target_block_ms", "retarget_every", "min_difficulty")
 
 Ancestor = tuple[int, int]  # (timestamp_ms, bits) of one block, by height
 
@@ -25,7 +28,7 @@ class DifficultyParams:
     difficulty: int        # bits of the genesis block (and of every block before the first retarget)
     target_block_ms: int   # >= 1
     retarget_every: int    # >= 2
-    min_difficulty: int    # 0 <= min_difficulty <= difficulty <= MAX_BITS
+    min_difficulty: int    # 1 <= min_difficulty <= difficulty <= MAX_BITS
 
     def __post_init__(self) -> None:
         problem = params_problem(self.difficulty, self.target_block_ms, self.retarget_every,
@@ -47,9 +50,18 @@ def params_problem(difficulty: object, target_block_ms: object, retarget_every: 
         return "target_block_ms must be at least 1"
     if retarget_every < 2:
         return "retarget_every must be at least 2"
-    if not 0 <= min_difficulty <= difficulty <= MAX_BITS:
-        return f"need 0 <= min_difficulty <= difficulty <= {MAX_BITS}"
+    if not 1 <= min_difficulty <= difficulty <= MAX_BITS:
+        return f"need 1 <= min_difficulty <= difficulty <= {MAX_BITS}"
     return None
+
+
+def params_from(params: Mapping[str, object]) -> DifficultyParams:
+    """The difficulty params of a v3 network's genesis params (ValueError when they are not valid)."""
+    values = [params.get(key) for key in PARAM_KEYS]
+    problem = params_problem(*values)
+    if problem is not None:
+        raise ValueError(problem)
+    return DifficultyParams(*values)  # type: ignore[arg-type]
 
 
 def leading_zero_bits(block_hash: str) -> int:
@@ -66,8 +78,8 @@ def meets_bits(block_hash: str, bits: int) -> bool:
 
 def block_work(bits: int) -> int:
     """Work of one block: 2^bits."""
-    if not 0 <= bits <= MAX_BITS:
-        raise ValueError(f"bits must be 0 to {MAX_BITS}")
+    if not 0 <= bits <= HASH_BITS:
+        raise ValueError(f"bits must be 0 to {HASH_BITS}")
     return 1 << bits
 
 
@@ -165,7 +177,7 @@ def header_problem(header: dict[str, object], block_hash: str, ancestors: Sequen
         return f"hash does not start with {bits} zero bits"
     if ts < ancestors[index - 1][0]:
         return "timestamp_ms is before the parent's"
-    mtp = median_time_past([a[0] for a in ancestors[:index]])
+    mtp = median_time_past([a[0] for a in ancestors[max(0, index - MTP_SPAN):index]])
     if ts <= mtp:
         return f"timestamp_ms {ts} is not after the median time past {mtp}"
     if ts > now_ms + FUTURE_LIMIT_MS:

@@ -1,17 +1,31 @@
-"""Fork choice: the one rule by which a node decides whether another chain is better than its own.
+"""Fork choice: the one rule by which a node decides whether another chain is better than its own,
+and the per-height record of a chain (``WorkLog``) that the rule and protocol 3's difficulty read.
 
 A chain is better when it has strictly more cumulative work (``difficulty.better_chain``); a tie
-keeps our own chain. Under protocol 2 every block carries the network's fixed difficulty (hex
-digits, so ``2^(4 * difficulty)`` work a block), which makes "more work" the same as "longer":
-the comparison is still made on work, so that issue 23's retargeting changes only
-``chain_work``. The ledger (``branches.py``), headers-first sync and the peer rounds ask
-``Blockchain.prefers``, which asks this module; none of them compares chains itself.
+keeps our own chain. The work of a block is ``2^bits``: protocol 2 counts its fixed difficulty in
+hex digits (``2^(4 * difficulty)`` a block, so "more work" is "longer"), protocol 3 in bits, which
+retarget (PROTOCOL.md "Version 3: difficulty"). The ledger (``branches.py``), headers-first sync
+and the peer rounds ask ``Blockchain.prefers``, which asks ``is_better``; none of them compares
+chains itself.
+
+``WorkLog`` keeps, for every height of a chain, the block's ``(timestamp_ms, difficulty)`` and the
+chain's cumulative work up to it: appending a block is O(1), so is the chain's work, and taking
+blocks back off is a truncation. It reads as a sequence of ``(timestamp_ms, bits)``, the
+``ancestors`` argument of ``difficulty.required_bits`` and ``header_problem``. ``Ancestry`` is a
+chain up to some height of a log followed by headers not (yet) in it, for a branch.
 """
 from __future__ import annotations
 
-from .difficulty import better_chain, block_work
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Optional, Union, overload
+
+from .difficulty import (MAX_BITS, MTP_SPAN, Ancestor, DifficultyParams, better_chain, block_work,
+                         header_problem, median_time_past, required_bits)
 
 BITS_PER_HEX_DIGIT = 4
+_DIFFICULTY = re.compile(r'"difficulty":(\d+)')
+FOREVER_MS = 2**62  # "no clock": a replay does not apply the limit on the future
 
 
 def chain_work(height: int, difficulty: int) -> int:
@@ -21,7 +35,163 @@ def chain_work(height: int, difficulty: int) -> int:
     return (height + 1) * block_work(BITS_PER_HEX_DIGIT * difficulty)
 
 
-def is_better(ours_height: int, theirs_height: int, difficulty: int) -> bool:
-    """True when a chain ending at ``theirs_height`` has strictly more work than ours, which ends
-    at ``ours_height``; a tie or less keeps ours."""
-    return better_chain(chain_work(ours_height, difficulty), chain_work(theirs_height, difficulty))
+def is_better(ours_work: int, theirs_work: int) -> bool:
+    """True when a chain with ``theirs_work`` has strictly more work than ours; a tie or less keeps ours."""
+    return better_chain(ours_work, theirs_work)
+
+
+class WorkLog(Sequence[Ancestor]):
+    """Per height of a chain: ``(timestamp_ms, difficulty)`` and the cumulative work.
+
+    ``params`` are a v3 network's retarget rules (None under protocol 2, whose blocks all carry
+    the genesis difficulty, in hex digits).
+    """
+
+    __slots__ = ("params", "unit", "times", "bits", "totals")
+
+    def __init__(self, params: Optional[DifficultyParams], times: Optional[list[int]] = None,
+                 bits: Optional[list[int]] = None, totals: Optional[list[int]] = None) -> None:
+        self.params = params
+        self.unit = 1 if params is not None else BITS_PER_HEX_DIGIT
+        self.times: list[int] = times if times is not None else []
+        self.bits: list[int] = bits if bits is not None else []
+        self.totals: list[int] = totals if totals is not None else []
+
+    def block_work(self, difficulty: int) -> int:
+        """The work of one block of this network that carries ``difficulty``."""
+        return block_work(self.unit * difficulty)
+
+    def append(self, timestamp_ms: int, difficulty: int) -> None:
+        before = self.totals[-1] if self.totals else 0
+        self.times.append(timestamp_ms)
+        self.bits.append(difficulty)
+        self.totals.append(before + self.block_work(difficulty))
+
+    def append_text(self, text: str, timestamp_ms: int) -> None:
+        """Append a block given as its canonical text (a restart from a snapshot): canonical JSON
+        sorts keys, so the header's ``difficulty`` is the text's first key."""
+        found = _DIFFICULTY.match(text, 1)
+        if found is None:
+            raise ValueError("a block's canonical text starts with its difficulty")
+        self.append(timestamp_ms, int(found.group(1)))
+
+    def truncate(self, height: int) -> None:
+        """Keep heights 0 to ``height``."""
+        del self.times[height + 1:], self.bits[height + 1:], self.totals[height + 1:]
+
+    def copy(self) -> "WorkLog":
+        return WorkLog(self.params, list(self.times), list(self.bits), list(self.totals))
+
+    @property
+    def work(self) -> int:
+        """The work of the whole chain (0 when empty)."""
+        return self.totals[-1] if self.totals else 0
+
+    def work_at(self, height: int) -> int:
+        """The work of heights 0 to ``height``."""
+        return self.totals[height]
+
+    def next_bits(self) -> int:
+        """The ``difficulty`` the next block must carry: v3's ``required_bits``, v2's fixed one."""
+        if self.params is None:
+            return self.bits[0]
+        return required_bits(len(self), self, self.params)
+
+    def next_block(self, now_ms: int) -> tuple[int, int]:
+        """``(timestamp_ms, difficulty)`` for a block mined on this chain's tip at ``now_ms``: the
+        clock, but never before the parent nor (v3) at or before the median time past; and the
+        difficulty it must carry. The search for its nonce asks ``pow_bits(difficulty)`` bits."""
+        earliest = self.times[-1]
+        if self.params is not None:
+            earliest = max(earliest, median_time_past(self.times[-MTP_SPAN:]) + 1)
+        return max(now_ms, earliest), self.next_bits()
+
+    def pow_bits(self, difficulty: int) -> int:
+        """The leading zero bits a block's ``difficulty`` asks of its hash (v2: 4 per hex digit)."""
+        return self.unit * difficulty
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @overload
+    def __getitem__(self, index: int) -> Ancestor: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Ancestor]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[Ancestor, list[Ancestor]]:
+        if isinstance(index, slice):
+            return list(zip(self.times[index], self.bits[index], strict=True))
+        return self.times[index], self.bits[index]
+
+
+class Ancestry(Sequence[Ancestor]):
+    """Heights 0 to ``length - 1`` of ``log`` followed by the (ts, bits) of headers appended since:
+    the chain a branch's next header extends. Only the last max(retarget_every, 11) entries of
+    the log are copied (all the rules look at), so it costs O(1) and does not change with the log;
+    an older height raises IndexError."""
+
+    def __init__(self, log: WorkLog, length: int) -> None:
+        if not 1 <= length <= len(log):
+            raise ValueError(f"length must be 1 to {len(log)}; got {length}")
+        self.params, self.unit = log.params, log.unit
+        keep = max(MTP_SPAN, log.params.retarget_every if log.params is not None else 1)
+        self.offset = max(0, length - keep)
+        self.tail: list[Ancestor] = log[self.offset:length]
+        self.work = log.work_at(length - 1)
+
+    def append(self, timestamp_ms: int, difficulty: int) -> None:
+        self.tail.append((timestamp_ms, difficulty))
+        self.work += block_work(self.unit * difficulty)
+
+    def __len__(self) -> int:
+        return self.offset + len(self.tail)
+
+    @overload
+    def __getitem__(self, index: int) -> Ancestor: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Ancestor]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[Ancestor, list[Ancestor]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not self.offset <= index < len(self):
+            raise IndexError(f"height {index} is not kept (heights {self.offset} to {len(self) - 1} are)")
+        return self.tail[index - self.offset]
+
+
+def header_rules_problem(header: Any, chain: Union["WorkLog", "Ancestry"], now_ms: Optional[int]) -> Optional[str]:
+    """Protocol 3's rules for ``header`` (a Block or Header) on top of ``chain``, the blocks it
+    extends: its hash recomputed, then ``difficulty.header_problem`` (required bits, proof of work
+    in bits, median time past, the future); None when it meets them, or when its index does not
+    follow ``chain`` (the caller names the broken link).
+    ``now_ms`` None (a replay of blocks this node accepted before) skips the limit on the future."""
+    params = chain.params
+    if params is None:
+        raise ValueError("protocol 2 has no retarget: its header rules are the fixed difficulty's")
+    if header.index != len(chain):
+        return None  # not on top of this chain: the caller names the broken link
+    real = header.computed_hash()
+    if real != header.hash:
+        return f"hash must be {real} (recomputed from the header and nonce); got {header.hash}"
+    fields = {"index": header.index, "timestamp_ms": header.timestamp_ms, "difficulty": header.difficulty}
+    return header_problem(fields, header.hash, chain, params, FOREVER_MS if now_ms is None else now_ms)
+
+
+def claimed_work(log: WorkLog, blocks: Iterable[object]) -> int:
+    """The work ``blocks`` (Blocks, Headers or dicts, not yet checked) add on this network if they
+    are what they claim; a difficulty that is not a header's (an integer 1 to 64) counts 0 (such
+    a block is refused when checked)."""
+    total = 0
+    for block in blocks:
+        value = block.get("difficulty") if isinstance(block, dict) else getattr(block, "difficulty", None)
+        if type(value) is int and 1 <= value <= MAX_BITS:  # the header field's range, in either unit
+            total += log.block_work(value)
+    return total
+
+
+__all__ = ["Ancestry", "WorkLog", "chain_work", "claimed_work", "header_rules_problem", "is_better",
+           "BITS_PER_HEX_DIGIT"]

@@ -1,22 +1,33 @@
 """The deterministic genesis block of PROTOCOL.md: every node of a network derives the same one.
 
 A network is fixed by its params: ``{"protocol": 2, "difficulty", "base_hash", "classes", "k",
-"weights", "min_deposit", "refund_wait"}``. Block 0 holds the GENESIS transaction with them and
-the base model's MODEL_UPDATE, and its nonce is the smallest that meets the difficulty.
+"weights", "min_deposit", "refund_wait"}``; protocol 3 adds ``target_block_ms``,
+``retarget_every`` and ``min_difficulty`` and counts ``difficulty`` in bits (PROTOCOL.md
+"Version 3: difficulty"). Block 0 holds the GENESIS transaction with them and the base model's
+MODEL_UPDATE, and its nonce is the smallest that meets the difficulty.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Optional
 
 from .block import Block, block_hash, header_prefix
 from .encoding import ZERO_HASH, canon, is_int, merkle_root
-from .pow import meets_difficulty, search_nonce
+from .difficulty import DifficultyParams, meets_bits, params_from
+from .pow import search_bits
 from .transactions import GENESIS, genesis_transaction, model_update
 
 PROTOCOL_VERSION = 2            # what a node runs unless told otherwise
 PROTOCOLS = (2, 3)              # 3 is a draft: version 2 plus the claim rule of PROTOCOL.md "Version 3"
-MAX_DIFFICULTY = 32  # what a network may declare (a header's field allows up to 64)
+MAX_DIFFICULTY = 32  # what a v2 network may declare, in hex digits (a header's field allows up to 64)
+MAX_DIFFICULTY_BITS = 64  # what a v3 network may declare, in bits
 PARAM_KEYS = ("protocol", "difficulty", "base_hash", "classes", "k", "weights", "min_deposit", "refund_wait")
+V3_DIFFICULTY_KEYS = ("target_block_ms", "retarget_every", "min_difficulty")
+V3_PARAM_KEYS = PARAM_KEYS + V3_DIFFICULTY_KEYS
+# The Iris network's v3 difficulty unless a node is told otherwise (PROTOCOL.md "Version 3: difficulty").
+V3_DIFFICULTY = 16
+V3_TARGET_BLOCK_MS = 10_000
+V3_RETARGET_EVERY = 20
+V3_MIN_DIFFICULTY = 8
 
 _CACHE: dict[bytes, Block] = {}
 
@@ -35,20 +46,54 @@ KNOWN_NONCES: dict[tuple[str, int], int] = {
 }
 
 
+def param_keys(protocol: Any) -> tuple[str, ...]:
+    """The keys of a network's params under ``protocol``."""
+    return V3_PARAM_KEYS if protocol == 3 else PARAM_KEYS
+
+
 def network_params(difficulty: int, model_params: Mapping[str, Any], min_deposit: int = 0,
-                   refund_wait: int = 10, protocol: int = PROTOCOL_VERSION) -> dict:
-    """The params of a network: its protocol, difficulty, what the model commits to, and its deposit rules."""
+                   refund_wait: int = 10, protocol: int = PROTOCOL_VERSION, *,
+                   target_block_ms: Optional[int] = None, retarget_every: Optional[int] = None,
+                   min_difficulty: Optional[int] = None) -> dict:
+    """The params of a network: its protocol, difficulty, what the model commits to, and its deposit rules.
+
+    Protocol 3 adds the difficulty's retarget (``target_block_ms``, ``retarget_every``,
+    ``min_difficulty``; by default 10000, 20 and the smaller of 8 and ``difficulty``) and counts
+    ``difficulty`` in bits; protocol 2 takes none of them.
+    """
     if not is_int(protocol) or protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {', '.join(map(str, PROTOCOLS))}; got {protocol!r}")
-    if not is_int(difficulty) or not 1 <= difficulty <= MAX_DIFFICULTY:
-        raise ValueError(f"difficulty must be an integer from 1 to {MAX_DIFFICULTY}; got {difficulty!r}")
+    top = MAX_DIFFICULTY_BITS if protocol == 3 else MAX_DIFFICULTY
+    unit = "bits" if protocol == 3 else "hex digits"
+    if not is_int(difficulty) or not 1 <= difficulty <= top:
+        raise ValueError(f"difficulty must be an integer from 1 to {top} ({unit}); got {difficulty!r}")
+    retarget = {"target_block_ms": target_block_ms, "retarget_every": retarget_every,
+                "min_difficulty": min_difficulty}
+    if protocol != 3 and any(value is not None for value in retarget.values()):
+        raise ValueError("target_block_ms, retarget_every and min_difficulty are protocol 3's; "
+                         f"protocol {protocol} has a fixed difficulty")
     if not is_int(min_deposit) or min_deposit < 0:
         raise ValueError(f"min_deposit must be an integer >= 0; got {min_deposit!r}")
     if not is_int(refund_wait) or refund_wait < 1:
         raise ValueError(f"refund_wait must be an integer >= 1; got {refund_wait!r}")
     params = {"protocol": protocol, "difficulty": difficulty, **dict(model_params),
               "min_deposit": min_deposit, "refund_wait": refund_wait}
-    return {key: params[key] for key in PARAM_KEYS}
+    if protocol == 3:
+        params["target_block_ms"] = V3_TARGET_BLOCK_MS if target_block_ms is None else target_block_ms
+        params["retarget_every"] = V3_RETARGET_EVERY if retarget_every is None else retarget_every
+        params["min_difficulty"] = min(V3_MIN_DIFFICULTY, difficulty) if min_difficulty is None else min_difficulty
+        params_from(params)  # ValueError unless PROTOCOL.md's ranges hold
+    return {key: params[key] for key in param_keys(protocol)}
+
+
+def difficulty_params(params: Mapping[str, Any]) -> Optional[DifficultyParams]:
+    """A v3 network's retarget rules (None under protocol 2, whose difficulty is fixed)."""
+    return params_from(params) if params.get("protocol") == 3 else None
+
+
+def pow_bits(protocol: Any, difficulty: int) -> int:
+    """The leading zero bits a block's ``difficulty`` asks of its hash: v2 counts hex digits, v3 bits."""
+    return difficulty if protocol == 3 else 4 * difficulty
 
 
 def make_genesis(params: Mapping[str, Any], base_summary: Mapping[str, Any]) -> Block:
@@ -57,12 +102,13 @@ def make_genesis(params: Mapping[str, Any], base_summary: Mapping[str, Any]) -> 
     block = _CACHE.get(key)
     if block is None:
         difficulty = params["difficulty"]
+        bits = pow_bits(params.get("protocol"), difficulty)
         txs = (genesis_transaction(params), model_update(0, base_summary))
         root = merkle_root([tx.id for tx in txs])
         prefix = header_prefix(0, 0, ZERO_HASH, difficulty, root)
         nonce = KNOWN_NONCES.get((root, difficulty))
-        if nonce is None or not meets_difficulty(block_hash(prefix, nonce), difficulty):
-            nonce = search_nonce(prefix, difficulty)
+        if nonce is None or not meets_bits(block_hash(prefix, nonce), bits):
+            nonce = search_bits(prefix, bits)
         block = _CACHE[key] = Block.assemble(0, 0, ZERO_HASH, difficulty, txs, nonce)
     return block
 

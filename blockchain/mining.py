@@ -18,19 +18,19 @@ from .core import LedgerCore
 from .encoding import merkle_root
 from .errors import InvalidBlock, MiningAborted, MiningBusy
 from .ledger import Delta
-from .pow import search_nonce
+from .pow import search_bits
 from .transactions import Transaction, model_update, reward
 from .transition import transition
 
 log = logging.getLogger("blockchain")
 
-NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]
+NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]  # (header prefix, bits, stop)
 TEMPLATE_SPARE_BYTES = 4096  # room kept in a template for the header, the REWARD and the MODEL_UPDATE
 MAX_MINE_REQUESTS = 4  # mining or waiting at once: half of the server's 8 threads stay free for reads
 
 
-def thread_finder(prefix: bytes, difficulty: int, stop: threading.Event) -> Optional[int]:
-    return search_nonce(prefix, difficulty, stop=stop)
+def thread_finder(prefix: bytes, bits: int, stop: threading.Event) -> Optional[int]:
+    return search_bits(prefix, bits, stop=stop)
 
 
 @dataclass
@@ -38,6 +38,7 @@ class _Template:
     parent_hash: str
     index: int
     timestamp_ms: int
+    difficulty: int
     transactions: tuple[Transaction, ...]
     prefix: bytes
 
@@ -83,7 +84,8 @@ class Mining:
                 if self._closing:  # stop_mining came before the clear: its abort is not lost
                     raise MiningAborted("the node is shutting down; the block was not mined")
                 started = time.perf_counter()
-                nonce = self._find_nonce(template.prefix, self._difficulty, self._core.tip_moved)
+                nonce = self._find_nonce(template.prefix, self._core.state.work.pow_bits(template.difficulty),
+                                         self._core.tip_moved)
                 if self._closing:
                     raise MiningAborted("the node is shutting down; the block was not mined")
                 if nonce is None:
@@ -93,7 +95,7 @@ class Mining:
                     if self._core.state.tip.hash != template.parent_hash:
                         continue
                     block = Block.assemble(template.index, template.timestamp_ms, template.parent_hash,
-                                           self._difficulty, template.transactions, nonce)
+                                           template.difficulty, template.transactions, nonce)
                     # The template was built on this very state by the same rules; the block is
                     # judged like any other all the same: one check of a block, ours included.
                     outcome = transition(self._core.state, block, self._core.model, self._core.now_ms())
@@ -126,10 +128,11 @@ class Mining:
         txs = [first, *chosen]
         if delta.new_rows:
             txs.append(model_update(index, self._core.model.preview_update(delta.new_rows, delta.new_labels)))
-        timestamp_ms = max(self._core.now_ms(), parent.timestamp_ms)
+        # forkchoice.WorkLog: the next block's time and bits (v3 retargets)
+        timestamp_ms, difficulty = self._core.state.work.next_block(self._core.now_ms())
         root = merkle_root([tx.id for tx in txs])
-        return _Template(parent.hash, index, timestamp_ms, tuple(txs),
-                         header_prefix(index, timestamp_ms, parent.hash, self._difficulty, root))
+        return _Template(parent.hash, index, timestamp_ms, difficulty, tuple(txs),
+                         header_prefix(index, timestamp_ms, parent.hash, difficulty, root))
 
     def stop(self) -> None:
         """Mining under way and every later mine() raise MiningAborted (the node is stopping).

@@ -120,7 +120,10 @@ class Reorgs:
         adopted up to its first invalid block (``problem`` names it); otherwise an invalid block
         anywhere raises InvalidChain and nothing changes.
         """
-        if not self._view.prefers(fork + len(blocks)):
+        if not 0 <= fork <= self._core.height:
+            raise InvalidChain(f"the fork point must be a height of our chain (0 to {self._core.height}); got {fork}",
+                               block_index=fork)
+        if not self._view.prefers(self._view.branch_work(fork, blocks)):
             return BranchResult(False, self._core.height)
         with self._core.lock:
             if not 0 <= fork <= self._core.height:
@@ -152,7 +155,7 @@ class Reorgs:
                 model = model.at_size(state.rows)
             audit.model = model  # the model after the last valid block
         with self._core.lock:
-            if not self._view.prefers(state.height):
+            if not self._view.prefers(state.work.work):
                 # our chain grew meanwhile, or the branch fell short
                 return BranchResult(False, self._core.height, [], problem)
             restored = self._switch(state, audit.model)
@@ -186,7 +189,7 @@ class Reorgs:
         Returns (replaced, transactions put back in the pool). A tie or a shorter chain keeps ours
         (False) without checking it; an invalid chain raises InvalidChain and changes nothing.
         """
-        if not blocks or not self._view.prefers(len(blocks) - 1):
+        if not blocks or not self._view.prefers(self._view.branch_work(0, blocks[1:])):
             return False, []
         with self._core.lock:
             fork = self._fork_point(blocks)
@@ -240,7 +243,10 @@ class Reorgs:
         if parent is None:
             side = self._core.store.side_block(block.previous_hash)
             parent = Header.from_dict({k: v for k, v in side.items() if k != "transactions"}) if side else None
-        if parent is None or check_headers([block], parent, self._difficulty, self._core.now_ms()) is not None:
+        chain = self._view.ancestry(height) if height is not None else None  # v3: the rules need the chain below
+        if parent is None or (self._view.uses_retarget and chain is None):
+            return False
+        if check_headers([block], parent, self._difficulty, self._core.now_ms(), chain) is not None:
             return False
         try:
             self._core.store.add_side_blocks([block.to_dict()])

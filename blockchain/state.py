@@ -8,12 +8,13 @@ blocks touched.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any, Mapping, Optional, Protocol
 
 from .block import Block
 from .blocklist import BlockList
 from .errors import UndoMissing
+from .forkchoice import WorkLog
 from .rules import RULES, rule_for
 from .rules.base import Flower, Rules
 
@@ -55,6 +56,11 @@ class ChainState:
     #                                                   MODEL_UPDATE data) in chain order
     by_sender: dict[str, list[str]] = field(default_factory=dict)  # an index: each sender's flower ids, oldest first
     transfers: dict[str, list[str]] = field(default_factory=dict)  # an index: each address's TRANSFER ids, oldest first
+    initial_work: InitVar[Optional[WorkLog]] = None  # a copy's; None: a fresh record for these rules
+    work: WorkLog = field(init=False)  # per height (timestamp, difficulty) and cumulative work (forkchoice.py)
+
+    def __post_init__(self, initial_work: Optional[WorkLog]) -> None:
+        self.work = initial_work if initial_work is not None else WorkLog(self.rules.retarget)
 
     @property
     def tip(self) -> Block:
@@ -74,7 +80,7 @@ class ChainState:
                           dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
                           self.rows, list(self.undo), list(self.updates),
                           {sender: list(ids) for sender, ids in self.by_sender.items()},
-                          {address: list(ids) for address, ids in self.transfers.items()})
+                          {address: list(ids) for address, ids in self.transfers.items()}, self.work.copy())
 
     def apply(self, block: Block, delta: Effects) -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
@@ -84,6 +90,7 @@ class ChainState:
         self.blocks.append(block)
         self.hashes.append(block.hash)
         self.block_heights[block.hash] = block.index
+        self.work.append(block.timestamp_ms, block.difficulty)
         self.undo.append((old, self.total_good, self.rows))
         tables: tuple[tuple[str, dict[str, Any], Mapping[str, Any]], ...] = (
             ("balances", self.balances, delta.balances), ("flowers", self.flowers, delta.flowers),
@@ -105,6 +112,7 @@ class ChainState:
         self.blocks.append(text)
         self.hashes.append(block_hash)
         self.block_heights[block_hash] = index
+        self.work.append_text(text, timestamp_ms)
         for tx_id in tx_ids:
             self.tx_block[tx_id] = index
         if update is not None:
@@ -162,6 +170,7 @@ class ChainState:
         if len(records) != len(tail):
             raise UndoMissing(f"no undo records below height {self.height - len(tail)}")
         dropped = []
+        self.work.truncate(height)
         for record in reversed(records):
             block = self.blocks.pop()
             self.hashes.pop()

@@ -25,6 +25,7 @@ from typing import Any, Iterable, Optional, Sequence, Union
 from .block import Block
 from .encoding import canon
 from .errors import InvalidSignature, ModelUpdateError
+from .forkchoice import header_rules_problem
 from .ledger import Delta
 from .headers import Header
 from .model_port import LedgerModel
@@ -77,15 +78,23 @@ def transition(state: ChainState, block: Block, model: LedgerModel, now_ms: Opti
     return Outcome(issues, delta)
 
 
-def check_headers(headers: Sequence[Linked], parent: Linked, difficulty: int, now_ms: Optional[int]) -> Optional[Issue]:
+def check_headers(headers: Sequence[Linked], parent: Linked, difficulty: int, now_ms: Optional[int],
+                  chain: Any = None) -> Optional[Issue]:
     """The first problem of ``headers`` (Headers or Blocks) as a run of blocks on top of ``parent``
     (a Header or a Block), or None when each links to the one before, has the network's
     difficulty, the proof of work its hash claims and a time that does not go back or run ahead
-    of ours: what can be judged of blocks before their bodies and their state are at hand."""
+    of ours: what can be judged of blocks before their bodies and their state are at hand.
+
+    Under protocol 3 ``chain`` is the record of the chain ``parent`` ends (``forkchoice.Ancestry``,
+    from ``Blockchain.ancestry``): each header must carry the difficulty the blocks before it
+    require and a time after their median time past; the headers are appended to it as they pass,
+    so that its ``work`` is then the branch's."""
     for header in headers:
-        issues = check_header(header, parent, difficulty, now_ms)
+        issues = check_header(header, parent, difficulty, now_ms, chain)
         if issues:
             return issues[0]
+        if chain is not None:
+            chain.append(header.timestamp_ms, header.difficulty)
         parent = header
     return None
 
@@ -135,14 +144,20 @@ def check_order(block: Block) -> list[Issue]:
     return issues
 
 
-def check_header(block: Linked, parent: Linked, difficulty: int, now_ms: Optional[int]) -> list[Issue]:
-    """The rules a header meets on top of its parent's: links, proof of work, time."""
+def check_header(block: Linked, parent: Linked, difficulty: int, now_ms: Optional[int],
+                 chain: Any = None) -> list[Issue]:
+    """The rules a header meets on top of its parent's: links, proof of work, time. ``chain`` is
+    the (timestamp, difficulty) record of the blocks it extends (``forkchoice.WorkLog`` or
+    ``Ancestry``); under protocol 3 its rules replace the fixed difficulty's."""
     at = block.index
     issues: list[Issue] = []
     if block.index != parent.index + 1:
         issues.append(Issue(at, f"index must be {parent.index + 1} (parent + 1); got {block.index}"))
     if block.previous_hash != parent.hash:
         issues.append(Issue(at, f"previous_hash must be the parent's hash {parent.hash}; got {block.previous_hash}"))
+    if chain is not None and chain.params is not None:  # protocol 3: PROTOCOL.md "Version 3: difficulty"
+        problem = header_rules_problem(block, chain, now_ms)
+        return issues + ([Issue(at, problem)] if problem else [])
     if block.difficulty != difficulty:
         issues.append(Issue(at, f"difficulty must be the network's {difficulty}; got {block.difficulty}"))
     real_hash = block.computed_hash()
@@ -165,7 +180,7 @@ def check_block(block: Block, state: ChainState, model: LedgerModel,
     effects of its transactions. ``model`` is the LedgerModel after the parent block; it is only
     asked for previews and leave-one-out predictions here. An empty list means valid."""
     at = block.index
-    issues = check_header(block, state.tip, state.rules.difficulty, now_ms)
+    issues = check_header(block, state.tip, state.rules.difficulty, now_ms, state.work)
     for tx in block.transactions:
         if not tx.verified:
             real = tx.computed_id()

@@ -1,8 +1,9 @@
 """``python scripts/build_v3_vectors.py``: writes tests/vectors/protocol-v3.json, the worked examples
-of PROTOCOL.md "Version 3 (draft): claims".
+of PROTOCOL.md "Version 3 (draft): claims" and, under ``difficulty``, of "Version 3: difficulty"
+(retargets up, down, clamped and at the minimum; fork choice by most work; time-warp variants).
 
 Chains are built by a real in-process node (``blockchain.Blockchain`` with ``protocol=3``,
-difficulty 1, min_deposit 1, refund_wait 2) from fixed timestamps, so the file is the same on
+difficulty 1 bit, min_deposit 1, refund_wait 2) from fixed timestamps, so the file is the same on
 every run. The two attacks of issue 21 (planting, duplicating) are valid chains in which the
 victims win, and invalid variants: the attacker's claims forged into a block, which every
 implementation must refuse at that block. A third chain shows a split panel: a refund that is
@@ -18,15 +19,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from blockchain import Blockchain, MemoryStore, Transaction  # noqa: E402
-from blockchain import claims  # noqa: E402
+from blockchain import claims, difficulty  # noqa: E402
 from blockchain.block import Block  # noqa: E402
-from blockchain.pow import search_nonce  # noqa: E402
+from blockchain.pow import search_bits  # noqa: E402
 from blockchain.transactions import claim_body, flower_body, reward, transfer_body  # noqa: E402
 from ml import iris_base, ledger_model  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "protocol-v3.json"
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-DIFFICULTY, MIN_DEPOSIT, WAIT = 1, 1, 2
+DIFFICULTY, MIN_DEPOSIT, WAIT = 1, 1, 2  # difficulty in bits (v3), also the minimum
+TARGET_MS, RETARGET = 1000, 10  # the builder's clock moves >= 1 s a block: the difficulty stays at its minimum
 MINER = "vector-miner"
 T0 = 1_700_000_000_000  # in the past: a verifier refuses times more than 2 hours ahead of its clock
 
@@ -35,7 +37,8 @@ class Builder:
     def __init__(self) -> None:
         self.t = T0
         self.chain = Blockchain(ledger_model(), DIFFICULTY, MemoryStore(), min_deposit=MIN_DEPOSIT, refund_wait=WAIT,
-                                protocol=3, clock=self.clock)
+                                protocol=3, clock=self.clock, target_block_ms=TARGET_MS, retarget_every=RETARGET,
+                                min_difficulty=DIFFICULTY)
 
     def clock(self) -> float:
         return self.t / 1000
@@ -98,7 +101,7 @@ def forge_block(chain: list[dict], txs: list[Transaction]) -> list[dict]:
     index = prev["index"] + 1
     body = [reward(MINER, index), *txs]
     draft = Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, 0)
-    nonce = search_nonce(draft.prefix(), DIFFICULTY)
+    nonce = search_bits(draft.prefix(), DIFFICULTY)
     assert nonce is not None  # no stop event and no limit: a search always ends with a nonce
     return chain + [Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, nonce).to_dict()]
 
@@ -195,17 +198,135 @@ def split_panel() -> dict:
             "judgements": judgements, "invalid": invalid}
 
 
+# -- difficulty (PROTOCOL.md "Version 3: difficulty") ---------------------------------------------
+# A small network of its own: 6 bits at genesis, a retarget every 4 blocks toward 1 s, at least 2 bits.
+D_BITS, D_MIN, D_EVERY, D_TARGET = 6, 2, 4, 1000
+D_NOW = T0 + 10**8  # the verifier's clock for these cases (every chain is behind it)
+
+
+class DifficultyBuilder:
+    def __init__(self, miner: str) -> None:
+        self.t, self.miner = T0, miner
+        self.chain = Blockchain(ledger_model(), D_BITS, MemoryStore(), protocol=3, clock=lambda: self.t / 1000,
+                                target_block_ms=D_TARGET, retarget_every=D_EVERY, min_difficulty=D_MIN)
+
+    def mine(self, blocks: int, gap_ms: int) -> "DifficultyBuilder":
+        for _ in range(blocks):
+            self.t += gap_ms
+            self.chain.mine(self.miner)
+        return self
+
+    def blocks(self) -> list[dict]:
+        return [b.to_dict() for b in self.chain.blocks()]
+
+
+def _work(chain: list[dict]) -> str:
+    return str(sum(1 << b["difficulty"] for b in chain))
+
+
+def _next_bits(chain: list[dict]) -> int:
+    params = difficulty.DifficultyParams(D_BITS, D_TARGET, D_EVERY, D_MIN)
+    return difficulty.required_bits(len(chain), [(b["timestamp_ms"], b["difficulty"]) for b in chain], params)
+
+
+def _forge(chain: list[dict], timestamp_ms: int, bits: int) -> list[dict]:
+    """``chain`` plus a block with only its REWARD, stamped ``timestamp_ms``, whose hash meets ``bits``."""
+    prev = chain[-1]
+    index = prev["index"] + 1
+    body = [reward("forger", index)]
+    draft = Block.assemble(index, timestamp_ms, prev["hash"], bits, body, 0)
+    nonce = search_bits(draft.prefix(), bits)
+    return chain + [Block.assemble(index, timestamp_ms, prev["hash"], bits, body, nonce).to_dict()]
+
+
+def _chain_case(name: str, chain: list[dict]) -> dict:
+    return {"name": name, "chain": chain, "bits": [b["difficulty"] for b in chain], "work": _work(chain)}
+
+
+def difficulty_cases() -> dict:
+    up = DifficultyBuilder("up").mine(8, 100).mine(4, 600).blocks()          # +2 (clamped from log2 10 = 3.3), +1
+    down = DifficultyBuilder("down").mine(8, 2000).mine(4, 60_000).blocks()  # -1, then -2 (clamped from -4.9)
+    floor = DifficultyBuilder("floor").mine(20, 100_000).blocks()            # down to the minimum, and no lower
+    steady = DifficultyBuilder("steady").mine(12, 1000).blocks()             # on target: no change
+    chains = [_chain_case("retarget up: +2 at height 8 (10x too fast, clamped), +1 at 12 (1.67x)", up),
+              _chain_case("retarget down: -1 at height 8 (2x too slow), -2 at 12 (60x, clamped)", down),
+              _chain_case("retarget at the minimum: far too slow blocks stop at min_difficulty", floor),
+              _chain_case("on target: the difficulty stays", steady)]
+    heavy = DifficultyBuilder("heavy").mine(12, 1000).blocks()
+    light = DifficultyBuilder("light").mine(30, 100_000).blocks()
+    tie = DifficultyBuilder("tie").mine(12, 1000).blocks()
+    base = DifficultyBuilder("base").mine(5, 1000)
+    fork_ours = DifficultyBuilder("base").mine(5, 1000)  # the same 5 blocks as base (same miner, same times)
+    fork_ours.miner = "ours"
+    fork_ours.mine(3, 1000)  # our branch: 3 blocks on target, height 8 keeps 6 bits
+    base.miner = "theirs"
+    base.mine(3, 100)        # their branch: 3 fast blocks, so height 8 retargets to 7 bits
+    forks = [{"name": "a most-work reorg: two branches of one length from height 5; theirs retargeted up",
+              "ours": fork_ours.blocks(), "theirs": base.blocks(), "fork": 5, "winner": "theirs"},
+             {"name": "a longer but lighter chain (retargeted down by slow timestamps) is refused",
+              "ours": heavy, "theirs": light, "fork": 0, "winner": "ours"},
+             {"name": "a shorter but heavier chain wins", "ours": light, "theirs": heavy, "fork": 0,
+              "winner": "theirs"},
+             {"name": "the same work: a tie keeps ours", "ours": heavy, "theirs": tie, "fork": 0, "winner": "ours"}]
+    for f in forks:
+        f["ours_work"], f["theirs_work"] = _work(f["ours"]), _work(f["theirs"])
+    flat = DifficultyBuilder("flat").mine(3, 1000).mine(8, 0).blocks()  # the clock stood still: the median caught up
+    at = len(heavy)
+    last = heavy[-1]["timestamp_ms"]
+    invalid = [
+        {"reason": "time warp: stamped more than 2 hours ahead of the verifier's clock (to make the window slow)",
+         "chain": _forge(heavy, D_NOW + difficulty.FUTURE_LIMIT_MS + 1, _next_bits(heavy)), "first_bad_block": at,
+         "message": "2 hours ahead"},
+        {"reason": "time warp: stamped at the median time past of the previous 11 blocks",
+         "chain": _forge(flat, flat[-1]["timestamp_ms"], _next_bits(flat)), "first_bad_block": len(flat),
+         "message": "median time past"},
+        {"reason": "stamped before its parent", "chain": _forge(heavy, last - 1, _next_bits(heavy)),
+         "first_bad_block": at, "message": "before the parent"},
+        {"reason": "a retarget block that claims 2 bits less than required (its window was not slow)",
+         "chain": _forge(heavy[:-4], heavy[-5]["timestamp_ms"] + 1000, _next_bits(heavy[:-4]) - 2),
+         "first_bad_block": at - 4, "message": "difficulty must be"},
+        {"reason": "a block that keeps the old difficulty at a retarget height (its window was 10x too fast)",
+         "chain": _forge(up[:8], up[7]["timestamp_ms"] + 100, D_BITS), "first_bad_block": 8,
+         "message": "difficulty must be"},
+    ]
+    genesis = heavy[0]
+    return {"about": "PROTOCOL.md 'Version 3: difficulty'. chains: valid, with each block's bits and the chain's "
+                     "work; forks: two valid chains of this network, 'winner' is the one a node holding 'ours' ends "
+                     "on when offered 'theirs' (most work; a tie keeps ours); invalid: refused at first_bad_block, "
+                     "the message containing 'message'. Judge times against now_ms.",
+            "params": genesis["transactions"][0]["params"], "genesis": genesis, "now_ms": D_NOW,
+            "chains": chains, "forks": forks, "invalid": invalid}
+
+
 def main() -> int:
     cases = [planting(), duplicating(), split_panel()]
     genesis = cases[0]["chain"][0]
     out = {"about": "PROTOCOL.md 'Version 3 (draft): claims'; built by scripts/build_v3_vectors.py. Each case: a "
                     "valid chain with the ledger after it and judgements (the panel of a flower in the block after "
                     "judgements were taken), and invalid variants refused at first_bad_block.",
-           "params": genesis["transactions"][0]["params"], "genesis": genesis, "cases": cases}
+           "params": genesis["transactions"][0]["params"], "genesis": genesis, "cases": cases,
+           "difficulty": difficulty_cases()}
     OUT.write_text(json.dumps(out, indent=1, sort_keys=True) + "\n")
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
     return 0
 
 
+def check() -> int:
+    """``--check``: rebuild in memory and compare with the committed file, byte for byte."""
+    committed, out = OUT.read_text(), OUT
+    try:
+        globals()["OUT"] = Path(sys.argv[0]).parent / ".protocol-v3.check.json"
+        main()
+        rebuilt = globals()["OUT"].read_text()
+    finally:
+        globals()["OUT"].unlink(missing_ok=True)
+        globals()["OUT"] = out
+    if rebuilt != committed:
+        print(f"{OUT} differs from a rebuild: run python scripts/build_v3_vectors.py")
+        return 1
+    print(f"{OUT} is what the script builds")
+    return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(check() if "--check" in sys.argv[1:] else main())

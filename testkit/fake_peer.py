@@ -33,6 +33,7 @@ class FakePeer:
         self.pending: list[dict] = []
         self.claimed_height = 1000
         self.overclaim = False  # in any serving mode, the tip claims ``claimed_height`` (with a made-up hash)
+        self.work = None  # protocol 3: the chain work its tip claims (a decimal string), if set
         self.honest_headers = 1000
         self.hits: list[str] = []
         self.redirect_to = ""
@@ -128,7 +129,8 @@ class FakePeer:
                     lying = mode == "lie-height" or peer.overclaim
                     height = peer.claimed_height if lying else tip["index"]
                     tip_hash = "e" * 64 if lying else tip["hash"]
-                    return self._json({"height": height, "hash": tip_hash, "genesis": chain[0]["hash"]})
+                    answer = {"height": height, "hash": tip_hash, "genesis": chain[0]["hash"]}
+                    return self._json(answer if peer.work is None else {**answer, "work": peer.work})
                 if url.path == "/headers":
                     locator = [h for h in args.get("locator", "").split(",") if h]
                     heights = {b["hash"]: b["index"] for b in chain}

@@ -2,7 +2,7 @@
 // 2^bits as BigInt, the retarget with its +/-2 clamp and minimum, median time past. Pure functions;
 // the same rules as blockchain/difficulty.py, held to the same worked examples.
 
-export const MAX_BITS = 255;
+export const MAX_BITS = 64; // a header's difficulty field is 1 to 64
 export const MAX_STEP = 2;
 export const MTP_SPAN = 11;
 export const FUTURE_LIMIT_MS = 2 * 60 * 60 * 1000;
@@ -22,8 +22,23 @@ export function meetsBits(hash, bits) {
   return leadingZeroBits(hash) >= bits;
 }
 
+export const HASH_BITS = 256; // a block's work is 2^bits, 0 <= bits <= 256 (v2's hex digits count 4 bits each)
+
+// Why these genesis params are not a valid v3 network's difficulty, or null.
+export function paramsProblem(params) {
+  for (const key of ["difficulty", "target_block_ms", "retarget_every", "min_difficulty"]) {
+    if (!Number.isInteger(params[key])) return `${key} must be an integer`;
+  }
+  if (params.target_block_ms < 1) return "target_block_ms must be at least 1";
+  if (params.retarget_every < 2) return "retarget_every must be at least 2";
+  if (!(params.min_difficulty >= 1 && params.min_difficulty <= params.difficulty && params.difficulty <= MAX_BITS)) {
+    return `need 1 <= min_difficulty <= difficulty <= ${MAX_BITS}`;
+  }
+  return null;
+}
+
 export function blockWork(bits) {
-  if (!Number.isInteger(bits) || bits < 0 || bits > MAX_BITS) throw new Error(`bits must be 0 to ${MAX_BITS}`);
+  if (!Number.isInteger(bits) || bits < 0 || bits > HASH_BITS) throw new Error(`bits must be 0 to ${HASH_BITS}`);
   return 1n << BigInt(bits);
 }
 
@@ -80,7 +95,7 @@ export function headerProblem(header, hash, ancestors, params, nowMs) {
   if (bits !== want) return `difficulty must be ${want} bits at height ${index}; got ${bits}`;
   if (!meetsBits(hash, bits)) return `hash does not start with ${bits} zero bits`;
   if (ts < ancestors[index - 1][0]) return "timestamp_ms is before the parent's";
-  const mtp = medianTimePast(ancestors.slice(0, index).map((a) => a[0]));
+  const mtp = medianTimePast(ancestors.slice(Math.max(0, index - MTP_SPAN), index).map((a) => a[0]));
   if (ts <= mtp) return `timestamp_ms ${ts} is not after the median time past ${mtp}`;
   if (ts > nowMs + FUTURE_LIMIT_MS) return "timestamp_ms is more than 2 hours ahead of this node's clock";
   return null;

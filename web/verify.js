@@ -10,6 +10,7 @@
 // names it (and the transaction, when one is to blame).
 
 import { judge, votersOf } from "./claims.js"; // the draft version 3's claim rule
+import { blockWork, headerProblem, meetsBits, paramsProblem } from "./difficulty.js"; // version 3's difficulty
 
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
@@ -540,9 +541,10 @@ export async function makeGenesis(params, model, onProgress) {
   const block = { index: 0, timestamp_ms: 0, previous_hash: "0".repeat(64), difficulty: params.difficulty,
     merkle_root: await merkleRoot(transactions.map((t) => t.id)), transactions, nonce: 0, hash: "" };
   const prefix = canon(headerOf(block)) + ":";
+  const bits = params.protocol === 3 ? params.difficulty : 4 * params.difficulty; // v2 counts hex zeros
   for (let nonce = 0; ; nonce++) { // the smallest nonce that meets the difficulty
     const hash = await H(prefix + String(nonce));
-    if (meetsDifficulty(hash, params.difficulty)) { block.nonce = nonce; block.hash = hash; return block; }
+    if (meetsBits(hash, bits)) { block.nonce = nonce; block.hash = hash; return block; }
     if (onProgress && nonce % 4096 === 0) onProgress({ phase: "genesis", nonce });
   }
 }
@@ -561,6 +563,8 @@ export class Ledger {
     this.ids = new Set();
     this.tip = null;
     this.updates = [];
+    this.ancestors = []; // [timestamp_ms, difficulty] by height (version 3's retarget reads them)
+    this.work = 0n; // the chain's cumulative work, 2^bits a block (v2: 2^(4 * difficulty))
   }
 
   balance(a) { return this.balances.get(a) || 0; }
@@ -619,12 +623,18 @@ export async function applyBlock(ledger, block, nowMs) {
   const D = ledger.params.difficulty;
   if (block.index !== parent.index + 1) throw new ProtocolError(`index must be ${parent.index + 1}; got ${block.index}`);
   if (block.previous_hash !== parent.hash) throw new ProtocolError(`previous_hash must be the parent's hash ${parent.hash}`);
-  if (block.difficulty !== D) throw new ProtocolError(`difficulty must be the network's ${D}; got ${block.difficulty}`);
+  const v3 = ledger.params.protocol === 3;
+  if (!v3 && block.difficulty !== D) throw new ProtocolError(`difficulty must be the network's ${D}; got ${block.difficulty}`);
   const real = await blockHash(block);
   if (real !== block.hash) throw new ProtocolError(`hash must be ${real} (recomputed from the header and nonce); got ${block.hash}`);
-  if (!meetsDifficulty(block.hash, D)) throw new ProtocolError(`hash must start with ${D} hex zeros`);
-  if (block.timestamp_ms < parent.timestamp_ms) throw new ProtocolError(`timestamp_ms must be >= the parent's ${parent.timestamp_ms}`);
-  if (nowMs != null && block.timestamp_ms > nowMs + MAX_FUTURE_MS) throw new ProtocolError("timestamp_ms must be at most 2 hours ahead of this clock");
+  if (v3) { // PROTOCOL.md "Version 3: difficulty": required bits, proof of work in bits, median time past, the future
+    const problem = headerProblem(block, block.hash, ledger.ancestors, ledger.params, nowMs == null ? Number.MAX_SAFE_INTEGER : nowMs);
+    if (problem !== null) throw new ProtocolError(problem);
+  } else {
+    if (!meetsDifficulty(block.hash, D)) throw new ProtocolError(`hash must start with ${D} hex zeros`);
+    if (block.timestamp_ms < parent.timestamp_ms) throw new ProtocolError(`timestamp_ms must be >= the parent's ${parent.timestamp_ms}`);
+    if (nowMs != null && block.timestamp_ms > nowMs + MAX_FUTURE_MS) throw new ProtocolError("timestamp_ms must be at most 2 hours ahead of this clock");
+  }
   const root = await merkleRoot(block.transactions.map((t) => t.id));
   if (root !== block.merkle_root) throw new ProtocolError(`merkle_root must be ${root}; got ${block.merkle_root}`);
   const txs = block.transactions;
@@ -678,6 +688,12 @@ export async function applyBlock(ledger, block, nowMs) {
   ledger.totalGood = b.totalGood;
   for (const tx of txs) ledger.ids.add(tx.id);
   ledger.tip = { index: block.index, hash: block.hash, timestamp_ms: block.timestamp_ms };
+  addWork(ledger, block);
+}
+
+function addWork(ledger, block) {
+  ledger.ancestors.push([block.timestamp_ms, block.difficulty]);
+  ledger.work += blockWork(ledger.params.protocol === 3 ? block.difficulty : 4 * block.difficulty);
 }
 
 /** Replay ``blocks`` (parsed with parseStrict) from genesis against the network's ``base`` data.
@@ -695,8 +711,12 @@ export async function verifyChain(blocks, base, { nowMs = Date.now(), onProgress
   if (declared.protocol !== 2 && declared.protocol !== 3) return bad(0, new ProtocolError(`block 0 declares protocol ${declared.protocol}; this verifier checks 2 and the draft 3`));
   const params = { protocol: declared.protocol, difficulty: declared.difficulty, base_hash: model.baseHash, classes: base.classes, k: K,
     weights: model.weights, min_deposit: declared.min_deposit, refund_wait: declared.refund_wait };
-  if (!isInt(params.difficulty) || params.difficulty < 1 || params.difficulty > 32 || !isInt(params.min_deposit) || params.min_deposit < 0
-      || !isInt(params.refund_wait) || params.refund_wait < 1) {
+  const v3 = declared.protocol === 3;
+  if (v3) { // the retarget's params (PROTOCOL.md "Version 3: difficulty"); difficulty in bits
+    for (const key of ["target_block_ms", "retarget_every", "min_difficulty"]) params[key] = declared[key];
+  }
+  if (!isInt(params.difficulty) || params.difficulty < 1 || params.difficulty > (v3 ? 64 : 32) || !isInt(params.min_deposit) || params.min_deposit < 0
+      || !isInt(params.refund_wait) || params.refund_wait < 1 || (v3 && paramsProblem(params) !== null)) {
     return bad(0, new ProtocolError("block 0 declares params that cannot be used"));
   }
   const genesis = await makeGenesis(params, model, onProgress);
@@ -705,6 +725,7 @@ export async function verifyChain(blocks, base, { nowMs = Date.now(), onProgress
   }
   const ledger = new Ledger(params, model);
   ledger.tip = { index: 0, hash: genesis.hash, timestamp_ms: 0 };
+  addWork(ledger, genesis);
   for (const tx of genesis.transactions) ledger.ids.add(tx.id);
   ledger.updates.push({ block_index: 0, ...model.summary() });
   result.ledger = ledger;

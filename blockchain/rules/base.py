@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Optional, Protocol, Sequence
 
 from .. import crypto
+from ..difficulty import DifficultyParams, params_from
 from ..encoding import is_hex, is_int
 from ..errors import InvalidTransaction
 
@@ -114,12 +115,14 @@ class Rules:
     k: int = 3
     weights: tuple[int, ...] = ()
     base_hash: str = ""
+    retarget: Optional[DifficultyParams] = None  # v3: the difficulty's retarget rules (forkchoice.WorkLog)
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "Rules":
+        protocol = params.get("protocol", 2)
         return cls(params["difficulty"], tuple(params["classes"]), params["min_deposit"], params["refund_wait"],
-                   params.get("protocol", 2), params.get("k", 3), tuple(params.get("weights", ())),
-                   params.get("base_hash", ""))
+                   protocol, params.get("k", 3), tuple(params.get("weights", ())),
+                   params.get("base_hash", ""), params_from(params) if protocol == 3 else None)
 
 
 @dataclass(frozen=True)

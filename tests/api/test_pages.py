@@ -17,8 +17,9 @@ def chain5(client):
 def test_tip(client, chain5):
     tip = client.get("/tip").get_json()
     health = client.get("/health").get_json()
-    assert tip == {"height": 5, "hash": chain5[-1]["hash"], "genesis": chain5[0]["hash"]}
-    assert (tip["hash"], tip["genesis"]) == (health["tip"], health["genesis"])
+    work = str(6 * 16 ** chain5[0]["difficulty"])  # protocol 2: 2^(4 * difficulty) a block, genesis included
+    assert tip == {"height": 5, "hash": chain5[-1]["hash"], "genesis": chain5[0]["hash"], "work": work}
+    assert (tip["hash"], tip["genesis"], tip["work"]) == (health["tip"], health["genesis"], health["work"])
 
 
 def test_chain_pages(client, chain5):

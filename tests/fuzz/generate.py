@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 from blockchain import Blockchain, crypto
 from blockchain.errors import BlockchainError
-from blockchain.pow import search_nonce
+from blockchain.pow import search_bits
 from blockchain.transactions import MAX_FUTURE_MS, claim_body, flower_body, signed, transfer_body, Transaction
 from ml import IrisModel
 
@@ -237,8 +237,8 @@ def _duplicate(ctx: Context) -> list[Transaction]:
     return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]) if wrong else label, None)
 
 
-def _finder(prefix: bytes, difficulty: int, stop) -> int:
-    return search_nonce(prefix, difficulty)
+def _finder(prefix: bytes, bits: int, stop) -> int:
+    return search_bits(prefix, bits)
 
 
 def new_chain(rng: random.Random, clock_ms: list, min_deposit: Optional[int] = None, protocol: int = 2) -> Blockchain:

@@ -137,7 +137,7 @@ def test_faster_blocks_never_lower_the_difficulty(expected: int, actual: int, sl
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.integers(0, 40), st.integers(0, 40), st.integers(2, 30), st.integers(1, 10**6),
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(2, 30), st.integers(1, 10**6),
        st.lists(st.integers(0, 10**7), min_size=1, max_size=40))
 def test_required_bits_stay_in_bounds(bits: int, minimum: int, n: int, target: int, gaps: list[int]) -> None:
     lo, hi = sorted((bits, minimum))
