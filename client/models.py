@@ -70,6 +70,7 @@ class Health(Answer):
     pending: int
     model_hash: str
     peers: int
+    work: Optional[str] = None       # the chain's cumulative work, a decimal string
     advertise: Optional[str] = None
     data_dir: Optional[str] = None
 
@@ -78,6 +79,7 @@ class Tip(Answer):
     height: int
     hash: str
     genesis: str
+    work: Optional[str] = None       # the chain's cumulative work, a decimal string
 
 
 class Accepted(Answer):
