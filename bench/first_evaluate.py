@@ -1,7 +1,7 @@
 """``python -m bench.first_evaluate [--nodes 5]``: how long the first ``GET /model/evaluate`` of a fresh
 node takes, against the second one (the answer is cached per model state, so the second is the route's
 own cost). Each of ``--nodes`` fresh nodes (in memory, difficulty 1) is started, answers /health,
-then gets two evaluate calls; prints the medians in ms and their ratio as JSON (docs/benchmarks.md).
+then gets two evaluate calls; prints the medians in ms and their ratio as JSON.
 """
 from __future__ import annotations
 

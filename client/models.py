@@ -70,6 +70,7 @@ class Health(Answer):
     pending: int
     model_hash: str
     peers: int
+    work: Optional[str] = None       # the chain's cumulative work, a decimal string
     advertise: Optional[str] = None
     data_dir: Optional[str] = None
 
@@ -78,6 +79,7 @@ class Tip(Answer):
     height: int
     hash: str
     genesis: str
+    work: Optional[str] = None       # the chain's cumulative work, a decimal string
 
 
 class Accepted(Answer):
@@ -224,7 +226,9 @@ class Judgement(Answer):
     label: str
     k: int
     agree: int
-    due: bool
+    vote_allows_refund: bool  # what the panel's vote alone says
+    vote_allows_report: bool
+    due: bool                 # the claim may be made in judged_in_block: old enough, something left
     blocked_by: list[str]
     refund_allowed: bool
     report_allowed: bool
