@@ -99,8 +99,8 @@ def dashboards(work: Path, tabs: int, n: int) -> dict:
     node = NodeProcess(work, "dash-node", difficulty=DIFFICULTY, extra_args=("--miners", "0")).start()
     try:
         for i in range(5):
-            node.post("/flower/add", json={"sender": f"d{i}", **QUERY, "flower_type": "virginica"})
-            node.post("/mine")
+            node.api.add_flower(f"d{i}", "virginica", QUERY)
+            node.api.mine()
         latency(node.url, 50)  # warm up
         without = latency(node.url, n)
         driver = chromium(work / "profile-tabs")

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from blockchain import Transaction, flower_body
+from client import ApiError, Node
 from testkit.network import wait_until
 
 from .util import NodeProcess
@@ -138,34 +139,38 @@ def timed_get(session: requests.Session, url: str, repeats: int = 5) -> dict:
 
 def flood(workdir: Path, count: int) -> dict:
     node = NodeProcess(workdir, "pool-flood", difficulty=1, extra_args=QUIET).start()
-    s = requests.Session()
+    s = requests.Session()  # for the timed reads; the rest goes through the client library
+    api = Node(node.url, timeout=300)
     try:
-        genesis = s.get(node.url + "/health").json()["genesis"]
+        genesis = api.health().genesis
         peer = FloodPeer(genesis, count)
         started = time.perf_counter()
-        s.post(node.url + "/nodes/register", json={"nodes": [peer.url]})
+        api.register([peer.url])
         last = [-1, time.perf_counter()]
 
         def settled():  # the pool stopped growing for 3 s (full, or the peer's offer is taken)
-            pending = s.get(node.url + "/health").json()["pending"]
+            pending = api.health().pending
             if pending != last[0]:
                 last[:] = [pending, time.perf_counter()]
             return pending if pending and time.perf_counter() - last[1] > 3 else 0
         pending = wait_until(settled, 600, "the flood to settle")
         took = last[1] - started
         peer.close()
-        honest = s.post(node.url + "/flower/add", json={**FLOWER, "sender": "honest"})
+        try:
+            tx_id = api.add_flower("honest", "setosa", MEASURES).transaction_id
+            status, code = 201, None
+        except ApiError as refused:
+            tx_id, status, code = None, refused.status, refused.code
         out = {"offered": count, "pending_after_flood": pending, "flood_taken_s": round(took, 1),
-               "honest_status": honest.status_code, "honest_code": (honest.json().get("error") or {}).get("code")}
+               "honest_status": status, "honest_code": code}
         page = timed_get(s, node.url + "/transactions/pending")
         out["pending_default"] = {"median_ms": page["median_ms"], "bytes": page["bytes"],
                                   "transactions": len(page["body"]["transactions"]), "next": page["body"]["next"]}
         out["pending_default_x16"] = concurrent_gets(node, "/transactions/pending")
-        if honest.status_code == 201:
-            tx_id = honest.json()["transaction_id"]
+        if tx_id is not None:
             for blocks in range(1, 61):
-                s.post(node.url + "/mine", timeout=300)
-                if s.get(node.url + f"/proof/{tx_id}").json()["status"] == "confirmed":
+                api.mine()
+                if api.proof(tx_id).status == "confirmed":
                     out["honest_mined_in_block"] = blocks
                     break
             else:
@@ -177,14 +182,14 @@ def flood(workdir: Path, count: int) -> dict:
 
 def contributions(workdir: Path, flowers: int) -> dict:
     node = NodeProcess(workdir, "pool-contrib", difficulty=1, extra_args=QUIET).start()
-    s = requests.Session()
+    s = requests.Session()  # for the timed reads; the rest goes through the client library
+    api = Node(node.url, timeout=300)
     try:
         for i in range(flowers):
-            r = s.post(node.url + "/flower/add", json={**FLOWER, "sender": "prolific",
-                                                       "sepal_length": round(4.5 + (i % 300) / 100, 2)})
-            assert r.status_code == 201, r.text
-        while s.get(node.url + "/health").json()["pending"]:
-            s.post(node.url + "/mine", timeout=300)
+            api.add_flower("prolific", "setosa",
+                           {**MEASURES, "sepal_length": round(4.5 + (i % 300) / 100, 2)})
+        while api.health().pending:
+            api.mine()
         path = "/contributions?sender=prolific"
         first = timed_get(s, node.url + path)
         out = {"flowers": flowers, "default": {"median_ms": first["median_ms"], "bytes": first["bytes"],

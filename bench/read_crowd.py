@@ -56,7 +56,7 @@ def main(argv=None) -> int:
         node = NodeProcess(Path(tmp), "crowd", difficulty=1).start()
         try:
             for _ in range(20):
-                node.post("/mine")
+                node.api.mine()
             results = {}
             for route in ROUTES:
                 runs = [crowd(node, route, args.clients, args.seconds) for _ in range(args.runs)]

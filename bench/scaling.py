@@ -11,6 +11,7 @@ import numpy as np
 import requests
 
 from blockchain import Block, Blockchain, MemoryStore, SQLiteStore
+from client import Node
 from ml import BaseData, IrisModel, iris_base
 from ml.measurements import text
 from testkit.factories import flower
@@ -130,10 +131,7 @@ def mine_vs_pending(workdir, counts: list[int], repeats: int) -> list[dict]:
             times = []
             for r in range(repeats):
                 for i in range(p):
-                    s.post(
-                        node.url + "/flower/add",
-                        json={"sender": f"p{p}-{r}-{i}", **MEASURES, "flower_type": "versicolor"},
-                    )
+                    node.api.add_flower(f"p{p}-{r}-{i}", "versicolor", MEASURES)
                 t = time.perf_counter()
                 mined = s.post(node.url + "/mine", timeout=300).json()
                 times.append(time.perf_counter() - t)
@@ -177,16 +175,16 @@ def chain_length(workdir, lengths: list[int], difficulty: int, requests_n: int) 
         s = requests.Session()
         row["chain"] = summarize(timed(s, "GET", node.url + "/chain", requests_n, f"GET /chain at {length} blocks"))
         t = time.perf_counter()
-        report = s.get(node.url + "/chain/validate", timeout=600).json()
+        report = Node(node.url, timeout=600).validate()
         row["validate_s"] = round(time.perf_counter() - t, 3)
-        assert report["valid"], report["errors"][:3]
-        tip = s.get(node.url + "/health").json()["tip"]
+        assert report.valid, report.errors[:3]
+        tip = node.api.health().tip
 
         fresh = NodeProcess(workdir, f"bench-fresh-{length}", difficulty=difficulty).start()
         t = time.perf_counter()
-        requests.post(fresh.url + "/nodes/register", json={"nodes": [node.url]}, timeout=30)
+        fresh.api.register([node.url])
         deadline = time.monotonic() + 900
-        while fresh.get("/health").json()["tip"] != tip:
+        while fresh.api.health().tip != tip:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"a fresh node did not sync {length} blocks in 900 s")
             time.sleep(0.05)

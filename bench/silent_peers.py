@@ -30,8 +30,7 @@ from testkit.nodes import NodeProcess
 
 
 def register(node: NodeProcess, urls: list[str]) -> None:
-    r = node.post("/nodes/register", json={"nodes": urls})
-    assert r.status_code == 201, r.text
+    node.api.register(urls)  # an ApiError if the node refuses them
 
 
 def adopt(workdir: Path) -> float:
@@ -41,12 +40,12 @@ def adopt(workdir: Path) -> float:
     b = NodeProcess(workdir, "b", difficulty=2).start()
     try:
         for _ in range(3):
-            b.post("/mine")
-        target = b.get("/tip").json()["hash"]
+            b.api.mine()
+        target = b.api.tip().hash
         register(a, silent.urls)
         started = time.monotonic()
         register(a, [b.url])
-        while a.get("/tip").json()["hash"] != target:
+        while a.api.tip().hash != target:
             if time.monotonic() - started > 300:
                 raise RuntimeError("the honest chain was not adopted within 300 s")
             time.sleep(0.02)

@@ -24,9 +24,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 from blockchain import Blockchain, MemoryStore
+from client import Node
 from ml import IrisModel
 from testkit.fake_peer import FakePeer
 
@@ -44,16 +44,21 @@ def peak_rss_mb(node: NodeProcess) -> float:
     return float("nan")
 
 
+def api(node: NodeProcess, timeout: float = 600) -> Node:
+    """A client to ``node`` with a deadline fit for resolving a long chain."""
+    return Node(node.url, timeout=timeout)
+
+
 def traffic(node: NodeProcess, peer_url: str) -> int:
-    record = next(n for n in node.get("/nodes").json()["nodes"] if n["url"] == peer_url)
-    return record["bytes_sent"] + record["bytes_received"]
+    record = next(n for n in node.api.nodes().nodes if n.url == peer_url)
+    return record.bytes_sent + record.bytes_received
 
 
 def wait_tip(node: NodeProcess, tip_hash: str, timeout: float, every: float = 0.05) -> float:
     started = time.perf_counter()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if node.get("/tip").json()["hash"] == tip_hash:
+        if node.api.tip().hash == tip_hash:
             return time.perf_counter() - started
         time.sleep(every)
     raise RuntimeError(f"{node.name} did not reach {tip_hash[:16]} within {timeout}s:\n{node.log()[-2000:]}")
@@ -84,10 +89,10 @@ def serve(work: Path, name: str, data_dir: Path, extra=()) -> NodeProcess:
 def from_scratch(work: Path, size: int, data_dir: Path) -> tuple[dict, NodeProcess, NodeProcess]:
     source = serve(work, f"source-{size}", data_dir)
     fresh = NodeProcess(work, f"fresh-{size}", difficulty=DIFFICULTY, extra_args=QUIET).start()
-    tip = source.get("/tip").json()
+    tip = source.api.tip()
     started = time.perf_counter()
-    assert fresh.post("/nodes/register", json={"nodes": [source.url]}).status_code == 201
-    seconds = wait_tip(fresh, tip["hash"], timeout=1800, every=0.2)
+    fresh.api.register([source.url])
+    seconds = wait_tip(fresh, tip.hash, timeout=1800, every=0.2)
     row = {"blocks": size, "seconds": round(seconds, 2), "blocks_per_s": round(size / (time.perf_counter() - started)),
            "bytes": traffic(fresh, source.url), "peak_rss_mb": peak_rss_mb(fresh)}
     print(f"    from scratch, {size} blocks: {row}", flush=True)
@@ -101,12 +106,11 @@ def three_peers(work: Path, size: int, data_dir: Path, chain: list[dict]) -> dic
         with FakePeer() as liar:
             liar.mode, liar.chain, liar.honest_headers = "garbage-after", chain[:size + 1], 1000
             liar.overclaim, liar.claimed_height = True, size + 1  # it claims the most work: it is asked
-            r = fresh.post("/nodes/register", json={"nodes": [liar.url] + [n.url for n in honest]})
-            assert r.status_code == 201
+            fresh.api.register([liar.url] + [n.url for n in honest])
             seconds = wait_tip(fresh, chain[size]["hash"], timeout=1800, every=0.2)
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:  # the liar may be judged after the honest peers were synced
-                states = {n["url"]: n["state"] for n in fresh.get("/nodes").json()["nodes"]}
+                states = {n.url: n.state for n in fresh.api.nodes().nodes}
                 if states[liar.url] not in ("new", "ok"):
                     break
                 time.sleep(0.2)
@@ -123,21 +127,20 @@ def three_peers(work: Path, size: int, data_dir: Path, chain: list[dict]) -> dic
 def one_behind_and_poll(source: NodeProcess, fresh: NodeProcess) -> dict:
     """``fresh`` is in step with ``source``. A poll of the unchanged source; then the source mines a
     block that is not gossiped to ``fresh``, and one round brings it over."""
-    source_peers = [n["url"] for n in source.get("/nodes").json()["nodes"]]
-    for url in source_peers:  # no gossip from the source: the block must come through a poll
-        source.session.delete(source.url + "/nodes/" + quote(url, safe=""), timeout=30)
+    for peer in source.api.nodes().nodes:  # no gossip from the source: the block must come through a poll
+        source.api.forget(peer.url)
     polls = []
     for _ in range(5):
         before = traffic(fresh, source.url)
-        fresh.post("/nodes/resolve", timeout=60)
+        api(fresh).resolve()
         polls.append(traffic(fresh, source.url) - before)
-    block = source.post("/mine", timeout=120).json()
+    block = api(source).mine().to_dict()
     block.pop("message", None)
     block_bytes = len(json.dumps(block, separators=(",", ":")))
     before = traffic(fresh, source.url)
-    fresh.post("/nodes/resolve", timeout=120)
+    api(fresh).resolve()
     moved = traffic(fresh, source.url) - before
-    assert fresh.get("/tip").json()["hash"] == block["hash"]
+    assert fresh.api.tip().hash == block["hash"]
     row = {"poll_bytes": sorted(polls)[len(polls) // 2], "catch_up_bytes": moved, "block_bytes": block_bytes,
            "besides_block_bytes": moved - block_bytes}
     print(f"    poll and one block behind: {row}", flush=True)
@@ -162,15 +165,15 @@ def reorg(work: Path, size: int, data_dir: Path, depth: int = 10) -> dict:
     ours = NodeProcess(work, "reorg-ours", difficulty=DIFFICULTY, data_dir=ours_dir, extra_args=QUIET).start(600)
     theirs = NodeProcess(work, "reorg-theirs", difficulty=DIFFICULTY, data_dir=theirs_dir, extra_args=QUIET).start(600)
     try:
-        assert ours.post("/nodes/register", json={"nodes": [theirs.url]}).status_code == 201
+        ours.api.register([theirs.url])
         deadline = time.monotonic() + 60
-        while not theirs.get("/nodes").json()["nodes"] and time.monotonic() < deadline:
+        while not theirs.api.nodes().nodes and time.monotonic() < deadline:
             time.sleep(0.05)  # the announcement makes the peer gossip to our node
         started = time.perf_counter()
         r = theirs.post("/blocks", json=extra)  # it extends the peer's tip; its gossip gets our 409
         assert r.status_code == 201, r.text
         seconds = wait_tip(ours, extra["hash"], timeout=600, every=0.01)
-        assert ours.get("/health").json()["model_hash"] == theirs.get("/health").json()["model_hash"]
+        assert ours.api.health().model_hash == theirs.api.health().model_hash
         row = {"depth": depth, "height": extra["index"], "seconds": round(time.perf_counter() - started, 3),
                "polled_switch_s": round(seconds, 3)}
     finally:
@@ -243,8 +246,8 @@ def main(argv=None) -> int:
             results["from_scratch"].append(row)
             try:
                 if size == largest:
-                    valid = fresh.get("/chain/validate", timeout=1800).json()["valid"]
-                    same = fresh.get("/health").json()["model_hash"] == source.get("/health").json()["model_hash"]
+                    valid = api(fresh, timeout=1800).validate().valid
+                    same = fresh.api.health().model_hash == source.api.health().model_hash
                     row["validated"] = bool(valid and same)
                     print("== one block behind, and a poll of an unchanged peer", flush=True)
                     results["one_behind"] = one_behind_and_poll(source, fresh)

@@ -42,8 +42,9 @@ def declared_params(first: Any) -> Optional[dict[str, Any]]:
         params = txs[0]["params"] if txs[0]["type"] == GENESIS else None
     except (KeyError, IndexError, TypeError):
         return None
-    ok = isinstance(params, dict) and set(params) == set(param_keys(params.get("protocol")))
-    return dict(params) if ok else None
+    if not isinstance(params, dict) or set(params) != set(param_keys(params.get("protocol"))):
+        return None
+    return dict(params)
 
 
 def genesis_state(genesis: Block, params: Mapping[str, Any], model: LedgerModel) -> ChainState:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .audit import AuditResult, audit_chain
 from .block import Block
@@ -299,10 +299,10 @@ class Blockchain:
     def ancestry(self, height: int) -> Optional[Ancestry]:
         return self._view.ancestry(height)
 
-    def tip_work(self, tip: dict[str, Any]) -> int:
+    def tip_work(self, tip: Mapping[str, Any]) -> int:
         return self._view.tip_work(tip)
 
-    def prefers_tip(self, tip: dict[str, Any]) -> bool:
+    def prefers_tip(self, tip: Mapping[str, Any]) -> bool:
         return self._view.prefers_tip(tip)
 
     def blocks(self) -> list[Block]:

@@ -8,7 +8,7 @@ the pool, and ``Blockchain``'s read methods delegate to it.
 from __future__ import annotations
 
 import bisect
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from . import claims
 from .block import Block
@@ -73,7 +73,7 @@ class ChainView:
         """The cumulative work of our chain (``forkchoice.py``)."""
         return self._core.state.work.work
 
-    def branch_work(self, fork: int, blocks: Any) -> int:
+    def branch_work(self, fork: int, blocks: Sequence[Any]) -> int:
         """The work our chain up to ``fork`` followed by ``blocks`` (Blocks, Headers or dicts)
         would have if they are valid; 0 when ``fork`` is not a height of ours."""
         log = self._core.state.work

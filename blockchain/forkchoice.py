@@ -4,7 +4,7 @@ and the per-height record of a chain (``WorkLog``) that the rule and protocol 3'
 A chain is better when it has strictly more cumulative work (``difficulty.better_chain``); a tie
 keeps our own chain. The work of a block is ``2^bits``: protocol 2 counts its fixed difficulty in
 hex digits (``2^(4 * difficulty)`` a block, so "more work" is "longer"), protocol 3 in bits, which
-retarget (PROTOCOL.md "Version 3: difficulty"). The ledger (``branches.py``), headers-first sync
+retarget (PROTOCOL.md "Version 3: difficulty"). The ledger (``reorg.py``), headers-first sync
 and the peer rounds ask ``Blockchain.prefers``, which asks ``is_better``; none of them compares
 chains itself.
 

@@ -54,7 +54,7 @@ def param_keys(protocol: Any) -> tuple[str, ...]:
 def network_params(difficulty: int, model_params: Mapping[str, Any], min_deposit: int = 0,
                    refund_wait: int = 10, protocol: int = PROTOCOL_VERSION, *,
                    target_block_ms: Optional[int] = None, retarget_every: Optional[int] = None,
-                   min_difficulty: Optional[int] = None) -> dict:
+                   min_difficulty: Optional[int] = None) -> dict[str, Any]:
     """The params of a network: its protocol, difficulty, what the model commits to, and its deposit rules.
 
     Protocol 3 adds the difficulty's retarget (``target_block_ms``, ``retarget_every``,
@@ -109,13 +109,16 @@ def make_genesis(params: Mapping[str, Any], base_summary: Mapping[str, Any]) -> 
         nonce = KNOWN_NONCES.get((root, difficulty))
         if nonce is None or not meets_bits(block_hash(prefix, nonce), bits):
             nonce = search_bits(prefix, bits)
+            if nonce is None:  # without a stop or a limit the search always ends with a nonce
+                raise RuntimeError(f"no nonce meets difficulty {difficulty} for the genesis block")
         block = _CACHE[key] = Block.assemble(0, 0, ZERO_HASH, difficulty, txs, nonce)
     return block
 
 
-def genesis_params(block: Block) -> dict:
+def genesis_params(block: Block) -> dict[str, Any]:
     """The params a genesis block declares (for a verifier that learns the network from its chain)."""
     txs = block.transactions
     if block.index != 0 or not txs or txs[0].type != GENESIS:
         raise ValueError("block 0 must start with the GENESIS transaction")
-    return txs[0].body_dict()["params"]
+    params: dict[str, Any] = txs[0].body_dict()["params"]
+    return params

@@ -24,7 +24,7 @@ from .transition import transition
 
 log = logging.getLogger("blockchain")
 
-NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]
+NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]  # (header prefix, bits, stop)
 TEMPLATE_SPARE_BYTES = 4096  # room kept in a template for the header, the REWARD and the MODEL_UPDATE
 MAX_MINE_REQUESTS = 4  # mining or waiting at once: half of the server's 8 threads stay free for reads
 

@@ -75,7 +75,7 @@ class Reorgs:
             accepted: list[Block] = []
             problem, moved = None, False
             now = self._core.now_ms()
-            try:  # the failure rule of Blockchain._commit: all of the page's valid blocks, or none
+            try:  # the failure rule of LedgerCore.commit: all of the page's valid blocks, or none
                 for raw in blocks:
                     try:
                         block = _parse(raw)

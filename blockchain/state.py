@@ -8,7 +8,7 @@ blocks touched.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any, Mapping, Optional, Protocol
 
 from .block import Block
@@ -56,11 +56,11 @@ class ChainState:
     #                                                   MODEL_UPDATE data) in chain order
     by_sender: dict[str, list[str]] = field(default_factory=dict)  # an index: each sender's flower ids, oldest first
     transfers: dict[str, list[str]] = field(default_factory=dict)  # an index: each address's TRANSFER ids, oldest first
-    work: Optional[WorkLog] = None  # per height (timestamp, difficulty) and cumulative work (forkchoice.py)
+    initial_work: InitVar[Optional[WorkLog]] = None  # a copy's; None: a fresh record for these rules
+    work: WorkLog = field(init=False)  # per height (timestamp, difficulty) and cumulative work (forkchoice.py)
 
-    def __post_init__(self) -> None:
-        if self.work is None:
-            self.work = WorkLog(self.rules.retarget)
+    def __post_init__(self, initial_work: Optional[WorkLog]) -> None:
+        self.work = initial_work if initial_work is not None else WorkLog(self.rules.retarget)
 
     @property
     def tip(self) -> Block:
@@ -85,7 +85,7 @@ class ChainState:
     def apply(self, block: Block, delta: Effects) -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
         # The block is recorded first, with an undo record that grows with each change: should a
-        # step below fail, ``rewind`` takes back exactly what was done (``Blockchain._commit``).
+        # step below fail, ``rewind`` takes back exactly what was done (``core.LedgerCore.commit``).
         old: list[tuple[str, str, Any]] = []
         self.blocks.append(block)
         self.hashes.append(block.hash)

@@ -5,7 +5,7 @@ on its parent's (links, difficulty, proof of work, time), its transactions' ids 
 its Merkle root, its order, each transaction against the state (through ``ledger.Delta``) and
 its MODEL_UPDATE against the replayed model. It is pure: the state and the model do not change;
 it returns an ``Outcome``, every issue found (none: valid) and the block's effects, which the one
-commit path (``Blockchain._commit``, ``reorg``) or an audit (``audit.extend_audit``) then applies.
+commit path (``core.LedgerCore.commit``, ``reorg.Reorgs``) or an audit (``audit.extend_audit``) then applies.
 Mining, ``POST /blocks``, sync pages, reorgs, restart replays, ``GET /chain/validate`` and
 ``python -m blockchain.verify`` all judge blocks with it.
 

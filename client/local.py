@@ -44,10 +44,18 @@ class NodeProcess:
         self.proc: subprocess.Popen | None = None
         self.log_path = self.workdir / f"{name}.log"
         self.session = requests.Session()
+        self._api: Node | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api(self) -> Node:
+        """A ``client.Node`` to this process (typed answers); ``get``/``post`` give raw responses."""
+        if self._api is None or self._api.url != self.url:
+            self._api = Node(self.url, timeout=30)
+        return self._api
 
     def start(self, timeout: float = 30) -> "NodeProcess":
         """Start the process and wait (at most ``timeout`` seconds) until /health answers 200."""
@@ -100,6 +108,8 @@ class NodeProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.session.close()
+        if self._api is not None:
+            self._api.session.close()
 
 
 def thread_sessions():

@@ -18,8 +18,9 @@ class Answer(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True, strict=True, protected_namespaces=())
 
     def to_dict(self) -> dict[str, Any]:
-        """The answer as plain JSON values (dicts and lists), extra fields included."""
-        return self.model_dump(mode="json")
+        """The answer as the node sent it: plain JSON values (dicts and lists), its extra fields
+        included, and no optional field the node left out."""
+        return self.model_dump(mode="json", exclude_unset=True)
 
 
 class Transaction(Answer):
@@ -69,6 +70,7 @@ class Health(Answer):
     pending: int
     model_hash: str
     peers: int
+    work: Optional[str] = None       # the chain's cumulative work, a decimal string
     advertise: Optional[str] = None
     data_dir: Optional[str] = None
 
@@ -77,6 +79,7 @@ class Tip(Answer):
     height: int
     hash: str
     genesis: str
+    work: Optional[str] = None       # the chain's cumulative work, a decimal string
 
 
 class Accepted(Answer):
@@ -185,7 +188,10 @@ class Contribution(Answer):
     model_agrees: bool
     refund_allowed: bool
     report_allowed: bool
-    data: Optional[dict[str, Any]] = None
+    data: Optional[dict[str, Any]] = None     # the four measurements and flower_type
+    row: Optional[int] = None                 # its row in the training set
+    reported_by: list[str] = []
+    timestamp_ms: Optional[int] = None
 
 
 class ContributionsPage(Answer):
@@ -220,7 +226,9 @@ class Judgement(Answer):
     label: str
     k: int
     agree: int
-    due: bool
+    vote_allows_refund: bool  # what the panel's vote alone says
+    vote_allows_report: bool
+    due: bool                 # the claim may be made in judged_in_block: old enough, something left
     blocked_by: list[str]
     refund_allowed: bool
     report_allowed: bool
@@ -258,6 +266,9 @@ class Peer(Answer):
     claimed_height: Optional[int] = None
     tip: Optional[str] = None
     problem: Optional[str] = None
+    next_poll_in: float
+    bytes_sent: int
+    bytes_received: int
 
 
 class Peers(Answer):

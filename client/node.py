@@ -184,6 +184,13 @@ class Node:
             body["deposit"] = deposit
         return self._post(Accepted, "/flower/add", body)
 
+    def add_claim(self, kind: str, sender: str, flower_id: str, **signing: Any) -> Accepted:
+        """A ``"refund"`` or ``"report"`` of a contribution (``POST /flower/refund``, ``/flower/report``);
+        ``claim()`` signs one with a key. ``ApiError`` 400 ``claim_not_allowed`` says why not now."""
+        if kind not in ("refund", "report"):
+            raise ValueError(f"kind must be 'refund' or 'report'; got {kind!r}")
+        return self._post(Accepted, f"/flower/{kind}", {"sender": sender, "flower_id": flower_id, **signing})
+
     def predict(self, measurements: dict) -> Prediction:
         """The current model's class for four measurements (``POST /flower/predict``)."""
         return self._post(Prediction, "/flower/predict", dict(measurements))
@@ -265,9 +272,8 @@ class Node:
         pub = crypto.public_key_hex(key)
         sender = crypto.address_of(pub)
         body = claim_body(kind.upper(), sender, flower_id, int(time.time() * 1000), pub)
-        return self._post(Accepted, f"/flower/{kind}", {"sender": sender, "flower_id": flower_id,
-                                                        "timestamp_ms": body["timestamp_ms"], "public_key": pub,
-                                                        "signature": crypto.sign_body(key, body)})
+        return self.add_claim(kind, sender, flower_id, timestamp_ms=body["timestamp_ms"], public_key=pub,
+                              signature=crypto.sign_body(key, body))
 
     def _pages(self, cls: type[P], path: str, key: str, start: Any, query: dict) -> Iterator[Any]:
         param = "after" if path == "/transactions/pending" else "from"

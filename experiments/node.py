@@ -1,16 +1,18 @@
-"""One node process and a session to it, shared by the label-flipping experiment (poisoning.py)
-and the claim-strategy experiment (strategies.py)."""
+"""One node process and a ``client.Node`` to it, shared by the label-flipping experiment
+(poisoning.py) and the claim-strategy experiment (strategies.py)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-import requests
-
 from bench.util import NodeProcess
+from client import ApiError
+from client import Node as ClientNode
+from client.models import ContributionsPage
 
 
-class Node:
-    """A node process and a session to it; every refusal is an error here, except claims."""
+class Node(ClientNode):
+    """A node process of an experiment network, driven through the client library (typed answers;
+    every refusal is an ``ApiError``, except the claims of ``try_claim``)."""
 
     def __init__(self, workdir: Path, name: str, min_deposit: int, params: dict, protocol: int = 2) -> None:
         self.proc = NodeProcess(
@@ -30,27 +32,26 @@ class Node:
                 str(protocol),
             ),
         ).start()
-        self.s = requests.Session()
-        self.url = self.proc.url
+        super().__init__(self.proc.url, timeout=120)
 
-    def get(self, path: str) -> dict:
-        r = self.s.get(self.url + path, timeout=60)
-        r.raise_for_status()
-        return r.json()
+    def all_contributions(self, sender: str) -> ContributionsPage:
+        """``/contributions?sender=`` with every page in ``.contributions`` (the route pages them)."""
+        first = self.contributions(sender, limit=1000)
+        if first.next is None:
+            return first
+        rest = list(self.iter_contributions(sender, start=first.next))
+        return first.model_copy(update={"contributions": [*first.contributions, *rest], "next": None})
 
-    def post(self, path: str, body: dict | None = None, ok=(200, 201)) -> requests.Response:
-        r = self.s.post(self.url + path, json=body, timeout=120)
-        if r.status_code not in ok:
-            raise RuntimeError(f"POST {path} answered {r.status_code}: {r.text[:300]}")
-        return r
-
-    def contributions(self, sender: str) -> dict:
-        """``/contributions?sender=`` with every page (the route pages them, 100 at a time)."""
-        book = self.get(f"/contributions?sender={sender}")
-        while book["next"] is not None:
-            page = self.get(f"/contributions?sender={sender}&from={book['next']}")
-            book = {**page, "contributions": book["contributions"] + page["contributions"]}
-        return book
+    def try_claim(self, kind: str, sender: str, flower_id: str) -> bool:
+        """An unsigned refund or report; False when the node refuses it now (400: the rule forbids it)."""
+        try:
+            self.add_claim(kind, sender, flower_id)
+        except ApiError as exc:
+            if exc.status != 400:
+                raise
+            return False
+        return True
 
     def stop(self) -> None:
+        self.session.close()
         self.proc.stop()

@@ -58,7 +58,8 @@ class Agent:
     def __init__(self, name: str, honest: bool) -> None:
         self.name, self.honest = name, honest
 
-    def flower(self, rng: np.random.Generator, deposit: int) -> dict:
+    def flower(self, rng: np.random.Generator) -> tuple[dict, str]:
+        """Four measurements (the protocol's strings) and the label this agent gives them."""
         base = iris_base()
         i = int(rng.integers(0, len(base.train)))
         noise = np.rint(rng.normal(0, PARAMS["noise_cm"] * 100, size=4)).astype(int)
@@ -67,38 +68,31 @@ class Agent:
         if not self.honest:
             classes = list(base.classes)
             label = classes[(classes.index(label) + 1) % len(classes)]
-        return {
-            "sender": self.name,
-            **{f: text(int(u)) for f, u in zip(FEATURES, units, strict=True)},
-            "flower_type": label,
-            "deposit": deposit,
-        }
+        return {f: text(int(u)) for f, u in zip(FEATURES, units, strict=True)}, label
 
 
 def claims(node: Node, agents: list[Agent], next_block: int) -> dict:
     """Every agent's claims for the next block; returns how many were sent of each kind."""
     sent = {"refund": 0, "report": 0}
-    book = {a.name: node.contributions(a.name) for a in agents}
+    book = {a.name: node.all_contributions(a.name) for a in agents}
     for agent in agents:
         mine = book[agent.name]
-        for c in mine["contributions"]:
-            if c["left"] > 0 and c["claimable_from_block"] <= next_block and c["model_agrees"]:
-                r = node.post("/flower/refund", {"sender": agent.name, "flower_id": c["flower_id"]}, ok=(201, 400))
-                sent["refund"] += r.status_code == 201
-        if mine["good"] < 1:
+        for c in mine.contributions:
+            if c.left > 0 and c.claimable_from_block <= next_block and c.model_agrees:
+                sent["refund"] += node.try_claim("refund", agent.name, c.flower_id)
+        if mine.good < 1:
             continue
         for other in agents:
             if other is agent:
                 continue
-            for c in book[other.name]["contributions"]:
+            for c in book[other.name].contributions:
                 if (
-                    c["left"] > 0
-                    and c["claimable_from_block"] <= next_block
-                    and not c["model_agrees"]
-                    and agent.name not in c["reported_by"]
+                    c.left > 0
+                    and c.claimable_from_block <= next_block
+                    and not c.model_agrees
+                    and agent.name not in c.reported_by
                 ):
-                    r = node.post("/flower/report", {"sender": agent.name, "flower_id": c["flower_id"]}, ok=(201, 400))
-                    sent["report"] += r.status_code == 201
+                    sent["report"] += node.try_claim("report", agent.name, c.flower_id)
     return sent
 
 
@@ -111,42 +105,43 @@ def run(workdir: Path, out: Path, seed: int, attack: bool, deposits: bool, param
         agents += [Agent(f"attacker-{i}", False) for i in range(params["attackers"])]
     deposit = params["deposit"] if deposits else 0
     try:
-        bank = node.get("/health")["address"]
+        bank = node.health().address
         need = params["start_balance"] * len(agents)
-        while node.get(f"/balance/{bank}")["balance"] < need:
-            node.post("/mine")
+        while node.balance(bank).balance < need:
+            node.mine()
         for agent in agents:
-            node.post("/transactions/new", {"sender": bank, "recipient": agent.name, "amount": params["start_balance"]})
-        node.post("/mine")
-        first = node.get("/health")["height"] + 1
+            node.add_transaction({"sender": bank, "recipient": agent.name, "amount": params["start_balance"]})
+        node.mine()
+        first = node.health().height + 1
         totals = {"flowers": 0, "refund": 0, "report": 0, "skipped_broke": 0}
         bar = Progress(name, params["blocks"] + params["refund_wait"] + 1)
         for block in range(params["blocks"] + params["refund_wait"] + 1):
-            next_block = node.get("/health")["height"] + 1
+            next_block = node.health().height + 1
             if block < params["blocks"]:
                 for agent in agents:
-                    if node.get(f"/balance/{agent.name}")["available"] < deposit:
+                    if node.balance(agent.name).available < deposit:
                         totals["skipped_broke"] += 1
                         continue
-                    node.post("/flower/add", agent.flower(rng, deposit))
+                    measures, label = agent.flower(rng)
+                    node.add_flower(agent.name, label, measures, deposit)
                     totals["flowers"] += 1
             if deposits:
                 for kind, n in claims(node, agents, next_block).items():
                     totals[kind] += n
-            node.post("/mine")
+            node.mine()
             bar.step()
-        history = node.get("/model/history")["history"]
-        height = node.get("/health")["height"]
-        by_block = {h["block_index"]: h["accuracy"] for h in history}
+        history = list(node.iter_model_history())
+        height = node.health().height
+        by_block = {h.block_index: h.accuracy for h in history}
         curve, current = [], by_block[0]
         for index in range(first - 1, height + 1):
             current = by_block.get(index, current)
             curve.append(current)
-        balances = {a.name: node.get(f"/balance/{a.name}")["balance"] for a in agents}
-        chain = node.get("/chain")
+        balances = {a.name: node.balance(a.name).balance for a in agents}
+        chain = node.call("GET", "/chain")  # written as the node sent it
         chain_file = f"chain_{name}.json"
         (out / chain_file).write_text(json.dumps(chain))
-        contributed = {a.name: node.get(f"/contributions?sender={a.name}")["count"] for a in agents}
+        contributed = {a.name: node.contributions(a.name, limit=1).count for a in agents}
         return {
             "seed": seed,
             "attack": attack,
@@ -160,7 +155,7 @@ def run(workdir: Path, out: Path, seed: int, attack: bool, deposits: bool, param
             "totals": totals,
             "chain_file": chain_file,
             "tip": chain["chain"][-1]["hash"],
-            "validate": node.get("/chain/validate")["valid"],
+            "validate": node.validate().valid,
         }
     finally:
         node.stop()
@@ -192,32 +187,43 @@ def summarize(runs: list[dict]) -> dict:
     return out
 
 
-def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
+GROUPS = {(False, True): "no attack", (True, False): "attack, no deposits", (True, True): "attack, deposits"}
+# (colour, line style, width, opacity): the first is drawn wide and pale underneath, the others thin and
+# dashed over it, so that a curve equal to another one still shows (the legend says when they are equal).
+STYLES = {
+    "no attack": ("tab:green", "-", 4.0, 0.45),
+    "attack, no deposits": ("tab:red", "--", 1.8, 1.0),
+    "attack, deposits": ("tab:blue", "-.", 1.8, 1.0),
+}
+
+
+def accuracy_curves(runs: list[dict]) -> list[tuple[str, str, np.ndarray]]:
+    """(group, legend label, mean accuracy in % per block) for each group of runs, in STYLES order. The label
+    says over what it is taken ("seed 1" or "mean of 3 seeds") and names an earlier group whose curve
+    is the same, since that curve is drawn over the other."""
+    curves: list[tuple[str, str, np.ndarray]] = []
+    for label in STYLES:
+        group = [r for r in runs if GROUPS[(r["attack"], r["deposits"])] == label]
+        if not group:
+            continue
+        n = min(len(r["accuracy"]) for r in group)
+        curve = np.mean([r["accuracy"][:n] for r in group], axis=0) * 100
+        over = f"seed {group[0]['seed']}" if len(group) == 1 else f"mean of {len(group)} seeds"
+        same = next((other for other, _, c in curves if len(c) == len(curve) and np.allclose(c, curve)), None)
+        curves.append((label, f"{label} ({over})" + (f", the same curve as {same}" if same else ""), curve))
+    return curves
+
+
+def accuracy_figure(runs: list[dict], params: dict):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    styles = {
-        "no attack": ("tab:green", "-"),
-        "attack, no deposits": ("tab:red", "--"),
-        "attack, deposits": ("tab:blue", "-"),
-    }
-    for label, (color, style) in styles.items():
-        group = [
-            r
-            for r in runs
-            if label
-            == {(False, True): "no attack", (True, False): "attack, no deposits", (True, True): "attack, deposits"}[
-                (r["attack"], r["deposits"])
-            ]
-        ]
-        if not group:
-            continue
-        n = min(len(r["accuracy"]) for r in group)
-        curve = np.mean([r["accuracy"][:n] for r in group], axis=0) * 100
-        ax.plot(range(n), curve, style, color=color, label=f"{label} (mean of {len(group)} seeds)")
+    for group, legend, curve in accuracy_curves(runs):
+        color, style, width, alpha = STYLES[group]
+        ax.plot(range(len(curve)), curve, style, color=color, lw=width, alpha=alpha, label=legend)
     ax.axvline(params["blocks"], color="gray", lw=0.8, ls=":")
     ax.text(params["blocks"], ax.get_ylim()[0], " contributions end", color="gray", fontsize=8, va="bottom")
     ax.set(
@@ -227,6 +233,16 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
     )
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
+    return fig
+
+
+def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = accuracy_figure(runs, params)
     fig.savefig(out / "poisoning_accuracy.png", dpi=110)
     plt.close(fig)
 
@@ -236,7 +252,7 @@ def plot(runs: list[dict], summary: dict, params: dict, out: Path) -> list[str]:
     width = 0.8 / len(labels)
     for i, label in enumerate(labels):
         values = [summary[label]["balance_pct"].get(n, np.nan) for n in names]
-        bars = ax.bar(np.arange(len(names)) + i * width, values, width, label=label, color=styles[label][0], alpha=0.8)
+        bars = ax.bar(np.arange(len(names)) + i * width, values, width, label=label, color=STYLES[label][0], alpha=0.8)
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.0f}%" for v in values], fontsize=8)
     ax.axhline(100, color="gray", lw=0.8, ls=":")
     ax.set_xticks(np.arange(len(names)) + width * (len(labels) - 1) / 2, names)

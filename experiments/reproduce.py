@@ -21,9 +21,8 @@ from typing import Any
 import numpy as np
 from sklearn.datasets import make_classification
 
-import requests
-
 from bench.util import NodeProcess, Progress, output_dir
+from client import Node
 from ml import FEATURE_NAMES, iris_base
 
 NAMES = ("class_a", "class_b", "class_c")  # the synthetic classes (not Iris flowers)
@@ -104,7 +103,7 @@ def iris_growth_data() -> dict:
 
 
 class Network:
-    """One experiment network: a node of its own base data, driven through its HTTP API."""
+    """One experiment network: a node of its own base data, driven through the client library."""
 
     def __init__(self, workdir: Path, name: str, base: dict) -> None:
         path = workdir / f"{name}.base.json"
@@ -115,30 +114,20 @@ class Network:
             difficulty=PARAMS["difficulty"],
             extra_args=("--base-data", str(path), "--durability", "os", "--miners", "1"),
         ).start()
-        self.session = requests.Session()
-
-    def call(self, method: str, path: str, **kw) -> dict:
-        r = self.session.request(method.upper(), self.node.url + path, timeout=120, **kw)
-        if r.status_code >= 400:
-            raise RuntimeError(f"{method.upper()} {path} answered {r.status_code}: {r.text[:300]}")
-        return r.json()
+        self.api = Node(self.node.url, timeout=120)
 
     def contribute(self, rows_labels, sender: str, per_block: int, bar: Progress | None = None, after_block=None):
         for start in range(0, len(rows_labels), per_block):
             for i, (row, label) in enumerate(rows_labels[start : start + per_block]):
-                body = {
-                    "sender": f"{sender}-{start + i}",
-                    **dict(zip(FEATURE_NAMES, row, strict=True)),
-                    "flower_type": label,
-                }
-                self.call("post", "/flower/add", json=body)
-            self.call("post", "/mine")
+                self.api.add_flower(f"{sender}-{start + i}", label, dict(zip(FEATURE_NAMES, row, strict=True)))
+            self.api.mine()
             if after_block:
                 after_block(self)
             if bar:
                 bar.step()
 
     def close(self) -> None:
+        self.api.session.close()
         self.node.stop()
 
 
@@ -149,25 +138,25 @@ def growth_run(workdir: Path, name: str, data: dict, out: Path, bar: Progress) -
     try:
 
         def snapshot(n: Network) -> None:
-            ev = n.call("get", "/model/evaluate")
-            if ev["data_points_trained"] in (30, 60, 120):
-                confusion[ev["data_points_trained"]] = ev["confusion_matrix"]
+            ev = n.api.model_evaluate()
+            if ev.data_points_trained in (30, 60, 120):
+                confusion[ev.data_points_trained] = ev.confusion_matrix.to_dict()
 
         snapshot(net)
         net.contribute(data["contributions"], name, PARAMS["points_per_block"], bar, snapshot)
-        history = net.call("get", "/model/history")["history"]
-        chain = net.call("get", "/chain")
+        history = list(net.api.iter_model_history())
+        chain = net.api.call("GET", "/chain")  # written as the node sent it
         (out / f"chain_{name}.json").write_text(json.dumps(chain))
         return {
-            "points": [h["data_points_trained"] for h in history],
-            "accuracy": [h["accuracy"] for h in history],
-            "history": history,
+            "points": [h.data_points_trained for h in history],
+            "accuracy": [h.accuracy for h in history],
+            "history": [h.to_dict() for h in history],
             "confusion": {str(k): v for k, v in sorted(confusion.items())},
             "chain_length": chain["length"],
             "tip_hash": chain["chain"][-1]["hash"],
             "chain_file": f"chain_{name}.json",
             "base_file": f"base_{name}.json",
-            "validate": net.call("get", "/chain/validate")["valid"],
+            "validate": net.api.validate().valid,
         }
     finally:
         net.close()
@@ -186,19 +175,48 @@ def drift_run(workdir: Path, seed: int, d: float) -> dict:
     net = Network(workdir, f"drift-{seed}-{d}", data["base"])
     try:
         net.contribute(drifted, f"d{d}", 30)
-        ev = net.call("get", "/model/evaluate")
-        signal = net.call("get", f"/model/drift?window={len(drifted)}")
+        ev = net.api.model_evaluate()
+        signal = net.api.call("GET", "/model/drift", query={"window": len(drifted)})
         return {
             "seed": seed,
             "drift": d,
-            "accuracy": ev["accuracy"],
-            "data_points_trained": ev["data_points_trained"],
+            "accuracy": ev.accuracy,
+            "data_points_trained": ev.data_points_trained,
             "drifted_features": signal["drifted_features"],
             "max_ks": max(f["ks_statistic"] for f in signal["features"].values()),
             "mean_shift_std": {k: f["mean_shift_std"] for k, f in signal["features"].items()},
         }
     finally:
         net.close()
+
+
+def drift_figure(mean: list[dict]):
+    """Fig. 5: accuracy, the largest KS statistic and the share of seeds flagged, per drift. The legend
+    sits below the axes, outside them, so that it can cover no point whatever the numbers are."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax1 = plt.subplots(figsize=(6.4, 4.6), layout="constrained")
+    xs = [row["drift"] for row in mean]
+    ax1.plot(xs, [row["accuracy"] * 100 for row in mean], "o-", color="tab:blue", label="accuracy (mean over seeds)")
+    ax1.set_xscale("symlog", linthresh=0.1)
+    ax1.set(
+        xlabel="drift d (contributions moved d x toward the next class)",
+        ylabel="test accuracy (%)",
+        title="Fig. 5: data drift, with the node's /model/drift signal",
+        ylim=(0, 102),
+    )
+    ax2 = ax1.twinx()
+    ax2.plot(xs, [row["max_ks"] for row in mean], "s--", color="tab:red", label="max KS statistic (/model/drift)")
+    ax2.plot(xs, [row["drift_flagged_in"] / row["runs"] for row in mean], "^:", color="tab:orange",
+             label="share of seeds the monitor flagged")
+    ax2.set(ylabel="KS statistic; share flagged", ylim=(0, 1.05))
+    lines = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    labels = ax1.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
+    fig.legend(lines, labels, loc="outside lower center", ncols=2, fontsize=8)
+    return fig
 
 
 def plot(results: dict, out: Path) -> None:
@@ -231,33 +249,7 @@ def plot(results: dict, out: Path) -> None:
     fig.savefig(out / "fig4_model_growth.png", dpi=110)
     plt.close(fig)
 
-    dr = results["drift"]
-    fig, ax1 = plt.subplots(figsize=(6.4, 4))
-    xs = [row["drift"] for row in dr["mean"]]
-    ax1.plot(
-        xs, [row["accuracy"] * 100 for row in dr["mean"]], "o-", color="tab:blue", label="accuracy (mean over seeds)"
-    )
-    ax1.set_xscale("symlog", linthresh=0.1)
-    ax1.set(
-        xlabel="drift d (contributions moved d x toward the next class)",
-        ylabel="test accuracy (%)",
-        title="Fig. 5: data drift, with the node's /model/drift signal",
-        ylim=(0, 102),
-    )
-    ax2 = ax1.twinx()
-    ax2.plot(xs, [row["max_ks"] for row in dr["mean"]], "s--", color="tab:red", label="max KS statistic (/model/drift)")
-    ax2.plot(
-        xs,
-        [row["drift_flagged_in"] / row["runs"] for row in dr["mean"]],
-        "^:",
-        color="tab:orange",
-        label="share of seeds the monitor flagged",
-    )
-    ax2.set(ylabel="KS statistic; share flagged", ylim=(0, 1.05))
-    lines = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    labels = ax1.get_legend_handles_labels()[1] + ax2.get_legend_handles_labels()[1]
-    ax1.legend(lines, labels, loc="lower left", fontsize=8)
-    fig.tight_layout()
+    fig = drift_figure(results["drift"]["mean"])
     fig.savefig(out / "fig5_drift.png", dpi=110)
     plt.close(fig)
 

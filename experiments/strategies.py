@@ -66,21 +66,19 @@ def base_row(rng: np.random.Generator) -> tuple[dict, str]:
 
 def claims(node: Node, names: list[str], next_block: int) -> dict:
     sent = {"refund": 0, "report": 0}
-    book = {n: node.contributions(n) for n in names}
+    book = {n: node.all_contributions(n) for n in names}
     for name in names:
-        for c in book[name]["contributions"]:
-            if c["refund_allowed"]:
-                sent["refund"] += node.post("/flower/refund", {"sender": name, "flower_id": c["flower_id"]},
-                                            ok=(201, 400)).status_code == 201
-        if book[name]["good"] < 1:
+        for c in book[name].contributions:
+            if c.refund_allowed:
+                sent["refund"] += node.try_claim("refund", name, c.flower_id)
+        if book[name].good < 1:
             continue
         for other in names:
             if other == name:
                 continue
-            for c in book[other]["contributions"]:
-                if c["report_allowed"] and name not in c["reported_by"]:
-                    sent["report"] += node.post("/flower/report", {"sender": name, "flower_id": c["flower_id"]},
-                                                ok=(201, 400)).status_code == 201
+            for c in book[other].contributions:
+                if c.report_allowed and name not in c.reported_by:
+                    sent["report"] += node.try_claim("report", name, c.flower_id)
     return sent
 
 
@@ -94,27 +92,27 @@ def run(workdir: Path, out: Path, seed: int, protocol: int, strategy: str, param
     everyone = honest + attackers
     deposit, copies = params["min_deposit"], params["copies"]
     try:
-        bank = node.get("/health")["address"]
-        while node.get(f"/balance/{bank}")["balance"] < params["start_balance"] * len(everyone):
-            node.post("/mine")
+        bank = node.health().address
+        while node.balance(bank).balance < params["start_balance"] * len(everyone):
+            node.mine()
         for who in everyone:
-            node.post("/transactions/new", {"sender": bank, "recipient": who, "amount": params["start_balance"]})
-        node.post("/mine")
-        first = node.get("/health")["height"] + 1
+            node.add_transaction({"sender": bank, "recipient": who, "amount": params["start_balance"]})
+        node.mine()
+        first = node.health().height + 1
         last_honest: list[tuple[dict, str]] = []
         sent = {"flowers": 0, "attack_flowers": 0, "refund": 0, "report": 0}
         bar = Progress(name, params["blocks"] + params["refund_wait"] + 1)
 
         def add(sender: str, features: dict, label: str) -> bool:
-            if node.get(f"/balance/{sender}")["available"] < deposit:
+            if node.balance(sender).available < deposit:
                 return False
-            node.post("/flower/add", {"sender": sender, **features, "flower_type": label, "deposit": deposit})
+            node.add_flower(sender, label, features, deposit)
             sent["flowers"] += 1
             sent["attack_flowers"] += sender in attackers
             return True
 
         for block in range(params["blocks"] + params["refund_wait"] + 1):
-            next_block = node.get("/health")["height"] + 1
+            next_block = node.health().height + 1
             if block < params["blocks"]:
                 this_block = []
                 for who in honest:
@@ -147,18 +145,18 @@ def run(workdir: Path, out: Path, seed: int, protocol: int, strategy: str, param
                 last_honest = this_block
             for kind, n in claims(node, everyone, next_block).items():
                 sent[kind] += n
-            node.post("/mine")
+            node.mine()
             bar.step()
-        history = node.get("/model/history")["history"]
-        final = history[-1]["accuracy"]
-        balances = {n: node.get(f"/balance/{n}")["balance"] for n in everyone}
+        history = list(node.iter_model_history())
+        final = history[-1].accuracy
+        balances = {n: node.balance(n).balance for n in everyone}
         start = params["start_balance"]
         result = {"seed": seed, "protocol": protocol, "strategy": strategy, "first_block": first,
                   "final_accuracy": final, "balances": balances,
                   "honest_pct": {n: round(100 * balances[n] / start, 1) for n in honest},
                   "attacker_pct": (round(100 * sum(balances[n] for n in attackers) / (start * len(attackers)), 1)
                                    if attackers else None),
-                  "totals": sent, "valid": node.get("/chain/validate")["valid"]}
+                  "totals": sent, "valid": node.validate().valid}
         return result
     finally:
         node.stop()

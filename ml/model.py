@@ -21,6 +21,7 @@ from .base import FEATURE_NAMES, N_FEATURES, BaseData, iris_base
 from .errors import BaseDataError, InvalidFeatures, InvalidLabel, MeasurementError, ModelError, SnapshotError
 from .hashing import base_model_hash, next_model_hash
 from .measurements import TEXTS, parse, text
+from .metrics import classification_report, confusion_matrix
 from .serialized import SNAPSHOT_FORMAT, check_serialized
 
 K = 3
@@ -297,8 +298,6 @@ class IrisModel:
 
     def evaluate_model(self) -> dict[str, Any]:
         """Accuracy, per-class metrics and the confusion matrix on the test rows, once per state."""
-        from sklearn.metrics import classification_report, confusion_matrix
-
         state = self.state_
         cached = self._evaluation
         if cached is not None and cached[0] == state.model_hash:
@@ -306,7 +305,7 @@ class IrisModel:
         predicted = np.asarray(self.classes_, dtype=object)[state.test_pred]
         truth = list(self.base.test_labels)
         labels = list(self.classes_)
-        report = classification_report(truth, predicted, labels=labels, output_dict=True, zero_division=0)
+        report = classification_report(truth, list(predicted), labels)
         result = {
             "accuracy": state.test_correct / len(truth),
             "test_correct": state.test_correct,
@@ -315,7 +314,7 @@ class IrisModel:
             "test_samples": len(truth),
             "class_metrics": report,
             "confusion_matrix": {"labels": labels,
-                                 "matrix": confusion_matrix(truth, predicted, labels=labels).tolist()},
+                                 "matrix": confusion_matrix(truth, list(predicted), labels)},
             "model_hash": state.model_hash,
         }
         self._evaluation = (state.model_hash, result)

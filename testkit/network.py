@@ -10,16 +10,17 @@ def step(message: str) -> None:
 
 
 def tips(nodes) -> list[tuple]:
+    """(name, height, tip, model_hash) of each node (``NodeProcess``es, through their ``client.Node``)."""
     out = []
     for node in nodes:
-        h = node.get("/health").json()
-        out.append((node.name, h["height"], h["tip"], h["model_hash"]))
+        h = node.api.health()
+        out.append((node.name, h.height, h.tip, h.model_hash))
     return out
 
 
 def connect(a, b) -> None:
-    r = a.post("/nodes/register", json={"nodes": [b.url]})
-    assert r.status_code == 201, r.text
+    """``a`` registers ``b`` as a peer (an ``ApiError`` if it refuses)."""
+    a.api.register([b.url])
 
 
 def wait_for_agreement(nodes, timeout: float = 20.0, height: int | None = None) -> tuple:

@@ -156,8 +156,11 @@ class Session:
         return command, [line for line in printed.splitlines() if line.strip()]
 
 
+DURATION = re.compile(r"\(\d+\.\d+ s\)")  # "(0.00 s)": how long a command took, which a run cannot promise
+
+
 def _norm(text: str) -> str:
-    return HEX.sub("\x00", text)
+    return DURATION.sub("\x01", HEX.sub("\x00", text))
 
 
 def _lenient(text: str):
@@ -227,7 +230,7 @@ def check(step: Step, printed: list[str], ids: dict[str, str]) -> list[str]:
                     problems.append(f"error code {code.group(1)} shown, {actual.get('error')} printed")
         else:
             pattern = ".*".join(re.escape(part) for part in _norm(shown).split("..."))
-            m = re.fullmatch(pattern.replace("\x00", "[0-9a-f]{16,}"), got)
+            m = re.fullmatch(pattern.replace("\x00", "[0-9a-f]{16,}").replace("\x01", r"\(\d+\.\d+ s\)"), got)
             if not m:
                 problems.append(f"line {shown!r:.200} shown, {got!r:.200} printed")
             else:

@@ -67,6 +67,11 @@ def test_to_dict_is_the_answer_as_the_node_sent_it(node):
     health = node.health()
     raw = node.call("GET", "/health")
     assert health.to_dict() == raw
+    node.add_flower("alice", "setosa", IRIS)
+    node.mine()
+    block = node.block(1)
+    assert block.to_dict() == node.call("GET", "/block/1")  # nested, without the optional fields left out
+    assert "data" not in block.to_dict()["transactions"][0] and block.transactions[0].data is None  # the REWARD
     assert health.require_signatures is False  # a field beyond the contract's, kept as an attribute
     with pytest.raises(Exception):  # noqa: B017 - answers are read-only (pydantic raises ValidationError)
         health.height = 5
