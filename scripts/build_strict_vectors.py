@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 from blockchain.block import block_hash, header_prefix  # noqa: E402
 from blockchain.encoding import ZERO_HASH, canon, sha256_hex  # noqa: E402
 from blockchain.pow import meets_difficulty  # noqa: E402
-from tests.fuzz.generate import generate_chain  # noqa: E402
-from tests.fuzz.mutate import reseal  # noqa: E402
+from testkit.fuzz.generate import generate_chain  # noqa: E402
+from testkit.fuzz.mutate import reseal  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "protocol-v2-strict.json"
 CLOCK_MS = 1_700_000_000_000          # the base chain's time: in the past of any real clock

@@ -173,9 +173,7 @@ def test_the_cycle_check_finds_a_cycle_and_resolves_relative_imports(tmp_path, m
 
 
 def test_nothing_outside_tests_imports_tests():
-    """Product code, bench/ and scripts/ use testkit/ (and client.local), never the tests package.
-    scripts/build_strict_vectors.py is the one known exception (it builds vectors from tests/fuzz)."""
-    known = {Path("scripts/build_strict_vectors.py")}
-    found = [f"{rel}:{line}" for rel in project_files() if rel.parts[0] != "tests" and rel not in known
+    """Product code, bench/ and scripts/ use testkit/ (and client.local), never the tests package."""
+    found = [f"{rel}:{line}" for rel in project_files() if rel.parts[0] != "tests"
              for line, name in imported_modules(ROOT / rel) if name == "tests"]
     assert not found, found

@@ -20,8 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .generate import NOW_MS, generate_chain
-from .mutate import RULE_WORDS, dumps, mutant
+from testkit.fuzz.generate import NOW_MS, generate_chain
+from testkit.fuzz.mutate import RULE_WORDS, dumps, mutant
 from .oracles import js_verdicts, python_verdict, same
 
 BATCH = 20  # chains per Node.js process

@@ -7,8 +7,8 @@ import shutil
 import pytest
 
 from tests.fuzz.__main__ import report, run
-from tests.fuzz.generate import KINDS
-from tests.fuzz.mutate import MUTATORS
+from testkit.fuzz.generate import KINDS
+from testkit.fuzz.mutate import MUTATORS
 
 pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="the fuzzer needs Node.js for verify.js")
 

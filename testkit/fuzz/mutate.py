@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+from collections.abc import Sequence
 from typing import Any, Optional
 
 from blockchain.block import block_hash, header_prefix
@@ -240,7 +241,7 @@ MUTATORS = {"value": (4, m_value), "keys": (3, m_keys), "json_text": (2, m_json_
             "timestamp": (2, m_timestamp), "genesis": (1, m_genesis), "claim": (2, m_claim)}
 
 
-def mutant(rng: random.Random, chain: list, refused: list = ()) -> Optional[tuple[str, str, str]]:
+def mutant(rng: random.Random, chain: list, refused: Sequence[Any] = ()) -> Optional[tuple[str, str, str]]:
     names = list(MUTATORS)
     name = rng.choices(names, [MUTATORS[n][0] for n in names])[0]
     return MUTATORS[name][1](rng, copy.deepcopy(chain), refused=refused)

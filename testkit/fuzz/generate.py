@@ -92,8 +92,9 @@ def kind(name: str, weight: int, v3: Optional[int] = None):
 
 def weights_for(protocol: int) -> tuple[list[str], list[int]]:
     """The kinds a chain of ``protocol`` draws from, with their weights (registry order)."""
-    names = [n for n in KINDS if KINDS[n][0 if protocol < 3 else 2] > 0]
-    return names, [KINDS[n][0 if protocol < 3 else 2] for n in names]
+    weight = {n: (w2 if protocol < 3 else w3) for n, (w2, _fn, w3) in KINDS.items()}
+    names = [n for n in KINDS if weight[n] > 0]
+    return names, [weight[n] for n in names]
 
 
 def measurements(rng: random.Random, label: str) -> dict:
@@ -237,7 +238,7 @@ def _duplicate(ctx: Context) -> list[Transaction]:
     return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]) if wrong else label, None)
 
 
-def _finder(prefix: bytes, bits: int, stop) -> int:
+def _finder(prefix: bytes, bits: int, stop) -> Optional[int]:
     return search_bits(prefix, bits)
 
 
