@@ -69,7 +69,7 @@ def main(argv=None) -> int:
         description="Run the whole benchmark suite against real nodes and write results.json, summary.md and "
         "the figures to --out.",
     )
-    parser.add_argument("--quick", action="store_true", help="small sizes, about half a minute")
+    parser.add_argument("--quick", action="store_true", help="small sizes, about a minute")
     parser.add_argument(
         "--out",
         type=Path,
