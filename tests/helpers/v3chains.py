@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from blockchain import Transaction
 from blockchain.block import Block
-from blockchain.difficulty import DifficultyParams, block_work, required_bits
+from blockchain.difficulty import DifficultyParams, chain_work, required_bits
 from blockchain.pow import search_bits
 from blockchain.transactions import reward
 from tests.helpers.factories import ledger
@@ -41,7 +41,7 @@ class Builder:
 
 def work_of(blocks: list[dict]) -> int:
     """A v3 chain's work: the sum of 2^difficulty over its blocks, genesis included."""
-    return sum(block_work(b["difficulty"]) for b in blocks)
+    return chain_work(b["difficulty"] for b in blocks)
 
 
 def next_bits(blocks: list[dict]) -> int:
