@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import BaseConverter
 
 from ..artifacts import CHUNK, SHA256, ArtifactStore, ArtifactTooLarge, FetchBusy, check_name
 from ..errors import RETRY_AFTER_SECONDS, ApiError, error_response
@@ -13,6 +14,16 @@ from ..schemas import ArtifactFetchIn
 from .common import page_args, parse
 
 bp = Blueprint("artifacts", __name__)
+
+
+class ArtifactName(BaseConverter):
+    """One path segment, any but ``fetch`` (POST /artifacts/fetch is its own route, and GET on it is
+    not one): the view checks the name, so that a bad one is a 400 that says what a name is."""
+
+    regex = r"(?!fetch$)[^/]+"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("artifact", ArtifactName))
 
 PAGE, MAX_PAGE = 100, 1000
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # a name is its content: it never changes
@@ -58,7 +69,7 @@ def listing():
     return store().page(*page_args(PAGE, MAX_PAGE))
 
 
-@bp.get("/artifacts/<sha256>")
+@bp.get("/artifacts/<artifact:sha256>")
 @doc("The file named by this SHA-256 (application/octet-stream; HEAD gives its headers): its bytes are "
      "re-hashed first, and a copy that does not match is dropped, never served", path=_NAME,
      raw_ok={200: "the file's bytes; ETag is its SHA-256, and it may be cached for ever"},
