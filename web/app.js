@@ -156,7 +156,8 @@ async function address(addr, params) {
   const here = `#/address/${encodeURIComponent(addr)}`;
   render(`<h1>Address</h1><p><code>${esc(addr)}</code></p>
     <dl class="grid"><dt>balance</dt><dd>${bal.balance}</dd><dt>available</dt><dd>${bal.available}</dd>
-    <dt>refunded contributions (good)</dt><dd>${contrib.good}</dd></dl>
+    <dt>refunded contributions (good)</dt><dd>${contrib.good}</dd>
+    <dt>training jobs</dt><dd>${link(`#/jobs?address=${encodeURIComponent(addr)}`, "as requester, worker or payee")} (replayed in this page)</dd></dl>
     <p><button type="button" data-testid="csv-transfers">Download the history (CSV)</button>
       <button type="button" data-testid="csv-contributions">Download the contributions (CSV)</button></p>
     <h2>Contributions (${contrib.count})</h2>${contrib.contributions.length ? `<table data-testid="contribution-list"><tr><th>flower</th><th>block</th><th>label</th><th>deposit</th><th>left</th><th>claimable from block</th><th>model agrees</th><th>refund / report now</th></tr>${contrib.contributions.map((c) => `
@@ -466,7 +467,7 @@ async function route() {
     else if (parts[0] === "contribute") await contribute();
     else if (parts[0] === "network") await network();
     else if (parts[0] === "verify") await verify();
-    else if (parts[0] === "jobs") { await jobsPage(render); onTip = () => jobsPage(render); }
+    else if (parts[0] === "jobs") { await jobsPage(render, params); onTip = () => jobsPage(render, params); }
     else if (parts[0] === "job") await job(parts[1]);
     else render("<h1>Not found</h1>");
   } catch (e) {

@@ -62,20 +62,32 @@ export async function replayChain(progress = () => {}) {
 const replayed = (r) => `<p class="ok" data-testid="jobs-replayed">Replayed in this page: ${r.blocks.length} blocks checked
   with <code>verify.js</code>, every settlement recomputed from the revealed models and test set.</p>`;
 
-export async function jobsPage(render) {
+/** The roles of ``address`` in a job: requester, worker, paid. */
+export function rolesOf(j, address) {
+  const roles = [];
+  if (j.requester === address) roles.push("requester");
+  if (j.commitments.some((c) => c.worker === address)) roles.push("worker");
+  if (j.settlement && j.settlement.payouts.some(([a]) => a === address)) roles.push("paid");
+  return roles;
+}
+
+export async function jobsPage(render, params = new URLSearchParams()) {
   if (!cached) render(loading("Replaying the chain"));
   const r = await replayChain();
-  const jobs = [...r.result.ledger.jobs.values()].map((j) => jobView(j, r.height)).reverse();
-  render(`<h1>Training jobs</h1>${replayed(r)}
+  const who = params.get("address");
+  const jobs = [...r.result.ledger.jobs.values()].map((j) => jobView(j, r.height)).reverse()
+    .filter((j) => !who || rolesOf(j, who).length);
+  render(`<h1>Training jobs${who ? ` of ${addrLink(who)}` : ""}</h1>${replayed(r)}
     <p>A requester escrows a bounty for a model; workers train off the chain and commit to their models by hash; the
     requester reveals its hidden test set, the workers reveal their models, and the chain pays the best score
-    (${link("/docs", "API")}, docs/jobs.md).</p>
+    (${link("/docs", "API")}, docs/jobs.md).${who ? ` ${link("#/jobs", "All jobs")}.` : ""}</p>
     ${jobs.length ? `<table data-testid="job-list"><tr><th>job</th><th>block</th><th>state</th><th>kind</th><th>requester</th><th>bounty</th>
-      <th>commitments</th><th>outcome</th></tr>${jobs.map((j) => `
+      <th>commitments</th><th>outcome</th>${who ? "<th>role</th>" : ""}</tr>${jobs.map((j) => `
       <tr><td>${jobLink(j.id)}</td><td>${blockLink(j.height, String(j.height))}</td><td>${esc(j.state)}</td><td>${esc(j.data.kind)}</td>
       <td>${addrLink(j.requester)}</td><td>${j.bounty}</td><td>${j.commitments.length} of ${j.data.max_commits}</td>
-      <td>${j.settlement ? `${esc(j.settlement.outcome)}${j.settlement.winner ? `: ${addrLink(j.settlement.winner)}` : ""}` : "—"}</td></tr>`).join("")}</table>`
-    : "<p data-testid=\"job-list-empty\">No job on this chain yet.</p>"}`);
+      <td>${j.settlement ? `${esc(j.settlement.outcome)}${j.settlement.winner ? `: ${addrLink(j.settlement.winner)}` : ""}` : "—"}</td>
+      ${who ? `<td>${rolesOf(j, who).join(", ")}</td>` : ""}</tr>`).join("")}</table>`
+    : `<p data-testid="job-list-empty">No job${who ? " of this address" : ""} on this chain yet.</p>`}`);
 }
 
 function timeline(j, height) {

@@ -271,6 +271,11 @@ def test_a_job_settled_by_a_node_is_shown_and_a_tampered_settlement_refused(brow
     wait_for(lambda: by_testid(browser, "job-leaderboard"), timeout=60, what="the leaderboard, after the settlement")
     assert by_testid(browser, "job-state").text == "settled"
     assert cells_of(by_testid(browser, "job-payouts")) == [[a, str(n)] for a, n in settle[0]["data"]["payouts"]]
+    # an address page leads to the jobs of that address, with its roles
+    open_page(browser, node.url, "#/address/ann")
+    wait_for(lambda: browser.find_element("css selector", 'a[href="#/jobs?address=ann"]'), what="the jobs link").click()
+    listed = wait_for(lambda: cells_of(by_testid(browser, "job-list")), timeout=60, what="ann's jobs")
+    assert len(listed) == 1 and listed[0][0] == f"job {job['id'][:12]}…" and listed[0][-1] == "worker, paid", listed
     assert severe_console_messages(browser) == []
 
     proxy = SettleTamperer(node)
