@@ -7,11 +7,13 @@ from typing import Any, Optional, Sequence
 
 from .encoding import MAX_SAFE, ValueRuleError, canon, check_value, is_hex, is_int, merkle_root, sha256_hex
 from .errors import InvalidBlock, InvalidTransaction
+from .jobs import MAX_SETTLE_PER_BLOCK
 from .transactions import MAX_USER_TRANSACTIONS, Transaction
 
 BLOCK_KEYS = {"index", "timestamp_ms", "previous_hash", "difficulty", "merkle_root", "nonce", "transactions", "hash"}
 HEADER_KEYS = BLOCK_KEYS - {"transactions"}
-MAX_BLOCK_TRANSACTIONS = MAX_USER_TRANSACTIONS + 2  # user transactions, the REWARD and the MODEL_UPDATE
+# user transactions, the REWARD, v3's JOB_SETTLEs and the MODEL_UPDATE
+MAX_BLOCK_TRANSACTIONS = MAX_USER_TRANSACTIONS + 2 + MAX_SETTLE_PER_BLOCK
 MAX_BLOCK_BYTES = 1_000_000        # canon(block)
 MAX_NONCE = 2**53
 MAX_DIFFICULTY = 64
