@@ -47,38 +47,38 @@ class ArtifactProblem(ApiError):
     """Root of the store's errors: an ApiError, so that a route lets it through as its answer."""
 
     status_code = 500
-    error_code = "artifact_error"
+    code = "artifact_error"
 
     def __init__(self, message: str, details=None) -> None:
-        super().__init__(self.status_code, self.error_code, message, details)
+        super().__init__(self.status_code, self.code, message, details)
 
 
 class InvalidName(ArtifactProblem):
-    status_code, error_code = 400, "invalid_sha256"
+    status_code, code = 400, "invalid_sha256"
 
 
 class ArtifactTooLarge(ArtifactProblem):
-    status_code, error_code = 413, "artifact_too_large"
+    status_code, code = 413, "artifact_too_large"
 
 
 class ArtifactNotFound(ArtifactProblem):
-    status_code, error_code = 404, "artifact_not_found"
+    status_code, code = 404, "artifact_not_found"
 
 
 class StoreFull(ArtifactProblem):
-    status_code, error_code = 507, "artifact_store_full"
+    status_code, code = 507, "artifact_store_full"
 
 
 class DiskFull(ArtifactProblem):
-    status_code, error_code = 507, "storage_full"
+    status_code, code = 507, "storage_full"
 
 
 class FetchFailed(ArtifactProblem):
-    status_code, error_code = 502, "artifact_fetch_failed"
+    status_code, code = 502, "artifact_fetch_failed"
 
 
 class FetchBusy(ArtifactProblem):
-    status_code, error_code = 503, "fetch_busy"
+    status_code, code = 503, "fetch_busy"
 
 
 def check_name(name: str) -> str:

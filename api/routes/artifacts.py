@@ -23,7 +23,11 @@ class ArtifactName(BaseConverter):
     regex = r"(?!fetch$)[^/]+"
 
 
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("artifact", ArtifactName))
+def _register_converter(state) -> None:
+    state.app.url_map.converters.setdefault("artifact", ArtifactName)
+
+
+bp.record_once(_register_converter)
 
 PAGE, MAX_PAGE = 100, 1000
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # a name is its content: it never changes
