@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 from blockchain import Blockchain, crypto
 from blockchain.errors import BlockchainError
-from blockchain.pow import search_bits
+from blockchain.pow import search_below
 from blockchain.transactions import MAX_FUTURE_MS, claim_body, flower_body, signed, transfer_body, Transaction
 from ml import IrisModel
 
@@ -238,14 +238,23 @@ def _duplicate(ctx: Context) -> list[Transaction]:
     return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]) if wrong else label, None)
 
 
-def _finder(prefix: bytes, bits: int, stop) -> Optional[int]:
-    return search_bits(prefix, bits)
+def _finder(prefix: bytes, bound: int, stop) -> Optional[int]:
+    return search_below(prefix, bound)
 
 
 def new_chain(rng: random.Random, clock_ms: list, min_deposit: Optional[int] = None, protocol: int = 2) -> Blockchain:
+    """A network of ``protocol``: v2 at difficulty 1 (hex zero); v3 at difficulty 1, 2 or 4 with a
+    retarget every 2 to 4 blocks toward 1 s or 30 s, so that its chains cross several retargets
+    (up and down, clamped) while a block stays a few thousand hashes at most."""
     min_deposit = rng.choice((0, 0, 1, 2)) if min_deposit is None else min_deposit
-    return Blockchain(IrisModel(), 1, min_deposit=min_deposit, refund_wait=rng.choice((1, 1, 2, 3)),
-                      clock=lambda: clock_ms[0] / 1000, nonce_finder=_finder, protocol=protocol)
+    refund_wait = rng.choice((1, 1, 2, 3))
+    retarget = {}
+    if protocol == 3:
+        retarget = {"target_block_ms": rng.choice((1000, 30_000)), "retarget_every": rng.choice((2, 3, 4)),
+                    "min_difficulty": 1}
+    difficulty = rng.choice((1, 2, 4)) if protocol == 3 else 1
+    return Blockchain(IrisModel(), difficulty, min_deposit=min_deposit, refund_wait=refund_wait,
+                      clock=lambda: clock_ms[0] / 1000, nonce_finder=_finder, protocol=protocol, **retarget)
 
 
 def _count_claim(stats: dict, tx: Transaction, problem: Optional[str]) -> None:
