@@ -2,7 +2,7 @@
 
 A network is fixed by its params: ``{"protocol": 2, "difficulty", "base_hash", "classes", "k",
 "weights", "min_deposit", "refund_wait"}``; protocol 3 adds ``target_block_ms``,
-``retarget_every`` and ``min_difficulty`` and counts ``difficulty`` in bits (PROTOCOL.md
+``retarget_every`` and ``min_difficulty`` and counts ``difficulty`` in hashes a block (PROTOCOL.md
 "Version 3: difficulty"). Block 0 holds the GENESIS transaction with them and the base model's
 MODEL_UPDATE, and its nonce is the smallest that meets the difficulty.
 """
