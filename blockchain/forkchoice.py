@@ -146,7 +146,7 @@ class WorkLog(Sequence[Ancestor]):
 
 
 class Ancestry(Sequence[Ancestor]):
-    """Heights 0 to ``length - 1`` of ``log`` followed by the (ts, bits) of headers appended since:
+    """Heights 0 to ``length - 1`` of ``log`` followed by the (ts, difficulty) of headers appended since:
     the chain a branch's next header extends. Only the last max(retarget_every + 1, 11) entries of
     the log are copied (all the rules look at), so it costs O(1) and does not change with the log;
     an older height raises IndexError."""
