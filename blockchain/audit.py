@@ -93,7 +93,12 @@ def audit_chain(blocks: Sequence[Any], model: LedgerModel, params: Optional[Mapp
             result.complete = False
             return result
     given = first.get("nonce") if isinstance(first, dict) else None
-    genesis = make_genesis_upto(params, model.summary(), given if is_int(given) else -1)
+    try:
+        genesis = make_genesis_upto(params, model.summary(), given if is_int(given) else -1)
+    except InvalidTransaction as exc:  # a param outside the value rules (2^53, say): no GENESIS carries it
+        result.issues.append(Issue(0, f"block 0 declares params that cannot be used: {exc.message}"))
+        result.complete = False
+        return result
     if genesis is None:
         result.issues.append(Issue(0, "block 0 must be this network's genesis (no nonce up to its own meets the "
                                       "difficulty)"))

@@ -549,6 +549,7 @@ export async function makeGenesis(params, model, onProgress, lastNonce = Infinit
     if (meets(hash)) { block.nonce = nonce; block.hash = hash; return block; }
     if (onProgress && nonce % 4096 === 0) onProgress({ phase: "genesis", nonce });
   }
+  return null;
 }
 
 // -- the chain ---------------------------------------------------------------------------------
