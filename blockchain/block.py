@@ -16,7 +16,8 @@ HEADER_KEYS = BLOCK_KEYS - {"transactions"}
 MAX_BLOCK_TRANSACTIONS = MAX_USER_TRANSACTIONS + 2 + MAX_SETTLE_PER_BLOCK
 MAX_BLOCK_BYTES = 1_000_000        # canon(block)
 MAX_NONCE = 2**53
-MAX_DIFFICULTY = 64
+# v2 asks difficulty == D (at most 32); v3 any JSON-safe integer (PROTOCOL.md "Version 3: difficulty")
+MAX_DIFFICULTY = 2**53 - 1
 
 
 def header_prefix(index: int, timestamp_ms: int, previous_hash: str, difficulty: int, root: str) -> bytes:

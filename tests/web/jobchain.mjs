@@ -1,12 +1,12 @@
 // A small chain builder for the job tests (tests/web/jobs_rules.test.js): a genesis of minimal
-// difficulty, blocks mined for real (proof of work, Merkle root, required bits), unsigned user
+// difficulty, blocks mined for real (proof of work, Merkle root, required difficulty), unsigned user
 // transactions, and each due JOB_SETTLE written from the chain so far. The verifier under test checks
 // every block from scratch; the builder only saves writing blocks by hand.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import * as v from "../../web/verify.js";
-import { requiredBits, meetsBits } from "../../web/difficulty.js";
+import { requiredDifficulty, meetsDifficulty } from "../../web/difficulty.js";
 import { settlementOf } from "../../web/jobs_rules.js";
 import { modelCommitment, testCommitment } from "../../web/kinds.js";
 
@@ -71,14 +71,14 @@ export class Builder {
     let all = [reward, ...(settles || await this.dueSettles()), ...txs];
     if (edit) all = await edit(all);
     const v3 = this.ledger.params.protocol === 3;
-    const bits = v3 ? requiredBits(index, this.ledger.ancestors, this.ledger.params) : 4 * this.ledger.params.difficulty;
+    const difficulty = v3 ? requiredDifficulty(index, this.ledger.ancestors, this.ledger.params) : this.ledger.params.difficulty;
     const block = { index, timestamp_ms: parent.timestamp_ms + 1000, previous_hash: parent.hash,
-      difficulty: v3 ? bits : this.ledger.params.difficulty, merkle_root: await v.merkleRoot(all.map((t) => t.id)), nonce: 0,
+      difficulty, merkle_root: await v.merkleRoot(all.map((t) => t.id)), nonce: 0,
       hash: "", transactions: all };
     const prefix = v.canon(v.headerOf(block)) + ":";
     for (;; block.nonce++) {
       block.hash = await v.H(prefix + String(block.nonce));
-      if (meetsBits(block.hash, bits)) break;
+      if (v3 ? meetsDifficulty(block.hash, difficulty) : v.meetsDifficulty(block.hash, difficulty)) break;
     }
     if (keep) {
       await v.applyBlock(this.ledger, block, null);

@@ -19,7 +19,8 @@ import requests
 
 from blockchain import Transaction
 from blockchain.block import Block
-from blockchain.pow import search_bits
+from blockchain.difficulty import hash_limit
+from blockchain.pow import search_below
 from ml import kinds
 from tests.web.test_dashboard import by_testid, open_page, severe_console_messages, wait_for
 
@@ -211,7 +212,7 @@ def reforge(blocks: list[dict], start: int) -> None:
         txs = [Transaction.from_dict(tx) for tx in block["transactions"]]
         previous = blocks[block["index"] - 1]["hash"]
         draft = Block.assemble(block["index"], block["timestamp_ms"], previous, block["difficulty"], txs, 0)
-        nonce = search_bits(draft.prefix(), block["difficulty"])
+        nonce = search_below(draft.prefix(), hash_limit(block["difficulty"]))  # v3: a hash at most the target
         block.clear()
         block.update(Block.assemble(draft.index, draft.timestamp_ms, previous, draft.difficulty, txs, nonce).to_dict())
 
