@@ -133,7 +133,7 @@ class LedgerCore:
         sender may spend its balance on the chain minus what the transactions kept before already
         spend; what pending transactions would pay it does not count. Claims are checked again
         when a template is built, against the model of that moment."""
-        check = Delta(state, state.height + 1, None)
+        check = Delta(state, state.height + 1, None, kinds=self.model)
         if block is not None and delta is not None:  # the block's effects laid over the state, which stays as it is
             check = delta.carried(block.index + 1)
         in_block = {tx.id for tx in block.transactions} if block is not None else set()

@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from . import claims
 from .rules import rule_for
+from .rules.job_common import Job
 from .state import ChainState, Flower, Rules
 from .transactions import Transaction
 
@@ -24,10 +25,15 @@ class Delta:
     changes, through the methods below (``rules.base.Ledger``); nothing else writes a Delta's fields.
     """
 
-    def __init__(self, state: ChainState, block_index: int, model: Any, *, rows: Optional[int] = None) -> None:
+    def __init__(self, state: ChainState, block_index: int, model: Any, *, rows: Optional[int] = None,
+                 kinds: Any = None) -> None:
         self.state, self.block_index, self.model = state, block_index, model
+        self._kinds = model if kinds is None else kinds  # the job port (``model_port.JobKinds``)
+        self.position = 0  # where the next transaction stands in its block (the REWARD is 0)
         self.balances: dict[str, int] = {}
         self.flowers: dict[str, Flower] = {}
+        self.jobs: dict[str, Job] = {}
+        self._new_settling: dict[int, list[str]] = {}  # jobs of this block, by their settlement height
         self.good: dict[str, int] = {}
         self.total_good = state.total_good
         self.rows = state.rows if rows is None else rows
@@ -40,8 +46,10 @@ class Delta:
     def carried(self, block_index: int) -> "Delta":
         """A Delta for block ``block_index`` that starts from this one's effects (over the same
         state, which stays unchanged), without a model: for checking the pool after a block."""
-        out = Delta(self.state, block_index, None)
+        out = Delta(self.state, block_index, None, kinds=self._kinds)
         out.balances, out.flowers, out.good = dict(self.balances), dict(self.flowers), dict(self.good)
+        out.jobs = dict(self.jobs)
+        out._new_settling = {h: list(ids) for h, ids in self._new_settling.items()}
         out.total_good, out.rows = self.total_good, self.rows
         return out
 
@@ -64,6 +72,25 @@ class Delta:
     def good_of(self, address: str) -> int:
         value = self.good.get(address)
         return self.state.good.get(address, 0) if value is None else value
+
+    @property
+    def kinds(self) -> Any:
+        """The model kinds of training jobs (``model_port.JobKinds``): their checks and scores."""
+        if self._kinds is None:
+            raise RuntimeError("this Delta was made without a model port; a job's model cannot be checked")
+        return self._kinds
+
+    def job(self, job_id: str) -> Optional[Job]:
+        return self.jobs.get(job_id) or self.state.jobs.get(job_id)
+
+    def settling_at(self, height: int) -> list[str]:
+        """The jobs that settle in block ``height``, in the order of their JOBs (this block's last)."""
+        return self.state.settling.get(height, []) + self._new_settling.get(height, [])
+
+    def chain_data(self, tx_id: str) -> dict[str, Any]:
+        """The ``data`` of a transaction on the chain (a JOB_TEST, a JOB_MODEL), as a plain dict."""
+        data: dict[str, Any] = self.state.chain_tx(tx_id).body_dict()["data"]
+        return data
 
     def predict(self, row: int) -> str:
         """The leave-one-out prediction of a row on the model after the parent block."""
@@ -98,6 +125,11 @@ class Delta:
     def put_flower(self, flower_id: str, flower: Flower) -> None:
         self.flowers[flower_id] = flower
 
+    def put_job(self, job: Job) -> None:
+        if job.id not in self.jobs and job.id not in self.state.jobs:  # a new JOB of this block
+            self._new_settling.setdefault(job.windows.settle, []).append(job.id)
+        self.jobs[job.id] = job
+
     def add_row(self, features: list[str], label: str) -> int:
         """A new training row; returns its row number."""
         row = self.rows
@@ -127,4 +159,5 @@ class Delta:
         if problem is not None:
             return problem
         rule.apply(self, tx)
+        self.position += 1
         return None

@@ -19,6 +19,7 @@ from .encoding import merkle_root
 from .errors import InvalidBlock, MiningAborted, MiningBusy
 from .ledger import Delta
 from .pow import search_bits
+from .rules import job_settle
 from .transactions import Transaction, model_update, reward
 from .transition import transition
 
@@ -115,8 +116,13 @@ class Mining:
         first = reward(miner_address, index)
         delta = Delta(self._core.state, index, self._core.model)
         delta.apply(first)
+        settles = [Transaction.create(body) for body in job_settle.due(delta)]  # v3: right after the REWARD
+        for tx in settles:
+            problem = delta.apply(tx)
+            if problem is not None:
+                raise InvalidBlock(f"the miner's own JOB_SETTLE breaks a rule (a bug): {problem}", tx_id=tx.id)
         chosen: list[Transaction] = []
-        size = first.canon_size() + TEMPLATE_SPARE_BYTES
+        size = first.canon_size() + sum(tx.canon_size() + 1 for tx in settles) + TEMPLATE_SPARE_BYTES
         for tx in self._core.pool.fair_order():
             if len(chosen) >= self._max_block_transactions:
                 break
@@ -126,7 +132,7 @@ class Mining:
             if delta.apply(tx) is None:
                 chosen.append(tx)
                 size += tx_size
-        txs = [first, *chosen]
+        txs = [first, *settles, *chosen]
         if delta.new_rows:
             txs.append(model_update(index, self._core.model.preview_update(delta.new_rows, delta.new_labels)))
         timestamp_ms, difficulty = self._core.state.work.next_block(self._core.now_ms())  # forkchoice: v3 retargets

@@ -6,10 +6,26 @@ plain strings, in chain order; row ``i`` is the i-th of the training set (base r
 """
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence
+from typing import Any, Optional, Protocol, Sequence
 
 
-class LedgerModel(Protocol):
+class JobKinds(Protocol):
+    """The model kinds of training jobs (PROTOCOL.md "Version 3: training jobs"): the checks and
+    the exact score a job's rules need, which the chain cannot compute without ``ml/``. Stateless:
+    any LedgerModel's answers are the same whatever its training state."""
+
+    def check_job_model(self, kind: str, model: Any, features: int, classes: int) -> Optional[str]:
+        """The first problem of ``model`` as a ``kind`` model on ``features`` and ``classes``, or None."""
+
+    def check_job_test(self, test: Any, features: int, classes: int, rows: int) -> Optional[str]:
+        """The first problem of a revealed test set ``{"rows", "labels", "salt"}``, or None."""
+
+    def score_job_models(self, models: Sequence[Any], rows: Sequence[Sequence[int]],
+                         labels: Sequence[int]) -> list[int]:
+        """How many of ``rows`` each well-formed model predicts as its label."""
+
+
+class LedgerModel(JobKinds, Protocol):
     def genesis_params(self) -> dict[str, Any]:
         """``{"base_hash", "classes", "k", "weights"}``: what the network's genesis commits to."""
 

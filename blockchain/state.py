@@ -17,6 +17,8 @@ from .errors import UndoMissing
 from .forkchoice import WorkLog
 from .rules import RULES, rule_for
 from .rules.base import Flower, Rules
+from .rules.job_common import Job
+from .transactions import Transaction
 
 __all__ = ["ChainState", "Effects", "Flower", "Rules", "UndoMissing"]
 
@@ -35,6 +37,7 @@ class Effects(Protocol):
     balances: dict[str, int]
     flowers: dict[str, Flower]
     good: dict[str, int]
+    jobs: dict[str, Job]
     total_good: int
     rows: int
 
@@ -56,6 +59,9 @@ class ChainState:
     #                                                   MODEL_UPDATE data) in chain order
     by_sender: dict[str, list[str]] = field(default_factory=dict)  # an index: each sender's flower ids, oldest first
     transfers: dict[str, list[str]] = field(default_factory=dict)  # an index: each address's TRANSFER ids, oldest first
+    jobs: dict[str, Job] = field(default_factory=dict)  # v3 training jobs by id (``rules/job_common.py``)
+    settling: dict[int, list[str]] = field(default_factory=dict)  # an index: the jobs settling at each height
+    job_order: list[str] = field(default_factory=list)  # an index: job ids in chain order, oldest first
     initial_work: InitVar[Optional[WorkLog]] = None  # a copy's; None: a fresh record for these rules
     work: WorkLog = field(init=False)  # per height (timestamp, difficulty) and cumulative work (forkchoice.py)
 
@@ -80,7 +86,8 @@ class ChainState:
                           dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
                           self.rows, list(self.undo), list(self.updates),
                           {sender: list(ids) for sender, ids in self.by_sender.items()},
-                          {address: list(ids) for address, ids in self.transfers.items()}, self.work.copy())
+                          {address: list(ids) for address, ids in self.transfers.items()}, dict(self.jobs),
+                          {h: list(ids) for h, ids in self.settling.items()}, list(self.job_order), self.work.copy())
 
     def apply(self, block: Block, delta: Effects) -> None:
         """Add a block that ``check_block`` accepted, with the effects its check computed."""
@@ -94,7 +101,7 @@ class ChainState:
         self.undo.append((old, self.total_good, self.rows))
         tables: tuple[tuple[str, dict[str, Any], Mapping[str, Any]], ...] = (
             ("balances", self.balances, delta.balances), ("flowers", self.flowers, delta.flowers),
-            ("good", self.good, delta.good))
+            ("good", self.good, delta.good), ("jobs", self.jobs, delta.jobs))
         for name, table, changes in tables:
             for key, value in changes.items():
                 before = table.get(key, _MISSING)
@@ -159,6 +166,26 @@ class ChainState:
         if self.updates and self.updates[-1][0] == block_index:
             self.updates.pop()
 
+    def index_job(self, job_id: str, settle: int) -> None:
+        self.settling.setdefault(settle, []).append(job_id)
+        self.job_order.append(job_id)
+
+    def unindex_job(self, job_id: str, settle: int) -> None:
+        ids = self.settling.get(settle, [])
+        if job_id in ids:
+            ids.remove(job_id)
+        if not ids:
+            self.settling.pop(settle, None)
+        if self.job_order and self.job_order[-1] == job_id:
+            self.job_order.pop()
+        elif job_id in self.job_order:
+            self.job_order.remove(job_id)
+
+    def chain_tx(self, tx_id: str) -> Transaction:
+        """A transaction of the main chain by its id (KeyError when it is not on the chain)."""
+        block: Block = self.blocks[self.tx_block[tx_id]]
+        return next(tx for tx in block.transactions if tx.id == tx_id)
+
     def rewind(self, height: int) -> list[Block]:
         """Drop every block above ``height``; returns them, oldest first.
 
@@ -202,11 +229,13 @@ class ChainState:
                 return None
             old, total_good, rows = record
             values = [[name, key, None if value is _MISSING else
-                       (flower_row(key, value)[1:] if name == "flowers" else value)] for name, key, value in old]
+                       (flower_row(key, value)[1:] if name == "flowers" else
+                        value.to_row() if name == "jobs" else value)] for name, key, value in old]
             return [values, total_good, rows]
 
         return {"balances": self.balances, "flowers": [flower_row(k, v) for k, v in self.flowers.items()],
                 "good": self.good, "total_good": self.total_good, "rows": self.rows,
+                "jobs": [job.to_row() for job in self.jobs.values()],
                 "undo": [undo_row(r) for r in self.undo[-undo_blocks:]] if undo_blocks else []}
 
     def load_ledger_data(self, data: dict[str, Any]) -> None:
@@ -223,11 +252,16 @@ class ChainState:
             self.by_sender.setdefault(record.sender, []).append(flower_id)
         self.good = {str(k): int(v) for k, v in data["good"].items()}
         self.total_good, self.rows = int(data["total_good"]), int(data["rows"])
+        self.jobs = {row[0]: Job.from_row(row) for row in data.get("jobs", [])}
+        self.settling, self.job_order = {}, []
+        for job in sorted(self.jobs.values(), key=lambda j: (j.height, j.position)):
+            self.index_job(job.id, job.windows.settle)
         undo = data["undo"]
         for offset, record in enumerate(undo):
             if record is None:
                 continue
             values, total_good, rows = record
-            old = [(name, key, _MISSING if value is None else (flower(value) if name == "flowers" else value))
+            old = [(name, key, _MISSING if value is None else (flower(value) if name == "flowers" else
+                                                               Job.from_row(value) if name == "jobs" else value))
                    for name, key, value in values]
             self.undo[len(self.undo) - len(undo) + offset] = (old, total_good, rows)

@@ -30,6 +30,7 @@ from .ledger import Delta
 from .headers import Header
 from .model_port import LedgerModel
 from .pow import meets_difficulty
+from .rules.job_common import JOB_SETTLE
 from .state import ChainState
 from .transactions import FLOWER_DATA, MAX_FUTURE_MS, MAX_USER_TRANSACTIONS, MODEL_UPDATE, REWARD, Transaction
 
@@ -134,9 +135,14 @@ def check_order(block: Block) -> list[Issue]:
     if not has_flower and MODEL_UPDATE in types:
         issues.append(Issue(at, "a block without FLOWER_DATA must not hold a MODEL_UPDATE"))
     middle = txs[1:-1] if ends_with_update else txs[1:]
+    settles = 0  # v3: the JOB_SETTLEs come right after the REWARD (PROTOCOL.md "Settlement")
+    while settles < len(middle) and middle[settles].type == JOB_SETTLE:
+        settles += 1
+    middle = middle[settles:]
     for tx in middle:
         if not tx.is_user:
-            place = {REWARD: "first in a block, once", MODEL_UPDATE: "last in a block, once"}.get(tx.type, "in genesis")
+            place = {REWARD: "first in a block, once", MODEL_UPDATE: "last in a block, once",
+                     JOB_SETTLE: "right after the REWARD"}.get(tx.type, "in genesis")
             issues.append(Issue(at, f"a {tx.type} may stand only {place}", tx.id))
     if len(middle) > MAX_USER_TRANSACTIONS:
         issues.append(Issue(at, f"a block must hold at most {MAX_USER_TRANSACTIONS} user transactions; "
@@ -211,7 +217,20 @@ def check_block(block: Block, state: ChainState, model: LedgerModel,
         if problem is not None:
             issues.append(Issue(at, problem, tx.id))
     issues.extend(_check_model_update(block, delta, model))
+    issues.extend(_check_settlements(block, delta))
     return issues, delta
+
+
+def _check_settlements(block: Block, delta: Delta) -> list[Issue]:
+    """v3: every job that settles in this block has its JOB_SETTLE in it (each one present was
+    checked against the replayed settlement by its rule)."""
+    issues = []
+    for job_id in delta.settling_at(block.index):
+        job = delta.job(job_id)
+        if job is not None and job.settled_in is None:
+            issues.append(Issue(block.index, f"job {job_id} settles in this block: the block must hold its "
+                                             "JOB_SETTLE right after the REWARD"))
+    return issues
 
 
 def _check_model_update(block: Block, delta: Delta, model: LedgerModel) -> list[Issue]:

@@ -260,3 +260,18 @@ def scores(models: Sequence[dict[str, Any]], rows: Sequence[Sequence[int]], labe
     """The score of each model on one test set (what a settlement computes; the rows are converted once)."""
     x = np.asarray(rows, dtype=np.int64).reshape(len(rows), -1)
     return [score(m, x, labels) for m in models]
+
+
+class JobKinds:
+    """The model port's job methods (``blockchain.model_port.JobKinds``), for a LedgerModel to inherit:
+    the chain's job rules check and score models through them, never importing this module."""
+
+    def check_job_model(self, kind: str, model: Any, features: int, classes: int) -> str | None:
+        return check_model(kind, model, features, classes)
+
+    def check_job_test(self, test: Any, features: int, classes: int, rows: int) -> str | None:
+        return check_test_set(test, features, classes, rows)
+
+    def score_job_models(self, models: Sequence[Any], rows: Sequence[Sequence[int]],
+                         labels: Sequence[int]) -> list[int]:
+        return scores(models, rows, labels)

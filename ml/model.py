@@ -20,6 +20,7 @@ from . import knn
 from .base import FEATURE_NAMES, N_FEATURES, BaseData, iris_base
 from .errors import BaseDataError, InvalidFeatures, InvalidLabel, MeasurementError, ModelError, SnapshotError
 from .hashing import base_model_hash, next_model_hash
+from .kinds import JobKinds
 from .measurements import TEXTS, parse, text
 from .metrics import classification_report, confusion_matrix
 from .serialized import SNAPSHOT_FORMAT, check_serialized
@@ -27,8 +28,6 @@ from .serialized import SNAPSHOT_FORMAT, check_serialized
 K = 3
 # (model_hash, neighbour distances, neighbour indices, predictions, test_correct) after a block
 _Advance = tuple[str, np.ndarray, np.ndarray, np.ndarray, int]
-
-
 
 
 def check_features(features: Any) -> list[int]:  # untrusted input: checked here
@@ -91,7 +90,7 @@ class _State:
         return self.history_list[:self.updates]
 
 
-class IrisModel:
+class IrisModel(JobKinds):
     """The collaboratively trained classifier of one chain."""
 
     def __init__(self, base: Optional[BaseData] = None, k: int = K) -> None:

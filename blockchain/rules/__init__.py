@@ -8,12 +8,14 @@ against the state, its effect, and the chain state's look-up tables it keeps and
 from __future__ import annotations
 
 from ..errors import InvalidTransaction
-from . import flower_data, genesis, model_update, refund, report, reward, transfer
+from . import (flower_data, genesis, job, job_commit, job_model, job_settle, job_test, model_update, refund, report,
+               reward, transfer)
 from .base import Rule
 
 #: every transaction type, in the order PROTOCOL.md lists them (error messages list them so)
 RULES: dict[str, Rule] = {rule.type: rule for rule in (
-    transfer.RULE, flower_data.RULE, refund.RULE, report.RULE, reward.RULE, model_update.RULE, genesis.RULE)}
+    transfer.RULE, flower_data.RULE, refund.RULE, report.RULE, reward.RULE, model_update.RULE, genesis.RULE,
+    job.RULE, job_commit.RULE, job_test.RULE, job_model.RULE, job_settle.RULE)}
 
 
 def rule_for(tx_type: object) -> Rule:

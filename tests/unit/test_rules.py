@@ -16,6 +16,7 @@ from testkit.factories import ledger, measurements
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWER_ID = "ab" * 32
+JOB_ID = "9a" * 32
 
 
 def examples() -> dict[str, dict]:
@@ -30,12 +31,26 @@ def examples() -> dict[str, dict]:
         "REWARD": reward("miner", 4).body_dict(),
         "MODEL_UPDATE": model_update(4, summary).body_dict(),
         "GENESIS": genesis_transaction({"difficulty": 2}).body_dict(),
+        "JOB": {"type": "JOB", "sender": "alice", "recipient": MODEL_ADDRESS, "amount": 5, "timestamp_ms": 1000,
+                "data": {"kind": "tree"}},  # its data is judged against the chain (blockchain.jobs.job_problem)
+        "JOB_COMMIT": {"type": "JOB_COMMIT", "sender": "bob", "recipient": MODEL_ADDRESS, "amount": 2,
+                       "timestamp_ms": 1000, "job_id": JOB_ID, "model_commitment": "cd" * 32},
+        "JOB_TEST": {"type": "JOB_TEST", "sender": "alice", "recipient": MODEL_ADDRESS, "amount": 0,
+                     "timestamp_ms": 1000, "job_id": JOB_ID, "data": {"rows": [[1]], "labels": [0], "salt": "ef" * 32}},
+        "JOB_MODEL": {"type": "JOB_MODEL", "sender": "bob", "recipient": MODEL_ADDRESS, "amount": 0,
+                      "timestamp_ms": 1000, "job_id": JOB_ID, "data": {"model": {"kind": "tree", "nodes": [[0]]},
+                                                                       "salt": "ef" * 32}},
+        "JOB_SETTLE": {"type": "JOB_SETTLE", "sender": MODEL_ADDRESS, "recipient": MODEL_ADDRESS, "amount": 0,
+                       "block_index": 9, "job_id": JOB_ID, "data": {"outcome": "no_model", "winner": None,
+                                                                     "scores": [], "payouts": [["alice", 5]],
+                                                                     "burnt": 0}},
     }
 
 
 def test_every_type_of_the_protocol_has_a_rule_and_every_rule_is_in_the_protocol():
     protocol = (ROOT / "docs" / "PROTOCOL.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"\b(TRANSFER|FLOWER_DATA|REFUND|REPORT|REWARD|MODEL_UPDATE|GENESIS)\b", protocol))
+    named = set(re.findall(r"\b(TRANSFER|FLOWER_DATA|REFUND|REPORT|REWARD|MODEL_UPDATE|GENESIS|"
+                           r"JOB|JOB_COMMIT|JOB_TEST|JOB_MODEL|JOB_SETTLE)\b", protocol))
     assert named == set(RULES)
     assert set(examples()) == set(RULES), "add an example body of the new type to examples()"
     for tx_type, body in examples().items():
