@@ -11,6 +11,7 @@ from pathlib import Path
 
 from api import NodeConfig, create_app
 from api.errors import startup_error_message
+from api.config import DEFAULT_ARTIFACT_MAX_BYTES, DEFAULT_ARTIFACT_STORE_BYTES, DEFAULT_ARTIFACT_TIMEOUT
 from api.guard import split_host
 from api.limits import PEER_TIMEOUT
 from api.logsafe import install as escape_log_controls
@@ -104,6 +105,15 @@ def parse_args(argv=None) -> NodeConfig:
     parser.add_argument("--peer-timeout", type=seconds, default=PEER_TIMEOUT, metavar="SECONDS",
                         help="total deadline of one call to a peer, headers and body included "
                              f"(default: {PEER_TIMEOUT:g})")
+    parser.add_argument("--artifact-max-bytes", type=whole_number(1), default=DEFAULT_ARTIFACT_MAX_BYTES,
+                        metavar="BYTES", help="the largest file PUT /artifacts takes, and the largest fetched from a "
+                                              f"peer (default: {DEFAULT_ARTIFACT_MAX_BYTES}, 16 MiB)")
+    parser.add_argument("--artifact-store-bytes", type=whole_number(1), default=DEFAULT_ARTIFACT_STORE_BYTES,
+                        metavar="BYTES", help="what the artifact store holds at most, all files together; beyond it "
+                                              f"a put answers 507 (default: {DEFAULT_ARTIFACT_STORE_BYTES}, 1 GiB)")
+    parser.add_argument("--artifact-timeout", type=seconds, default=DEFAULT_ARTIFACT_TIMEOUT, metavar="SECONDS",
+                        help="total deadline of fetching one artifact from one peer, headers and body included "
+                             f"(default: {DEFAULT_ARTIFACT_TIMEOUT:g})")
     parser.add_argument("--sync-interval", type=seconds, default=2.0, metavar="SECONDS",
                         help="how often each peer's /tip is polled (default: 2)")
     parser.add_argument("--miners", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -140,6 +150,9 @@ def parse_args(argv=None) -> NodeConfig:
         given = [f"--{name.replace('_', '-')}" for name, value in retarget.items() if value is not None]
         if given:
             parser.error(f"{', '.join(given)}: only protocol 3 retargets (add --protocol 3)")
+    if args.artifact_store_bytes < args.artifact_max_bytes:
+        parser.error(f"argument --artifact-store-bytes: at least --artifact-max-bytes ({args.artifact_max_bytes}); "
+                     f"got {args.artifact_store_bytes}")
     difficulty = args.difficulty if args.difficulty is not None else (4 if args.protocol == 2 else 16)
     if args.min_difficulty is not None and args.min_difficulty > difficulty:
         parser.error(f"argument --min-difficulty: at most --difficulty ({difficulty}); got {args.min_difficulty}")
@@ -149,7 +162,9 @@ def parse_args(argv=None) -> NodeConfig:
                       sync_interval=args.sync_interval, advertise=args.advertise, allow_hosts=args.allow_host,
                       miners=max(0, args.miners), mine=args.mine, durability=args.durability,
                       base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait,
-                      protocol=args.protocol, **{k: v for k, v in retarget.items() if v is not None})
+                      protocol=args.protocol, artifact_max_bytes=args.artifact_max_bytes,
+                      artifact_store_bytes=args.artifact_store_bytes, artifact_timeout=args.artifact_timeout,
+                      **{k: v for k, v in retarget.items() if v is not None})
 
 
 def install_stop_signals(service) -> None:

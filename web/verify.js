@@ -11,6 +11,7 @@
 
 import { judge, votersOf } from "./claims.js"; // the draft version 3's claim rule
 import { blockWork, headerProblem, meetsBits, paramsProblem } from "./difficulty.js"; // version 3's difficulty
+import { JOB_RULES, MAX_SETTLE_PER_BLOCK, commitJobs, jobEffects, leadingSettles, settlementsProblem } from "./jobs_rules.js"; // version 3's training jobs
 
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
@@ -489,6 +490,7 @@ export const RULES = {
     },
     problem: none, apply: nothing, // block 0 is compared whole with the network's own genesis
   },
+  ...JOB_RULES, // JOB, JOB_COMMIT, JOB_TEST, JOB_MODEL, JOB_SETTLE: web/jobs_rules.js
 };
 
 /** Every rule a transaction meets on its own (PROTOCOL.md "Transactions"); its id and signature too. */
@@ -565,6 +567,8 @@ export class Ledger {
     this.updates = [];
     this.ancestors = []; // [timestamp_ms, difficulty] by height (version 3's retarget reads them)
     this.work = 0n; // the chain's cumulative work, 2^bits a block (v2: 2^(4 * difficulty))
+    this.jobs = new Map(); // v3 training jobs: JOB id -> the job (web/jobs_rules.js)
+    this.settling = new Map(); // height -> the ids of the jobs that settle there, in JOB order
   }
 
   balance(a) { return this.balances.get(a) || 0; }
@@ -601,6 +605,7 @@ function blockEffects(ledger, index) {
       return verdicts.get(flower.row);
     },
   };
+  jobEffects(ledger, b);
   return b;
 }
 
@@ -617,7 +622,8 @@ export async function applyBlock(ledger, block, nowMs) {
     if (typeof block[name] !== "string" || !HEX64.test(block[name])) throw new ProtocolError(`${name} must be 64 lowercase hex characters`);
   }
   if (!Array.isArray(block.transactions)) throw new ProtocolError("transactions must be a list");
-  if (block.transactions.length > MAX_USER_TRANSACTIONS + 2) throw new ProtocolError("a block holds at most 1002 transactions");
+  const most = MAX_USER_TRANSACTIONS + 2 + MAX_SETTLE_PER_BLOCK; // the REWARD, the JOB_SETTLEs, the MODEL_UPDATE
+  if (block.transactions.length > most) throw new ProtocolError(`a block holds at most ${most} transactions`);
   for (const tx of block.transactions) await checkTransaction(tx);
   const parent = ledger.tip;
   const D = ledger.params.difficulty;
@@ -645,7 +651,8 @@ export async function applyBlock(ledger, block, nowMs) {
   const endsWithUpdate = types[types.length - 1] === "MODEL_UPDATE" && txs.length > 1;
   if (hasFlower && !endsWithUpdate) throw new ProtocolError("a block with FLOWER_DATA must end with one MODEL_UPDATE");
   if (!hasFlower && types.includes("MODEL_UPDATE")) throw new ProtocolError("a block without FLOWER_DATA must not hold a MODEL_UPDATE");
-  const middle = txs.slice(1, endsWithUpdate ? -1 : undefined);
+  const first = 1 + leadingSettles(txs); // the JOB_SETTLEs stand right after the REWARD
+  const middle = txs.slice(first, endsWithUpdate ? -1 : undefined);
   for (const tx of middle) if (!RULES[tx.type]?.user) throw new ProtocolError(`a ${tx.type} may not stand here`, tx.id);
   if (nowMs != null) {
     for (const tx of middle) {
@@ -661,11 +668,17 @@ export async function applyBlock(ledger, block, nowMs) {
   }
   // Effects, in block order, on copies: nothing changes unless the whole block is valid.
   const b = blockEffects(ledger, block.index);
-  for (const tx of [txs[0], ...middle]) {
+  for (let position = 0; position < first + middle.length; position++) {
+    const tx = txs[position];
     const rule = RULES[tx.type];
-    const why = rule.problem(b, tx);
+    b.position = position;
+    const why = await rule.problem(b, tx);
     if (why) throw new ProtocolError(why, tx.id);
     rule.apply(b, tx);
+    if (position === first - 1) {
+      const missing = settlementsProblem(b);
+      if (missing) throw new ProtocolError(missing);
+    }
   }
   if (hasFlower) {
     const update = txs[txs.length - 1];
@@ -686,6 +699,7 @@ export async function applyBlock(ledger, block, nowMs) {
   for (const [id, f] of b.flowers) ledger.flowers.set(id, f);
   for (const [a, v] of b.good) ledger.good.set(a, v);
   ledger.totalGood = b.totalGood;
+  commitJobs(ledger, b);
   for (const tx of txs) ledger.ids.add(tx.id);
   ledger.tip = { index: block.index, hash: block.hash, timestamp_ms: block.timestamp_ms };
   addWork(ledger, block);
