@@ -1,13 +1,13 @@
 """A job's training data, from the node's public API only: the network's flowers up to a height
 (``GET /model/base`` and the FLOWER_DATA of ``GET /chain``), or a dataset file by its SHA-256
-(``GET /artifacts/<sha256>``, kept only if its bytes hash to that name)."""
+(``GET /artifacts/<sha256>``, kept only if its bytes hash to that name, parsed by ``ml.datasets.load``)."""
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
-from blockchain.strictjson import JSONRejected, loads_strict
 from client.node import Node
+from ml import datasets
 from ml.measurements import units
 
 FLOWER_FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -41,23 +41,18 @@ def flowers(node: Node, height: int, classes: list[str]) -> tuple[list[list[int]
 
 
 def artifact(node: Node, sha256: str, features: list[str], classes: list[str]) -> tuple[list[list[int]], list[int]]:
-    """A dataset file ``{"format": "iris-dataset/1", "features", "classes", "units", "rows", "labels"}``."""
+    """A dataset file (``ml/datasets.py``, ``iris-dataset/1``) by its SHA-256, parsed at a bounded cost."""
     content = node.get_bytes(f"/artifacts/{sha256}")
     if hashlib.sha256(content).hexdigest() != sha256:
         raise DataError(f"the node served bytes that do not hash to {sha256[:16]}...; refused")
     try:
-        data = loads_strict(content)
-    except JSONRejected as exc:
-        raise DataError(f"artifact {sha256[:16]}... is not a strict JSON dataset ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != "iris-dataset/1":
-        raise DataError(f'artifact {sha256[:16]}... is not a dataset file ("format": "iris-dataset/1")')
-    if data.get("features") != features:
+        dataset = datasets.load(content)
+    except datasets.DatasetError as exc:
+        raise DataError(f"artifact {sha256[:16]}... is not a dataset file: {exc}") from None
+    if list(dataset.features) != features:
         raise DataError("the dataset's features are not the job's")
-    their = data.get("classes", classes)
-    if not all(isinstance(v, list) for v in (their, data.get("rows"), data.get("labels"))):
-        raise DataError("the dataset must have lists of classes, rows and labels")
-    named = [their[i] if type(i) is int and 0 <= i < len(their) else i for i in data["labels"]]
-    return [list(map(int, r)) for r in data["rows"]], [_index(label, classes) for label in named]
+    names = list(dataset.classes)
+    return [list(r) for r in dataset.rows], [_index(names[i], classes) for i in dataset.labels]
 
 
 def training_data(node: Node, job: Any) -> tuple[list[list[int]], list[int]]:

@@ -146,3 +146,44 @@ def test_the_wallet_alone_commits_and_reveals_a_model(start_node, tmp_path):
                               "--key", str(tmp_path / "req.key")], cwd=ROOT, capture_output=True, text=True,
                              timeout=60)
     assert refused.returncode == 1 and "no commitment" in refused.stderr
+
+
+def test_a_worker_trains_on_an_artifact_and_reveals_after_a_restart(start_node, tmp_path):
+    """scikit-learn's digits as a dataset file on the node; a worker run once commits, and a second
+    run (a restart) reveals from the model and salt the first one kept."""
+    from client import TestSet
+    from ml import datasets
+
+    chain = Chain(start_node("digits", extra_args=V3))
+    digits = datasets.digits()
+    train = datasets.from_arrays("digits-train", digits.features, digits.classes, digits.units, digits.rows[:-60],
+                                 digits.labels[:-60])
+    r = chain.node.session.put(chain.node.url + "/artifacts", data=datasets.dump(train),
+                               headers={"Content-Type": "application/octet-stream"}, timeout=60)
+    assert r.status_code == 201 and r.json()["sha256"] == train.sha256
+    requester = crypto.generate_private_key()
+    worker = keyfile(tmp_path / "w.key")
+    chain.fund({crypto.address_of(crypto.public_key_hex(requester)): 5, worker: 2})
+    test = TestSet.make(digits.rows[-60:], digits.labels[-60:])
+    job_id = chain.api.create_job(requester, 5, "linear", {"artifact": train.sha256}, test, stake=2, max_commits=2,
+                                  commit_blocks=1, test_blocks=1, model_blocks=2, features=list(digits.features),
+                                  classes=list(digits.classes)).job_id
+    chain.api.mine()
+    job = chain.api.job(job_id)
+
+    def once():
+        done = subprocess.run([sys.executable, "-m", "worker", "--node", chain.node.url, "--key",
+                               str(tmp_path / "w.key"), "--once"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+    out = once()
+    assert "training a linear model on 1737 rows of 64 features, 10 classes" in out and "committed" in out
+    chain.mine_to(job.windows.commit[1])
+    chain.api.reveal_test(requester, job_id, test)
+    chain.mine_to(job.windows.test[1])
+    assert "revealed its linear model" in once()
+    chain.mine_to(job.windows.settle)
+    job = chain.api.job(job_id)
+    assert job.settlement["winner"] == worker
+    assert dict(map(tuple, job.settlement["scores"]))[worker] >= 54     # of 60 digits no model saw
