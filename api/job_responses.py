@@ -41,10 +41,27 @@ class JobOut(Out):
     settled_in: Optional[int]
 
 
+class JobSummaryOut(Out):
+    """A job in a listing: its view without the revealed test set and models (those can be large:
+    ``GET /jobs/<id>`` has them); ``test_revealed`` says whether the test set is out."""
+
+    id: str
+    height: int
+    requester: str
+    bounty: int
+    data: dict[str, Any]
+    windows: JobWindows
+    state: Literal["commit", "test", "model", "settling", "settled"]
+    commitments: list[JobCommitment]
+    test_revealed: bool
+    settlement: Optional[dict[str, Any]]
+    settled_in: Optional[int]
+
+
 class JobsOut(Out):
     """A page of jobs, newest first; ``next`` is the ``offset`` of the next page, or null."""
 
-    jobs: list[JobOut]
+    jobs: list[JobSummaryOut]
     count: int
     next: Optional[int]
 
@@ -65,4 +82,4 @@ class JobPredictOut(Out):
     labels: list[str]
 
 
-__all__ = ["JobWindows", "JobCommitment", "JobOut", "JobsOut", "JobTxAcceptedOut", "JobPredictOut"]
+__all__ = ["JobWindows", "JobCommitment", "JobOut", "JobSummaryOut", "JobsOut", "JobTxAcceptedOut", "JobPredictOut"]

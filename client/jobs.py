@@ -18,7 +18,7 @@ from blockchain.job_bodies import job_body, job_commit_body, job_model_body, job
 from blockchain.jobs import FLOWER_FEATURES
 from ml import kinds
 
-from .models import Answer, Job, JobAccepted, JobPrediction, JobsPage
+from .models import Answer, Job, JobAccepted, JobPrediction, JobsPage, JobSummary
 
 T = TypeVar("T", bound=Answer)
 
@@ -89,7 +89,7 @@ class JobMethods:
         """One page of jobs, newest first (``GET /jobs``); ``state`` is commit, test, model, settling or settled."""
         return self._get(JobsPage, "/jobs", {"state": state, "offset": offset, "limit": limit})
 
-    def iter_jobs(self, state: Optional[str] = None) -> Iterator[Job]:
+    def iter_jobs(self, state: Optional[str] = None) -> Iterator[JobSummary]:
         """Every job (of ``state``), newest first, page by page."""
         offset: Optional[int] = 0
         while offset is not None:

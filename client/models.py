@@ -329,8 +329,24 @@ class Job(Answer):
     settled_in: Optional[int]
 
 
+class JobSummary(Answer):
+    """A job in ``/jobs``: its view without the test set and models (``Node.job(id)`` has them)."""
+
+    id: str
+    height: int
+    requester: str
+    bounty: int
+    data: dict[str, Any]
+    windows: JobWindows
+    state: Literal["commit", "test", "model", "settling", "settled"]
+    commitments: list[JobCommitment]
+    test_revealed: bool
+    settlement: Optional[dict[str, Any]]
+    settled_in: Optional[int]
+
+
 class JobsPage(Answer):
-    jobs: list[Job]
+    jobs: list[JobSummary]
     count: int
     next: Optional[int]
 

@@ -47,7 +47,7 @@ class Worker:
                 self.tried.add(("commit", job.id))
                 self._commit(job)
         for job in self.node.iter_jobs("model"):
-            if ("model", job.id) in self.tried or job.test is None:
+            if ("model", job.id) in self.tried or not job.test_revealed:
                 continue
             mine = next((c for c in job.commitments if c.worker == self.address), None)
             if mine is not None and not mine.revealed:

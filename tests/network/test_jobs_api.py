@@ -148,6 +148,9 @@ def test_a_job_from_creation_to_settlement_and_every_refusal(net):
 
     page = net.api.jobs("settled")
     assert page.count == 1 and [j.id for j in page.jobs] == [job_id] and page.next is None
+    listed = page.jobs[0].to_dict()
+    assert listed["test_revealed"] is True and "models" not in listed and "test" not in listed
+    assert listed["settlement"] == s and listed["commitments"] == [c.to_dict() for c in job.commitments]
     assert net.api.jobs("commit").count == 0
 
 
