@@ -8,6 +8,9 @@ from typing import Optional
 from .limits import PEER_TIMEOUT
 
 DEFAULT_MAX_BODY = 1024 * 1024
+DEFAULT_ARTIFACT_MAX_BYTES = 16 * 1024 * 1024  # one artifact (PUT /artifacts; api/artifacts.py)
+DEFAULT_ARTIFACT_STORE_BYTES = 1024 ** 3       # all of them together
+DEFAULT_ARTIFACT_TIMEOUT = 30.0                # total deadline of fetching one artifact from one peer, seconds
 
 
 @dataclass
@@ -20,13 +23,16 @@ class NodeConfig:
     protocol: int = 2           # 2, or the draft 3 (its claim rule and retargeting difficulty); part of the genesis
     target_block_ms: Optional[int] = None  # v3 genesis: wanted ms between blocks (None: 10000)
     retarget_every: Optional[int] = None   # v3 genesis: blocks per retarget window (None: 20)
-    min_difficulty: Optional[int] = None   # v3 genesis: fewest bits (None: 8, or difficulty when lower)
+    min_difficulty: Optional[int] = None   # v3 genesis: lowest difficulty (None: 256, or difficulty when lower)
     data_dir: Optional[Path] = None  # default: ./data/node-<port>
     ephemeral: bool = False
     peers: list[str] = field(default_factory=list)
     require_signatures: bool = False
     base_data: Optional[Path] = None
     max_body: int = DEFAULT_MAX_BODY
+    artifact_max_bytes: int = DEFAULT_ARTIFACT_MAX_BYTES      # the cap of one artifact
+    artifact_store_bytes: int = DEFAULT_ARTIFACT_STORE_BYTES  # the cap of the whole artifact store
+    artifact_timeout: float = DEFAULT_ARTIFACT_TIMEOUT        # deadline of one artifact call to a peer
     peer_timeout: float = PEER_TIMEOUT   # total deadline of one call to a peer, seconds
     sync_interval: float = 2.0  # how often peers' heights are polled, seconds
     miners: int = 0             # proof-of-work worker processes; 0 mines in a thread of the node

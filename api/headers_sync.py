@@ -27,7 +27,7 @@ from blockchain.errors import InvalidBlock, InvalidTransaction
 from blockchain.headers import Header
 from blockchain.transition import check_headers
 
-from .errors import Misbehaved
+from .errors import InvalidAnswer, Misbehaved
 from .limits import (BLOCKS_ANSWER, BLOCKS_ITEMS, HEADERS_ANSWER, HEADERS_ITEMS, MAX_BLOCKS, MAX_HEADERS,
                      PENDING_ANSWER, PENDING_ITEMS, PENDING_PAGE, TIP_ANSWER, TIP_ITEMS)
 from .peers import PeerClient, PeerError, what_was_wrong
@@ -132,8 +132,10 @@ class PeerSync:
         try:
             status, body = self.client.get(url, f"/blocks?from={first}&limit={len(headers)}",
                                            max_bytes=BLOCKS_ANSWER, max_items=BLOCKS_ITEMS)
-        except PeerError as exc:
+        except InvalidAnswer as exc:
             raise Misbehaved(f"{url} showed headers from {first} but gave no bodies: {exc}") from None
+        except PeerError as exc:  # no answer in time: it stalled (rounds.py backs it off briefly)
+            raise PeerError(f"{url} showed headers from {first} but its bodies did not come: {exc}") from None
         blocks = body.get("blocks") if status == 200 and isinstance(body, dict) else None
         if not isinstance(blocks, list) or not blocks:
             raise Misbehaved(f"{url} showed headers from {first} but gave no bodies (answered {status})")

@@ -21,14 +21,21 @@ _PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 def doc(summary: str, body: Optional[type[BaseModel]] = None, ok: Optional[dict[int, type[BaseModel]]] = None,
         errors: tuple[int, ...] = (), body_schema: Optional[type[BaseModel]] = None,
-        query: Optional[dict[str, dict]] = None, html: bool = False):
+        query: Optional[dict[str, dict]] = None, html: bool = False, path: Optional[dict[str, dict]] = None,
+        raw_body: bool = False, raw_ok: Optional[dict[int, str]] = None,
+        raw_headers: Optional[dict[str, dict]] = None, error_text: Optional[dict[int, str]] = None):
     """Describe a route. ``body`` is validated by ``parse()``; ``body_schema`` only documents a
     body that another parser checks (the protocol parsers of ``/blocks`` and ``/transactions``).
     ``query`` maps each query parameter to its JSON schema (the same bounds the route checks);
-    ``html`` marks a page of the dashboard (200 text/html)."""
+    ``path`` does so for path parameters (by default a non-empty string); ``html`` marks a page of
+    the dashboard (200 text/html). ``raw_body``: the body is bytes (application/octet-stream);
+    ``raw_ok`` maps statuses answered with bytes to their description, ``raw_headers`` names the
+    headers such answers carry; ``error_text`` words an error status for this route."""
     def wrap(view):
         view.openapi = {"summary": summary, "body": body, "body_schema": body_schema or body, "ok": ok or {},
-                        "errors": errors, "doc": (view.__doc__ or "").strip(), "query": query or {}, "html": html}
+                        "errors": errors, "doc": (view.__doc__ or "").strip(), "query": query or {}, "html": html,
+                        "path": path or {}, "raw_body": raw_body, "raw_ok": raw_ok or {},
+                        "raw_headers": raw_headers or {}, "error_text": error_text or {}}
         return view
     return wrap
 
@@ -60,7 +67,8 @@ ERROR_TEXT = {400: "bad input: the error names the field and what is expected", 
               415: "the body is not sent as application/json", 503: "the node cannot take it now",
               403: "a browser page of another site asked for a state change (cross_site_request)",
               421: "the Host header names a host this node does not serve (host_not_allowed)",
-              507: "the disk holding the node's data is full (storage_full); reads go on"}
+              507: "the disk holding the node's data is full (storage_full); reads go on",
+              502: "no peer gave a usable answer; the error lists each peer's problem"}
 
 
 # One group (tag) per blueprint on /docs, in this order, so that routes are not all in "default".
@@ -68,11 +76,15 @@ TAGS = {
     "flower": ("flowers", "Contribute measurements, predict, claim or report deposits, see a claim's judgement."),
     "model": ("model", "What the model is, how it scores, how it drifted and how it got there."),
     "transactions": ("transactions", "Submit a transaction; read the pending pool."),
+    "jobs": ("jobs", "Training jobs: post one, commit, reveal the test set and models, read jobs, predict with "
+                     "the winner."),
     "chain": ("chain", "Mine a block; read the chain page by page."),
     "audit": ("audit", "Validate the chain, Merkle proofs, contributions and transfers of an address."),
     "network": ("network", "Peers (register, list, forget, resolve) and what peers push: blocks, transactions."),
     "sync": ("peer protocol", "What nodes ask each other: tips, headers, blocks (PROTOCOL.md)."),
     "status": ("status", "Health, balances and this OpenAPI document."),
+    "artifacts": ("artifacts", "Files kept by their SHA-256 (datasets of training jobs): store, read, list, fetch "
+                               "from peers."),
     "web": ("dashboard", "The dashboard's pages and this documentation (HTML)."),
 }
 
@@ -86,7 +98,8 @@ def build_openapi(app: Flask) -> dict[str, Any]:
         if meta is None:
             continue
         path = _PARAM.sub(lambda m: "{" + m.group(2) + "}", rule.rule)
-        params = [{"name": m.group(2), "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        params = [{"name": m.group(2), "in": "path", "required": True,
+                   "schema": meta["path"].get(m.group(2), {"type": "string", "minLength": 1})}
                   for m in _PARAM.finditer(rule.rule)]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             op: dict[str, Any] = {
@@ -108,20 +121,31 @@ def build_openapi(app: Flask) -> dict[str, Any]:
                     "description": "a page of the dashboard",
                     "content": {"text/html": {"schema": {"type": "string"}}},
                 }
+            for status, text in meta["raw_ok"].items():
+                responses[str(status)] = {"description": text, "content": {"application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary"}}}}
+                if meta["raw_headers"]:
+                    responses[str(status)]["headers"] = {name: {"schema": schema}
+                                                         for name, schema in meta["raw_headers"].items()}
             for status, model in meta["ok"].items():
                 responses[str(status)] = {"description": model.__doc__.strip() if model.__doc__ else "success",
                                           "content": {"application/json": {"schema": _schema(model, components)}}}
             errors = set(meta["errors"]) | {405, 421}
             if method not in SAFE_METHODS or rule.rule in STATE_CHANGING_PATHS:
                 errors.add(403)
-            if meta["body_schema"] is not None and method != "GET":
+            if meta["raw_body"] and method != "GET":
+                op["requestBody"] = {"required": True, "content": {"application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary"}}}}
+                errors |= {413, 415}
+            elif meta["body_schema"] is not None and method != "GET":
                 op["requestBody"] = {"required": True, "content": {"application/json": {
                     "schema": _schema(meta["body_schema"], components)}}}
                 errors |= {400, 413, 415}
             if params:
                 errors.add(404)
             for status in sorted(errors):
-                responses[str(status)] = _error(ERROR_TEXT.get(status, "method not allowed"), components)
+                text = meta["error_text"].get(status) or ERROR_TEXT.get(status, "method not allowed")
+                responses[str(status)] = _error(text, components)
             op["responses"] = responses
             paths.setdefault(path, {})[method.lower()] = op
     return {

@@ -9,7 +9,12 @@ States:
   least every poll interval and at most ``MAX_OFFLINE_DELAY`` apart (a peer offline for a day is
   kept, and asked about once an hour);
 - ``backed_off``: served something invalid, or claimed more than it proved; its claims are
-  ignored for exponentially growing delays, from ``FIRST_BACKOFF`` up to a day;
+  ignored for exponentially growing delays, from ``FIRST_BACKOFF`` up to a day. A peer that only
+  stopped answering in the middle of a sync (its ``/tip`` answered, then its headers or bodies did
+  not come before the deadline: a partition that starts mid-sync, an overloaded machine) is backed
+  off from ``FIRST_STALL_BACKOFF`` instead, doubling while it keeps stalling, and starts again from
+  it once a sync with it completes: an honest peer is back within seconds of the heal, and one that
+  claims much and then stays silent still costs at most one deadline per doubling delay;
 - ``other_network``: its genesis is not ours; asked again only after ``MAX_BACKOFF``.
 
 Room in the table (``MAX_PEERS``) is kept for peers that prove themselves: a peer that has never
@@ -32,6 +37,7 @@ PEERS_KEY = "peers"
 FIRST_BACKOFF = 60.0          # seconds a misbehaving peer is ignored for the first time
 MAX_BACKOFF = 86_400.0        # at most a day
 MAX_OFFLINE_DELAY = 3_600.0   # an unreachable peer is asked at least once an hour
+FIRST_STALL_BACKOFF = 5.0     # seconds a peer that went silent mid-sync is left alone, the first time
 
 
 @dataclass
@@ -45,6 +51,7 @@ class Peer:
     failures: int = 0                  # answers missed in a row
     away_since: float = 0.0            # monotonic time of the first of them
     strikes: int = 0                   # invalid answers or unproven claims in a row
+    stalls: int = 0                    # syncs it went silent in, since the last one it completed
     next_poll: float = 0.0             # monotonic time before which it is not polled
     problem: Optional[str] = None
     needs_pool: bool = True            # its pending pool is still to be caught up on
@@ -164,6 +171,18 @@ class PeerBook:
         peer.state, peer.problem = "unreachable", why
         away = now - peer.away_since
         peer.next_poll = now + min(MAX_OFFLINE_DELAY, max(self.poll_interval, away / 10))
+
+    def synced(self, peer: Peer) -> None:
+        """A sync with the peer completed: its stalls are forgiven."""
+        peer.stalls = 0
+
+    def stalled(self, peer: Peer, now: float, why: str) -> None:
+        """Its tip answered, then the sync's headers or bodies did not come in time. Not a lie that
+        was proven, so not a strike: a short back-off that doubles while it keeps happening."""
+        peer.stalls += 1
+        peer.state, peer.problem = "backed_off", why
+        delay = max(self.poll_interval, FIRST_STALL_BACKOFF) * 2 ** min(peer.stalls - 1, 20)
+        peer.next_poll = now + min(MAX_BACKOFF, delay)
 
     def misbehaved(self, peer: Peer, now: float, why: str) -> None:
         first = not peer.stranger

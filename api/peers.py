@@ -87,6 +87,26 @@ class PeerClient:
     def request(self, method: str, base_url: str, path: str, body: Any = None, max_bytes: int = SMALL_ANSWER,
                 max_items: int = SMALL_ITEMS, timeout: Optional[float] = None) -> tuple[int, Any]:
         """(status, parsed JSON body). Raises PeerError on any failure to get one in time."""
+        url = base_url + path
+        status, raw = self._exchange(method, base_url, path, body, max_bytes, timeout, "application/json")
+        if not raw.strip():
+            return status, None
+        items = count_items(raw)
+        if items > max_items:
+            raise InvalidAnswer(f"{url}: answer holds up to {items} JSON values; at most {max_items} are expected here")
+        try:
+            return status, loads_strict(raw)
+        except JSONRejected as exc:
+            raise InvalidAnswer(f"{url}: answered {status} with a body that {json_problem(exc)}") from None
+
+    def get_bytes(self, base_url: str, path: str, max_bytes: int, timeout: Optional[float] = None) -> tuple[int, bytes]:
+        """(status, the answer's bytes, unparsed): for files such as artifacts. The same deadline, cap
+        and refusal of redirects as ``request``; raises PeerError likewise."""
+        return self._exchange("GET", base_url, path, None, max_bytes, timeout, "application/octet-stream")
+
+    def _exchange(self, method: str, base_url: str, path: str, body: Any, max_bytes: int,
+                  timeout: Optional[float], accept: str) -> tuple[int, bytes]:
+        """(status, raw body) of one call within its total deadline and byte cap, or PeerError."""
         deadline = timeout if timeout is not None else self.timeout
         url = base_url + path
         parts = urlsplit(base_url)
@@ -117,7 +137,7 @@ class PeerClient:
             if expired.is_set():
                 cut_off()
             conn.sock.settimeout(max(0.05, deadline - (time.monotonic() - started)))
-            headers = {"Host": parts.netloc, "User-Agent": self._user_agent, "Accept": "application/json",
+            headers = {"Host": parts.netloc, "User-Agent": self._user_agent, "Accept": accept,
                        "Accept-Encoding": "identity", "Connection": "close"}
             if payload is not None:
                 headers["Content-Type"] = "application/json"
@@ -161,15 +181,7 @@ class PeerClient:
             watchdog.cancel()
             conn.close()
             self._count(base_url, sent, received)
-        if not raw.strip():
-            return response.status, None
-        items = count_items(raw)
-        if items > max_items:
-            raise InvalidAnswer(f"{url}: answer holds up to {items} JSON values; at most {max_items} are expected here")
-        try:
-            return response.status, loads_strict(raw)
-        except JSONRejected as exc:
-            raise InvalidAnswer(f"{url}: answered {response.status} with a body that {json_problem(exc)}") from None
+        return response.status, raw
 
     def get(self, base_url: str, path: str, **kw) -> tuple[int, Any]:
         return self.request("GET", base_url, path, **kw)

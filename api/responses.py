@@ -281,3 +281,34 @@ class TransfersOut(Out):
     transfers: list[dict[str, Any]]
     count: int
     next: Optional[int]
+
+
+class ArtifactOut(Out):
+    """The artifact, by its SHA-256 and size in bytes"""
+
+    sha256: str
+    size: int
+
+
+class ArtifactsOut(Out):
+    """One page of the stored artifacts, by name; next is the from of the next page, or null"""
+
+    artifacts: list[ArtifactOut]
+    count: int
+    next: Optional[int]
+    total_bytes: int
+    max_bytes: int
+    max_total_bytes: int
+
+
+class PeerProblem(Out):
+    url: str
+    problem: str
+
+
+class ArtifactFetchOut(ArtifactOut):
+    """Fetched from a peer (201), or held already (200, peer null); tried: the peers asked before it"""
+
+    peer: Optional[str]
+    created: bool
+    tried: list[PeerProblem]

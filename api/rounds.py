@@ -175,12 +175,19 @@ class Rounds:
             log.warning("peer %s misbehaved: %s", peer.url, exc)
             self.book.misbehaved(peer, now, str(exc))
             return f"{peer.url}: {exc}", None
-        except PeerError as exc:
-            # It answered its /tip a moment ago: headers that do not come, or cannot be used, do not
-            # back its claim, whatever the claim (asking again at every poll is what a liar wants).
+        except InvalidAnswer as exc:
+            # It answered its /tip a moment ago: headers that cannot be used do not back its claim,
+            # whatever the claim (asking again at every poll is what a liar wants).
             why = f"its /tip claimed height {claimed}, but its headers did not back it: {exc}"
             log.warning("peer %s misbehaved: %s", peer.url, why)
             self.book.misbehaved(peer, now, why)
+            return f"{peer.url}: {why}", None
+        except PeerError as exc:
+            # Headers or bodies that did not come in time: a partition that began mid-sync looks
+            # just like this, so a short back-off (doubling while it lasts), not a strike.
+            why = f"its /tip claimed height {claimed}, but it stopped answering during the sync: {exc}"
+            log.warning("peer %s stalled: %s", peer.url, why)
+            self.book.stalled(peer, now, why)
             return f"{peer.url}: {why}", None
         except BlockchainError as exc:
             why = what_was_wrong(str(exc))
@@ -194,6 +201,7 @@ class Rounds:
             self.book.misbehaved(peer, now, why)
             return f"{peer.url}: {why}", outcome
         peer.height = reached if reached is not None else peer.height
+        self.book.synced(peer)
         self.book.behaved(peer)
         return None, outcome
 

@@ -191,3 +191,9 @@ def describe(error: ValidationError) -> tuple[str, list[dict]]:
 class RegisterNodesIn(Strict):
     nodes: Annotated[list[str], Field(min_length=1, max_length=64,
                                       description='peer URLs like "http://127.0.0.1:5001"')]
+
+
+class ArtifactFetchIn(Strict):
+    """Which artifact to fetch from the node's peers (POST /artifacts/fetch)."""
+
+    sha256: Annotated[Hex64, Field(description="the artifact's SHA-256, 64 lowercase hex characters")]

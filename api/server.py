@@ -17,13 +17,19 @@ CLEANUP_INTERVAL = 2     # how often idle connections are looked for
 log = logging.getLogger("node")
 
 
-def json_error(error, max_body: int | None = None) -> tuple[str, list, bytes]:
+def json_error(error, max_body: int | None = None, path: str = "", artifact_max: int | None = None
+               ) -> tuple[str, list, bytes]:
     """A waitress error (a body far over the limit, a malformed request line, headers too large)
     in the node's JSON error shape: (status line, headers, body). A body over the limit gets the
-    same sentence as the one the app gives, naming the app's limit (waitress's own has slack)."""
+    same sentence as the one the app gives, naming the app's limit (waitress's own has slack):
+    on /artifacts, the artifact cap."""
     code = {400: "bad_request", 413: "body_too_large", 431: "headers_too_large"}.get(
         error.code, error.reason.lower().replace(" ", "_"))
-    if error.code == 413 and max_body is not None:
+    if error.code == 413 and artifact_max is not None and path.rstrip("/") == "/artifacts":
+        code = "artifact_too_large"
+        message = (f"an artifact must be at most {artifact_max} bytes (--artifact-max-bytes); refused from its "
+                   "Content-Length, before it was read")
+    elif error.code == 413 and max_body is not None:
         message = f"body must be at most {max_body} bytes; refused from its Content-Length, before it was read"
     else:
         message = f"{error.reason}: {error.body}".strip().rstrip(":")
@@ -32,7 +38,7 @@ def json_error(error, max_body: int | None = None) -> tuple[str, list, bytes]:
     return f"{error.code} {error.reason}", headers, body
 
 
-def _json_error_channel(max_body: int):
+def _json_error_channel(max_body: int, artifact_max: int | None = None):
     """The channel class of our server only: its error task answers in JSON. Waitress refuses
     such requests before the Flask app sees them, and the error task is its hook for that
     answer (pinned waitress: requirements.txt; tests/network/test_hostile_clients.py checks it)."""
@@ -41,7 +47,8 @@ def _json_error_channel(max_body: int):
 
     class JSONErrorTask(ErrorTask):
         def execute(self):
-            status, headers, body = json_error(self.request.error, max_body)
+            path = getattr(self.request, "path", "") or ""
+            status, headers, body = json_error(self.request.error, max_body, path, artifact_max)
             self.status = status
             self.response_headers.extend(headers)
             self.set_close_on_finish()
@@ -79,10 +86,13 @@ def bind(app: Flask, host: str, port: int):
     import waitress.server
 
     _raise_file_limit()
+    store = app.extensions.get("artifacts")
+    artifact_max = store.max_bytes if store is not None else None
+    largest = max(app.config["MAX_CONTENT_LENGTH"], artifact_max or 0)  # PUT /artifacts: its own limit
     try:
         server = waitress.server.create_server(
             app, host=host, port=port, threads=THREADS, ident="iris-chain",
-            max_request_body_size=app.config["MAX_CONTENT_LENGTH"] + 65536, connection_limit=CONNECTION_LIMIT,
+            max_request_body_size=largest + 65536, connection_limit=CONNECTION_LIMIT,
             channel_timeout=IDLE_TIMEOUT, cleanup_interval=CLEANUP_INTERVAL, asyncore_use_poll=True)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
@@ -92,7 +102,7 @@ def bind(app: Flask, host: str, port: int):
                 f"cannot listen on {host}: no such address on this machine; choose another with --host"
             ) from None
         raise PortInUse(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    server.channel_class = _json_error_channel(app.config["MAX_CONTENT_LENGTH"])
+    server.channel_class = _json_error_channel(app.config["MAX_CONTENT_LENGTH"], artifact_max)
     return server
 
 

@@ -407,6 +407,105 @@ pm.sendRequest(pm.variables.get("baseUrl") + "/chain", (err, res) => {
                raw='{\n  "nodes": ["{{baseUrl}}"]\n}'),
     error_case("A string instead of a list", "POST", "/nodes/register", 400, "invalid_request",
                body={"nodes": "http://127.0.0.1:5001"}),
+    request("Second node fetches the first node's artifact", "POST", "/artifacts/fetch", """
+pm.test("status is 201, served by the first node", () => {
+    pm.response.to.have.status(201);
+    pm.expect(pm.response.json().peer).to.eql(pm.variables.get("baseUrl"));
+    pm.expect(pm.response.json().sha256).to.eql(pm.collectionVariables.get("artifactSha"));
+});
+""", raw='{\n  "sha256": "{{artifactSha}}"\n}', base="{{peerUrl}}"),
+    request("Second node serves the same bytes", "GET", "/artifacts/{{artifactSha}}", """
+pm.test("status is 200, the same bytes", () => {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.text()).to.eql(pm.collectionVariables.get("artifactText"));
+});
+""", base="{{peerUrl}}"),
+]
+
+
+ARTIFACT_BODY = "a file kept by its SHA-256, written at {{artifactStamp}}"
+ARTIFACTS = [
+    request("Store an artifact (raw bytes)", "PUT", "/artifacts", """
+const sha256 = text => require("crypto-js").SHA256(text).toString();
+pm.test("status is 201 (a new file)", () => pm.response.to.have.status(201));
+const body = pm.response.json();
+pm.test("answers its SHA-256 and size", () => {
+    const sent = pm.request.body.raw;
+    pm.expect(body.sha256).to.eql(sha256(sent));
+    pm.expect(body.size).to.eql(sent.length);
+    pm.expect(pm.response.headers.get("Location")).to.eql("/artifacts/" + body.sha256);
+});
+pm.collectionVariables.set("artifactSha", body.sha256);
+pm.collectionVariables.set("artifactText", pm.request.body.raw);
+""", raw=ARTIFACT_BODY, content_type="application/octet-stream",
+            prerequest='pm.collectionVariables.set("artifactStamp", new Date().toISOString());'),
+    request("Store it again (POST): already held", "POST", "/artifacts", """
+pm.test("status is 200 (held already)", () => pm.response.to.have.status(200));
+pm.test("the same name", () => pm.expect(pm.response.json().sha256).to.eql(pm.collectionVariables.get("artifactSha")));
+""", raw=ARTIFACT_BODY, content_type="application/octet-stream"),
+    request("Get the artifact", "GET", "/artifacts/{{artifactSha}}", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("the very bytes, as application/octet-stream", () => {
+    pm.expect(pm.response.text()).to.eql(pm.collectionVariables.get("artifactText"));
+    pm.expect(pm.response.headers.get("Content-Type")).to.eql("application/octet-stream");
+});
+pm.test("ETag is the SHA-256; cached for ever", () => {
+    pm.expect(pm.response.headers.get("ETag")).to.eql('"' + pm.collectionVariables.get("artifactSha") + '"');
+    pm.expect(pm.response.headers.get("Cache-Control")).to.include("immutable");
+});
+"""),
+    request("List the artifacts", "GET", "/artifacts?limit=1000", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const page = pm.response.json();
+pm.test("the stored file is listed with its size", () => {
+    const mine = page.artifacts.find(a => a.sha256 === pm.collectionVariables.get("artifactSha"));
+    pm.expect(mine.size).to.eql(pm.collectionVariables.get("artifactText").length);
+    pm.expect(page.count).to.be.at.least(page.artifacts.length);
+    pm.expect(page.total_bytes).to.be.at.most(page.max_total_bytes);
+});
+"""),
+    request("Fetch what the node holds already", "POST", "/artifacts/fetch", """
+pm.test("status is 200, no peer asked", () => {
+    pm.response.to.have.status(200);
+    pm.expect(pm.response.json().peer).to.eql(null);
+});
+""", raw='{\n  "sha256": "{{artifactSha}}"\n}'),
+    error_case("An artifact name that is not a SHA-256", "GET", "/artifacts/not-a-hash", 400, "invalid_sha256"),
+    error_case("An artifact this node does not hold", "GET", "/artifacts/" + "0" * 64, 404, "artifact_not_found"),
+    error_case("An artifact sent as text", "PUT", "/artifacts", 415, "unsupported_media_type", raw="some text",
+               content_type="text/plain"),
+]
+
+
+NO_JOB = "ab" * 32
+JOBS = [
+    request("List jobs", "GET", "/jobs", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("a page of jobs, newest first, with its count", () => {
+    pm.expect(body.jobs).to.be.an("array");
+    pm.expect(body.count).to.be.a("number");
+    pm.expect(body.jobs.length).to.be.at.most(body.count);
+});
+"""),
+    request("Settled jobs, one page", "GET", "/jobs?state=settled&offset=0&limit=5", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("every job listed is settled", () => {
+    pm.response.json().jobs.forEach(job => pm.expect(job.state).to.eql("settled"));
+});
+"""),
+    error_case("A state that does not exist", "GET", "/jobs?state=open", 400, "invalid_request"),
+    error_case("An unknown job", "GET", "/jobs/" + NO_JOB, 404, "unknown_job"),
+    error_case("A job without its fields", "POST", "/jobs", 400, "invalid_request", body={"sender": "alice"}),
+    error_case("A commitment to an unknown job", "POST", f"/jobs/{NO_JOB}/commit", 404, "unknown_job",
+               body={"sender": "bob", "model_commitment": "cd" * 32}),
+    error_case("A test reveal for an unknown job", "POST", f"/jobs/{NO_JOB}/test", 404, "unknown_job",
+               body={"sender": "alice", "rows": [[510, 350, 140, 20]], "labels": [0], "salt": "ef" * 32}),
+    error_case("A model reveal for an unknown job", "POST", f"/jobs/{NO_JOB}/model", 404, "unknown_job",
+               body={"sender": "bob", "model": {"kind": "linear", "weights": [[0, 0, 0, 0]] * 3, "bias": [0, 0, 0]},
+                     "salt": "ef" * 32}),
+    error_case("A prediction of an unknown job", "POST", f"/jobs/{NO_JOB}/predict", 404, "unknown_job",
+               body={"rows": [[510, 350, 140, 20]]}),
 ]
 
 
@@ -445,6 +544,8 @@ def collection() -> dict:
         "item": [
             {"name": "Single node", "item": SINGLE_NODE},
             {"name": "Errors", "item": ERRORS},
+            {"name": "Jobs", "item": JOBS},
+            {"name": "Artifacts", "item": ARTIFACTS},
             {"name": "Network (needs a second node at peerUrl)", "item": [needs_peer(i) for i in NETWORK]},
         ],
     }

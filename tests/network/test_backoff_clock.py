@@ -6,7 +6,7 @@ import pytest
 
 from api.clock import FakeClock, SystemClock
 from api.network import Network
-from api.peerbook import FIRST_BACKOFF, MAX_OFFLINE_DELAY
+from api.peerbook import FIRST_BACKOFF, FIRST_STALL_BACKOFF, MAX_OFFLINE_DELAY
 from tests.helpers.chains import build_chain
 from tests.helpers.factories import ledger
 from tests.helpers.fake_peer import FakePeer
@@ -72,6 +72,33 @@ def test_a_peer_that_lies_about_its_height_is_not_asked_again_while_backed_off(n
         clock.advance(POLL)
         net.resolve()
         assert liar.count("GET /tip") >= 2   # its back-off is over
+
+
+def test_a_peer_that_goes_silent_mid_sync_is_asked_again_within_seconds_and_forgiven_once_it_serves(network):
+    """A partition that begins while a node fetches a peer's bodies looks like this: the tip answered,
+    the bodies did not come. A short back-off that doubles while it lasts, not a minute-long strike;
+    the first sync that completes starts the count again (it failed once in CI: after the heal, the
+    other nodes left the heavier side alone for the whole minute of a strike)."""
+    net, clock = network
+    with FakePeer() as peer:
+        peer.chain = build_chain(5, D)
+        peer.path_modes = {"/blocks": "silent"}   # headers come; bodies never do (cut at the deadline)
+        net.register([peer.url], announce=False)
+        net.resolve()
+        shown = record(net, peer.url)
+        assert shown["state"] == "backed_off" and "stopped answering during the sync" in shown["problem"], shown
+        assert shown["next_poll_in"] == FIRST_STALL_BACKOFF < FIRST_BACKOFF
+        clock.advance(FIRST_STALL_BACKOFF)
+        net.resolve()   # still silent: twice as long
+        assert record(net, peer.url)["next_poll_in"] == 2 * FIRST_STALL_BACKOFF
+        peer.path_modes = {}   # the partition heals
+        clock.advance(2 * FIRST_STALL_BACKOFF)
+        net.resolve()
+        assert net.chain.height == 5 and record(net, peer.url)["state"] == "ok"
+        peer.chain = build_chain(8, D)
+        peer.path_modes = {"/blocks": "silent"}   # silent again: the count started over
+        net.resolve()
+        assert record(net, peer.url)["next_poll_in"] == FIRST_STALL_BACKOFF
 
 
 def test_an_unreachable_peer_is_asked_again_after_a_tenth_of_its_time_away(network):
