@@ -28,13 +28,14 @@ def port_number(text: str) -> int:
 
 def difficulty_value(text: str) -> int:
     value = int(text)
-    if not 1 <= value <= MAX_BITS_OPTION:
+    if not 1 <= value <= MAX_DIFFICULTY_OPTION:
         raise argparse.ArgumentTypeError(f"difficulty must be 1 to 7 hex zeros (protocol 2) or 1 to "
-                                         f"{MAX_BITS_OPTION} bits (protocol 3); got {value}")
+                                         f"2^40 hashes a block (protocol 3); got {value}")
     return value
 
 
-MAX_BITS_OPTION = 40  # protocol 3: 2^40 hashes a block is days of one machine's work
+MAX_DIFFICULTY_OPTION = 2**40  # protocol 3: 2^40 hashes a block is days of one machine's work
+V3_DEFAULT_DIFFICULTY = 2**16  # blockchain.genesis.V3_DIFFICULTY: 16 leading zero bits on average
 
 
 def whole_number(least: int):
@@ -79,16 +80,17 @@ def parse_args(argv=None) -> NodeConfig:
     parser.add_argument("--port", type=port_number, default=5000, help="port to listen on (default: 5000)")
     parser.add_argument("--difficulty", type=difficulty_value, default=None,
                         help="protocol 2: leading hex zeros of every block hash (1 to 7; default: 4); protocol 3: "
-                             "leading zero bits of the genesis block, where the retarget starts (default: 16); "
+                             "the genesis block's difficulty in hashes a block on average, where the retarget "
+                             "starts (default: 65536, i.e. 16 zero bits); "
                              "every node of a network must agree")
     parser.add_argument("--target-block-ms", type=whole_number(1), default=None, metavar="MS",
                         help="protocol 3: the wanted time between blocks, which the difficulty follows; fixes the "
                              "network (default: 10000)")
     parser.add_argument("--retarget-every", type=whole_number(2), default=None, metavar="BLOCKS",
                         help="protocol 3: blocks per difficulty retarget window; fixes the network (default: 20)")
-    parser.add_argument("--min-difficulty", type=whole_number(1), default=None, metavar="BITS",
-                        help="protocol 3: the fewest bits a block may require; fixes the network (default: 8, or "
-                             "--difficulty when lower)")
+    parser.add_argument("--min-difficulty", type=whole_number(1), default=None, metavar="HASHES",
+                        help="protocol 3: the lowest difficulty (hashes a block) a retarget may reach; fixes the "
+                             "network (default: 256, or --difficulty when lower)")
     store = parser.add_mutually_exclusive_group()
     store.add_argument("--data-dir", type=Path, help="where the chain, pending pool and node key live "
                                                      "(default: ./data/node-<port>)")
@@ -153,7 +155,8 @@ def parse_args(argv=None) -> NodeConfig:
     if args.artifact_store_bytes < args.artifact_max_bytes:
         parser.error(f"argument --artifact-store-bytes: at least --artifact-max-bytes ({args.artifact_max_bytes}); "
                      f"got {args.artifact_store_bytes}")
-    difficulty = args.difficulty if args.difficulty is not None else (4 if args.protocol == 2 else 16)
+    default = 4 if args.protocol == 2 else V3_DEFAULT_DIFFICULTY
+    difficulty = args.difficulty if args.difficulty is not None else default
     if args.min_difficulty is not None and args.min_difficulty > difficulty:
         parser.error(f"argument --min-difficulty: at most --difficulty ({difficulty}); got {args.min_difficulty}")
     return NodeConfig(host=args.host, port=args.port, difficulty=difficulty, data_dir=args.data_dir,

@@ -23,7 +23,7 @@ class NodeConfig:
     protocol: int = 2           # 2, or the draft 3 (its claim rule and retargeting difficulty); part of the genesis
     target_block_ms: Optional[int] = None  # v3 genesis: wanted ms between blocks (None: 10000)
     retarget_every: Optional[int] = None   # v3 genesis: blocks per retarget window (None: 20)
-    min_difficulty: Optional[int] = None   # v3 genesis: fewest bits (None: 8, or difficulty when lower)
+    min_difficulty: Optional[int] = None   # v3 genesis: lowest difficulty (None: 256, or difficulty when lower)
     data_dir: Optional[Path] = None  # default: ./data/node-<port>
     ephemeral: bool = False
     peers: list[str] = field(default_factory=list)

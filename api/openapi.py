@@ -76,6 +76,8 @@ TAGS = {
     "flower": ("flowers", "Contribute measurements, predict, claim or report deposits, see a claim's judgement."),
     "model": ("model", "What the model is, how it scores, how it drifted and how it got there."),
     "transactions": ("transactions", "Submit a transaction; read the pending pool."),
+    "jobs": ("jobs", "Training jobs: post one, commit, reveal the test set and models, read jobs, predict with "
+                     "the winner."),
     "chain": ("chain", "Mine a block; read the chain page by page."),
     "audit": ("audit", "Validate the chain, Merkle proofs, contributions and transfers of an address."),
     "network": ("network", "Peers (register, list, forget, resolve) and what peers push: blocks, transactions."),

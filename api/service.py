@@ -110,6 +110,14 @@ class NodeService:
         body = claim_body(kind, payload.sender, payload.flower_id, self._timestamp(payload), payload.public_key)
         return self._accept_new(Transaction.create(body, payload.signature))
 
+    def timestamp(self, payload) -> int:
+        """``payload.timestamp_ms``, or the node's clock (strictly increasing): for a body built elsewhere."""
+        return self._timestamp(payload)
+
+    def submit_body(self, body: dict[str, Any], signature: Optional[str]) -> tuple[Transaction, int]:
+        """A user transaction's body (built by another service, e.g. ``api/jobs.py``), checked, pooled, passed on."""
+        return self._accept_new(Transaction.create(body, signature))
+
     def _accept_new(self, tx: Transaction) -> tuple[Transaction, int]:
         index = self.chain.add_transaction(tx)
         self.network.broadcast_transaction(tx)

@@ -48,7 +48,7 @@ def run(hashes: int, blocks: int, difficulty: int = 5) -> dict:
     try:
         for p in prefixes:
             t = time.perf_counter()
-            found = miner(p, difficulty, never)
+            found = miner(p, 1 << (256 - 4 * difficulty), never)  # the bound of `difficulty` hex zeros
             assert found is not None  # None only once the miner is closed or aborted
             all_n += found
             all_t += time.perf_counter() - t

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
 from .block import Block
+from .encoding import is_int
 from .errors import InvalidBlock, InvalidTransaction
 from .gcpause import paused_gc
-from .genesis import V3_DIFFICULTY_KEYS, make_genesis, network_params, param_keys
+from .genesis import V3_DIFFICULTY_KEYS, make_genesis_upto, network_params, param_keys
 from .ledger import Delta
 from .model_port import LedgerModel
 from .state import ChainState, Rules
@@ -91,7 +92,18 @@ def audit_chain(blocks: Sequence[Any], model: LedgerModel, params: Optional[Mapp
             result.issues.append(Issue(0, f"block 0 declares params that cannot be used: {exc}"))
             result.complete = False
             return result
-    genesis = make_genesis(params, model.summary())
+    given = first.get("nonce") if isinstance(first, dict) else None
+    try:
+        genesis = make_genesis_upto(params, model.summary(), given if is_int(given) else -1)
+    except InvalidTransaction as exc:  # a param outside the value rules (2^53, say): no GENESIS carries it
+        result.issues.append(Issue(0, f"block 0 declares params that cannot be used: {exc.message}"))
+        result.complete = False
+        return result
+    if genesis is None:
+        result.issues.append(Issue(0, "block 0 must be this network's genesis (no nonce up to its own meets the "
+                                      "difficulty)"))
+        result.complete = len(blocks) == 1
+        return result
     try:
         block0 = blocks[0] if isinstance(blocks[0], Block) else Block.from_dict(blocks[0], lenient=True)
     except (InvalidBlock, InvalidTransaction) as exc:

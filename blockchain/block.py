@@ -7,14 +7,17 @@ from typing import Any, Optional, Sequence
 
 from .encoding import MAX_SAFE, ValueRuleError, canon, check_value, is_hex, is_int, merkle_root, sha256_hex
 from .errors import InvalidBlock, InvalidTransaction
+from .jobs import MAX_SETTLE_PER_BLOCK
 from .transactions import MAX_USER_TRANSACTIONS, Transaction
 
 BLOCK_KEYS = {"index", "timestamp_ms", "previous_hash", "difficulty", "merkle_root", "nonce", "transactions", "hash"}
 HEADER_KEYS = BLOCK_KEYS - {"transactions"}
-MAX_BLOCK_TRANSACTIONS = MAX_USER_TRANSACTIONS + 2  # user transactions, the REWARD and the MODEL_UPDATE
+# user transactions, the REWARD, v3's JOB_SETTLEs and the MODEL_UPDATE
+MAX_BLOCK_TRANSACTIONS = MAX_USER_TRANSACTIONS + 2 + MAX_SETTLE_PER_BLOCK
 MAX_BLOCK_BYTES = 1_000_000        # canon(block)
 MAX_NONCE = 2**53
-MAX_DIFFICULTY = 64
+# v2 asks difficulty == D (at most 32); v3 any JSON-safe integer (PROTOCOL.md "Version 3: difficulty")
+MAX_DIFFICULTY = 2**53 - 1
 
 
 def header_prefix(index: int, timestamp_ms: int, previous_hash: str, difficulty: int, root: str) -> bytes:

@@ -363,6 +363,15 @@ class Blockchain:
     def proof(self, tx_id: str) -> Optional[dict[str, Any]]:
         return self._view.proof(tx_id)
 
+    def job(self, job_id: str) -> Optional[dict[str, Any]]:
+        """A training job's view (docs/jobs.md "The node's read interface"), or None."""
+        return self._view.job(job_id)
+
+    def jobs(self, state: Optional[str] = None, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+        """Training jobs newest first, those in ``state`` when given (ValueError for an unknown
+        one): the page from ``offset`` and the total count."""
+        return self._view.jobs(state, offset, limit)
+
     def locator(self) -> list[str]:
         return self._view.locator()
 

@@ -8,7 +8,8 @@ the pool, and ``Blockchain``'s read methods delegate to it.
 from __future__ import annotations
 
 import bisect
-from typing import Any, Mapping, Optional, Sequence
+import copy
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from . import claims
 from .block import Block
@@ -17,6 +18,7 @@ from .difficulty import work_text
 from .forkchoice import Ancestry, chain_work, claimed_work, is_better
 from .ledger import Delta
 from .proofs import inclusion_proof
+from .rules.job_common import Job
 from .state import Flower
 from .transactions import Transaction
 
@@ -34,6 +36,36 @@ def locator_heights(height: int) -> list[int]:
         h -= step
     out.append(0)
     return out
+
+
+JOB_PHASES = ("commit", "test", "model", "settling", "settled")
+
+
+def job_phase(job: Job, n: int) -> str:
+    """Where ``job`` stands for the next block, at height ``n``."""
+    if job.settled_in is not None:
+        return "settled"
+    w = job.windows
+    return "commit" if n <= w.commit_last else "test" if n <= w.test_last else "model" if n <= w.model_last \
+        else "settling"
+
+
+def job_view(job: Job, n: int, tx_of: Callable[[str], Transaction]) -> dict[str, Any]:
+    """A job as the API shows it (docs/jobs.md), the next block being at height ``n``; ``tx_of``
+    reads a transaction of the chain (the test set and the models stay in their blocks)."""
+    w = job.windows
+    test = None if job.test is None else tx_of(job.test).body_dict()["data"]
+    models = {c.worker: tx_of(c.reveal).body_dict()["data"]["model"] for c in job.commits if c.reveal is not None}
+    return {"id": job.id, "height": job.height, "requester": job.requester, "bounty": job.bounty,
+            "data": copy.deepcopy(dict(job.data)),
+            "windows": {"commit": [w.commit_first, w.commit_last], "test": [w.test_first, w.test_last],
+                        "model": [w.model_first, w.model_last], "settle": w.settle},
+            "state": job_phase(job, n),
+            "commitments": [{"worker": c.worker, "model_commitment": c.model_commitment, "height": c.height,
+                             "position": c.position, "revealed": c.reveal is not None} for c in job.commits],
+            "test": test, "models": models,
+            "settlement": None if job.settlement is None else copy.deepcopy(dict(job.settlement)),
+            "settled_in": job.settled_in}
 
 
 class ChainView:
@@ -263,6 +295,27 @@ class ChainView:
             tx = next(t for t in blocks[index].transactions if t.id == tx_id)
             out.append({**tx.to_dict(), "block_index": index})
         return out, len(ids)
+
+    # -- training jobs (v3; docs/jobs.md "The node's read interface") ---------------------------
+    def job(self, job_id: str) -> Optional[dict[str, Any]]:
+        """The view of the job whose JOB has id ``job_id`` (``job_view``), or None."""
+        with self._core.view_lock:
+            state = self._core.state
+            job = state.jobs.get(job_id)
+            if job is None:
+                return None
+            return job_view(job, state.height + 1, state.chain_tx)
+
+    def jobs(self, phase: Optional[str] = None, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+        """The jobs on the chain, newest first (by their JOB's place in the chain), only those in
+        ``phase`` (one of ``JOB_PHASES``) when given: the page from ``offset``, and how many match."""
+        if phase is not None and phase not in JOB_PHASES:
+            raise ValueError(f"state must be one of {', '.join(JOB_PHASES)}; got {phase!r:.40}")
+        with self._core.view_lock:
+            state = self._core.state
+            n = state.height + 1
+            ids = [i for i in reversed(state.job_order) if phase is None or job_phase(state.jobs[i], n) == phase]
+            return [job_view(state.jobs[i], n, state.chain_tx) for i in ids[offset:offset + limit]], len(ids)
 
     def proof(self, tx_id: str) -> Optional[dict[str, Any]]:
         """An inclusion proof for a transaction on the chain; None when pending or unknown."""

@@ -2,7 +2,7 @@
 
 A network is fixed by its params: ``{"protocol": 2, "difficulty", "base_hash", "classes", "k",
 "weights", "min_deposit", "refund_wait"}``; protocol 3 adds ``target_block_ms``,
-``retarget_every`` and ``min_difficulty`` and counts ``difficulty`` in bits (PROTOCOL.md
+``retarget_every`` and ``min_difficulty`` and counts ``difficulty`` in hashes a block (PROTOCOL.md
 "Version 3: difficulty"). Block 0 holds the GENESIS transaction with them and the base model's
 MODEL_UPDATE, and its nonce is the smallest that meets the difficulty.
 """
@@ -12,22 +12,22 @@ from typing import Any, Mapping, Optional
 
 from .block import Block, block_hash, header_prefix
 from .encoding import ZERO_HASH, canon, is_int, merkle_root
-from .difficulty import DifficultyParams, meets_bits, params_from
-from .pow import search_bits
+from .difficulty import MAX_DIFFICULTY as MAX_DIFFICULTY_V3
+from .difficulty import DifficultyParams, hash_limit, params_from
+from .pow import search_below
 from .transactions import GENESIS, genesis_transaction, model_update
 
 PROTOCOL_VERSION = 2            # what a node runs unless told otherwise
 PROTOCOLS = (2, 3)              # 3 is a draft: version 2 plus the claim rule of PROTOCOL.md "Version 3"
 MAX_DIFFICULTY = 32  # what a v2 network may declare, in hex digits (a header's field allows up to 64)
-MAX_DIFFICULTY_BITS = 64  # what a v3 network may declare, in bits
 PARAM_KEYS = ("protocol", "difficulty", "base_hash", "classes", "k", "weights", "min_deposit", "refund_wait")
 V3_DIFFICULTY_KEYS = ("target_block_ms", "retarget_every", "min_difficulty")
 V3_PARAM_KEYS = PARAM_KEYS + V3_DIFFICULTY_KEYS
 # The Iris network's v3 difficulty unless a node is told otherwise (PROTOCOL.md "Version 3: difficulty").
-V3_DIFFICULTY = 16
+V3_DIFFICULTY = 2**16  # hashes a block on average (16 leading zero bits)
 V3_TARGET_BLOCK_MS = 10_000
 V3_RETARGET_EVERY = 20
-V3_MIN_DIFFICULTY = 8
+V3_MIN_DIFFICULTY = 2**8
 
 _CACHE: dict[bytes, Block] = {}
 
@@ -58,13 +58,14 @@ def network_params(difficulty: int, model_params: Mapping[str, Any], min_deposit
     """The params of a network: its protocol, difficulty, what the model commits to, and its deposit rules.
 
     Protocol 3 adds the difficulty's retarget (``target_block_ms``, ``retarget_every``,
-    ``min_difficulty``; by default 10000, 20 and the smaller of 8 and ``difficulty``) and counts
-    ``difficulty`` in bits; protocol 2 takes none of them.
+    ``min_difficulty``; by default 10000, 20 and the smaller of 256 and ``difficulty``) and counts
+    ``difficulty`` in hashes a block (PROTOCOL.md "Version 3: difficulty"); protocol 2 takes none
+    of them.
     """
     if not is_int(protocol) or protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {', '.join(map(str, PROTOCOLS))}; got {protocol!r}")
-    top = MAX_DIFFICULTY_BITS if protocol == 3 else MAX_DIFFICULTY
-    unit = "bits" if protocol == 3 else "hex digits"
+    top = MAX_DIFFICULTY_V3 if protocol == 3 else MAX_DIFFICULTY
+    unit = "hashes a block" if protocol == 3 else "hex digits"
     if not is_int(difficulty) or not 1 <= difficulty <= top:
         raise ValueError(f"difficulty must be an integer from 1 to {top} ({unit}); got {difficulty!r}")
     retarget = {"target_block_ms": target_block_ms, "retarget_every": retarget_every,
@@ -91,27 +92,43 @@ def difficulty_params(params: Mapping[str, Any]) -> Optional[DifficultyParams]:
     return params_from(params) if params.get("protocol") == 3 else None
 
 
-def pow_bits(protocol: Any, difficulty: int) -> int:
-    """The leading zero bits a block's ``difficulty`` asks of its hash: v2 counts hex digits, v3 bits."""
-    return difficulty if protocol == 3 else 4 * difficulty
+def pow_limit(protocol: Any, difficulty: int) -> int:
+    """The bound a block's hash (a 256-bit integer) must be below: v3 ``(2^256 - 1) // W + 1``, v2
+    ``2^(256 - 4 * difficulty)`` (hex zeros)."""
+    return hash_limit(difficulty) if protocol == 3 else 1 << (256 - 4 * difficulty)
 
 
 def make_genesis(params: Mapping[str, Any], base_summary: Mapping[str, Any]) -> Block:
     """Block 0 of the network ``params`` whose base model has ``base_summary`` (MODEL_UPDATE data)."""
+    block = make_genesis_upto(params, base_summary, None)
+    assert block is not None  # without a last nonce the search always ends with one
+    return block
+
+
+def make_genesis_upto(params: Mapping[str, Any], base_summary: Mapping[str, Any],
+                      last_nonce: Optional[int]) -> Optional[Block]:
+    """``make_genesis``, but None when no nonce up to ``last_nonce`` meets the difficulty: a verifier
+    passes the nonce of the block 0 it was given, so a declared difficulty it cannot afford is
+    refused instead of searched."""
     key = canon({"params": dict(params), "summary": dict(base_summary)})
     block = _CACHE.get(key)
     if block is None:
         difficulty = params["difficulty"]
-        bits = pow_bits(params.get("protocol"), difficulty)
+        bound = pow_limit(params.get("protocol"), difficulty)
         txs = (genesis_transaction(params), model_update(0, base_summary))
         root = merkle_root([tx.id for tx in txs])
         prefix = header_prefix(0, 0, ZERO_HASH, difficulty, root)
         nonce = KNOWN_NONCES.get((root, difficulty))
-        if nonce is None or not meets_bits(block_hash(prefix, nonce), bits):
-            nonce = search_bits(prefix, bits)
-            if nonce is None:  # without a stop or a limit the search always ends with a nonce
-                raise RuntimeError(f"no nonce meets difficulty {difficulty} for the genesis block")
+        if nonce is None or int(block_hash(prefix, nonce), 16) >= bound:
+            tries = None if last_nonce is None else max(last_nonce + 1, 0)
+            nonce = search_below(prefix, bound, limit=tries) if tries != 0 else None
+            if nonce is None or (last_nonce is not None and nonce > last_nonce):
+                if last_nonce is None:  # without a stop or a limit the search always ends with a nonce
+                    raise RuntimeError(f"no nonce meets difficulty {difficulty} for the genesis block")
+                return None
         block = _CACHE[key] = Block.assemble(0, 0, ZERO_HASH, difficulty, txs, nonce)
+    if last_nonce is not None and block.nonce > last_nonce:
+        return None
     return block
 
 

@@ -2,8 +2,9 @@
 interpreter lock that the node's request threads need.
 
 Each worker is ``python -m blockchain.miner``: it reads one JSON job per line on stdin
-(``{"job", "prefix": hex, "bits", "start", "step"}``), searches nonces ``start, start + step,
-...`` and writes one line back (``{"job", "nonce": n}``, or ``"nonce": null`` when told to stop).
+(``{"job", "prefix": hex, "bound": hex, "start", "step"}``: a hash below ``bound`` wins), searches
+nonces ``start, start + step, ...`` and writes one line back (``{"job", "nonce": n}``, or
+``"nonce": null`` when told to stop).
 Worker ``i`` of ``n`` takes ``start = i`` and ``step = n``. A line ``stop`` ends a search early;
 end of input (the node is gone, even after kill -9) ends the worker.
 
@@ -24,7 +25,7 @@ import sys
 import threading
 from typing import IO, Iterable, Optional, cast
 
-from .pow import search_bits
+from .pow import search_below
 
 log = logging.getLogger("blockchain.miner")
 POLL = 0.01
@@ -104,9 +105,9 @@ def worker_main() -> int:
             continue  # a stop that crossed our answer: nothing is running
         job = json.loads(line)
         stop = _StdinStop(lines)
-        # search_bits only ever asks its stop is_set(), which _StdinStop answers from our input
-        nonce = search_bits(bytes.fromhex(job["prefix"]), job["bits"], start=job["start"], step=job["step"],
-                            stop=cast(threading.Event, stop), check_every=CHECK_EVERY)
+        # search_below only ever asks its stop is_set(), which _StdinStop answers from our input
+        nonce = search_below(bytes.fromhex(job["prefix"]), int(job["bound"], 16), start=job["start"],
+                             step=job["step"], stop=cast(threading.Event, stop), check_every=CHECK_EVERY)
         try:
             sys.stdout.write(json.dumps({"job": job["job"], "nonce": nonce}) + "\n")
             sys.stdout.flush()
@@ -144,27 +145,27 @@ class ProcessMiner:
         """Process ids of the live workers (empty once closed)."""
         return [proc.pid for proc in self._procs if proc.poll() is None]
 
-    def __call__(self, prefix: bytes, bits: int, abort: threading.Event) -> Optional[int]:
-        """A nonce whose hash starts with ``bits`` zero bits, or None when ``abort`` is set."""
+    def __call__(self, prefix: bytes, bound: int, abort: threading.Event) -> Optional[int]:
+        """A nonce whose hash (a 256-bit integer) is below ``bound``, or None when ``abort`` is set."""
         with self._lock:  # one search at a time
             if self._closed:
                 return None
             try:
-                return self._search(prefix, bits, abort)
+                return self._search(prefix, bound, abort)
             except (OSError, ValueError) as exc:  # a worker died: start fresh ones, mine here this time
                 if self._closed:
                     return None  # we are shutting down: the workers were stopped on purpose
                 log.warning("mining workers failed (%s); restarting them", exc)
                 self._stop_workers()
                 self._start()
-                return search_bits(prefix, bits, stop=abort)
+                return search_below(prefix, bound, stop=abort)
 
-    def _search(self, prefix: bytes, bits: int, abort: threading.Event) -> Optional[int]:
+    def _search(self, prefix: bytes, bound: int, abort: threading.Event) -> Optional[int]:
         self._job += 1
         job, n = self._job, len(self._procs)
         for i, proc in enumerate(self._procs):
             stdin = _pipe(proc.stdin)
-            stdin.write(json.dumps({"job": job, "prefix": prefix.hex(), "bits": bits,
+            stdin.write(json.dumps({"job": job, "prefix": prefix.hex(), "bound": format(bound, "x"),
                                     "start": i, "step": n}) + "\n")
             stdin.flush()
         waiting = {self._out[proc.pid].fd: proc for proc in self._procs}

@@ -18,21 +18,21 @@ from .core import LedgerCore
 from .encoding import merkle_root
 from .errors import InvalidBlock, MiningAborted, MiningBusy
 from .ledger import Delta
-from .pow import search_bits
+from .pow import search_below
 from .rules import job_settle
 from .transactions import Transaction, model_update, reward
 from .transition import transition
 
 log = logging.getLogger("blockchain")
 
-NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]  # (header prefix, bits, stop)
+NonceFinder = Callable[[bytes, int, threading.Event], Optional[int]]  # (header prefix, hash bound, stop)
 TEMPLATE_SPARE_BYTES = 4096  # room kept in a template for the header, the REWARD and the MODEL_UPDATE
 MAX_MINE_REQUESTS = 4  # mining or waiting at once: half of the server's 8 threads stay free for reads
 
 
-def thread_finder(prefix: bytes, bits: int, stop: threading.Event) -> Optional[int]:
-    """A nonce whose hash starts with ``bits`` zero bits (a NonceFinder: header prefix, bits, stop)."""
-    return search_bits(prefix, bits, stop=stop)
+def thread_finder(prefix: bytes, bound: int, stop: threading.Event) -> Optional[int]:
+    """A nonce whose hash (a 256-bit integer) is below ``bound`` (a NonceFinder: header prefix, bound, stop)."""
+    return search_below(prefix, bound, stop=stop)
 
 
 @dataclass
@@ -86,8 +86,8 @@ class Mining:
                 if self._closing:  # stop_mining came before the clear: its abort is not lost
                     raise MiningAborted("the node is shutting down; the block was not mined")
                 started = time.perf_counter()
-                bits = self._core.state.work.pow_bits(template.difficulty)  # v2: 4 a hex digit
-                nonce = self._find_nonce(template.prefix, bits, self._core.tip_moved)
+                bound = self._core.state.work.pow_limit(template.difficulty)
+                nonce = self._find_nonce(template.prefix, bound, self._core.tip_moved)
                 if self._closing:
                     raise MiningAborted("the node is shutting down; the block was not mined")
                 if nonce is None:

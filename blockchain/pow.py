@@ -4,9 +4,10 @@
 copies that state and feeds only the nonce digits, so the hash rate does not depend on how many
 transactions the block carries.
 
-Protocol 2 counts a block's ``difficulty`` in leading zero hex digits, protocol 3 in leading
-zero bits (PROTOCOL.md "Version 3: difficulty"); the search itself is in bits
-(``search_bits``), and a v2 difficulty of d is 4d bits.
+Protocol 2 counts a block's ``difficulty`` in leading zero hex digits (a hash below 2^(256 - 4d));
+protocol 3's difficulty W asks a hash of at most (2^256 - 1) // W (PROTOCOL.md "Version 3:
+difficulty"). The search itself takes the bound: ``search_below(prefix, limit)`` finds a hash
+below ``limit``; ``search_bits`` is the special case limit = 2^(256 - bits).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Optional
 
 CHECK_EVERY = 1 << 15
 MAX_NONCE = 2**53  # PROTOCOL.md: 0 <= nonce < 2^53
-MAX_SEARCH_BITS = 128  # the search compares the digest's first 16 bytes
+HASH_SPACE = 1 << 256
 
 
 def meets_difficulty(block_hash: str, difficulty: int) -> bool:
@@ -37,17 +38,27 @@ def search_nonce(prefix: bytes, difficulty: int, start: int = 0, step: int = 1,
 def search_bits(prefix: bytes, bits: int, start: int = 0, step: int = 1,
                 stop: Optional[threading.Event] = None, limit: Optional[int] = None,
                 check_every: int = CHECK_EVERY) -> Optional[int]:
-    """Smallest nonce ``start + k*step`` (k >= 0) whose hash starts with ``bits`` zero bits.
+    """Smallest nonce ``start + k*step`` (k >= 0) whose hash starts with ``bits`` zero bits
+    (``search_below`` with the bound 2^(256 - bits))."""
+    if not 0 <= bits <= 256:
+        raise ValueError(f"bits must be 0 to 256; got {bits}")
+    return search_below(prefix, HASH_SPACE >> bits, start, step, stop, limit, check_every)
+
+
+def search_below(prefix: bytes, bound: int, start: int = 0, step: int = 1,
+                 stop: Optional[threading.Event] = None, limit: Optional[int] = None,
+                 check_every: int = CHECK_EVERY) -> Optional[int]:
+    """Smallest nonce ``start + k*step`` (k >= 0) whose hash, as a 256-bit big-endian integer, is
+    below ``bound`` (1 to 2^256).
 
     Returns None when ``stop`` is set, ``limit`` tries are spent, or the nonces run past 2^53
     first (a new template, with a new timestamp, then gives a fresh search space).
     """
-    if not 0 <= bits <= MAX_SEARCH_BITS:
-        raise ValueError(f"bits must be 0 to {MAX_SEARCH_BITS}; got {bits}")
+    if not 1 <= bound <= HASH_SPACE:
+        raise ValueError("bound must be 1 to 2^256")
     base = hashlib.sha256(prefix)
-    if bits == 0:
+    if bound == HASH_SPACE:
         return start
-    target = 1 << (128 - bits)  # digests whose first 16 bytes, big-endian, are below this
     nonce = start
     tries = 0
     from_bytes = int.from_bytes
@@ -55,7 +66,7 @@ def search_bits(prefix: bytes, bits: int, start: int = 0, step: int = 1,
         for _ in range(check_every):
             h = base.copy()
             h.update(str(nonce).encode("ascii"))
-            if from_bytes(h.digest()[:16], "big") < target:
+            if from_bytes(h.digest(), "big") < bound:
                 return nonce if nonce < MAX_NONCE else None
             nonce += step
         tries += check_every

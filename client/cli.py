@@ -9,6 +9,7 @@
     python -m client report  FLOWER_ID --key alice.key [--node URL]
     python -m client contributions [ADDRESS | --key alice.key] [--node URL]
     python -m client balance [ADDRESS | --key alice.key] [--node URL]
+    python -m client job create|commit|reveal-test|reveal-model|show|list ...   (client/jobcli.py)
 
 Transactions are signed here, with the key never leaving this machine: the node receives the
 body, the public key and the Ed25519 signature of the canonical body (PROTOCOL.md). Errors are
@@ -27,6 +28,8 @@ from blockchain import crypto
 from ml.errors import MeasurementError
 from ml.measurements import from_number, units
 
+from . import jobcli
+from .jobfiles import JobFileError
 from .node import ApiError, Node, NodeError
 
 DEFAULT_NODE = os.environ.get("IRIS_NODE", "http://127.0.0.1:5000")
@@ -210,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
                              ("contributions", cmd_contributions, "list contributions, deposits and claims")):
         p = add(name, func, what)
         p.add_argument("address", nargs="?", help="address (or use --key)")
+    jobcli.register(sub, lambda p: p.add_argument("--node", default=argparse.SUPPRESS,
+                                                  help=f"node URL (default {DEFAULT_NODE}, or $IRIS_NODE)"),
+                    _whole, _node)
     return parser
 
 
@@ -225,7 +231,7 @@ def main(argv=None) -> int:
     except ApiError as exc:
         print(f"error: refused ({exc.status} {exc.code}): {exc.message}", file=sys.stderr)
         return 1
-    except (WalletError, NodeError, crypto.KeyFileError) as exc:
+    except (WalletError, NodeError, crypto.KeyFileError, JobFileError, jobcli.JobCommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -24,13 +24,16 @@ class Answer(BaseModel):
 
 
 class Transaction(Answer):
-    type: Literal["TRANSFER", "FLOWER_DATA", "REFUND", "REPORT", "REWARD", "MODEL_UPDATE", "GENESIS"]
+    type: Literal["TRANSFER", "FLOWER_DATA", "REFUND", "REPORT", "REWARD", "MODEL_UPDATE", "GENESIS",
+                  "JOB", "JOB_COMMIT", "JOB_TEST", "JOB_MODEL", "JOB_SETTLE"]
     id: str
     sender: str
     recipient: str
     amount: int
     timestamp_ms: Optional[int] = None
-    data: Optional[dict[str, Any]] = None     # FLOWER_DATA: the four measurements and flower_type
+    data: Optional[dict[str, Any]] = None     # FLOWER_DATA: the measurements and flower_type; JOB*: its data
+    job_id: Optional[str] = None              # JOB_COMMIT, JOB_TEST, JOB_MODEL, JOB_SETTLE
+    model_commitment: Optional[str] = None    # JOB_COMMIT
     deposit: Optional[int] = None
     public_key: Optional[str] = None          # signed transactions
     signature: Optional[str] = None
@@ -288,3 +291,75 @@ class Resolved(Answer):
 
 class Message(Answer):
     message: str
+
+
+# -- training jobs (api/job_responses.py) -------------------------------------------------------------
+
+class JobWindows(Answer):
+    """Inclusive heights of each step of a job, and the block that settles it."""
+
+    commit: list[int]
+    test: list[int]
+    model: list[int]
+    settle: int
+
+
+class JobCommitment(Answer):
+    worker: str
+    model_commitment: str
+    height: int
+    position: int
+    revealed: bool
+
+
+class Job(Answer):
+    """``/jobs/<id>``: a job's JOB data, windows, state, commitments, reveals and settlement."""
+
+    id: str
+    height: int
+    requester: str
+    bounty: int
+    data: dict[str, Any]
+    windows: JobWindows
+    state: Literal["commit", "test", "model", "settling", "settled"]
+    commitments: list[JobCommitment]
+    test: Optional[dict[str, Any]]
+    models: dict[str, Any]
+    settlement: Optional[dict[str, Any]]
+    settled_in: Optional[int]
+
+
+class JobSummary(Answer):
+    """A job in ``/jobs``: its view without the test set and models (``Node.job(id)`` has them)."""
+
+    id: str
+    height: int
+    requester: str
+    bounty: int
+    data: dict[str, Any]
+    windows: JobWindows
+    state: Literal["commit", "test", "model", "settling", "settled"]
+    commitments: list[JobCommitment]
+    test_revealed: bool
+    settlement: Optional[dict[str, Any]]
+    settled_in: Optional[int]
+
+
+class JobsPage(Answer):
+    jobs: list[JobSummary]
+    count: int
+    next: Optional[int]
+
+
+class JobAccepted(Accepted):
+    """A 201 for a job transaction; ``job_id`` names its job."""
+
+    job_id: str
+
+
+class JobPrediction(Answer):
+    job_id: str
+    winner: str
+    kind: str
+    predictions: list[int]
+    labels: list[str]

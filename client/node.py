@@ -18,6 +18,7 @@ from blockchain.strictjson import JSONRejected, loads_strict
 from blockchain.transactions import claim_body, flower_body, transfer_body
 from ml.measurements import from_number
 
+from .jobs import JobMethods
 from .models import (Accepted, Answer, Balance, Block, BlockLookup, ChainPage, Contribution, ContributionsPage,
                      Evaluation, Health, HistoryEntry, HistoryPage, Judgement, Message, Mined, ModelInfo, Peers,
                      PendingPage, Prediction, Proof, Registered, Resolved, Tip, Transaction, TransfersPage,
@@ -49,7 +50,7 @@ class ApiError(NodeError):
         self.status, self.code, self.message = status, code, message
 
 
-class Node:
+class Node(JobMethods):
     """One node's HTTP API. Every call has a total deadline (``timeout`` seconds, connecting,
     retrying and reading the body included) and a size cap on the answer (``max_bytes``)."""
 
@@ -118,6 +119,23 @@ class Node:
             raise ApiError(r.status_code, str(err.get("code", "?")),
                            str(err.get("message", content[:200].decode("utf-8", "replace"))))
         raise AssertionError("unreachable")
+
+    def get_bytes(self, path: str) -> bytes:
+        """The raw body of ``GET path`` (an artifact), within the deadline and size cap; ``ApiError`` for 4xx/5xx."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            r = self.session.get(self.url + path, timeout=(self.timeout, self.timeout), allow_redirects=False,
+                                 stream=True)
+        except requests.RequestException as exc:
+            raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); is it running?") from None
+        content = self._read(r, deadline, f"GET {path}")
+        if r.status_code >= 300:
+            try:
+                err = loads_strict(content).get("error", {})
+            except (JSONRejected, AttributeError):
+                err = {}
+            raise ApiError(r.status_code, str(err.get("code", "?")), str(err.get("message", "no such file")))
+        return content
 
     def _get(self, cls: type[T], path: str, query: Optional[dict] = None) -> T:
         return self._typed(cls, f"GET {path}", self.call("GET", path, query=query))

@@ -2,11 +2,12 @@
 of PROTOCOL.md "Version 3: training jobs" (``--check`` rebuilds it in memory and compares, byte for byte).
 
 Each case is a valid chain built by a real in-process node (``blockchain.Blockchain`` with
-``protocol=3``, 1 bit of difficulty, a clock that moves 1 s a block, so the difficulty stays at its
-minimum and the file is the same on every run) that takes a job from its JOB to its JOB_SETTLE
-through ``add_transaction`` and ``mine``, with the balances and settlements after it. Its invalid
-variants are the valid chain up to a block, then one forged block (valid header and proof of work)
-that breaks one rule of the spec; every implementation must refuse that block (``first_bad_block``).
+``protocol=3``, difficulty 1 (v3: one hash a block on average; v2: one hex zero), a clock that
+moves 1 s a block, so the difficulty stays at its minimum and the file is the same on every run)
+that takes a job from its JOB to its JOB_SETTLE through ``add_transaction`` and ``mine``, with the
+balances and settlements after it. Its invalid variants are the valid chain up to a block, then
+one forged block (valid header and proof of work) that breaks one rule of the spec; every
+implementation must refuse that block (``first_bad_block``).
 """
 from __future__ import annotations
 
@@ -342,7 +343,7 @@ def render() -> str:
     cases = [won(), tie(), no_model(), withheld(), protocol_2()]
     out = {"about": "PROTOCOL.md 'Version 3: training jobs', whole chains; built by "
                     "scripts/build_job_chain_vectors.py (--check rebuilds it byte for byte). Each case: a valid chain "
-                    "from genesis (1 bit of difficulty, blocks 1 s apart), every balance after it, and each job's "
+                    "from genesis (difficulty 1, blocks 1 s apart), every balance after it, and each job's "
                     "JOB_SETTLE data; each invalid variant is refused at its first_bad_block (the last block), "
                     "for the reason in 'problem'. The 'protocol 2' case's chain is a protocol 2 network's.",
            "cases": cases}

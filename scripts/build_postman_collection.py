@@ -477,6 +477,38 @@ pm.test("status is 200, no peer asked", () => {
 ]
 
 
+NO_JOB = "ab" * 32
+JOBS = [
+    request("List jobs", "GET", "/jobs", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+const body = pm.response.json();
+pm.test("a page of jobs, newest first, with its count", () => {
+    pm.expect(body.jobs).to.be.an("array");
+    pm.expect(body.count).to.be.a("number");
+    pm.expect(body.jobs.length).to.be.at.most(body.count);
+});
+"""),
+    request("Settled jobs, one page", "GET", "/jobs?state=settled&offset=0&limit=5", """
+pm.test("status is 200", () => pm.response.to.have.status(200));
+pm.test("every job listed is settled", () => {
+    pm.response.json().jobs.forEach(job => pm.expect(job.state).to.eql("settled"));
+});
+"""),
+    error_case("A state that does not exist", "GET", "/jobs?state=open", 400, "invalid_request"),
+    error_case("An unknown job", "GET", "/jobs/" + NO_JOB, 404, "unknown_job"),
+    error_case("A job without its fields", "POST", "/jobs", 400, "invalid_request", body={"sender": "alice"}),
+    error_case("A commitment to an unknown job", "POST", f"/jobs/{NO_JOB}/commit", 404, "unknown_job",
+               body={"sender": "bob", "model_commitment": "cd" * 32}),
+    error_case("A test reveal for an unknown job", "POST", f"/jobs/{NO_JOB}/test", 404, "unknown_job",
+               body={"sender": "alice", "rows": [[510, 350, 140, 20]], "labels": [0], "salt": "ef" * 32}),
+    error_case("A model reveal for an unknown job", "POST", f"/jobs/{NO_JOB}/model", 404, "unknown_job",
+               body={"sender": "bob", "model": {"kind": "linear", "weights": [[0, 0, 0, 0]] * 3, "bias": [0, 0, 0]},
+                     "salt": "ef" * 32}),
+    error_case("A prediction of an unknown job", "POST", f"/jobs/{NO_JOB}/predict", 404, "unknown_job",
+               body={"rows": [[510, 350, 140, 20]]}),
+]
+
+
 SKIP_WITHOUT_PEER = """
 if (!pm.variables.get("peerUrl")) {
     console.log("skipped: the Network folder needs a second node of the same network; set peerUrl to its URL");
@@ -512,6 +544,7 @@ def collection() -> dict:
         "item": [
             {"name": "Single node", "item": SINGLE_NODE},
             {"name": "Errors", "item": ERRORS},
+            {"name": "Jobs", "item": JOBS},
             {"name": "Artifacts", "item": ARTIFACTS},
             {"name": "Network (needs a second node at peerUrl)", "item": [needs_peer(i) for i in NETWORK]},
         ],

@@ -3,7 +3,7 @@ of PROTOCOL.md "Version 3 (draft): claims" and, under ``difficulty``, of "Versio
 (retargets up, down, clamped and at the minimum; fork choice by most work; time-warp variants).
 
 Chains are built by a real in-process node (``blockchain.Blockchain`` with ``protocol=3``,
-difficulty 1 bit, min_deposit 1, refund_wait 2) from fixed timestamps, so the file is the same on
+difficulty 2 (one zero bit on average), min_deposit 1, refund_wait 2) from fixed timestamps, so the file is the same on
 every run. The two attacks of issue 21 (planting, duplicating) are valid chains in which the
 victims win, and invalid variants: the attacker's claims forged into a block, which every
 implementation must refuse at that block. A third chain shows a split panel: a refund that is
@@ -22,13 +22,13 @@ sys.path.insert(0, str(ROOT))
 from blockchain import Blockchain, MemoryStore, Transaction  # noqa: E402
 from blockchain import claims, difficulty  # noqa: E402
 from blockchain.block import Block  # noqa: E402
-from blockchain.pow import search_bits  # noqa: E402
+from blockchain.pow import search_below  # noqa: E402
 from blockchain.transactions import claim_body, flower_body, reward, transfer_body  # noqa: E402
 from ml import iris_base, ledger_model  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "protocol-v3.json"
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
-DIFFICULTY, MIN_DEPOSIT, WAIT = 1, 1, 2  # difficulty in bits (v3), also the minimum
+DIFFICULTY, MIN_DEPOSIT, WAIT = 2, 1, 2  # difficulty in hashes a block (v3), also the minimum
 TARGET_MS, RETARGET = 1000, 10  # the builder's clock moves >= 1 s a block: the difficulty stays at its minimum
 MINER = "vector-miner"
 T0 = 1_700_000_000_000  # in the past: a verifier refuses times more than 2 hours ahead of its clock
@@ -102,7 +102,7 @@ def forge_block(chain: list[dict], txs: list[Transaction]) -> list[dict]:
     index = prev["index"] + 1
     body = [reward(MINER, index), *txs]
     draft = Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, 0)
-    nonce = search_bits(draft.prefix(), DIFFICULTY)
+    nonce = search_below(draft.prefix(), difficulty.hash_limit(DIFFICULTY))
     assert nonce is not None  # no stop event and no limit: a search always ends with a nonce
     return chain + [Block.assemble(index, prev["timestamp_ms"] + 1000, prev["hash"], DIFFICULTY, body, nonce).to_dict()]
 
@@ -200,15 +200,16 @@ def split_panel() -> dict:
 
 
 # -- difficulty (PROTOCOL.md "Version 3: difficulty") ---------------------------------------------
-# A small network of its own: 6 bits at genesis, a retarget every 4 blocks toward 1 s, at least 2 bits.
-D_BITS, D_MIN, D_EVERY, D_TARGET = 6, 2, 4, 1000
+# A small network of its own: difficulty 64 (6 zero bits) at genesis, a retarget every 4 blocks
+# toward a median block time of 1 s, never below 4.
+D_START, D_MIN, D_EVERY, D_TARGET = 64, 4, 4, 1000
 D_NOW = T0 + 10**8  # the verifier's clock for these cases (every chain is behind it)
 
 
 class DifficultyBuilder:
     def __init__(self, miner: str) -> None:
         self.t, self.miner = T0, miner
-        self.chain = Blockchain(ledger_model(), D_BITS, MemoryStore(), protocol=3, clock=lambda: self.t / 1000,
+        self.chain = Blockchain(ledger_model(), D_START, MemoryStore(), protocol=3, clock=lambda: self.t / 1000,
                                 target_block_ms=D_TARGET, retarget_every=D_EVERY, min_difficulty=D_MIN)
 
     def mine(self, blocks: int, gap_ms: int) -> "DifficultyBuilder":
@@ -225,45 +226,56 @@ def _work(chain: list[dict]) -> str:
     return difficulty.work_text(difficulty.chain_work(b["difficulty"] for b in chain))
 
 
-def _next_bits(chain: list[dict]) -> int:
-    params = difficulty.DifficultyParams(D_BITS, D_TARGET, D_EVERY, D_MIN)
-    return difficulty.required_bits(len(chain), [(b["timestamp_ms"], b["difficulty"]) for b in chain], params)
+def _next_difficulty(chain: list[dict]) -> int:
+    params = difficulty.DifficultyParams(D_START, D_TARGET, D_EVERY, D_MIN)
+    ancestors = [(b["timestamp_ms"], b["difficulty"]) for b in chain]
+    return difficulty.required_difficulty(len(chain), ancestors, params)
 
 
-def _forge(chain: list[dict], timestamp_ms: int, bits: int) -> list[dict]:
-    """``chain`` plus a block with only its REWARD, stamped ``timestamp_ms``, whose hash meets ``bits``."""
+def _forge(chain: list[dict], timestamp_ms: int, claimed: int) -> list[dict]:
+    """``chain`` plus a block with only its REWARD, stamped ``timestamp_ms``, carrying difficulty
+    ``claimed`` and a hash that meets it."""
     prev = chain[-1]
     index = prev["index"] + 1
     body = [reward("forger", index)]
-    draft = Block.assemble(index, timestamp_ms, prev["hash"], bits, body, 0)
-    nonce = search_bits(draft.prefix(), bits)
+    draft = Block.assemble(index, timestamp_ms, prev["hash"], claimed, body, 0)
+    nonce = search_below(draft.prefix(), difficulty.hash_limit(claimed))
     if nonce is None:  # without a stop or a limit the search always ends with a nonce
-        raise RuntimeError(f"no nonce meets {bits} bits")
-    return chain + [Block.assemble(index, timestamp_ms, prev["hash"], bits, body, nonce).to_dict()]
+        raise RuntimeError(f"no nonce meets difficulty {claimed}")
+    return chain + [Block.assemble(index, timestamp_ms, prev["hash"], claimed, body, nonce).to_dict()]
 
 
 def _chain_case(name: str, chain: list[dict]) -> dict:
-    return {"name": name, "chain": chain, "bits": [b["difficulty"] for b in chain], "work": _work(chain)}
+    return {"name": name, "chain": chain, "difficulty": [b["difficulty"] for b in chain], "work": _work(chain)}
 
 
 def difficulty_cases() -> dict:
-    up = DifficultyBuilder("up").mine(8, 100).mine(4, 600).blocks()          # +2 (clamped from log2 10 = 3.3), +1
-    down = DifficultyBuilder("down").mine(8, 2000).mine(4, 60_000).blocks()  # -1, then -2 (clamped from -4.9)
+    up = DifficultyBuilder("up").mine(8, 100).mine(4, 600).blocks()          # x4 (clamped from x10), then 256 -> 426
+    down = DifficultyBuilder("down").mine(8, 2000).mine(4, 60_000).blocks()  # 64 -> 32, then / 4 (clamped from / 60)
+    fine = DifficultyBuilder("fine").mine(8, 1250).mine(4, 800).blocks()      # 64 -> 51 -> 63: finer than 2x
     floor = DifficultyBuilder("floor").mine(20, 100_000).blocks()            # down to the minimum, and no lower
     steady = DifficultyBuilder("steady").mine(12, 1000).blocks()             # on target: no change
-    chains = [_chain_case("retarget up: +2 at height 8 (10x too fast, clamped), +1 at 12 (1.67x)", up),
-              _chain_case("retarget down: -1 at height 8 (2x too slow), -2 at 12 (60x, clamped)", down),
+    mixed = DifficultyBuilder("mixed").mine(7, 1000).mine(1, 100).mine(1, 50_000).mine(3, 100).blocks()  # one slow gap
+    chains = [_chain_case("retarget up: 64 -> 256 at height 8 (median gap 100 ms, 10x too fast, clamped to x4), "
+                          "256 -> 426 at 12 (median 600 ms)", up),
+              _chain_case("retarget down: 64 -> 32 at height 8 (median 2000 ms), 32 -> 8 at 12 (median 60 s, "
+                          "clamped to / 4)", down),
+              _chain_case("finer than a factor of 2: 64 -> 51 at height 8 (median 1250 ms), 51 -> 63 at 12 "
+                          "(median 800 ms)", fine),
               _chain_case("retarget at the minimum: far too slow blocks stop at min_difficulty", floor),
-              _chain_case("on target: the difficulty stays", steady)]
+              _chain_case("on target: the difficulty stays", steady),
+              _chain_case("one forged-looking 50 s gap among 100 ms ones (window of height 12): the lower median is "
+                          "100 ms, so 64 -> 256 (x4, clamped), where the window's mean (12.6 s) would have "
+                          "divided it by 4", mixed)]
     heavy = DifficultyBuilder("heavy").mine(12, 1000).blocks()
     light = DifficultyBuilder("light").mine(30, 100_000).blocks()
     tie = DifficultyBuilder("tie").mine(12, 1000).blocks()
     base = DifficultyBuilder("base").mine(5, 1000)
     fork_ours = DifficultyBuilder("base").mine(5, 1000)  # the same 5 blocks as base (same miner, same times)
     fork_ours.miner = "ours"
-    fork_ours.mine(3, 1000)  # our branch: 3 blocks on target, height 8 keeps 6 bits
+    fork_ours.mine(3, 1000)  # our branch: 3 blocks on target, height 8 keeps 64
     base.miner = "theirs"
-    base.mine(3, 100)        # their branch: 3 fast blocks, so height 8 retargets to 7 bits
+    base.mine(3, 100)        # their branch: 3 fast blocks, so height 8 retargets to 256
     forks: list[dict[str, Any]]
     forks = [{"name": "a most-work reorg: two branches of one length from height 5; theirs retargeted up",
               "ours": fork_ours.blocks(), "theirs": base.blocks(), "fork": 5, "winner": "theirs"},
@@ -279,22 +291,25 @@ def difficulty_cases() -> dict:
     last = heavy[-1]["timestamp_ms"]
     invalid = [
         {"reason": "time warp: stamped more than 2 hours ahead of the verifier's clock (to make the window slow)",
-         "chain": _forge(heavy, D_NOW + difficulty.FUTURE_LIMIT_MS + 1, _next_bits(heavy)), "first_bad_block": at,
+         "chain": _forge(heavy, D_NOW + difficulty.FUTURE_LIMIT_MS + 1, _next_difficulty(heavy)), "first_bad_block": at,
          "message": "2 hours ahead"},
         {"reason": "time warp: stamped at the median time past of the previous 11 blocks",
-         "chain": _forge(flat, flat[-1]["timestamp_ms"], _next_bits(flat)), "first_bad_block": len(flat),
+         "chain": _forge(flat, flat[-1]["timestamp_ms"], _next_difficulty(flat)), "first_bad_block": len(flat),
          "message": "median time past"},
-        {"reason": "stamped before its parent", "chain": _forge(heavy, last - 1, _next_bits(heavy)),
+        {"reason": "stamped before its parent", "chain": _forge(heavy, last - 1, _next_difficulty(heavy)),
          "first_bad_block": at, "message": "before the parent"},
-        {"reason": "a retarget block that claims 2 bits less than required (its window was not slow)",
-         "chain": _forge(heavy[:-4], heavy[-5]["timestamp_ms"] + 1000, _next_bits(heavy[:-4]) - 2),
-         "first_bad_block": at - 4, "message": "difficulty must be"},
+        {"reason": "a retarget block that claims half its required difficulty (its window was on target)",
+         "chain": _forge(heavy[:8], heavy[7]["timestamp_ms"] + 1000, _next_difficulty(heavy[:8]) // 2),
+         "first_bad_block": 8, "message": "difficulty must be"},
+        {"reason": "a block between retargets that claims one less than its parent's difficulty",
+         "chain": _forge(heavy[:10], heavy[9]["timestamp_ms"] + 1000, _next_difficulty(heavy[:10]) - 1),
+         "first_bad_block": 10, "message": "difficulty must be"},
         {"reason": "a block that keeps the old difficulty at a retarget height (its window was 10x too fast)",
-         "chain": _forge(up[:8], up[7]["timestamp_ms"] + 100, D_BITS), "first_bad_block": 8,
+         "chain": _forge(up[:8], up[7]["timestamp_ms"] + 100, D_START), "first_bad_block": 8,
          "message": "difficulty must be"},
     ]
     genesis = heavy[0]
-    return {"about": "PROTOCOL.md 'Version 3: difficulty'. chains: valid, with each block's bits and the chain's "
+    return {"about": "PROTOCOL.md 'Version 3: difficulty'. chains: valid, with each block's difficulty and the chain's "
                      "work; forks: two valid chains of this network, 'winner' is the one a node holding 'ours' ends "
                      "on when offered 'theirs' (most work; a tie keeps ours); invalid: refused at first_bad_block, "
                      "the message containing 'message'. Judge times against now_ms.",

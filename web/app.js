@@ -5,6 +5,8 @@ import { addrLink, allPages, api, blockLink, esc, link, loading, post, problem, 
 import { CONTRIBUTION_COLUMNS, HISTORY_COLUMNS, TRANSFER_COLUMNS, download, toCsv } from "./csv.js";
 import { markReplayed, replayMark } from "./replayed.js";
 import { overview as overviewPage, peerTable } from "./overview.js";
+import { JOB_DETAILS } from "./jobs_view.js";
+import { jobPage, jobsPage } from "./jobs.js";
 
 const view = document.getElementById("view");
 const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
@@ -27,10 +29,15 @@ const DETAILS = {
   MODEL_UPDATE: (t) => esc(`model ${short(t.data.model_hash, 12)}, ${t.data.test_correct} of ${t.data.test_rows} test rows right`),
   REFUND: claimed,
   REPORT: claimed,
+  ...JOB_DETAILS, // JOB, JOB_COMMIT, JOB_TEST, JOB_MODEL, JOB_SETTLE: requester, bounty, job, commitment, scores, payouts
 };
 
 function details(t) {
-  return Object.hasOwn(DETAILS, t.type) ? DETAILS[t.type](t) : "";
+  try {
+    return Object.hasOwn(DETAILS, t.type) ? DETAILS[t.type](t) : "";
+  } catch (e) { // a transaction without the fields its type has: shown raw on its own page, not here
+    return "(malformed)";
+  }
 }
 
 // -- live status
@@ -149,7 +156,8 @@ async function address(addr, params) {
   const here = `#/address/${encodeURIComponent(addr)}`;
   render(`<h1>Address</h1><p><code>${esc(addr)}</code></p>
     <dl class="grid"><dt>balance</dt><dd>${bal.balance}</dd><dt>available</dt><dd>${bal.available}</dd>
-    <dt>refunded contributions (good)</dt><dd>${contrib.good}</dd></dl>
+    <dt>refunded contributions (good)</dt><dd>${contrib.good}</dd>
+    <dt>training jobs</dt><dd>${link(`#/jobs?address=${encodeURIComponent(addr)}`, "as requester, worker or payee")} (replayed in this page)</dd></dl>
     <p><button type="button" data-testid="csv-transfers">Download the history (CSV)</button>
       <button type="button" data-testid="csv-contributions">Download the contributions (CSV)</button></p>
     <h2>Contributions (${contrib.count})</h2>${contrib.contributions.length ? `<table data-testid="contribution-list"><tr><th>flower</th><th>block</th><th>label</th><th>deposit</th><th>left</th><th>claimable from block</th><th>model agrees</th><th>refund / report now</th></tr>${contrib.contributions.map((c) => `
@@ -360,7 +368,8 @@ async function verify() {
   render(`<h1>Verify the chain in this browser</h1>
     <p>The page downloads the chain in pages and replays it with <code>verify.js</code>, a second implementation of
     PROTOCOL.md v2: ids, signatures, Merkle roots, proof of work, balances, deposits and claims, and the integer
-    KNN with its hash chain. It trusts nothing the node says, and compares its own model hash with the node's.</p>
+    KNN with its hash chain; on a version 3 chain also the difficulty, the claims' panels and the training jobs,
+    every settlement rescored. It trusts nothing the node says, and compares its own model hash with the node's.</p>
     <p><button data-testid="verify-button">Verify</button></p>
     <progress id="verify-progress" value="0" max="1"></progress> <span id="verify-phase"></span>
     <p data-testid="verify-result"></p>`);
@@ -422,6 +431,12 @@ async function runVerify() {
   }
 }
 
+// A job's page follows new blocks until the job is settled (then it no longer changes).
+async function job(id) {
+  const open = await jobPage(render, id);
+  onTip = open ? () => job(id) : null;
+}
+
 async function search(q) {
   q = q.trim();
   if (!q) return;
@@ -452,6 +467,8 @@ async function route() {
     else if (parts[0] === "contribute") await contribute();
     else if (parts[0] === "network") await network();
     else if (parts[0] === "verify") await verify();
+    else if (parts[0] === "jobs") { await jobsPage(render, params); onTip = () => jobsPage(render, params); }
+    else if (parts[0] === "job") await job(parts[1]);
     else render("<h1>Not found</h1>");
   } catch (e) {
     render(problem(e));

@@ -165,7 +165,7 @@ export function score(model, rows, labels) {
 }
 
 // canon of integers, strings, lists and objects (PROTOCOL.md "Encoding and hashing").
-function canon(v) {
+export function canon(v) {
   if (Array.isArray(v)) return "[" + v.map(canon).join(",") + "]";
   if (isObject(v)) return "{" + Object.keys(v).sort().map((k) => JSON.stringify(k) + ":" + canon(v[k])).join(",") + "}";
   return JSON.stringify(v);

@@ -52,11 +52,12 @@ export async function syncHeaders(tip) {
   return headers;
 }
 
-// What a header's `difficulty` counts: v3 (its genesis has a target block time) counts leading zero
-// bits, v2 leading hex zeros. Returns the unit and log2 of the expected hashes per block.
+// What a header's `difficulty` counts: v3 (its genesis has a target block time) the hashes a block
+// takes on average, v2 leading hex zeros. Returns the unit and log2 of the expected hashes per
+// block (one decimal for v3, whose difficulty need not be a power of two).
 export function difficultyMeaning(params, difficulty) {
-  const bits = params && params.target_block_ms !== undefined;
-  return bits ? { unit: "bits", log2: difficulty } : { unit: "hex zeros", log2: 4 * difficulty };
+  const v3 = params && params.target_block_ms !== undefined;
+  return v3 ? { unit: "hashes", log2: Math.round(10 * Math.log2(difficulty)) / 10 } : { unit: "hex zeros", log2: 4 * difficulty };
 }
 
 export function medianBlockTime(hs, span = TIME_SPAN) {

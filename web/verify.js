@@ -10,7 +10,8 @@
 // names it (and the transaction, when one is to blame).
 
 import { judge, votersOf } from "./claims.js"; // the draft version 3's claim rule
-import { blockWork, headerProblem, meetsBits, paramsProblem } from "./difficulty.js"; // version 3's difficulty
+import { blockWork, headerProblem, meetsDifficulty as meetsTarget, paramsProblem } from "./difficulty.js"; // version 3's difficulty
+import { JOB_RULES, MAX_SETTLE_PER_BLOCK, commitJobs, jobEffects, leadingSettles, settlementsProblem } from "./jobs_rules.js"; // version 3's training jobs
 
 const subtle = globalThis.crypto.subtle;
 const encoder = new TextEncoder();
@@ -489,6 +490,7 @@ export const RULES = {
     },
     problem: none, apply: nothing, // block 0 is compared whole with the network's own genesis
   },
+  ...JOB_RULES, // JOB, JOB_COMMIT, JOB_TEST, JOB_MODEL, JOB_SETTLE: web/jobs_rules.js
 };
 
 /** Every rule a transaction meets on its own (PROTOCOL.md "Transactions"); its id and signature too. */
@@ -532,7 +534,9 @@ export async function checkTransaction(tx) {
 
 // -- genesis -----------------------------------------------------------------------------------
 
-export async function makeGenesis(params, model, onProgress) {
+// ``lastNonce``: search no further (a verifier passes the nonce of the block 0 it was given, so a
+// declared difficulty it cannot afford is refused instead of searched); null when none meets it.
+export async function makeGenesis(params, model, onProgress, lastNonce = Infinity) {
   const genesisTx = { type: "GENESIS", sender: "0", recipient: "MODEL", amount: 0, params };
   genesisTx.id = await H(canon(genesisTx));
   const update = { type: "MODEL_UPDATE", sender: "MODEL", recipient: "MODEL", amount: 0, block_index: 0, data: model.summary() };
@@ -541,12 +545,13 @@ export async function makeGenesis(params, model, onProgress) {
   const block = { index: 0, timestamp_ms: 0, previous_hash: "0".repeat(64), difficulty: params.difficulty,
     merkle_root: await merkleRoot(transactions.map((t) => t.id)), transactions, nonce: 0, hash: "" };
   const prefix = canon(headerOf(block)) + ":";
-  const bits = params.protocol === 3 ? params.difficulty : 4 * params.difficulty; // v2 counts hex zeros
-  for (let nonce = 0; ; nonce++) { // the smallest nonce that meets the difficulty
+  const meets = params.protocol === 3 ? (h) => meetsTarget(h, params.difficulty) : (h) => meetsDifficulty(h, params.difficulty);
+  for (let nonce = 0; nonce <= lastNonce; nonce++) { // the smallest nonce that meets the difficulty
     const hash = await H(prefix + String(nonce));
-    if (meetsBits(hash, bits)) { block.nonce = nonce; block.hash = hash; return block; }
+    if (meets(hash)) { block.nonce = nonce; block.hash = hash; return block; }
     if (onProgress && nonce % 4096 === 0) onProgress({ phase: "genesis", nonce });
   }
+  return null;
 }
 
 // -- the chain ---------------------------------------------------------------------------------
@@ -564,7 +569,9 @@ export class Ledger {
     this.tip = null;
     this.updates = [];
     this.ancestors = []; // [timestamp_ms, difficulty] by height (version 3's retarget reads them)
-    this.work = 0n; // the chain's cumulative work, 2^bits a block (v2: 2^(4 * difficulty))
+    this.work = 0n; // the chain's cumulative work: v3 the sum of the difficulties, v2 16^difficulty a block
+    this.jobs = new Map(); // v3 training jobs: JOB id -> the job (web/jobs_rules.js)
+    this.settling = new Map(); // height -> the ids of the jobs that settle there, in JOB order
   }
 
   balance(a) { return this.balances.get(a) || 0; }
@@ -601,6 +608,7 @@ function blockEffects(ledger, index) {
       return verdicts.get(flower.row);
     },
   };
+  jobEffects(ledger, b);
   return b;
 }
 
@@ -617,7 +625,8 @@ export async function applyBlock(ledger, block, nowMs) {
     if (typeof block[name] !== "string" || !HEX64.test(block[name])) throw new ProtocolError(`${name} must be 64 lowercase hex characters`);
   }
   if (!Array.isArray(block.transactions)) throw new ProtocolError("transactions must be a list");
-  if (block.transactions.length > MAX_USER_TRANSACTIONS + 2) throw new ProtocolError("a block holds at most 1002 transactions");
+  const most = MAX_USER_TRANSACTIONS + 2 + MAX_SETTLE_PER_BLOCK; // the REWARD, the JOB_SETTLEs, the MODEL_UPDATE
+  if (block.transactions.length > most) throw new ProtocolError(`a block holds at most ${most} transactions`);
   for (const tx of block.transactions) await checkTransaction(tx);
   const parent = ledger.tip;
   const D = ledger.params.difficulty;
@@ -627,7 +636,7 @@ export async function applyBlock(ledger, block, nowMs) {
   if (!v3 && block.difficulty !== D) throw new ProtocolError(`difficulty must be the network's ${D}; got ${block.difficulty}`);
   const real = await blockHash(block);
   if (real !== block.hash) throw new ProtocolError(`hash must be ${real} (recomputed from the header and nonce); got ${block.hash}`);
-  if (v3) { // PROTOCOL.md "Version 3: difficulty": required bits, proof of work in bits, median time past, the future
+  if (v3) { // PROTOCOL.md "Version 3: difficulty": required difficulty, hash at most its target, median time past, the future
     const problem = headerProblem(block, block.hash, ledger.ancestors, ledger.params, nowMs == null ? Number.MAX_SAFE_INTEGER : nowMs);
     if (problem !== null) throw new ProtocolError(problem);
   } else {
@@ -645,7 +654,8 @@ export async function applyBlock(ledger, block, nowMs) {
   const endsWithUpdate = types[types.length - 1] === "MODEL_UPDATE" && txs.length > 1;
   if (hasFlower && !endsWithUpdate) throw new ProtocolError("a block with FLOWER_DATA must end with one MODEL_UPDATE");
   if (!hasFlower && types.includes("MODEL_UPDATE")) throw new ProtocolError("a block without FLOWER_DATA must not hold a MODEL_UPDATE");
-  const middle = txs.slice(1, endsWithUpdate ? -1 : undefined);
+  const first = 1 + leadingSettles(txs); // the JOB_SETTLEs stand right after the REWARD
+  const middle = txs.slice(first, endsWithUpdate ? -1 : undefined);
   for (const tx of middle) if (!RULES[tx.type]?.user) throw new ProtocolError(`a ${tx.type} may not stand here`, tx.id);
   if (nowMs != null) {
     for (const tx of middle) {
@@ -661,11 +671,17 @@ export async function applyBlock(ledger, block, nowMs) {
   }
   // Effects, in block order, on copies: nothing changes unless the whole block is valid.
   const b = blockEffects(ledger, block.index);
-  for (const tx of [txs[0], ...middle]) {
+  for (let position = 0; position < first + middle.length; position++) {
+    const tx = txs[position];
     const rule = RULES[tx.type];
-    const why = rule.problem(b, tx);
+    b.position = position;
+    const why = await rule.problem(b, tx);
     if (why) throw new ProtocolError(why, tx.id);
     rule.apply(b, tx);
+    if (position === first - 1) {
+      const missing = settlementsProblem(b);
+      if (missing) throw new ProtocolError(missing);
+    }
   }
   if (hasFlower) {
     const update = txs[txs.length - 1];
@@ -686,6 +702,7 @@ export async function applyBlock(ledger, block, nowMs) {
   for (const [id, f] of b.flowers) ledger.flowers.set(id, f);
   for (const [a, v] of b.good) ledger.good.set(a, v);
   ledger.totalGood = b.totalGood;
+  commitJobs(ledger, b);
   for (const tx of txs) ledger.ids.add(tx.id);
   ledger.tip = { index: block.index, hash: block.hash, timestamp_ms: block.timestamp_ms };
   addWork(ledger, block);
@@ -693,7 +710,7 @@ export async function applyBlock(ledger, block, nowMs) {
 
 function addWork(ledger, block) {
   ledger.ancestors.push([block.timestamp_ms, block.difficulty]);
-  ledger.work += blockWork(ledger.params.protocol === 3 ? block.difficulty : 4 * block.difficulty);
+  ledger.work += ledger.params.protocol === 3 ? blockWork(block.difficulty) : 1n << BigInt(4 * block.difficulty);
 }
 
 /** Replay ``blocks`` (parsed with parseStrict) from genesis against the network's ``base`` data.
@@ -712,14 +729,15 @@ export async function verifyChain(blocks, base, { nowMs = Date.now(), onProgress
   const params = { protocol: declared.protocol, difficulty: declared.difficulty, base_hash: model.baseHash, classes: base.classes, k: K,
     weights: model.weights, min_deposit: declared.min_deposit, refund_wait: declared.refund_wait };
   const v3 = declared.protocol === 3;
-  if (v3) { // the retarget's params (PROTOCOL.md "Version 3: difficulty"); difficulty in bits
+  if (v3) { // the retarget's params (PROTOCOL.md "Version 3: difficulty"); difficulty in hashes a block
     for (const key of ["target_block_ms", "retarget_every", "min_difficulty"]) params[key] = declared[key];
   }
-  if (!isInt(params.difficulty) || params.difficulty < 1 || params.difficulty > (v3 ? 64 : 32) || !isInt(params.min_deposit) || params.min_deposit < 0
+  if (!isInt(params.difficulty) || params.difficulty < 1 || params.difficulty > (v3 ? Number.MAX_SAFE_INTEGER : 32) || !isInt(params.min_deposit) || params.min_deposit < 0
       || !isInt(params.refund_wait) || params.refund_wait < 1 || (v3 && paramsProblem(params) !== null)) {
     return bad(0, new ProtocolError("block 0 declares params that cannot be used"));
   }
-  const genesis = await makeGenesis(params, model, onProgress);
+  const genesis = await makeGenesis(params, model, onProgress, isInt(first.nonce) ? first.nonce : -1);
+  if (genesis === null) return bad(0, new ProtocolError("block 0 must be this network's genesis (no nonce up to its own meets the difficulty)"));
   if (canon(genesis) !== (() => { try { checkValue(first); return canon(first); } catch (e) { return null; } })()) {
     return bad(0, new ProtocolError(`block 0 must be this network's genesis (hash ${genesis.hash}); got hash ${first.hash}`));
   }

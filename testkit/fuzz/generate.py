@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 from blockchain import Blockchain, crypto
 from blockchain.errors import BlockchainError
-from blockchain.pow import search_bits
+from blockchain.pow import search_below
 from blockchain.transactions import MAX_FUTURE_MS, claim_body, flower_body, signed, transfer_body, Transaction
 from ml import IrisModel
 
@@ -238,14 +238,25 @@ def _duplicate(ctx: Context) -> list[Transaction]:
     return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]) if wrong else label, None)
 
 
-def _finder(prefix: bytes, bits: int, stop) -> Optional[int]:
-    return search_bits(prefix, bits)
+def _finder(prefix: bytes, bound: int, stop) -> Optional[int]:
+    return search_below(prefix, bound)
 
 
 def new_chain(rng: random.Random, clock_ms: list, min_deposit: Optional[int] = None, protocol: int = 2) -> Blockchain:
+    """A network of ``protocol``: v2 at difficulty 1 (hex zero); v3 at difficulty 1, 2 or 4 with a
+    retarget every 2 to 4 blocks toward 1 ms, 1 s or 60 s, so that its chains cross several retargets
+    (up and down, clamped) while a block stays a few thousand hashes at most."""
     min_deposit = rng.choice((0, 0, 1, 2)) if min_deposit is None else min_deposit
-    return Blockchain(IrisModel(), 1, min_deposit=min_deposit, refund_wait=rng.choice((1, 1, 2, 3)),
-                      clock=lambda: clock_ms[0] / 1000, nonce_finder=_finder, protocol=protocol)
+    refund_wait = rng.choice((1, 1, 2, 3))
+    target: Optional[int] = None
+    every: Optional[int] = None
+    lowest: Optional[int] = None
+    if protocol == 3:
+        target, every, lowest = rng.choice((1, 1000, 60_000)), rng.choice((2, 3, 4)), 1
+    difficulty = rng.choice((1, 2, 4)) if protocol == 3 else 1
+    return Blockchain(IrisModel(), difficulty, min_deposit=min_deposit, refund_wait=refund_wait,
+                      clock=lambda: clock_ms[0] / 1000, nonce_finder=_finder, protocol=protocol,
+                      target_block_ms=target, retarget_every=every, min_difficulty=lowest)
 
 
 def _count_claim(stats: dict, tx: Transaction, problem: Optional[str]) -> None:
@@ -307,5 +318,14 @@ def generate_chain(rng: random.Random, stats: dict, big_block: bool = False, now
     stats["settled"] = stats.get("settled", 0) + sum(f.settled > 0 for f in flowers)  # v3: refunded as good
     stats["refunded"] = stats.get("refunded", 0) + sum(f.refunded for f in flowers)
     stats["reported"] = stats.get("reported", 0) + sum(bool(f.reporters) for f in flowers)
+    if protocol == 3:  # the retargets the chain crossed (PROTOCOL.md "Version 3: difficulty")
+        every = out[0]["transactions"][0]["params"]["retarget_every"]
+        moves = stats.setdefault("retargets", {})
+        for h in range(2 * every, len(out), every):
+            before, after = out[h - 1]["difficulty"], out[h]["difficulty"]
+            what = "up" if after > before else "down" if after < before else "same"
+            moves[what] = moves.get(what, 0) + 1
+            if after in (4 * before, max(1, before // 4)) and after != before:
+                moves["clamped"] = moves.get("clamped", 0) + 1
     chain.close()
     return out

@@ -16,7 +16,8 @@ from typing import Any, Optional
 
 from blockchain.block import block_hash, header_prefix
 from blockchain.encoding import canon, is_hex, merkle_root, sha256_hex
-from blockchain.pow import search_nonce
+from blockchain.difficulty import hash_limit
+from blockchain.pow import search_below, search_nonce
 from blockchain.transactions import MAX_FUTURE_MS
 
 from .generate import NOW_MS, RULE_WORDS
@@ -66,12 +67,25 @@ def reseal(blocks: list, start: int) -> None:
             if all(is_hex(x, 64) for x in ids):
                 b["merkle_root"] = merkle_root(ids)
             d = b["difficulty"]
-            if type(d) is int and 1 <= d <= 2 and type(b["index"]) is int and type(b["timestamp_ms"]) is int:
+            top = _resealable(blocks)
+            if type(d) is int and 1 <= d <= top and type(b["index"]) is int and type(b["timestamp_ms"]) is int:
                 prefix = header_prefix(b["index"], b["timestamp_ms"], b["previous_hash"], d, b["merkle_root"])
-                b["nonce"] = search_nonce(prefix, d)
+                b["nonce"] = search_nonce(prefix, d) if top == 2 else search_below(prefix, hash_limit(d))
                 b["hash"] = block_hash(prefix, b["nonce"])
         except (TypeError, ValueError, KeyError, AttributeError):
             return
+
+
+V3_RESEAL_MAX = 2**16  # v3 headers up to this difficulty are re-mined (a v3 fuzz chain stays far below it)
+
+
+def _resealable(blocks: list) -> int:
+    """The highest difficulty ``reseal`` re-mines: v2 2 hex zeros, v3 (its genesis says so) 2^16 hashes."""
+    try:
+        v3 = blocks[0]["transactions"][0]["params"]["protocol"] == 3
+    except (TypeError, KeyError, IndexError):
+        v3 = False
+    return V3_RESEAL_MAX if v3 else 2
 
 
 def _pick_tx(rng: random.Random, blocks: list, user_only: bool = False):

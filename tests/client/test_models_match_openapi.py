@@ -17,6 +17,9 @@ PAIRS = {  # client model: the schema of /openapi.json it reads
     models.JudgementNeighbour: "JudgementNeighbour", models.Judgement: "JudgementOut", models.Proof: "ProofOut",
     models.Peer: "PeerOut", models.Peers: "NodesOut", models.Registered: "RegisterOut",
     models.Resolved: "ResolveOut", models.Message: "MessageOut",
+    models.JobWindows: "JobWindows", models.JobCommitment: "JobCommitment", models.Job: "JobOut",
+    models.JobSummary: "JobSummaryOut", models.JobsPage: "JobsOut", models.JobAccepted: "JobTxAcceptedOut",
+    models.JobPrediction: "JobPredictOut",
 }
 # Promised by DESIGN.md's API contract and sent by the node, but not (yet) listed in api/responses.py.
 NOT_IN_SCHEMA_YET = {("Evaluation", "confusion_matrix"), ("Evaluation", "model_hash")}

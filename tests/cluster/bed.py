@@ -99,7 +99,7 @@ class Host:
     def start(self, host: Optional[str] = None, advertise: bool = True, timeout: float = 60) -> "Host":
         args = [sys.executable, str(ROOT / "app.py"), "--host", host or self.address, "--port", str(PORT),
                 "--difficulty", str(self.bed.difficulty), "--data-dir", str(self.data_dir), "--miners", "0",
-                "--durability", "os", *self.bed.node_args]
+                "--durability", "os", *self.bed.node_args, *self.bed.host_args.get(self.index, ())]
         if advertise:
             args += ["--advertise", self.url]
         log = open(self.log_path, "ab")
@@ -157,7 +157,11 @@ class TestBed:
 
     __test__ = False  # not a pytest class
 
-    def __init__(self, nodes: int, workdir: Path, difficulty: int = 2, node_args=(), start: bool = True) -> None:
+    def __init__(self, nodes: int, workdir: Path, difficulty: int = 2, node_args=(), start: bool = True,
+                 host_args: Optional[dict[int, tuple[str, ...]]] = None) -> None:
+        """``node_args`` go to every node; ``host_args[i]`` after them to node i only (the last of a
+        repeated option wins: ``{0: ("--miners", "2")}`` gives node 0 two worker processes where
+        the others mine in a thread, i.e. uneven hash power)."""
         if not 1 <= nodes <= 250:
             raise ValueError(f"nodes must be 1 to 250; got {nodes}")
         self.prefix = f"ib{os.getpid()}"
@@ -165,6 +169,7 @@ class TestBed:
         self.workdir = Path(workdir)
         self.difficulty = difficulty
         self.node_args = tuple(node_args)
+        self.host_args = dict(host_args or {})
         self.start_nodes = start
         self.hosts = [Host(self, i) for i in range(nodes)]
         self._bridges = {0}

@@ -57,5 +57,7 @@ def test_both_protocols_run_every_kind_of_traffic_and_change(stats):
         assert v3["claims"].get(f"{claim} refused by the rule", 0) > 0, claim
     assert v3["settled"] > 0 and v3["refunded"] > v3["settled"] and v3["reported"] > 0
     assert by[2]["settled"] == 0  # settling is v3's
+    # v3 chains cross retargets: up, down (clamped to 4x) and unchanged (retarget_every 2 to 4, targets 1 ms to 60 s)
+    assert all(v3["retargets"].get(what, 0) > 0 for what in ("up", "down", "same", "clamped")), v3["retargets"]
     # forged claims that the v3 rule forbids reach the verifiers, and both refuse them
     assert v3["verdicts"].get("claim:invalid by the claim rule", 0) > 0

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from blockchain import Transaction
 from blockchain.block import Block
-from blockchain.difficulty import DifficultyParams, chain_work, required_bits
-from blockchain.pow import search_bits
+from blockchain.difficulty import DifficultyParams, chain_work, hash_limit, required_difficulty
+from blockchain.pow import search_below
 from blockchain.transactions import reward
 from tests.helpers.factories import ledger
 
-# A small network: 6 bits at genesis, a retarget every 4 blocks toward 1 s, never below 2 bits.
-D, MIN_BITS, EVERY, TARGET_MS = 6, 2, 4, 1000
-NODE_ARGS = ("--protocol", "3", "--min-difficulty", str(MIN_BITS), "--retarget-every", str(EVERY),
+# A small network: difficulty 64 (6 zero bits) at genesis, a retarget every 4 blocks toward a
+# median block time of 1 s, never below 4.
+D, MIN_D, EVERY, TARGET_MS = 64, 4, 4, 1000
+NODE_ARGS = ("--protocol", "3", "--min-difficulty", str(MIN_D), "--retarget-every", str(EVERY),
              "--target-block-ms", str(TARGET_MS))
 
 
 def v3_ledger(clock, **kwargs):
-    return ledger(D, protocol=3, min_difficulty=MIN_BITS, retarget_every=EVERY, target_block_ms=TARGET_MS,
+    return ledger(D, protocol=3, min_difficulty=MIN_D, retarget_every=EVERY, target_block_ms=TARGET_MS,
                   clock=clock, **kwargs)
 
 
@@ -40,21 +41,21 @@ class Builder:
 
 
 def work_of(blocks: list[dict]) -> int:
-    """A v3 chain's work: the sum of 2^difficulty over its blocks, genesis included."""
+    """A v3 chain's work: the sum of its blocks' difficulties, genesis included."""
     return chain_work(b["difficulty"] for b in blocks)
 
 
-def next_bits(blocks: list[dict]) -> int:
-    """The difficulty the block after ``blocks`` must carry (``difficulty.required_bits``)."""
-    params = DifficultyParams(D, TARGET_MS, EVERY, MIN_BITS)
-    return required_bits(len(blocks), [(b["timestamp_ms"], b["difficulty"]) for b in blocks], params)
+def next_difficulty(blocks: list[dict]) -> int:
+    """The difficulty the block after ``blocks`` must carry (``difficulty.required_difficulty``)."""
+    params = DifficultyParams(D, TARGET_MS, EVERY, MIN_D)
+    return required_difficulty(len(blocks), [(b["timestamp_ms"], b["difficulty"]) for b in blocks], params)
 
 
-def forge(parent: dict, timestamp_ms: int, bits: int, miner: str = "forger") -> dict:
-    """A block on ``parent`` with only its REWARD, stamped ``timestamp_ms``, carrying ``bits`` and
-    a hash that meets them: valid in every way the forger controls, except what the test breaks."""
+def forge(parent: dict, timestamp_ms: int, difficulty: int, miner: str = "forger") -> dict:
+    """A block on ``parent`` with only its REWARD, stamped ``timestamp_ms``, carrying ``difficulty``
+    and a hash that meets it: valid in every way the forger controls, except what the test breaks."""
     index = parent["index"] + 1
     txs: list[Transaction] = [reward(miner, index)]
-    draft = Block.assemble(index, timestamp_ms, parent["hash"], bits, txs, 0)
-    nonce = search_bits(draft.prefix(), bits)
-    return Block.assemble(index, timestamp_ms, parent["hash"], bits, txs, nonce).to_dict()
+    draft = Block.assemble(index, timestamp_ms, parent["hash"], difficulty, txs, 0)
+    nonce = search_below(draft.prefix(), hash_limit(difficulty))
+    return Block.assemble(index, timestamp_ms, parent["hash"], difficulty, txs, nonce).to_dict()

@@ -10,7 +10,7 @@ import pytest
 
 from tests.helpers.fake_peer import FakePeer
 from tests.helpers.network import connect, step, wait_for_agreement, wait_until
-from tests.helpers.v3chains import D, NODE_ARGS, Builder, forge, next_bits, work_of
+from tests.helpers.v3chains import D, NODE_ARGS, Builder, forge, next_difficulty, work_of
 
 pytestmark = pytest.mark.network
 FAST = ("--sync-interval", "0.3", "--peer-timeout", "3")
@@ -21,7 +21,7 @@ def v3_node(start_node, name):
 
 
 def chains():
-    """heavy: 13 blocks on target (D bits each); light: 31 slow blocks, retargeted down to 2 bits;
+    """heavy: 13 blocks on target (difficulty D each); light: 31 slow blocks, retargeted down to the minimum;
     tie: another 13 on target, the same work as heavy. All from the same genesis, an hour ago."""
     start = int(time.time() * 1000) - 3600 * 1000
     heavy = Builder(start, "heavy").mine(12, 1000).blocks()
@@ -58,10 +58,10 @@ def polls_later(node, peer, rounds: int = 3) -> None:
 
 def test_tip_and_health_carry_the_work(start_node):
     a = v3_node(start_node, "a")
-    genesis_work = str(2 ** D)
+    genesis_work = str(D)  # a v3 block's work is its difficulty
     assert a.get("/tip").json()["work"] == genesis_work == a.get("/health").json()["work"]
     a.post("/mine")
-    assert a.get("/tip").json()["work"] == str(2 * 2 ** D)
+    assert a.get("/tip").json()["work"] == str(2 * D)
 
 
 def test_a_longer_lighter_chain_is_refused_by_post_and_by_sync(start_node):
@@ -124,13 +124,13 @@ def test_timestamp_forgers_are_refused(start_node):
     tip = heavy[-1]
     now = int(time.time() * 1000)
     step("a block stamped more than 2 hours ahead, to make its window look slow")
-    r = a.post("/blocks", json=forge(tip, now + 2 * 3600 * 1000 + 60_000, next_bits(heavy)))
+    r = a.post("/blocks", json=forge(tip, now + 2 * 3600 * 1000 + 60_000, next_difficulty(heavy)))
     assert r.status_code == 400 and "2 hours ahead" in r.text, r.text
     step("a block stamped before its parent")
-    r = a.post("/blocks", json=forge(tip, tip["timestamp_ms"] - 1, next_bits(heavy)))
+    r = a.post("/blocks", json=forge(tip, tip["timestamp_ms"] - 1, next_difficulty(heavy)))
     assert r.status_code == 400 and "before the parent" in r.text, r.text
     step("a block that claims less work than the chain requires")
-    r = a.post("/blocks", json=forge(tip, tip["timestamp_ms"] + 1000, next_bits(heavy) - 2))
+    r = a.post("/blocks", json=forge(tip, tip["timestamp_ms"] + 1000, next_difficulty(heavy) // 2))
     assert r.status_code == 400 and "difficulty must be" in r.text, r.text
     assert a.get("/tip").json()["hash"] == tip["hash"]
     step("a chain whose blocks share one time up to the median: the next at that time is refused")
@@ -138,9 +138,9 @@ def test_timestamp_forgers_are_refused(start_node):
     flat = b.blocks()
     c = v3_node(start_node, "c")
     seed(c, flat)
-    r = c.post("/blocks", json=forge(flat[-1], flat[-1]["timestamp_ms"], next_bits(flat)))
+    r = c.post("/blocks", json=forge(flat[-1], flat[-1]["timestamp_ms"], next_difficulty(flat)))
     assert r.status_code == 400 and "median time past" in r.text, r.text
-    r = c.post("/blocks", json=forge(flat[-1], flat[-1]["timestamp_ms"] + 1, next_bits(flat)))
+    r = c.post("/blocks", json=forge(flat[-1], flat[-1]["timestamp_ms"] + 1, next_difficulty(flat)))
     assert r.status_code == 201, r.text
 
 

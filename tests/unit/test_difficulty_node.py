@@ -1,5 +1,5 @@
 """Protocol 3's difficulty in the ledger (issue 23): blocks are checked and mined at the required
-bits, the chain's work is the sum of 2^bits, and fork choice takes the most work."""
+difficulty, the chain's work is the sum of the difficulties, and fork choice takes the most work."""
 from __future__ import annotations
 
 import time
@@ -7,9 +7,9 @@ import time
 import pytest
 
 from blockchain import InvalidBlock, audit_chain
-from blockchain.difficulty import median_time_past
+from blockchain.difficulty import median_time_past, target
 from ml import IrisModel
-from tests.helpers.v3chains import D, MIN_BITS, Builder, forge, next_bits, v3_ledger, work_of
+from tests.helpers.v3chains import D, MIN_D, Builder, forge, next_difficulty, v3_ledger, work_of
 
 NOW_MS = int(time.time() * 1000)
 START = NOW_MS - 3600 * 1000  # an hour ago: every chain below stays behind the clock
@@ -20,14 +20,14 @@ def fresh():
 
 
 def test_the_miner_follows_the_retarget_up_and_down_to_the_minimum():
-    b = Builder(START).mine(8, 100)            # ten times faster than the target: +2 bits at height 8
-    assert [blk["difficulty"] for blk in b.blocks()] == [D] * 8 + [D + 2]
-    b.mine(4, 1000)                            # on target: unchanged at height 12
-    b.mine(4, 4000)                            # four times slower: -2 bits at height 16
+    b = Builder(START).mine(8, 100)            # ten times faster than the target: x4 (clamped) at height 8
+    assert [blk["difficulty"] for blk in b.blocks()] == [D] * 8 + [4 * D]
+    b.mine(4, 1000)                            # on target (the median of heights 8..11 is 1000 ms): unchanged
+    b.mine(4, 1600)                            # 1.6 times slower: 256 * 1000 // 1600 = 160 at height 16
     b.mine(16, 60_000)                         # far too slow: down to the minimum, never below
-    bits = [blk["difficulty"] for blk in b.blocks()]
-    assert bits[12] == D + 2 and bits[16] == D and bits[-1] == MIN_BITS
-    assert min(bits) == MIN_BITS
+    ds = [blk["difficulty"] for blk in b.blocks()]
+    assert ds[12] == 4 * D and ds[16] == 160 and ds[-1] == MIN_D
+    assert min(ds) == MIN_D
     assert b.chain.work == work_of(b.blocks())
     assert b.chain.tip()["work"] == str(work_of(b.blocks()))
     result = audit_chain(b.blocks(), IrisModel(), now_ms=NOW_MS)
@@ -35,26 +35,26 @@ def test_the_miner_follows_the_retarget_up_and_down_to_the_minimum():
 
 
 def test_a_block_with_the_wrong_difficulty_is_refused():
-    blocks = Builder(START).mine(8, 100).blocks()   # height 8 requires D + 2
+    blocks = Builder(START).mine(8, 100).blocks()   # height 8 requires 4 * D
     node = fresh()
     assert node.extend(blocks[1:8]).problem is None
-    for wrong in (D, D + 1, D + 3):
-        with pytest.raises(InvalidBlock, match=f"difficulty must be {D + 2} bits at height 8"):
+    for wrong in (D, 4 * D - 1, 4 * D + 1):
+        with pytest.raises(InvalidBlock, match=f"difficulty must be {4 * D} at height 8"):
             node.add_block(_block(forge(blocks[7], blocks[7]["timestamp_ms"] + 100, wrong)))
-    assert node.add_block(_block(forge(blocks[7], blocks[7]["timestamp_ms"] + 100, D + 2)))
+    assert node.add_block(_block(forge(blocks[7], blocks[7]["timestamp_ms"] + 100, 4 * D)))
 
 
-def test_a_hash_short_of_the_bits_is_refused():
+def test_a_hash_above_the_target_is_refused():
     blocks = Builder(START).mine(1, 1000).blocks()
     block = forge(blocks[0], blocks[0]["timestamp_ms"] + 1000, D)
-    lazy = forge(blocks[0], blocks[0]["timestamp_ms"] + 1000, 1)  # mined at 1 bit, then relabelled
-    while int(lazy["hash"], 16).bit_length() <= 256 - D:   # a hash that happens to meet D bits is no test
+    lazy = forge(blocks[0], blocks[0]["timestamp_ms"] + 1000, 1)  # mined at difficulty 1, then relabelled
+    while int(lazy["hash"], 16) <= target(D):   # a hash that happens to meet D is no test
         lazy = forge(blocks[0], lazy["timestamp_ms"] + 1, 1)
     node = fresh()
     from blockchain.block import Block
     relabelled = Block.assemble(1, lazy["timestamp_ms"], lazy["previous_hash"], D,
                                 Block.from_dict(lazy).transactions, lazy["nonce"])
-    with pytest.raises(InvalidBlock, match=f"hash does not start with {D} zero bits"):
+    with pytest.raises(InvalidBlock, match=f"hash is above the target of difficulty {D}"):
         node.add_block(relabelled)
     assert node.add_block(_block(block))
 
@@ -69,8 +69,8 @@ def test_a_block_at_or_below_the_median_time_past_is_refused():
     node = fresh()
     assert node.extend(blocks[1:]).problem is None
     with pytest.raises(InvalidBlock, match="not after the median time past"):
-        node.add_block(_block(forge(blocks[-1], times[-1], next_bits(blocks))))
-    assert node.add_block(_block(forge(blocks[-1], times[-1] + 1, next_bits(blocks))))
+        node.add_block(_block(forge(blocks[-1], times[-1], next_difficulty(blocks))))
+    assert node.add_block(_block(forge(blocks[-1], times[-1] + 1, next_difficulty(blocks))))
     # and the node's own miner stamps its block after the median time past, however its clock stands
     b.mine(1, 0)
     assert b.blocks()[-1]["timestamp_ms"] == mtp + 1
@@ -85,8 +85,8 @@ def test_a_block_more_than_two_hours_ahead_is_refused():
 
 
 def test_most_work_wins_not_the_longest_chain():
-    heavy = Builder(START, "heavy").mine(12, 1000).blocks()      # 13 blocks at D bits
-    light = Builder(START, "light").mine(30, 100_000).blocks()   # 31 blocks, retargeted down to 2 bits
+    heavy = Builder(START, "heavy").mine(12, 1000).blocks()      # 13 blocks at D
+    light = Builder(START, "light").mine(30, 100_000).blocks()   # 31 blocks, retargeted down to MIN_D
     assert len(light) > len(heavy) and work_of(light) < work_of(heavy)
     node = fresh()
     assert node.replace_chain(heavy)[0]
@@ -107,7 +107,7 @@ def test_a_reorg_rewinds_the_work_record():
     node = fresh()
     assert node.replace_chain(base.blocks())[0]
     before = node.work
-    heavier = Builder(START, "rival").mine(8, 100).blocks()   # fast blocks: height 8 carries D + 2 bits
+    heavier = Builder(START, "rival").mine(8, 100).blocks()   # fast blocks: height 8 carries 4 * D
     assert node.replace_chain(heavier)[0]
     assert node.work == work_of(heavier) > before
     assert node.tip()["work"] == str(work_of(heavier))
@@ -115,7 +115,7 @@ def test_a_reorg_rewinds_the_work_record():
 
 def test_work_survives_a_restart_from_a_snapshot(tmp_path, caplog):
     from blockchain.storage import SQLiteStore
-    blocks = Builder(START).mine(40, 700).blocks()  # a little fast: +1 bit every 4 blocks
+    blocks = Builder(START).mine(40, 700).blocks()  # a little fast: x 1000/700 every 4 blocks
     store = SQLiteStore(tmp_path / "chain.db")
     node = v3_ledger(time.time, store=store)
     assert node.extend(blocks[1:]).problem is None
@@ -125,7 +125,7 @@ def test_work_survives_a_restart_from_a_snapshot(tmp_path, caplog):
         again = v3_ledger(time.time, store=SQLiteStore(tmp_path / "chain.db"))
     assert "match the snapshot" in caplog.text  # restored from the block texts, not replayed
     assert again.work == work == work_of(blocks)
-    assert again.state.work.next_bits() == node.state.work.next_bits()
+    assert again.state.work.next_difficulty() == node.state.work.next_difficulty()
     again.close()
 
 

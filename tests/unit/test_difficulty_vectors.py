@@ -1,5 +1,5 @@
 """The node against the difficulty part of tests/vectors/protocol-v3.json (PROTOCOL.md "Version 3:
-difficulty"): each valid chain replays with its stated bits and work, each fork ends on the stated
+difficulty"): each valid chain replays with its stated difficulties and work, each fork ends on the stated
 winner, each invalid variant is refused at its block; in-process, by ``python -m blockchain.verify``
 and by ``scripts/build_v3_vectors.py --check``."""
 from __future__ import annotations
@@ -31,16 +31,19 @@ def test_the_vectors_cover_what_the_issue_asks_for():
                      + [v["reason"] for v in VECTORS["invalid"]])
     for words in ("up", "down", "clamped", "minimum", "reorg", "longer but lighter", "tie", "time warp"):
         assert words in names, words
-    steps = {b - a for c in VECTORS["chains"] for a, b in zip(c["bits"], c["bits"][1:], strict=False)}
-    assert steps == {-2, -1, 0, 1, 2}
+    steps = {(a, b) for c in VECTORS["chains"] for a, b in zip(c["difficulty"], c["difficulty"][1:], strict=False)
+             if a != b}
+    assert any(b == 4 * a for a, b in steps) and any(4 * b == a for a, b in steps)   # clamped both ways
+    assert any(a < b < 2 * a for a, b in steps) and any(a / 2 < b < a for a, b in steps)  # finer than 2x
+    assert any(c["difficulty"][-1] == P["min_difficulty"] for c in VECTORS["chains"])
     assert node().genesis.to_dict() == VECTORS["genesis"]
 
 
 @pytest.mark.parametrize("case", VECTORS["chains"], ids=[c["name"][:40] for c in VECTORS["chains"]])
-def test_a_valid_chain_replays_with_its_bits_and_work(case):
+def test_a_valid_chain_replays_with_its_difficulties_and_work(case):
     result = audit_chain(case["chain"], ledger_model(), now_ms=NOW)
     assert result.valid, [str(i) for i in result.issues]
-    assert result.state.work.bits == case["bits"]
+    assert result.state.work.difficulties == case["difficulty"]
     assert str(result.state.work.work) == case["work"]
     n = node()
     assert n.replace_chain(case["chain"])[0] or len(case["chain"]) == 1

@@ -11,6 +11,11 @@ from blockchain.miner import ProcessMiner
 from tests.helpers.factories import flower, ledger
 
 
+def below_bits(bits: int) -> int:
+    """The hash bound that asks ``bits`` leading zero bits."""
+    return 1 << (256 - bits)
+
+
 @pytest.fixture(scope="module")
 def miner():
     m = ProcessMiner(2)
@@ -22,20 +27,20 @@ def test_finds_nonces_that_meet_the_difficulty(miner):
     never = threading.Event()
     for i in range(5):
         prefix = f"block-{i}:".encode()
-        nonce = miner(prefix, 16, never)  # bits: 4 hex zeros
+        nonce = miner(prefix, below_bits(16), never)  # 4 hex zeros
         assert block_hash(prefix, nonce).startswith("0000")
 
 
 def test_abort_stops_a_long_search_promptly(miner):
-    """64 bits (16 hex zeros) are never met: the search returns at all only because it was aborted."""
+    """A hash below 2^192 (16 hex zeros) is never found: the search returns at all only because it was aborted."""
     abort = threading.Event()
     result = {}
-    search = threading.Thread(target=lambda: result.setdefault("nonce", miner(b"impossible:", 64, abort)))
+    search = threading.Thread(target=lambda: result.setdefault("nonce", miner(b"impossible:", below_bits(64), abort)))
     search.start()
     abort.set()
     search.join(timeout=60)
     assert not search.is_alive() and result["nonce"] is None
-    assert miner(b"after-abort:", 12, threading.Event()) is not None  # the pool is still usable
+    assert miner(b"after-abort:", below_bits(12), threading.Event()) is not None  # the pool is still usable
 
 
 def test_a_dead_worker_is_replaced(miner):
@@ -45,7 +50,7 @@ def test_a_dead_worker_is_replaced(miner):
     while victim in miner.worker_pids and time.monotonic() < deadline:
         time.sleep(0.01)
     prefix = b"after-death:"
-    assert block_hash(prefix, miner(prefix, 12, threading.Event())).startswith("000")
+    assert block_hash(prefix, miner(prefix, below_bits(12), threading.Event())).startswith("000")
     assert len(miner.worker_pids) == miner.workers and victim not in miner.worker_pids
 
 
@@ -59,7 +64,7 @@ def test_a_chain_mines_with_worker_processes(miner):
 def test_close_during_a_search_ends_it_without_restarting_workers():
     m = ProcessMiner(2)
     result = {}
-    t = threading.Thread(target=lambda: result.setdefault("nonce", m(b"long:", 64, threading.Event())))
+    t = threading.Thread(target=lambda: result.setdefault("nonce", m(b"long:", below_bits(64), threading.Event())))
     t.start()
     time.sleep(0.3)
     m.close()
@@ -73,5 +78,5 @@ def test_back_to_back_searches_drop_late_answers(miner):
     their late answers must be dropped, never taken for the next search's."""
     for i in range(150):
         prefix = f"quick-{i}:".encode()
-        nonce = miner(prefix, 4, threading.Event())
+        nonce = miner(prefix, below_bits(4), threading.Event())
         assert block_hash(prefix, nonce).startswith("0")

@@ -5,38 +5,54 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as d from "../../web/difficulty.js";
 
-const P = { difficulty: 12, target_block_ms: 2000, retarget_every: 10, min_difficulty: 8 };
+const P = { difficulty: 4096, target_block_ms: 2000, retarget_every: 10, min_difficulty: 256 };
 
-function steady(n, gap, bits = 12, start = 1_000_000) {
-  const c = [[0, bits]];
-  for (let i = 1; i < n; i++) c.push([start + i * gap, bits]);
+function steady(n, gap, difficulty = 4096, start = 1_000_000) {
+  const c = [[0, difficulty]];
+  for (let i = 1; i < n; i++) c.push([start + i * gap, difficulty]);
   return c;
 }
 
 test("worked examples of PROTOCOL.md", () => {
-  const cases = [[18000, 0], [9000, 1], [12727, 1], [12728, 0], [6363, 2], [6364, 1], [25455, 0],
-    [25456, -1], [50911, -1], [50912, -2], [0, 2]];
-  for (const [a, s] of cases) assert.equal(d.retargetStep(18000, a), s, `A=${a}`);
+  const cases = [[2000, 4096], [1000, 8192], [1250, 6553], [3000, 2730], [400, 16384], [500, 16384],
+    [501, 16351], [16000, 1024], [16001, 1024], [0, 16384]];
+  for (const [median, want] of cases) assert.equal(d.retarget(4096, median, P), want, `median=${median}`);
 });
 
-test("leading zero bits and BigInt work", () => {
-  assert.equal(d.leadingZeroBits("0".repeat(64)), 256);
-  assert.equal(d.leadingZeroBits("1" + "0".repeat(63)), 3);
-  assert.equal(d.leadingZeroBits("008" + "0".repeat(61)), 8);
-  assert.equal(d.leadingZeroBits("f" + "0".repeat(63)), 0);
-  assert.equal(d.blockWork(60), 2n ** 60n);
-  assert.equal(d.chainWork([60, 60, 0]).toString(), (2n ** 61n + 1n).toString());
-  assert.ok(d.chainWork([60, 60, 0]) > BigInt(Number.MAX_SAFE_INTEGER));
+test("targets and BigInt work", () => {
+  assert.equal(d.target(1), (1n << 256n) - 1n);
+  assert.equal(d.target(65536), (1n << 240n) - 1n);
+  assert.ok(d.meetsDifficulty("0000" + "f".repeat(60), 65536));
+  assert.ok(!d.meetsDifficulty("0001" + "0".repeat(60), 65536));
+  const t3 = d.target(3).toString(16).padStart(64, "0");
+  const above = (d.target(3) + 1n).toString(16).padStart(64, "0");
+  assert.ok(d.meetsDifficulty(t3, 3) && !d.meetsDifficulty(above, 3));
+  assert.equal(d.blockWork(2 ** 52), 2n ** 52n);
+  assert.throws(() => d.blockWork(0));
+  const big = Number.MAX_SAFE_INTEGER;
+  assert.equal(d.chainWork([big, big, 1]).toString(), (2n * BigInt(big) + 1n).toString());
+  assert.ok(d.chainWork([big, big]) > BigInt(Number.MAX_SAFE_INTEGER));
 });
 
-test("retargets: none before the second window, up, down, clamped, at the minimum", () => {
+test("the window's lower median of gaps", () => {
+  assert.equal(d.windowMedianMs([0, 10, 30, 60]), 20);
+  assert.equal(d.windowMedianMs([0, 10, 30, 60, 100]), 20);
+  assert.equal(d.windowMedianMs([5, 5, 5]), 1);
+});
+
+test("retargets: none before the second window, up, down, clamped, finer than 2x, at the minimum", () => {
   const fast = steady(30, 1);
-  for (let h = 1; h < 20; h++) assert.equal(d.requiredBits(h, fast, P), 12);
-  assert.equal(d.requiredBits(20, fast, P), 14);
-  assert.equal(d.requiredBits(20, steady(20, 1000), P), 13);
-  assert.equal(d.requiredBits(20, steady(20, 4000), P), 11);
-  assert.equal(d.requiredBits(20, steady(20, 2000), P), 12);
-  assert.equal(d.requiredBits(20, steady(20, 10 ** 6, 9), P), 8);
+  for (let h = 1; h < 20; h++) assert.equal(d.requiredDifficulty(h, fast, P), 4096);
+  assert.equal(d.requiredDifficulty(20, fast, P), 16384);
+  assert.equal(d.requiredDifficulty(20, steady(20, 1000), P), 8192);
+  assert.equal(d.requiredDifficulty(20, steady(20, 4000), P), 2048);
+  assert.equal(d.requiredDifficulty(20, steady(20, 2000), P), 4096);
+  assert.equal(d.requiredDifficulty(20, steady(20, 2500), P), 3276);
+  assert.equal(d.requiredDifficulty(20, steady(20, 10 ** 9), P), 1024);
+  assert.equal(d.requiredDifficulty(20, steady(20, 10 ** 6, 300), P), 256);
+  // a retarget's BigInt product passes 2^53 and still comes out exact
+  const top = { difficulty: 2 ** 52, target_block_ms: 3000, retarget_every: 2, min_difficulty: 1 };
+  assert.equal(d.retarget(2 ** 52, 2000, top), Number((2n ** 52n * 3000n) / 2000n));
 });
 
 test("median time past and the header check", () => {
@@ -46,16 +62,17 @@ test("median time past and the header check", () => {
   const chain = steady(15, 2000);
   const now = chain[chain.length - 1][0];
   const good = "0001" + "f".repeat(60);
-  assert.equal(d.headerProblem({ index: 15, timestamp_ms: now + 2000, difficulty: 12 }, good, chain, P, now), null);
-  assert.match(d.headerProblem({ index: 15, timestamp_ms: now + 2000, difficulty: 11 }, good, chain, P, now), /difficulty must be 12/);
-  assert.match(d.headerProblem({ index: 15, timestamp_ms: now + 7_200_001, difficulty: 12 }, good, chain, P, now), /2 hours/);
-  const flat = [[0, 12], ...Array(14).fill([5000, 12])];
-  assert.match(d.headerProblem({ index: 15, timestamp_ms: 5000, difficulty: 12 }, good, flat, P, 5000), /median time past/);
+  assert.equal(d.headerProblem({ index: 15, timestamp_ms: now + 2000, difficulty: 4096 }, good, chain, P, now), null);
+  assert.match(d.headerProblem({ index: 15, timestamp_ms: now + 2000, difficulty: 4095 }, good, chain, P, now), /difficulty must be 4096/);
+  assert.match(d.headerProblem({ index: 15, timestamp_ms: now + 2000, difficulty: 4096 }, "f".repeat(64), chain, P, now), /above the target/);
+  assert.match(d.headerProblem({ index: 15, timestamp_ms: now + 7_200_001, difficulty: 4096 }, good, chain, P, now), /2 hours/);
+  const flat = [[0, 4096], ...Array(14).fill([5000, 4096])];
+  assert.match(d.headerProblem({ index: 15, timestamp_ms: 5000, difficulty: 4096 }, good, flat, P, 5000), /median time past/);
 });
 
 test("most work wins, ties keep ours, a long light chain loses", () => {
-  const longLight = d.chainWork([12, ...Array(100).fill(8)]);
-  const shortHeavy = d.chainWork([12, ...Array(10).fill(14)]);
+  const longLight = d.chainWork([4096, ...Array(100).fill(256)]);
+  const shortHeavy = d.chainWork([4096, ...Array(10).fill(16384)]);
   assert.equal(d.betterChain(shortHeavy, longLight), false);
   assert.equal(d.betterChain(longLight, shortHeavy), true);
   assert.equal(d.betterChain(shortHeavy, shortHeavy), false);

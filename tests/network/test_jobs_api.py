@@ -1,0 +1,188 @@
+"""The /jobs API on one real protocol-3 node: a job from creation to settlement through HTTP (signed
+by the client library), and every 4xx a user can meet on the way: an unknown job, a window that is
+closed or not yet open, a second commitment, a reveal that does not match its commitment, a model
+over the bounds, a prediction before settlement."""
+import pytest
+
+from blockchain import crypto
+from client import Sealed, TestSet
+from client.node import ApiError
+from ml import kinds
+from ml.base import iris_base
+from ml.measurements import units
+from ml.training import train
+
+V3 = ("--protocol", "3", "--difficulty", "1", "--min-difficulty", "1")
+
+
+def iris():
+    base = iris_base()
+    classes = list(base.classes)
+    rows = [[units(v) for v in r] for r in base.train]
+    return (rows, [classes.index(c) for c in base.train_labels],
+            [[units(v) for v in r] for r in base.test], [classes.index(c) for c in base.test_labels])
+
+
+class Net:
+    def __init__(self, process):
+        self.p = process
+        self.api = process.api
+        self.bank = self.api.health().address
+
+    def mine(self, n=1):
+        for _ in range(n):
+            self.api.mine()
+
+    def height(self):
+        return self.api.health().height
+
+    def mine_to(self, height):
+        """Mine until the tip is ``height`` (so the next block is height + 1)."""
+        while self.height() < height:
+            self.mine()
+
+    def fund(self, amounts):
+        while self.api.balance(self.bank).balance < sum(amounts.values()):
+            self.mine()
+        for who, amount in amounts.items():
+            r = self.p.post("/transactions/new", json={"sender": self.bank, "recipient": who, "amount": amount})
+            assert r.status_code == 201, r.text
+        self.mine()
+
+    def balance(self, who):
+        return self.api.balance(who).balance
+
+
+def address(key):
+    return crypto.address_of(crypto.public_key_hex(key))
+
+
+def error(call):
+    with pytest.raises(ApiError) as caught:
+        call()
+    return caught.value.status, caught.value.code, caught.value.message
+
+
+@pytest.fixture
+def net(start_node):
+    return Net(start_node("jobs", extra_args=V3))
+
+
+def test_a_job_from_creation_to_settlement_and_every_refusal(net):
+    requester, good, lazy = (crypto.generate_private_key() for _ in range(3))
+    net.fund({address(requester): 12, address(good): 3, address(lazy): 3})
+    rows, labels, test_rows, test_labels = iris()
+    test = TestSet.make(test_rows, test_labels)
+    posted = net.api.create_job(requester, 10, "knn", {"flowers_to": 0}, test, stake=2, max_commits=4,
+                                commit_blocks=3, test_blocks=2, model_blocks=2)
+    job_id = posted.job_id
+    assert posted.transaction_id == job_id
+    assert error(lambda: net.api.job(job_id))[:2] == (404, "unknown_job")   # pending: not a job until mined
+    net.mine()
+    job = net.api.job(job_id)
+    w = job.windows
+    assert job.state == "commit" and job.requester == address(requester) and job.bounty == 10
+    assert job.data["test_commitment"] == test.commitment and job.test is None
+    assert job.data["features"] == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    assert net.balance(address(requester)) == 2    # the bounty is escrowed
+
+    honest = Sealed.make(train("knn", rows, labels, 3, seed=0).model)
+    zero = Sealed.make({"kind": "knn", "rows": [[0, 0, 0, 0]], "labels": [0], "weights": [1, 1, 1, 1], "k": 1})
+    # before the commit window closes: no test reveal, no model reveal, no prediction
+    assert error(lambda: net.api.reveal_test(requester, job_id, test))[:2] == (409, "window_closed")
+    assert error(lambda: net.api.reveal_model(good, job_id, honest))[:2] == (409, "window_closed")
+    assert error(lambda: net.api.job_predict(job_id, [[510, 350, 140, 20]]))[:2] == (409, "not_settled")
+    net.api.commit_job(good, job_id, honest.commitment)
+    net.api.commit_job(lazy, job_id, zero.commitment)
+    net.mine()
+    status, code, message = error(lambda: net.api.commit_job(good, job_id, zero.commitment))
+    assert (status, code) == (409, "already_committed") and "one commitment per worker" in message
+    assert error(lambda: net.api.commit_job(good, "ab" * 32, honest.commitment, stake=2))[:2] == (404, "unknown_job")
+    assert [c.worker for c in net.api.job(job_id).commitments] == [address(good), address(lazy)]
+    assert net.balance(address(good)) == 1          # the stake is locked
+
+    net.mine_to(w.commit[1])                          # the next block opens the test window
+    assert net.api.job(job_id).state == "test"
+    late = crypto.generate_private_key()
+    assert error(lambda: net.api.commit_job(late, job_id, honest.commitment))[:2] == (409, "window_closed")
+    wrong = TestSet.make(test_rows, test_labels)      # the same rows, another salt
+    status, code, message = error(lambda: net.api.reveal_test(requester, job_id, wrong))
+    assert (status, code) == (400, "commitment_mismatch") and "test_commitment" in message
+    assert error(lambda: net.api.reveal_test(good, job_id, test))[:2] == (400, "not_requester")
+    net.api.reveal_test(requester, job_id, test)
+    net.mine()
+    assert net.api.job(job_id).test == test.to_dict()
+
+    net.mine_to(w.test[1])
+    assert net.api.job(job_id).state == "model"
+    other = Sealed.make(honest.model)                  # the committed model under another salt
+    assert error(lambda: net.api.reveal_model(good, job_id, other))[:2] == (400, "commitment_mismatch")
+    too_big = Sealed.make({**honest.model, "k": kinds.MAX_K + 1})
+    status, code, message = error(lambda: net.api.reveal_model(good, job_id, too_big))
+    assert (status, code) == (400, "invalid_model") and "k must be" in message
+    assert error(lambda: net.api.reveal_model(requester, job_id, honest))[:2] == (400, "not_committed")
+    net.api.reveal_model(good, job_id, honest)
+    net.api.reveal_model(lazy, job_id, zero)
+    net.mine()
+    assert error(lambda: net.api.reveal_model(good, job_id, honest))[:2] == (409, "already_revealed")
+    assert set(net.api.job(job_id).models) == {address(good), address(lazy)}
+
+    net.mine_to(w.settle)
+    job = net.api.job(job_id)
+    assert job.state == "settled" and job.settled_in == w.settle
+    s = job.settlement
+    expected = {address(good): kinds.score(honest.model, test_rows, test_labels),
+                address(lazy): kinds.score(zero.model, test_rows, test_labels)}
+    assert s["outcome"] == "won" and s["winner"] == address(good)
+    assert dict(map(tuple, s["scores"])) == expected
+    assert dict(map(tuple, s["payouts"])) == {address(good): 12, address(lazy): 2}
+    assert net.balance(address(good)) == 1 + 12 and net.balance(address(lazy)) == 1 + 2
+    assert net.balance(address(requester)) == 2
+
+    answer = net.api.job_predict(job_id, test_rows)
+    assert answer.winner == address(good) and answer.kind == "knn"
+    assert answer.predictions == kinds.predict_all(honest.model, test_rows)
+    assert answer.labels == [["setosa", "versicolor", "virginica"][p] for p in answer.predictions]
+    status, code, _ = error(lambda: net.api.job_predict(job_id, [[1, 2, 3]]))
+    assert (status, code) == (400, "invalid_request")
+
+    page = net.api.jobs("settled")
+    assert page.count == 1 and [j.id for j in page.jobs] == [job_id] and page.next is None
+    listed = page.jobs[0].to_dict()
+    assert listed["test_revealed"] is True and "models" not in listed and "test" not in listed
+    assert listed["settlement"] == s and listed["commitments"] == [c.to_dict() for c in job.commitments]
+    assert net.api.jobs("commit").count == 0
+
+
+def test_listing_pages_and_bad_queries(net):
+    requester = crypto.generate_private_key()
+    net.fund({address(requester): 3})
+    ids = []
+    for i in range(3):
+        test = TestSet.make([[i, i, i, i]], [0])
+        ids.append(net.api.create_job(requester, 1, "tree", {"flowers_to": 0}, test, stake=1, max_commits=1,
+                                      commit_blocks=5 + i, test_blocks=1, model_blocks=2).job_id)
+    net.mine()
+    first = net.api.jobs(limit=2)
+    assert first.count == 3 and len(first.jobs) == 2 and first.next == 2
+    second = net.api.jobs(offset=first.next, limit=2)
+    assert len(second.jobs) == 1 and second.next is None
+    assert sorted(j.id for j in first.jobs + second.jobs) == sorted(ids)
+    assert [j.id for j in net.api.iter_jobs("commit")] == [j.id for j in first.jobs + second.jobs]
+    bad = (("state=open", "state"), ("limit=0", "limit"), ("offset=-1", "offset"), ("limit=101", "limit"))
+    for query, field in bad:
+        r = net.p.get(f"/jobs?{query}")
+        assert r.status_code == 400 and field in r.json()["error"]["message"], query
+    assert net.p.get("/jobs/not-a-job").status_code == 404
+    r = net.p.post("/jobs", json={"sender": "x", "bounty": 1})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_job_on_an_unknown_height_is_refused_with_the_rules_reason(net):
+    requester = crypto.generate_private_key()
+    net.fund({address(requester): 2})
+    test = TestSet.make([[1, 2, 3, 4]], [0])
+    status, _, message = error(lambda: net.api.create_job(requester, 1, "linear", {"flowers_to": 99}, test, stake=1,
+                                                          max_commits=1, commit_blocks=1, test_blocks=1,
+                                                          model_blocks=2))
+    assert status == 400 and "flowers_to" in message
