@@ -20,6 +20,7 @@ from typing import Any, Callable
 
 from blockchain import Blockchain, MemoryStore, Transaction
 from blockchain.storage import ChainStore
+from blockchain.transactions import transfer_body
 from blockchain.encoding import canon, sha256_hex
 from ml import ledger_model
 from ml.measurements import text
@@ -130,6 +131,29 @@ def blocks_for(jobs: int) -> int:
     """The height of a chain holding ``jobs`` settled jobs."""
     job_blocks = -(-jobs // JOBS_PER_BLOCK)
     return FUNDING_BLOCKS + job_blocks + SETTLE_AFTER
+
+
+def job_transactions(chain: Blockchain) -> list[int]:
+    """How many job transactions (JOB, JOB_COMMIT, JOB_TEST, JOB_MODEL, JOB_SETTLE) each block holds."""
+    return [sum(1 for tx in b.transactions if tx.type.startswith("JOB")) for b in chain.blocks()]
+
+
+def build_transfers(per_block: list[int]) -> Blockchain:
+    """The same blocks as ``build(jobs, with_jobs=False)`` (a REWARD and a flower each), block h also
+    holding ``per_block[h]`` TRANSFERs of 1 coin round the four addresses in place of the jobs."""
+    b = Builder()
+    bar = Progress(f"build {len(per_block) - 1} blocks with transfers", len(per_block) - 1)
+    sent = 0
+    while b.chain.height < len(per_block) - 1:
+        h = b.chain.height + 1
+        b.flower(h)
+        for _ in range(per_block[h]):
+            sender, recipient = ADDRESSES[sent % 4], ADDRESSES[(sent + 1) % 4]
+            b.chain.add_transaction(Transaction.create(transfer_body(sender, recipient, 1, b.tick())))
+            sent += 1
+        b.mine()
+        bar.step()
+    return b.chain
 
 
 def build(jobs: int, with_jobs: bool = True) -> tuple[Blockchain, list[str]]:

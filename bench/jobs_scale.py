@@ -3,7 +3,9 @@
 
 Two chains are built in process by the real miner (``bench.jobs_chain``): the same blocks, each
 with its REWARD and one FLOWER_DATA, one of them also holding ``--jobs`` settled jobs (commitments,
-test sets, model reveals and JOB_SETTLEs). For each, in one run, medians of ``--repeats``:
+test sets, model reveals and JOB_SETTLEs); a third has the same blocks with, in each, as many
+TRANSFERs as the job chain's block holds job transactions (the cost of the jobs beside the cost of
+as many ordinary transactions). For each, in one run, medians of ``--repeats``:
 
 - restart: opening the SQLite data directory without a snapshot (full check and replay), and with one;
 - sync: a fresh ``python app.py`` taking the chain from a serving one by headers-first sync over
@@ -12,7 +14,7 @@ test sets, model reveals and JOB_SETTLEs). For each, in one run, medians of ``--
 - endpoints: the node serving each chain, each endpoint's median against the HTTP floor
   (``bench.floor_app``), ``POST /flower/predict`` and ``GET /jobs`` included.
 
-and each ratio with jobs / without, with its interquartile range over every pair of samples.
+and each ratio with jobs / without (and / with transfers), with its interquartile range over every pair of samples.
 Writes jobs_scale.json and jobs_scale.md to ``--out`` (``--quick``: 40 jobs, 1 repeat, a scratch
 folder unless ``--out`` is given).
 """
@@ -199,14 +201,16 @@ def measure(work: Path, name: str, chain: Blockchain, job_ids: list[str], repeat
 def run(work: Path, jobs: int, repeats: int, n: int) -> dict[str, Any]:
     with_jobs, ids = jobs_chain.build(jobs)
     without, _ = jobs_chain.build(jobs, with_jobs=False)
-    assert with_jobs.height == without.height
+    transfers = jobs_chain.build_transfers(jobs_chain.job_transactions(with_jobs))
+    assert with_jobs.height == without.height == transfers.height
     floor = FloorProcess(work)
     try:
         runs = {"with_jobs": measure(work, "with-jobs", with_jobs, ids, repeats, n, floor),
-                "without_jobs": measure(work, "without-jobs", without, [], repeats, n, floor)}
+                "without_jobs": measure(work, "without-jobs", without, [], repeats, n, floor),
+                "with_transfers": measure(work, "with-transfers", transfers, [], repeats, n, floor)}
     finally:
         floor.stop()
-    a, b = runs["with_jobs"], runs["without_jobs"]
+    a, b, c = runs["with_jobs"], runs["without_jobs"], runs["with_transfers"]
     metrics = {"restart without snapshot": ("restart", "without_snapshot"),
                "restart with snapshot": ("restart", "with_snapshot"),
                "sync over HTTP": ("sync",), "audit_chain": ("audit",), "python -m blockchain.verify": ("verify_cli",)}
@@ -216,25 +220,34 @@ def run(work: Path, jobs: int, repeats: int, n: int) -> dict[str, Any]:
             r = r[k]
         return r
 
-    ratios = {}
+    ratios, to_transfers = {}, {}
     for label, keys in metrics.items():
-        x, y = pick(a, keys), pick(b, keys)
+        x, y, z = pick(a, keys), pick(b, keys), pick(c, keys)
         ratios[label] = {"with_jobs_ms": x["median_ms"], "without_jobs_ms": y["median_ms"],
                          **ratio_spread(x["samples_ms"], y["samples_ms"])}
+        to_transfers[label] = {"with_jobs_ms": x["median_ms"], "with_transfers_ms": z["median_ms"],
+                               **ratio_spread(x["samples_ms"], z["samples_ms"])}
     return {"jobs": jobs, "repeats": repeats, "requests_per_endpoint": n, "jobs_per_block": jobs_chain.JOBS_PER_BLOCK,
-            "windows": jobs_chain.WINDOWS, "difficulty": DIFFICULTY, "runs": runs, "ratios": ratios}
+            "windows": jobs_chain.WINDOWS, "difficulty": DIFFICULTY, "runs": runs, "ratios": ratios,
+            "ratios_to_transfers": to_transfers}
 
 
 def render(result: dict[str, Any]) -> str:
     a, b = result["runs"]["with_jobs"], result["runs"]["without_jobs"]
+    c = result["runs"]["with_transfers"]
     lines = [f"A chain of {a['blocks']:,} blocks holding {a['settled_jobs']:,} settled jobs "
              f"({a['transactions']:,} transactions, {a['chain_json_bytes'] / 2**20:.1f} MiB as JSON) against the same "
-             f"blocks without the jobs ({b['transactions']:,} transactions, {b['chain_json_bytes'] / 2**20:.1f} MiB); "
-             f"medians of {result['repeats']} (`python -m bench.jobs_scale`).", "",
-             "| work | with jobs | without | ratio (IQR) |", "|---|---|---|---|"]
+             f"blocks without the jobs ({b['transactions']:,} transactions, {b['chain_json_bytes'] / 2**20:.1f} MiB), "
+             f"and against the same blocks with as many TRANSFERs as there are job transactions, block by block "
+             f"({c['transactions']:,} transactions, {c['chain_json_bytes'] / 2**20:.1f} MiB); medians of "
+             f"{result['repeats']} (`python -m bench.jobs_scale`).", "",
+             "| work | with jobs | without | ratio (IQR) | with transfers instead | ratio (IQR) |",
+             "|---|---|---|---|---|---|"]
     for label, r in result["ratios"].items():
+        t = result["ratios_to_transfers"][label]
         lines.append(f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms "
-                     f"| {r['ratio']} ({r['q1']} to {r['q3']}) |")
+                     f"| {r['ratio']} ({r['q1']} to {r['q3']}) | {t['with_transfers_ms']:,.1f} ms "
+                     f"| {t['ratio']} ({t['q1']} to {t['q3']}) |")
     lines += ["", "| endpoint | with jobs: median, x floor | without jobs: median, x floor |", "|---|---|---|"]
     for label, r in a["endpoints"].items():
         other = b["endpoints"].get(label)
@@ -266,7 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print(f"wrote {out / 'jobs_scale.json'} and {out / 'jobs_scale.md'}")
     worst = max(r["ratio"] for r in result["ratios"].values())
-    print(f"largest ratio with jobs / without: {worst}")
+    worst_t = max(r["ratio"] for r in result["ratios_to_transfers"].values())
+    print(f"largest ratio with jobs / without: {worst}; with jobs / with as many transfers: {worst_t}")
     return 0
 
 

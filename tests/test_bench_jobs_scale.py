@@ -40,10 +40,12 @@ def test_the_jobs_scale_bench_runs_and_writes(tmp_path: Path):
     assert a["synced_node"]["settled_jobs"] == a["synced_node"]["all_jobs"] == 8
     assert a["synced_node"]["height"] == a["blocks"] and a["synced_node"]["model_hash_agrees"]
     assert b["synced_node"]["all_jobs"] == 0 and b["synced_node"]["height"] == b["blocks"]
-    assert set(result["ratios"]) == METRICS
-    for r in result["ratios"].values():
+    c = result["runs"]["with_transfers"]
+    assert c["blocks"] == a["blocks"] and c["transactions"] == a["transactions"] and c["settled_jobs"] == 0
+    assert set(result["ratios"]) == set(result["ratios_to_transfers"]) == METRICS
+    for r in [*result["ratios"].values(), *result["ratios_to_transfers"].values()]:
         assert r["pairs"] == 4 and r["q1"] <= r["ratio"] <= r["q3"]
-    for run in (a, b):
+    for run in (a, b, c):
         assert run["restart"]["without_snapshot"]["n"] == run["sync"]["n"] == run["audit"]["n"] == 2
     assert {"POST /flower/predict", "GET /jobs", "GET /jobs/<id>", "POST /jobs/<id>/predict"} <= set(a["endpoints"])
     assert "POST /jobs/<id>/predict" not in b["endpoints"]
