@@ -52,3 +52,21 @@ def test_the_jobs_scale_bench_runs_and_writes(tmp_path: Path):
     for label in METRICS:
         assert f"| {label} |" in table
     assert "`GET /jobs`" in table and "`POST /flower/predict`" in table
+
+
+def test_the_docs_quote_the_committed_results():
+    """docs/jobs.md carries the committed table row for row, and the README its figures."""
+    root = Path(__file__).resolve().parent.parent
+    table = (root / "bench" / "results" / "jobs_scale.md").read_text(encoding="utf-8")
+    result = json.loads((root / "bench" / "results" / "jobs_scale.json").read_text(encoding="utf-8"))
+    jobs_md = (root / "docs" / "jobs.md").read_text(encoding="utf-8")
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + len(METRICS) + 1 + 7  # two headers, the works, the endpoints
+    for line in rows:
+        assert line in jobs_md, line
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    ratios = [r["ratio"] for r in result["ratios"].values()]
+    assert result["runs"]["with_jobs"]["settled_jobs"] == result["jobs"] == 1000
+    assert f"**{min(ratios)} to {max(ratios)} times the same chain without the jobs**" in readme
+    predict = result["runs"]["with_jobs"]["endpoints"]["POST /flower/predict"]["x_floor"]
+    assert f"HTTP floor ({predict}x)" in readme
