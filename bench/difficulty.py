@@ -95,7 +95,7 @@ def predict_p99(workdir: Path, mode: str, requests_n: int, target_ms: int, every
                        extra_args=(*v3_args(target_ms, every, min_difficulty), "--mine", mode))
     node.start()
     try:
-        samples = []
+        samples: list[float] = []
         with requests.Session() as s:
             for _ in range(20):  # warm up
                 s.post(node.url + "/flower/predict", json=MEASURES, timeout=60)
