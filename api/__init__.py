@@ -10,7 +10,7 @@ from flask import Flask, g, request
 from flask.json.provider import DefaultJSONProvider
 
 from . import guard
-from .artifacts import ArtifactStore
+from .artifact_fetch import node_store
 from .config import NodeConfig
 from .errors import register_error_handlers
 from .logsafe import clean
@@ -39,7 +39,7 @@ def create_app(config: Union[NodeConfig, Mapping[str, Any], None] = None) -> Fla
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     cast(DefaultJSONProvider, app.json).sort_keys = False  # Flask's default provider
     app.extensions["node"] = NodeService(config)
-    app.extensions["artifacts"] = ArtifactStore.for_node(app.extensions["node"])
+    app.extensions["artifacts"] = node_store(app.extensions["node"])
     register_error_handlers(app)
     guard.install(app, config.host, config.advertise, config.allow_hosts)
     for bp in blueprints():

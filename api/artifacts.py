@@ -9,9 +9,8 @@
 - One file holds at most ``max_bytes`` (``--artifact-max-bytes``, 16 MiB), the store at most
   ``max_total`` (``--artifact-store-bytes``, 1 GiB). A store over its cap answers 507
   ``artifact_store_full``, a full disk 507 ``storage_full``; neither leaves a partial file.
-- ``fetch(sha256)`` asks the node's peers in turn (``PeerClient.get_bytes``: a total deadline of
-  ``--artifact-timeout`` per call, the byte cap, no redirects) and keeps only bytes whose hash is
-  the name; a peer that serves other bytes is backed off as any peer that served something invalid.
+- ``fetch(sha256)`` asks the node's peers for what it lacks (``artifact_fetch.py``) and keeps only
+  bytes whose hash is the name.
 
 Consensus never needs an artifact (PROTOCOL.md "Artifacts"): nothing here touches the chain.
 With ``--ephemeral`` the files are kept in memory, under the same caps.
@@ -26,20 +25,17 @@ import re
 import tempfile
 import threading
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
-from .config import DEFAULT_ARTIFACT_MAX_BYTES, DEFAULT_ARTIFACT_STORE_BYTES, DEFAULT_ARTIFACT_TIMEOUT
-from .errors import ApiError, PeerError
+from .config import DEFAULT_ARTIFACT_MAX_BYTES, DEFAULT_ARTIFACT_STORE_BYTES
+from .errors import ApiError
 
 log = logging.getLogger("artifacts")
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 CHUNK = 64 * 1024
-MAX_FETCH_PEERS = 8      # peers asked for one artifact, at most (the most useful first)
-FETCHES_AT_ONCE = 2      # fetches under way at once; more are refused (503 fetch_busy)
 TEMP_DIR = "tmp"         # under the store's directory: writes in progress
 _FULL = (errno.ENOSPC, errno.EDQUOT)
-_STATE_ORDER = {"ok": 0, "new": 1, "unreachable": 2, "backed_off": 3, "other_network": 4}
 
 
 # -- what can go wrong (each is an answer to a client, with its status) ------------------------
@@ -90,39 +86,21 @@ def check_name(name: str) -> str:
 
 
 class ArtifactStore:
-    """Files by SHA-256 under ``root`` (in memory when ``root`` is None), within two caps.
-
-    ``peers`` gives the peers to ask in ``fetch`` (objects with ``url`` and ``state``), ``client``
-    a ``PeerClient``; ``misbehaved(peer, why)`` is told of a peer that served other bytes.
-    """
+    """Files by SHA-256 under ``root`` (in memory when ``root`` is None), within two caps;
+    ``fetcher`` (a ``PeerFetcher``, or None: no peers) gets what it lacks from peers."""
 
     def __init__(self, root: Optional[Path], max_bytes: int = DEFAULT_ARTIFACT_MAX_BYTES,
-                 max_total: int = DEFAULT_ARTIFACT_STORE_BYTES, durable: bool = True, client=None,
-                 peers: Callable[[], list] = list, misbehaved: Callable[[object, str], None] = lambda p, w: None,
-                 fetch_timeout: float = DEFAULT_ARTIFACT_TIMEOUT) -> None:
+                 max_total: int = DEFAULT_ARTIFACT_STORE_BYTES, durable: bool = True) -> None:
         if max_bytes < 1 or max_total < max_bytes:
             raise ValueError(f"the artifact caps must be 1 <= max_bytes <= max_total; got {max_bytes}, {max_total}")
         self.root = Path(root) if root is not None else None
         self.max_bytes, self.max_total, self.durable = max_bytes, max_total, durable
-        self.client, self._peers, self._misbehaved = client, peers, misbehaved
-        self.fetch_timeout = fetch_timeout
+        self.fetcher: Optional[Any] = None
         self._lock = threading.Lock()
         self._sizes: dict[str, int] = {}
         self._memory: dict[str, bytes] = {}
-        self._fetches = threading.BoundedSemaphore(FETCHES_AT_ONCE)
         if self.root is not None:
             self._open_dir()
-
-    @classmethod
-    def for_node(cls, service) -> "ArtifactStore":
-        """The store of a running node: in its data directory (``artifacts/``), or in memory with
-        ``--ephemeral``; its peers are the node's."""
-        config, network = service.config, service.network
-        root = None if service.data_dir is None else Path(service.data_dir) / "artifacts"
-        return cls(root, config.artifact_max_bytes, config.artifact_store_bytes,
-                   durable=config.durability == "fsync", client=network.client, peers=network.book.all,
-                   misbehaved=lambda peer, why: network.book.misbehaved(peer, network.clock.monotonic(), why),
-                   fetch_timeout=config.artifact_timeout)
 
     # -- the directory ------------------------------------------------------------------
     def _open_dir(self) -> None:
@@ -310,61 +288,19 @@ class ArtifactStore:
                 except OSError:
                     pass
 
-    # -- from peers -----------------------------------------------------------------------
+    # -- from peers (api/artifact_fetch.py) ---------------------------------------------------
     def fetch(self, name: str) -> dict:
-        """The artifact ``name`` from this node, or else from its peers in turn (the ones that answer
-        best first, at most MAX_FETCH_PEERS): ``{"sha256", "size", "peer", "created", "tried"}``,
-        ``peer`` None when it was here already. ArtifactNotFound when no peer has it,
-        FetchFailed (502) when some peer could not say, FetchBusy when FETCHES_AT_ONCE run already."""
+        """The artifact ``name`` from this node, or else from its peers (``PeerFetcher.fetch``):
+        ``{"sha256", "size", "peer", "created", "tried"}``, ``peer`` None when it was here already."""
         check_name(name)
         if self.has(name):
             with self._lock:
                 size = self._sizes[name]
             return {"sha256": name, "size": size, "peer": None, "created": False, "tried": []}
-        if not self._fetches.acquire(blocking=False):
-            raise FetchBusy(f"{FETCHES_AT_ONCE} artifact fetches are under way already; try again in a moment")
-        try:
-            return self._fetch(name)
-        finally:
-            self._fetches.release()
-
-    def _fetch(self, name: str) -> dict:
-        peers = sorted(self._peers(), key=lambda p: (_STATE_ORDER.get(p.state, 5), p.url))[:MAX_FETCH_PEERS]
-        if not peers or self.client is None:
+        if self.fetcher is None:
             raise ArtifactNotFound(f"this node holds no artifact {name} and has no peers to ask")
-        tried: list[dict] = []
-        lacking = True  # every peer asked said it does not have it
-        for peer in peers:
-            try:
-                status, data = self.client.get_bytes(peer.url, f"/artifacts/{name}", max_bytes=self.max_bytes,
-                                                     timeout=self.fetch_timeout)
-            except PeerError as exc:
-                tried.append({"url": peer.url, "problem": str(exc)})
-                lacking = False
-                continue
-            if status == 404:
-                tried.append({"url": peer.url, "problem": "does not have it (404)"})
-                continue
-            if status != 200:
-                tried.append({"url": peer.url, "problem": f"answered {status}"})
-                lacking = False
-                continue
-            actual = hashlib.sha256(data).hexdigest()
-            if actual != name:
-                why = f"served {len(data)} bytes for artifact {name[:16]}... whose SHA-256 is {actual[:16]}..."
-                log.warning("peer %s %s; not kept", peer.url, why)
-                self._misbehaved(peer, why)
-                tried.append({"url": peer.url, "problem": why})
-                lacking = False
-                continue
-            stored, size, created = self.put(data)
-            log.info("fetched artifact %s (%d bytes) from %s", stored, size, peer.url)
-            return {"sha256": stored, "size": size, "peer": peer.url, "created": created, "tried": tried}
-        asked = ", ".join(f"{t['url']}: {t['problem']}" for t in tried)
-        if lacking:
-            raise ArtifactNotFound(f"no peer has artifact {name} ({asked})", details=tried)
-        raise FetchFailed(f"no peer served artifact {name} ({asked})", details=tried)
+        return self.fetcher.fetch(name)
 
 
 __all__ = ["ArtifactStore", "ArtifactProblem", "InvalidName", "ArtifactTooLarge", "ArtifactNotFound", "StoreFull",
-           "DiskFull", "FetchFailed", "FetchBusy", "check_name", "SHA256", "MAX_FETCH_PEERS", "FETCHES_AT_ONCE"]
+           "DiskFull", "FetchFailed", "FetchBusy", "check_name", "SHA256", "CHUNK"]

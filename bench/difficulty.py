@@ -87,16 +87,21 @@ def block_time(workdir: Path, target_ms: int, every: int, start: int, min_diffic
 
 
 def predict_p99(workdir: Path, mode: str, requests_n: int, target_ms: int, every: int, start: int,
-                min_difficulty: int) -> dict:
+                min_difficulty: int, seconds: float) -> dict:
+    """Predict latency on a node that mines nothing (``demand``) or all the time (``always``): at
+    least ``requests_n`` requests and at least ``seconds`` of them, so that the tail covers many
+    blocks found and committed, not the few of a one-second burst."""
     node = NodeProcess(workdir, f"predict-{mode}", difficulty=start,
                        extra_args=(*v3_args(target_ms, every, min_difficulty), "--mine", mode))
     node.start()
     try:
-        samples = []
+        samples: list[float] = []
         with requests.Session() as s:
             for _ in range(20):  # warm up
                 s.post(node.url + "/flower/predict", json=MEASURES, timeout=60)
-            for _ in range(requests_n):
+            height_before = node.get("/health").json()["height"]
+            until = time.monotonic() + seconds
+            while len(samples) < requests_n or time.monotonic() < until:
                 started = time.perf_counter()
                 r = s.post(node.url + "/flower/predict", json=MEASURES, timeout=60)
                 samples.append(time.perf_counter() - started)
@@ -105,14 +110,20 @@ def predict_p99(workdir: Path, mode: str, requests_n: int, target_ms: int, every
         height = node.get("/health").json()["height"]
     finally:
         node.stop()
-    return {"mode": mode, "height_after": height, **summarize(samples)}
+    return {"mode": mode, "start_difficulty": start, "seconds": seconds, "blocks_during": height - height_before,
+            "height_after": height, **summarize(samples)}
 
 
 def run(workdir: Path, target_ms: int = 2000, every: int = 10, start: int = 2**18, min_difficulty: int = 256,
-        settle: int = 60, blocks: int = 200, requests_n: int = 400, timeout_s: float = 1800) -> dict:
+        settle: int = 60, blocks: int = 200, requests_n: int = 400, timeout_s: float = 1800,
+        predict_seconds: float = 40.0) -> dict:
     chain = block_time(workdir, target_ms, every, start, min_difficulty, settle, blocks, timeout_s)
-    idle = predict_p99(workdir, "demand", requests_n, target_ms, every, start, min_difficulty)
-    busy = predict_p99(workdir, "always", requests_n, target_ms, every, start, min_difficulty)
+    # The mining node starts at the difficulty the network settled at, so that its blocks come about
+    # as often as a settled network's do (a fresh node at the genesis difficulty finds them far faster).
+    by_retarget = chain.get("difficulty_by_retarget") or []
+    settled = int(statistics.median(by_retarget[len(by_retarget) // 2:])) if by_retarget else start
+    idle = predict_p99(workdir, "demand", requests_n, target_ms, every, settled, min_difficulty, predict_seconds)
+    busy = predict_p99(workdir, "always", requests_n, target_ms, every, settled, min_difficulty, predict_seconds)
     return {"block_time": chain, "predict_idle": idle, "predict_mining": busy,
             "predict_p99_ratio": round(busy["p99_ms"] / idle["p99_ms"], 2),
             "predict_median_ratio": round(busy["median_ms"] / idle["median_ms"], 2)}
@@ -126,12 +137,14 @@ def main(argv=None) -> int:
     parser.add_argument("--min-difficulty", type=int, default=256)
     parser.add_argument("--settle", type=int, default=60)
     parser.add_argument("--blocks", type=int, default=200)
-    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--requests", type=int, default=400, help="predict requests at least, on each node")
+    parser.add_argument("--predict-seconds", type=float, default=40.0,
+                        help="predict requests for at least this long on each node (many blocks at the target)")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         result = run(Path(tmp), args.target_ms, args.every, args.start_difficulty, args.min_difficulty, args.settle,
-                     args.blocks, args.requests)
+                     args.blocks, args.requests, predict_seconds=args.predict_seconds)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "difficulty.json").write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result, indent=1))

@@ -11,13 +11,15 @@ pytestmark = pytest.mark.network
 
 def test_the_difficulty_bench_runs_end_to_end(tmp_path: Path):
     result = difficulty.run(tmp_path, target_ms=200, every=4, start=256, min_difficulty=16, settle=4, blocks=6,
-                            requests_n=20, timeout_s=120)
+                            requests_n=20, timeout_s=120, predict_seconds=0)
     chain = result["block_time"]
     assert chain["blocks_measured"] == 6 and min(chain["heights"]) >= 10
     assert chain["median_block_ms"] is not None and chain["ratio_to_target"] > 0
     assert chain["difficulty_by_retarget"][0] == 256 and all(b >= 16 for b in chain["difficulty_by_retarget"])
     assert result["predict_idle"]["n"] == result["predict_mining"]["n"] == 20
     assert result["predict_idle"]["height_after"] == 0  # demand: it mined nothing by itself
+    assert result["predict_idle"]["blocks_during"] == 0 and result["predict_mining"]["blocks_during"] >= 0
+    assert result["predict_mining"]["start_difficulty"] >= 16   # the settled difficulty, at least the minimum
     assert result["predict_p99_ratio"] > 0
 
 

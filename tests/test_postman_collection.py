@@ -30,7 +30,7 @@ def test_every_request_has_tests_and_uses_base_url():
     for route in ("/health", "/mine", "/transactions/new", "/transactions/pending", "/chain", "/chain/validate",
                   "/flower/add", "/flower/predict", "/model/info", "/model/evaluate", "/model/history",
                   "/nodes", "/nodes/register", "/nodes/resolve", "/blocks", "/transactions", "/flower/refund",
-                  "/contributions"):
+                  "/contributions", "/jobs", "/artifacts", "/artifacts/fetch"):
         assert route in paths
 
 

@@ -41,14 +41,17 @@ function details(t) {
 }
 
 // -- live status
-let refreshing = null, again = false;
+let refreshing = null, again = false, stale = false;
 // Re-renders the current page for a new tip or pool, never two at once (changes meanwhile: once more).
+// A refresh that fails (a busy or unreachable node) leaves the page stale: the next poll tries again,
+// even if the tip has not moved since, so a page never stays behind a block it was told about.
 function refresh() {
   if (refreshing) { again = true; return refreshing; }
   refreshing = (async () => {
     do {
       again = false;
-      if (onTip) await onTip().catch(() => {});
+      stale = false;
+      if (onTip) await onTip().catch(() => { stale = true; });
     } while (again);
     refreshing = null;
   })();
@@ -65,7 +68,7 @@ async function pollTip() {
     document.querySelector('[data-testid="pending"]').textContent = health.pending;
     document.getElementById("live").className = "on";
     const key = `${tip.hash}/${health.pending}`;
-    if (key !== lastTip) {
+    if (key !== lastTip || stale) {
       const first = lastTip === null;
       lastTip = key;
       if (!first) refresh();

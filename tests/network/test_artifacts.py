@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.helpers.fake_peer import FakePeer
+from tests.helpers.fake_peer import FakePeer, SilentPeers
 
 pytestmark = pytest.mark.network
 
@@ -263,3 +263,16 @@ def test_a_slow_or_flooding_peer_is_cut_off_and_the_node_keeps_answering(start_n
         if mode != "huge":
             assert answered_meanwhile > 0  # /health answered while the fetch was under way
         assert stored(asker) == {}
+
+
+def test_one_fetch_lasts_at_most_two_deadlines_whatever_the_number_of_slow_peers(start_node):
+    with SilentPeers(3) as silent:  # they accept connections and never answer
+        asker = start_node("patient", ephemeral=True,
+                           extra_args=("--artifact-timeout", "1", "--sync-interval", "300"))
+        assert asker.post("/nodes/register", json={"nodes": silent.urls}).status_code == 201
+        answer = asker.post("/artifacts/fetch", json={"sha256": "3" * 64}, timeout=60)
+    assert answer.status_code == 502
+    problems = [p["problem"] for p in answer.json()["error"]["details"]]
+    assert len(problems) == 3
+    assert sum("took longer than" in p for p in problems) == 2
+    assert sum("not asked: the fetch's deadline (2s) had passed" in p for p in problems) == 1

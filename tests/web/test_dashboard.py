@@ -99,8 +99,12 @@ def test_a_flower_from_the_form_is_pending_then_in_a_mined_block(browser, node):
     node.post("/mine")  # elsewhere: the open page must show it without a reload
     # The page polls /tip every second; with the suite running in parallel on 2 cores the live
     # update has twice taken more than the default 20 s, so this wait has a longer deadline.
-    rows = wait_for(lambda: browser.find_elements("css selector", '[data-testid="block-list"] tr[data-height="1"]'),
-                    timeout=60.0, what="block 1 in the live list")
+    try:
+        rows = wait_for(lambda: browser.find_elements("css selector", '[data-testid="block-list"] tr[data-height="1"]'),
+                        timeout=60.0, what="block 1 in the live list")
+    except AssertionError as exc:  # say what the page showed instead (it failed twice under a loaded suite)
+        shown = browser.find_element("css selector", "body").text[:600]
+        raise AssertionError(f"{exc}; the node's tip: {node.get('/tip').json()}; the page shows: {shown!r}") from None
     assert rows[0].find_elements("css selector", "td")[-1].text == "1"  # one flower
     assert by_testid(browser, "height").text == "1"
     wait_for(lambda: tx_id[:16] not in browser.find_element("id", "pending-list").text, what="the pool to empty")

@@ -1,0 +1,288 @@
+"""A node holding many settled training jobs, against the same chain without them:
+``.venv/bin/python -m bench.jobs_scale [--jobs 1000] [--repeats 5] [--quick] [--out DIR]``.
+
+Two chains are built in process by the real miner (``bench.jobs_chain``): the same blocks, each
+with its REWARD and one FLOWER_DATA, one of them also holding ``--jobs`` settled jobs (commitments,
+test sets, model reveals and JOB_SETTLEs); a third has the same blocks with, in each, as many
+TRANSFERs as the job chain's block holds job transactions (the cost of the jobs beside the cost of
+as many ordinary transactions). For each, in one run, medians of ``--repeats``:
+
+- restart: opening the SQLite data directory without a snapshot (full check and replay), and with one;
+- sync: a fresh ``python app.py`` taking the chain from a serving one by headers-first sync over
+  HTTP on loopback, from registration to its tip;
+- audit: ``audit_chain`` in process, and ``python -m blockchain.verify`` on the exported chain;
+- endpoints: the node serving each chain, each endpoint's median against the HTTP floor
+  (``bench.floor_app``), ``POST /flower/predict`` and ``GET /jobs`` included.
+
+and each ratio with jobs / without (and / with transfers), with its interquartile range over every pair of samples.
+Writes jobs_scale.json and jobs_scale.md to ``--out`` (``--quick``: 40 jobs, 1 repeat, a scratch
+folder unless ``--out`` is given).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import requests
+
+from blockchain import Blockchain, SQLiteStore, audit_chain
+from blockchain.snapshots import SNAPSHOT_KEY
+from ml import ledger_model
+
+from . import jobs_chain
+from .jobs_chain import DIFFICULTY, NODE_ARGS, TEST_ROWS
+from .util import ROOT, FloorProcess, NodeProcess, Progress, output_dir, ratio_spread, spread_ms, summarize, timed
+
+QUIET = ("--sync-interval", "300", "--durability", "os", *NODE_ARGS)
+MEASURES = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+
+
+def _clock() -> float:
+    return time.time()
+
+
+def write_dir(chain: Blockchain, data_dir: Path) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = SQLiteStore(data_dir / "chain.sqlite3", durability="os")
+    store.replace_blocks(0, [b.to_dict() for b in chain.blocks()])
+    store.close()
+
+
+def open_dir(data_dir: Path) -> tuple[Blockchain, float]:
+    t = time.perf_counter()
+    chain = jobs_chain.open_chain(SQLiteStore(data_dir / "chain.sqlite3", durability="os"), _clock)
+    return chain, time.perf_counter() - t
+
+
+def restart(data_dir: Path, repeats: int) -> dict[str, Any]:
+    cold, warm = [], []
+    bar = Progress(f"restart {data_dir.name}", 2 * repeats)
+    for _ in range(repeats):
+        store = SQLiteStore(data_dir / "chain.sqlite3", durability="os")
+        store.set_meta(SNAPSHOT_KEY, "")  # no snapshot: a full check and replay
+        store.close()
+        chain, seconds = open_dir(data_dir)
+        cold.append(seconds)
+        chain.close()  # a clean stop writes the snapshot
+        bar.step()
+        chain, seconds = open_dir(data_dir)
+        warm.append(seconds)
+        chain.close()
+        bar.step()
+    return {"without_snapshot": spread_ms(cold), "with_snapshot": spread_ms(warm)}
+
+
+def audit(dicts: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+    times = []
+    bar = Progress(f"audit_chain {len(dicts) - 1} blocks", repeats)
+    for _ in range(repeats):
+        t = time.perf_counter()
+        result = audit_chain(dicts, ledger_model())
+        times.append(time.perf_counter() - t)
+        assert result.valid, result.issues[:3]
+        bar.step()
+    return spread_ms(times)
+
+
+def verifier(path: Path, repeats: int) -> dict[str, Any]:
+    times = []
+    bar = Progress(f"blockchain.verify {path.name}", repeats)
+    for _ in range(repeats):
+        t = time.perf_counter()
+        run = subprocess.run([sys.executable, "-m", "blockchain.verify", str(path)], cwd=ROOT, capture_output=True,
+                             text=True, timeout=1800)
+        times.append(time.perf_counter() - t)
+        if run.returncode != 0:
+            raise RuntimeError(f"the verifier refused {path}: {run.stdout[-500:]} {run.stderr[-500:]}")
+        bar.step()
+    return spread_ms(times)
+
+
+def wait_tip(node: NodeProcess, tip_hash: str, timeout: float) -> float:
+    started = time.perf_counter()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if node.api.tip().hash == tip_hash:
+            return time.perf_counter() - started
+        time.sleep(0.02)
+    raise RuntimeError(f"{node.name} did not reach {tip_hash[:16]} within {timeout}s:\n{node.log()[-2000:]}")
+
+
+def sync(work: Path, name: str, source: NodeProcess, repeats: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A fresh node syncs from ``source``, ``repeats`` times; the timings, and what the last fresh node
+    serves (its tip, and the settled jobs it lists through ``GET /jobs``)."""
+    tip = source.api.tip()
+    times: list[float] = []
+    served: dict[str, Any] = {}
+    bar = Progress(f"sync {name}", repeats)
+    for r in range(repeats):
+        fresh = NodeProcess(work, f"fresh-{name}-{r}", difficulty=DIFFICULTY, extra_args=QUIET, ephemeral=True).start()
+        try:
+            t = time.perf_counter()
+            fresh.api.register([source.url])
+            wait_tip(fresh, tip.hash, timeout=1800)
+            times.append(time.perf_counter() - t)
+            if r == repeats - 1:
+                settled = fresh.api.jobs("settled", limit=1).count
+                served = {"height": fresh.api.tip().height, "tip": fresh.api.tip().hash,
+                          "settled_jobs": settled, "all_jobs": fresh.api.jobs(limit=1).count,
+                          "model_hash_agrees": fresh.api.health().model_hash == source.api.health().model_hash}
+        finally:
+            fresh.stop()
+        bar.step()
+    return spread_ms(times), served
+
+
+def endpoints(node: NodeProcess, floor: FloorProcess, job_id: str | None, n: int) -> dict[str, Any]:
+    """Each endpoint's median on ``node`` and its ratio to the floor (GET /ping or POST /echo)."""
+    s, fs = requests.Session(), requests.Session()
+    for _ in range(30):
+        fs.get(floor.url + "/ping")
+        s.get(node.url + "/health")
+    floor_get = summarize(timed(fs, "GET", floor.url + "/ping", n, "floor GET /ping"))
+    floor_post = summarize(timed(fs, "POST", floor.url + "/echo", n, "floor POST /echo", expect=201,
+                                 body_fn=lambda i: {**MEASURES, "sender": f"f{i}"}))
+    cases: list[tuple[str, str, str, Callable[[int], Any] | None]] = [
+        ("GET /health", "GET", "/health", None),
+        ("GET /model/info", "GET", "/model/info", None),
+        ("POST /flower/predict", "POST", "/flower/predict",
+         lambda i: {**MEASURES, "sepal_length": round(4.5 + (i % 30) / 10, 2)}),
+        ("GET /jobs", "GET", "/jobs", None),
+        ("GET /jobs?state=settled", "GET", "/jobs?state=settled", None),
+    ]
+    if job_id is not None:
+        cases += [("GET /jobs/<id>", "GET", f"/jobs/{job_id}", None),
+                  ("POST /jobs/<id>/predict", "POST", f"/jobs/{job_id}/predict", lambda i: {"rows": TEST_ROWS})]
+    rows = {}
+    for label, method, path, body in cases:
+        stats = summarize(timed(s, method, node.url + path, n, label, body_fn=body))
+        base = floor_post if method == "POST" else floor_get
+        rows[label] = {"median_ms": stats["median_ms"], "p95_ms": stats["p95_ms"], "floor_median_ms": base["median_ms"],
+                       "x_floor": round(stats["median_ms"] / base["median_ms"], 2)}
+    return rows
+
+
+def serve(work: Path, name: str, data_dir: Path) -> NodeProcess:
+    copy = work / f"{name}-served"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(data_dir, copy)
+    return NodeProcess(work, name, difficulty=DIFFICULTY, data_dir=copy, extra_args=QUIET).start(600)
+
+
+def measure(work: Path, name: str, chain: Blockchain, job_ids: list[str], repeats: int, n: int,
+            floor: FloorProcess) -> dict[str, Any]:
+    dicts = [b.to_dict() for b in chain.blocks()]
+    out: dict[str, Any] = {"blocks": chain.height, "transactions": sum(len(b["transactions"]) for b in dicts),
+                           "settled_jobs": jobs_chain.settled(chain, job_ids)}
+    data_dir = work / f"{name}-data"
+    write_dir(chain, data_dir)
+    out["restart"] = restart(data_dir, repeats)        # leaves the snapshot, for the serving node
+    out["audit"] = audit(dicts, repeats)
+    path = work / f"{name}.json"
+    path.write_text(json.dumps({"chain": dicts}))
+    out["chain_json_bytes"] = path.stat().st_size
+    out["verify_cli"] = verifier(path, repeats)
+    source = serve(work, f"source-{name}", data_dir)
+    try:
+        out["sync"], out["synced_node"] = sync(work, name, source, repeats)
+        out["endpoints"] = endpoints(source, floor, job_ids[0] if job_ids else None, n)
+    finally:
+        source.stop()
+    return out
+
+
+def run(work: Path, jobs: int, repeats: int, n: int) -> dict[str, Any]:
+    with_jobs, ids = jobs_chain.build(jobs)
+    without, _ = jobs_chain.build(jobs, with_jobs=False)
+    transfers = jobs_chain.build_transfers(jobs_chain.job_transactions(with_jobs))
+    assert with_jobs.height == without.height == transfers.height
+    floor = FloorProcess(work)
+    try:
+        runs = {"with_jobs": measure(work, "with-jobs", with_jobs, ids, repeats, n, floor),
+                "without_jobs": measure(work, "without-jobs", without, [], repeats, n, floor),
+                "with_transfers": measure(work, "with-transfers", transfers, [], repeats, n, floor)}
+    finally:
+        floor.stop()
+    a, b, c = runs["with_jobs"], runs["without_jobs"], runs["with_transfers"]
+    metrics = {"restart without snapshot": ("restart", "without_snapshot"),
+               "restart with snapshot": ("restart", "with_snapshot"),
+               "sync over HTTP": ("sync",), "audit_chain": ("audit",), "python -m blockchain.verify": ("verify_cli",)}
+
+    def pick(r: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+        for k in keys:
+            r = r[k]
+        return r
+
+    ratios, to_transfers = {}, {}
+    for label, keys in metrics.items():
+        x, y, z = pick(a, keys), pick(b, keys), pick(c, keys)
+        ratios[label] = {"with_jobs_ms": x["median_ms"], "without_jobs_ms": y["median_ms"],
+                         **ratio_spread(x["samples_ms"], y["samples_ms"])}
+        to_transfers[label] = {"with_jobs_ms": x["median_ms"], "with_transfers_ms": z["median_ms"],
+                               **ratio_spread(x["samples_ms"], z["samples_ms"])}
+    return {"jobs": jobs, "repeats": repeats, "requests_per_endpoint": n, "jobs_per_block": jobs_chain.JOBS_PER_BLOCK,
+            "windows": jobs_chain.WINDOWS, "difficulty": DIFFICULTY, "runs": runs, "ratios": ratios,
+            "ratios_to_transfers": to_transfers}
+
+
+def render(result: dict[str, Any]) -> str:
+    a, b = result["runs"]["with_jobs"], result["runs"]["without_jobs"]
+    c = result["runs"]["with_transfers"]
+    lines = [f"A chain of {a['blocks']:,} blocks holding {a['settled_jobs']:,} settled jobs "
+             f"({a['transactions']:,} transactions, {a['chain_json_bytes'] / 2**20:.1f} MiB as JSON) against the same "
+             f"blocks without the jobs ({b['transactions']:,} transactions, {b['chain_json_bytes'] / 2**20:.1f} MiB), "
+             f"and against the same blocks with as many TRANSFERs as there are job transactions, block by block "
+             f"({c['transactions']:,} transactions, {c['chain_json_bytes'] / 2**20:.1f} MiB); medians of "
+             f"{result['repeats']} (`python -m bench.jobs_scale`).", "",
+             "| work | with jobs | without | ratio (IQR) | with transfers instead | ratio (IQR) |",
+             "|---|---|---|---|---|---|"]
+    for label, r in result["ratios"].items():
+        t = result["ratios_to_transfers"][label]
+        lines.append(f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms "
+                     f"| {r['ratio']} ({r['q1']} to {r['q3']}) | {t['with_transfers_ms']:,.1f} ms "
+                     f"| {t['ratio']} ({t['q1']} to {t['q3']}) |")
+    lines += ["", "| endpoint | with jobs: median, x floor | without jobs: median, x floor |", "|---|---|---|"]
+    for label, r in a["endpoints"].items():
+        other = b["endpoints"].get(label)
+        theirs = f"{other['median_ms']} ms, {other['x_floor']}x" if other else "(no job)"
+        lines.append(f"| `{label}` | {r['median_ms']} ms, {r['x_floor']}x | {theirs} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.jobs_scale", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=None, help="settled jobs on the chain (default 1000; --quick 40)")
+    parser.add_argument("--repeats", type=int, default=None, help="repeats of each measure (default 5; --quick 1)")
+    parser.add_argument("--requests", type=int, default=None, help="requests per endpoint (default 300; --quick 30)")
+    parser.add_argument("--quick", action="store_true", help="a small run, to a scratch folder unless --out")
+    parser.add_argument("--out", type=Path, default=None, help="where to write (default bench/results)")
+    args = parser.parse_args(argv)
+    jobs = args.jobs or (40 if args.quick else 1000)
+    repeats = args.repeats or (1 if args.quick else 5)
+    n = args.requests or (30 if args.quick else 300)
+    out = output_dir(args.out, args.quick, "bench/results")
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.strftime("%Y-%m-%d %H:%M:%S")
+    with tempfile.TemporaryDirectory(prefix="iris-bench-jobs-") as tmp:
+        result = run(Path(tmp), jobs, repeats, n)
+    result = {"started": started, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), **result}
+    (out / "jobs_scale.json").write_text(json.dumps(result, indent=1) + "\n")
+    table = render(result)
+    (out / "jobs_scale.md").write_text(table)
+    print(table)
+    print(f"wrote {out / 'jobs_scale.json'} and {out / 'jobs_scale.md'}")
+    worst = max(r["ratio"] for r in result["ratios"].values())
+    worst_t = max(r["ratio"] for r in result["ratios_to_transfers"].values())
+    print(f"largest ratio with jobs / without: {worst}; with jobs / with as many transfers: {worst_t}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
