@@ -38,6 +38,7 @@ from ml import ledger_model
 
 from . import jobs_chain
 from .jobs_chain import DIFFICULTY, NODE_ARGS, TEST_ROWS
+from .protocol import write_dir
 from .util import ROOT, FloorProcess, NodeProcess, Progress, output_dir, ratio_spread, spread_ms, summarize, timed
 
 QUIET = ("--sync-interval", "300", "--durability", "os", *NODE_ARGS)
@@ -46,13 +47,6 @@ MEASURES = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal
 
 def _clock() -> float:
     return time.time()
-
-
-def write_dir(chain: Blockchain, data_dir: Path) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    store = SQLiteStore(data_dir / "chain.sqlite3", durability="os")
-    store.replace_blocks(0, [b.to_dict() for b in chain.blocks()])
-    store.close()
 
 
 def open_dir(data_dir: Path) -> tuple[Blockchain, float]:

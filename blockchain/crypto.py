@@ -66,23 +66,18 @@ class KeyFileError(BlockchainError, ValueError):
         super().__init__(message)
 
 
-def create_key_file(path: Path) -> Ed25519PrivateKey:
-    """Create a new key at ``path``: owner-readable only, written atomically, never overwriting."""
-    path = Path(path)
-    key = generate_private_key()
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_new_private_file(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` as a new file: owner-readable only (0600), written atomically (a
+    temporary file, fsync, a hard link, then the directory's fsync), never replacing one that
+    exists. Raises ``FileExistsError`` if ``path`` exists and ``OSError`` if it cannot be written."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(private_key_seed_hex(key) + "\n")
+        with os.fdopen(fd, "w", encoding=encoding) as fh:
+            fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.link(tmp, path)  # fails if path exists: never replaces a key
-    except FileExistsError:
-        raise KeyFileError(f"{path} already exists; refusing to overwrite a key") from None
-    except OSError as exc:
-        raise KeyFileError(f"cannot create {path}: {exc.strerror or exc}") from None
+        os.link(tmp, path)  # fails if path exists: never replaces a file
     finally:
         try:
             os.unlink(tmp)
@@ -93,6 +88,19 @@ def create_key_file(path: Path) -> Ed25519PrivateKey:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def create_key_file(path: Path) -> Ed25519PrivateKey:
+    """Create a new key at ``path``: owner-readable only, written atomically, never overwriting."""
+    path = Path(path)
+    key = generate_private_key()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        write_new_private_file(path, private_key_seed_hex(key) + "\n", encoding="ascii")
+    except FileExistsError:
+        raise KeyFileError(f"{path} already exists; refusing to overwrite a key") from None
+    except OSError as exc:
+        raise KeyFileError(f"cannot create {path}: {exc.strerror or exc}") from None
     return key
 
 

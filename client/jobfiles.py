@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
+from blockchain import crypto
 from blockchain.strictjson import JSONRejected, loads_strict
 
 from .jobs import Sealed, TestSet
@@ -42,29 +43,13 @@ class JobFiles:
     def _write(self, name: str, value: dict[str, Any]) -> Path:
         self._ensure()
         path = self.dir / name
-        tmp = self.dir / f".{name}.{os.getpid()}.tmp"
+        text = json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(value, fh, sort_keys=True, separators=(",", ":"))
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.link(tmp, path)
+            crypto.write_new_private_file(path, text)
         except FileExistsError:
             raise JobFileError(f"{path} already exists; refusing to overwrite it") from None
         except OSError as exc:
             raise JobFileError(f"cannot write {path}: {exc.strerror or exc}") from None
-        finally:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        dir_fd = os.open(self.dir, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
         return path
 
     def _read(self, name: str, what: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from blockchain.encoding import canon, sha256_hex  # noqa: E402
 from blockchain.pow import search_bits  # noqa: E402
 from blockchain.transactions import reward, transfer_body  # noqa: E402
 from ml import ledger_model  # noqa: E402
+from testkit.vectorfile import write_or_check  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "jobs-chains-v3.json"
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
@@ -350,20 +351,9 @@ def render() -> str:
     return json.dumps(out, indent=1, sort_keys=True) + "\n"
 
 
-def main() -> int:
-    OUT.write_text(render())
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
-    return 0
-
-
-def check() -> int:
-    """``--check``: rebuild in memory and compare with the committed file, byte for byte."""
-    if render() != OUT.read_text():
-        print(f"{OUT} differs from a rebuild: run python scripts/build_job_chain_vectors.py")
-        return 1
-    print(f"{OUT} is what the script builds")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    return write_or_check(OUT, render, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":
-    sys.exit(check() if "--check" in sys.argv[1:] else main())
+    sys.exit(main())

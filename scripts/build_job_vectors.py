@@ -10,7 +10,6 @@ job windows; JOB bodies valid and invalid.
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import sys
@@ -24,6 +23,7 @@ from blockchain import jobs  # noqa: E402
 from blockchain.jobs import Commitment, Windows  # noqa: E402
 from ml import iris_base, kinds, units  # noqa: E402
 from ml.hashing import canon  # noqa: E402
+from testkit.vectorfile import write_or_check  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "jobs-v3.json"
 SALT_TEST = "5a17" * 16
@@ -330,17 +330,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file differs from a rebuild")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
-        print("up to date" if same else f"{OUT} differs from a rebuild")
-        return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT} ({len(text)} bytes)")
-    return 0
+    return write_or_check(OUT, render, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":

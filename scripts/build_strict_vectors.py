@@ -12,7 +12,6 @@ same bytes (``--check`` says whether the file is up to date).
 """
 from __future__ import annotations
 
-import argparse
 import copy
 import json
 import random
@@ -27,6 +26,7 @@ from blockchain.encoding import ZERO_HASH, canon, sha256_hex  # noqa: E402
 from blockchain.pow import meets_difficulty  # noqa: E402
 from testkit.fuzz.generate import generate_chain  # noqa: E402
 from testkit.fuzz.mutate import reseal  # noqa: E402
+from testkit.vectorfile import write_or_check  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "protocol-v2-strict.json"
 CLOCK_MS = 1_700_000_000_000          # the base chain's time: in the past of any real clock
@@ -181,18 +181,8 @@ def render() -> str:
     return json.dumps(build(), indent=1) + "\n"
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file differs from a rebuild")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
-        print("up to date" if same else f"{OUT} differs from a rebuild")
-        return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT} ({len(json.loads(text)['cases'])} cases)")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    return write_or_check(OUT, render, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from blockchain.block import Block  # noqa: E402
 from blockchain.pow import search_below  # noqa: E402
 from blockchain.transactions import claim_body, flower_body, reward, transfer_body  # noqa: E402
 from ml import iris_base, ledger_model  # noqa: E402
+from testkit.vectorfile import write_or_check  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "protocol-v3.json"
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
@@ -329,20 +330,9 @@ def render() -> str:
     return json.dumps(out, indent=1, sort_keys=True) + "\n"
 
 
-def main() -> int:
-    OUT.write_text(render())
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
-    return 0
-
-
-def check() -> int:
-    """``--check``: rebuild in memory and compare with the committed file, byte for byte."""
-    if render() != OUT.read_text():
-        print(f"{OUT} differs from a rebuild: run python scripts/build_v3_vectors.py")
-        return 1
-    print(f"{OUT} is what the script builds")
-    return 0
+def main(argv: list[str] | None = None) -> int:
+    return write_or_check(OUT, render, __doc__.split("\n\n")[0], argv)
 
 
 if __name__ == "__main__":
-    sys.exit(check() if "--check" in sys.argv[1:] else main())
+    sys.exit(main())
