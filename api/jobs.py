@@ -42,11 +42,9 @@ class JobService:
         return found
 
     def page(self, state: Optional[str], offset: int, limit: int) -> dict[str, Any]:
-        jobs, count = self.chain.jobs(state, offset, limit)
+        jobs, count = self.chain.jobs(state, offset, limit, summary=True)
         following = offset + len(jobs) if offset + len(jobs) < count else None
-        summaries = [{**{k: v for k, v in job.items() if k not in ("test", "models")},
-                      "test_revealed": job["test"] is not None} for job in jobs]
-        return {"jobs": summaries, "count": count, "next": following}
+        return {"jobs": jobs, "count": count, "next": following}
 
     def predict(self, job_id: str, payload: JobPredictIn) -> dict[str, Any]:
         job = self.job(job_id)

@@ -367,10 +367,12 @@ class Blockchain:
         """A training job's view (docs/jobs.md "The node's read interface"), or None."""
         return self._view.job(job_id)
 
-    def jobs(self, state: Optional[str] = None, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+    def jobs(self, state: Optional[str] = None, offset: int = 0, limit: int = 50,
+             summary: bool = False) -> tuple[list[dict[str, Any]], int]:
         """Training jobs newest first, those in ``state`` when given (ValueError for an unknown
-        one): the page from ``offset`` and the total count."""
-        return self._view.jobs(state, offset, limit)
+        one): the page from ``offset`` and the total count; ``summary`` leaves out each job's test
+        set and models (``test_revealed`` says whether the test set is out)."""
+        return self._view.jobs(state, offset, limit, summary)
 
     def locator(self) -> list[str]:
         return self._view.locator()

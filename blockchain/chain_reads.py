@@ -50,12 +50,17 @@ def job_phase(job: Job, n: int) -> str:
         else "settling"
 
 
-def job_view(job: Job, n: int, tx_of: Callable[[str], Transaction]) -> dict[str, Any]:
+def job_view(job: Job, n: int, tx_of: Callable[[str], Transaction], summary: bool = False) -> dict[str, Any]:
     """A job as the API shows it (docs/jobs.md), the next block being at height ``n``; ``tx_of``
-    reads a transaction of the chain (the test set and the models stay in their blocks)."""
+    reads a transaction of the chain (the test set and the models stay in their blocks). A
+    ``summary`` leaves them there: ``test_revealed`` instead of ``test`` and ``models``."""
     w = job.windows
-    test = None if job.test is None else tx_of(job.test).body_dict()["data"]
-    models = {c.worker: tx_of(c.reveal).body_dict()["data"]["model"] for c in job.commits if c.reveal is not None}
+    if summary:
+        shown: dict[str, Any] = {"test_revealed": job.test is not None}
+    else:
+        shown = {"test": None if job.test is None else tx_of(job.test).body_dict()["data"],
+                 "models": {c.worker: tx_of(c.reveal).body_dict()["data"]["model"]
+                            for c in job.commits if c.reveal is not None}}
     return {"id": job.id, "height": job.height, "requester": job.requester, "bounty": job.bounty,
             "data": copy.deepcopy(dict(job.data)),
             "windows": {"commit": [w.commit_first, w.commit_last], "test": [w.test_first, w.test_last],
@@ -63,7 +68,7 @@ def job_view(job: Job, n: int, tx_of: Callable[[str], Transaction]) -> dict[str,
             "state": job_phase(job, n),
             "commitments": [{"worker": c.worker, "model_commitment": c.model_commitment, "height": c.height,
                              "position": c.position, "revealed": c.reveal is not None} for c in job.commits],
-            "test": test, "models": models,
+            **shown,
             "settlement": None if job.settlement is None else copy.deepcopy(dict(job.settlement)),
             "settled_in": job.settled_in}
 
@@ -306,16 +311,18 @@ class ChainView:
                 return None
             return job_view(job, state.height + 1, state.chain_tx)
 
-    def jobs(self, phase: Optional[str] = None, offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+    def jobs(self, phase: Optional[str] = None, offset: int = 0, limit: int = 50,
+             summary: bool = False) -> tuple[list[dict[str, Any]], int]:
         """The jobs on the chain, newest first (by their JOB's place in the chain), only those in
-        ``phase`` (one of ``JOB_PHASES``) when given: the page from ``offset``, and how many match."""
+        ``phase`` (one of ``JOB_PHASES``) when given: the page from ``offset``, and how many match
+        (``summary``: views without the test set and models, see ``job_view``)."""
         if phase is not None and phase not in JOB_PHASES:
             raise ValueError(f"state must be one of {', '.join(JOB_PHASES)}; got {phase!r:.40}")
         with self._core.view_lock:
             state = self._core.state
             n = state.height + 1
             ids = [i for i in reversed(state.job_order) if phase is None or job_phase(state.jobs[i], n) == phase]
-            return [job_view(state.jobs[i], n, state.chain_tx) for i in ids[offset:offset + limit]], len(ids)
+            return [job_view(state.jobs[i], n, state.chain_tx, summary) for i in ids[offset:offset + limit]], len(ids)
 
     def proof(self, tx_id: str) -> Optional[dict[str, Any]]:
         """An inclusion proof for a transaction on the chain; None when pending or unknown."""
