@@ -39,7 +39,6 @@ from .startup import load_chain, load_pending
 from .state import ChainState, Flower
 from .storage import ChainStore, MemoryStore
 from .transition import Issue, feed_model, transition
-from .rules import rule_for
 from .transactions import FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction
 
 log = logging.getLogger("blockchain")
@@ -129,7 +128,7 @@ class Blockchain:
                                        tx_id=tx.id)
         if tx.id in self.pool:
             raise DuplicateTransaction(f"transaction {tx.id} is already pending", tx_id=tx.id)
-        rule = rule_for(tx.type)
+        rule = tx.rule
         already = self.pool.pending_like(tx)
         other = self.pool.get(already) if already is not None else None
         if other is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from . import claims
-from .rules import rule_for
 from .rules.job_common import Job
 from .state import ChainState, Flower, Rules
 from .transactions import Transaction
@@ -146,7 +145,7 @@ class Delta:
     # -- a transaction ------------------------------------------------------------------
     def problem(self, tx: Transaction) -> Optional[str]:
         """Why ``tx`` cannot be applied next, or None; nothing changes either way."""
-        return rule_for(tx.type).problem(self, tx)
+        return tx.rule.problem(self, tx)
 
     def apply(self, tx: Transaction, check: bool = True) -> Optional[str]:
         """Apply ``tx`` if it can be; returns why not (and changes nothing) otherwise.
@@ -154,7 +153,7 @@ class Delta:
         ``check=False`` is for blocks this node validated before (a restart whose stored bytes
         match its snapshot's digest): the effects are computed without re-judging them.
         """
-        rule = rule_for(tx.type)
+        rule = tx.rule
         problem = rule.problem(self, tx) if check else None
         if problem is not None:
             return problem

@@ -21,7 +21,6 @@ from __future__ import annotations
 from itertools import zip_longest
 from typing import Iterable, Iterator, Optional
 
-from .rules import rule_for
 from .rules.base import Ledger
 from .transactions import Transaction
 
@@ -36,7 +35,7 @@ def never_valid(tx: Transaction, ledger: Ledger) -> Optional[bool]:
     """True for a transaction that no later block can hold, whatever the model and the waits do
     (a claim whose flower is gone, say: its rule's ``never_valid``); None when its type has no
     such rule (then ``Delta.problem`` decides)."""
-    judge = rule_for(tx.type).never_valid
+    judge = tx.rule.never_valid
     return None if judge is None else judge(ledger, tx)
 
 
@@ -80,7 +79,7 @@ class PendingPool:
     def pending_like(self, tx: Transaction) -> Optional[str]:
         """The id of the pending transaction that ``tx`` may not be pending beside (its rule's
         ``one_pending`` key: a claim of the same sender and flower), or None."""
-        key = rule_for(tx.type).one_pending(tx)
+        key = tx.rule.one_pending(tx)
         return None if key is None else self._claims.get(key)
 
     def full(self) -> bool:
@@ -137,7 +136,7 @@ class PendingPool:
         ids = self._by_source.setdefault(source, {})
         ids[tx.id] = None
         self._resize(source, len(ids) - 1, len(ids))
-        key = rule_for(tx.type).one_pending(tx)
+        key = tx.rule.one_pending(tx)
         if key is not None:
             self._claims[key] = tx.id
         if tx.spends:
@@ -154,7 +153,7 @@ class PendingPool:
             self._resize(source, len(held) + 1, len(held))
             if not held:
                 del self._by_source[source]
-            key = rule_for(tx.type).one_pending(tx)
+            key = tx.rule.one_pending(tx)
             if key is not None and self._claims.get(key) == tx_id:
                 del self._claims[key]
             if tx.spends:

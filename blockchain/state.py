@@ -15,7 +15,7 @@ from .block import Block
 from .blocklist import BlockList
 from .errors import UndoMissing
 from .forkchoice import WorkLog
-from .rules import RULES, rule_for
+from .rules import RULES
 from .rules.base import Flower, Rules
 from .rules.job_common import Job
 from .transactions import Transaction
@@ -110,7 +110,7 @@ class ChainState:
         self.total_good, self.rows = delta.total_good, delta.rows
         for tx in block.transactions:
             self.tx_block[tx.id] = block.index
-            rule_for(tx.type).index(self, block.index, block.timestamp_ms, tx)
+            tx.rule.index(self, block.index, block.timestamp_ms, tx)
 
     def add_restored(self, text: str, block_hash: str, tx_ids: list[str], timestamp_ms: int,
                      update: Optional[dict[str, Any]]) -> None:
@@ -212,7 +212,7 @@ class ChainState:
             for tx in reversed(block.transactions):
                 if self.tx_block.get(tx.id) == block.index:
                     del self.tx_block[tx.id]
-                rule_for(tx.type).undo(self, block.index, tx)
+                tx.rule.undo(self, block.index, tx)
             self.block_heights.pop(block.hash, None)
             dropped.append(block)
         return dropped[::-1]
