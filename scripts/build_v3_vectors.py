@@ -25,6 +25,8 @@ from blockchain.block import Block  # noqa: E402
 from blockchain.pow import search_below  # noqa: E402
 from blockchain.transactions import claim_body, flower_body, reward, transfer_body  # noqa: E402
 from ml import iris_base, ledger_model  # noqa: E402
+from testkit.v3chains import Builder as Builder3  # noqa: E402
+from testkit.v3chains import forge, next_difficulty, work_of  # noqa: E402
 from testkit.vectorfile import write_or_check  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "protocol-v3.json"
@@ -204,46 +206,26 @@ def split_panel() -> dict:
 # A small network of its own: difficulty 64 (6 zero bits) at genesis, a retarget every 4 blocks
 # toward a median block time of 1 s, never below 4.
 D_START, D_MIN, D_EVERY, D_TARGET = 64, 4, 4, 1000
+D_PARAMS = difficulty.DifficultyParams(D_START, D_TARGET, D_EVERY, D_MIN)
 D_NOW = T0 + 10**8  # the verifier's clock for these cases (every chain is behind it)
 
 
-class DifficultyBuilder:
-    def __init__(self, miner: str) -> None:
-        self.t, self.miner = T0, miner
-        self.chain = Blockchain(ledger_model(), D_START, MemoryStore(), protocol=3, clock=lambda: self.t / 1000,
-                                target_block_ms=D_TARGET, retarget_every=D_EVERY, min_difficulty=D_MIN)
-
-    def mine(self, blocks: int, gap_ms: int) -> "DifficultyBuilder":
-        for _ in range(blocks):
-            self.t += gap_ms
-            self.chain.mine(self.miner)
-        return self
-
-    def blocks(self) -> list[dict]:
-        return [b.to_dict() for b in self.chain.blocks()]
+def _builder(miner: str) -> Builder3:
+    return Builder3(T0, miner, D_PARAMS)
 
 
 def _work(chain: list[dict]) -> str:
-    return difficulty.work_text(difficulty.chain_work(b["difficulty"] for b in chain))
+    return difficulty.work_text(work_of(chain))
 
 
 def _next_difficulty(chain: list[dict]) -> int:
-    params = difficulty.DifficultyParams(D_START, D_TARGET, D_EVERY, D_MIN)
-    ancestors = [(b["timestamp_ms"], b["difficulty"]) for b in chain]
-    return difficulty.required_difficulty(len(chain), ancestors, params)
+    return next_difficulty(chain, D_PARAMS)
 
 
 def _forge(chain: list[dict], timestamp_ms: int, claimed: int) -> list[dict]:
     """``chain`` plus a block with only its REWARD, stamped ``timestamp_ms``, carrying difficulty
     ``claimed`` and a hash that meets it."""
-    prev = chain[-1]
-    index = prev["index"] + 1
-    body = [reward("forger", index)]
-    draft = Block.assemble(index, timestamp_ms, prev["hash"], claimed, body, 0)
-    nonce = search_below(draft.prefix(), difficulty.hash_limit(claimed))
-    if nonce is None:  # without a stop or a limit the search always ends with a nonce
-        raise RuntimeError(f"no nonce meets difficulty {claimed}")
-    return chain + [Block.assemble(index, timestamp_ms, prev["hash"], claimed, body, nonce).to_dict()]
+    return chain + [forge(chain[-1], timestamp_ms, claimed)]
 
 
 def _chain_case(name: str, chain: list[dict]) -> dict:
@@ -251,12 +233,12 @@ def _chain_case(name: str, chain: list[dict]) -> dict:
 
 
 def difficulty_cases() -> dict:
-    up = DifficultyBuilder("up").mine(8, 100).mine(4, 600).blocks()          # x4 (clamped from x10), then 256 -> 426
-    down = DifficultyBuilder("down").mine(8, 2000).mine(4, 60_000).blocks()  # 64 -> 32, then / 4 (clamped from / 60)
-    fine = DifficultyBuilder("fine").mine(8, 1250).mine(4, 800).blocks()      # 64 -> 51 -> 63: finer than 2x
-    floor = DifficultyBuilder("floor").mine(20, 100_000).blocks()            # down to the minimum, and no lower
-    steady = DifficultyBuilder("steady").mine(12, 1000).blocks()             # on target: no change
-    mixed = DifficultyBuilder("mixed").mine(7, 1000).mine(1, 100).mine(1, 50_000).mine(3, 100).blocks()  # one slow gap
+    up = _builder("up").mine(8, 100).mine(4, 600).blocks()          # x4 (clamped from x10), then 256 -> 426
+    down = _builder("down").mine(8, 2000).mine(4, 60_000).blocks()  # 64 -> 32, then / 4 (clamped from / 60)
+    fine = _builder("fine").mine(8, 1250).mine(4, 800).blocks()      # 64 -> 51 -> 63: finer than 2x
+    floor = _builder("floor").mine(20, 100_000).blocks()            # down to the minimum, and no lower
+    steady = _builder("steady").mine(12, 1000).blocks()             # on target: no change
+    mixed = _builder("mixed").mine(7, 1000).mine(1, 100).mine(1, 50_000).mine(3, 100).blocks()  # one slow gap
     chains = [_chain_case("retarget up: 64 -> 256 at height 8 (median gap 100 ms, 10x too fast, clamped to x4), "
                           "256 -> 426 at 12 (median 600 ms)", up),
               _chain_case("retarget down: 64 -> 32 at height 8 (median 2000 ms), 32 -> 8 at 12 (median 60 s, "
@@ -268,11 +250,11 @@ def difficulty_cases() -> dict:
               _chain_case("one forged-looking 50 s gap among 100 ms ones (window of height 12): the lower median is "
                           "100 ms, so 64 -> 256 (x4, clamped), where the window's mean (12.6 s) would have "
                           "divided it by 4", mixed)]
-    heavy = DifficultyBuilder("heavy").mine(12, 1000).blocks()
-    light = DifficultyBuilder("light").mine(30, 100_000).blocks()
-    tie = DifficultyBuilder("tie").mine(12, 1000).blocks()
-    base = DifficultyBuilder("base").mine(5, 1000)
-    fork_ours = DifficultyBuilder("base").mine(5, 1000)  # the same 5 blocks as base (same miner, same times)
+    heavy = _builder("heavy").mine(12, 1000).blocks()
+    light = _builder("light").mine(30, 100_000).blocks()
+    tie = _builder("tie").mine(12, 1000).blocks()
+    base = _builder("base").mine(5, 1000)
+    fork_ours = _builder("base").mine(5, 1000)  # the same 5 blocks as base (same miner, same times)
     fork_ours.miner = "ours"
     fork_ours.mine(3, 1000)  # our branch: 3 blocks on target, height 8 keeps 64
     base.miner = "theirs"
@@ -287,7 +269,7 @@ def difficulty_cases() -> dict:
              {"name": "the same work: a tie keeps ours", "ours": heavy, "theirs": tie, "fork": 0, "winner": "ours"}]
     for f in forks:
         f["ours_work"], f["theirs_work"] = _work(f["ours"]), _work(f["theirs"])
-    flat = DifficultyBuilder("flat").mine(3, 1000).mine(8, 0).blocks()  # the clock stood still: the median caught up
+    flat = _builder("flat").mine(3, 1000).mine(8, 0).blocks()  # the clock stood still: the median caught up
     at = len(heavy)
     last = heavy[-1]["timestamp_ms"]
     invalid = [
