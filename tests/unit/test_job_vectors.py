@@ -97,3 +97,11 @@ def test_windows():
 def test_job_bodies(case):
     found = jobs.job_problem(case["data"], VECTORS["network_classes"], case["height"])
     assert (found is None) == case["valid"], found
+
+
+def test_protocol_md_shows_the_model_commitment_example_of_the_vectors():
+    """The worked example in PROTOCOL.md is the vectors' (its canonical bytes, their count and both hashes)."""
+    protocol = (ROOT / "docs" / "PROTOCOL.md").read_text(encoding="utf-8")
+    first, second = VECTORS["model_commitments"]
+    assert first["canon"] in protocol and f"the {len(first['canon'])} bytes" in protocol
+    assert first["model_commitment"] in protocol and second["model_commitment"] in protocol
