@@ -54,7 +54,8 @@ class JobCommitIn(Signing):
     """A ``JOB_COMMIT``: its amount is the job's stake (the node fills it in; a signed body has it)."""
 
     sender: Sender
-    model_commitment: Annotated[Hex64, Field(description='H(canon({"model", "salt"})) of the model')]
+    model_commitment: Annotated[Hex64, Field(description='H(canon({"model", "salt", "worker"})) of the model, its '
+                                                         'salt and the sender (the commitment binds its worker)')]
 
 
 class JobTestIn(Signing):

@@ -141,9 +141,14 @@ class JobService:
         if problem:
             raise ApiError(400, "invalid_model", f"the model is not a well-formed {data['kind']} model within the "
                                                  f"bounds: {problem}")
-        if kinds.model_commitment(p.model, p.salt) != mine["model_commitment"]:
-            raise ApiError(400, "commitment_mismatch", "the model and salt do not hash to your commitment "
-                                                       f"{mine['model_commitment'][:16]}...")
+        if kinds.model_commitment(p.model, p.salt, p.sender) != mine["model_commitment"]:
+            rival = next((c["worker"] for c in job["commitments"] if c["worker"] != p.sender
+                          and kinds.model_commitment(p.model, p.salt, c["worker"]) == c["model_commitment"]), None)
+            why = (f"they are {rival}'s model and salt (they open {rival}'s commitment), and a model_commitment "
+                   "binds its worker: a copied commitment can never be opened by its copier" if rival else
+                   "the commitment binds the worker: H(canon({model, salt, worker})) with worker = the sender")
+            raise ApiError(400, "commitment_mismatch", f"the model and salt do not open {p.sender}'s commitment "
+                                                       f"{mine['model_commitment'][:16]}...: {why}")
         body = job_model_body(p.sender, job_id, p.model, p.salt, self.node.timestamp(p), p.public_key)
         return self._submit(body, p.signature, job_id)
 

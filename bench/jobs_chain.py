@@ -177,7 +177,7 @@ def build(jobs: int, with_jobs: bool = True) -> tuple[Blockchain, list[str]]:
             for plan in by_block.get(h - 1, []):   # commit window: j+1
                 for worker in plan.workers:
                     b.send("JOB_COMMIT", worker, 1, job_id=plan.job_id,
-                           model_commitment=sha256_hex(canon(plan.reveal(worker))))
+                           model_commitment=sha256_hex(canon({**plan.reveal(worker), "worker": worker})))
             fresh: list[JobPlan] = []
             while posted < jobs and len(fresh) < JOBS_PER_BLOCK:
                 plan = JobPlan(posted)

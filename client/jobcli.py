@@ -97,7 +97,7 @@ def cmd_commit(args, node) -> str:
     problem = kinds.check_model(data["kind"], model, len(data["features"]), len(data["classes"]))
     if problem:
         raise JobCommandError(f"the model is not a well-formed {data['kind']} model for this job: {problem}")
-    sealed = Sealed.make(model)
+    sealed = Sealed.for_key(model, key)   # the commitment binds this key's address
     saved = _files(args).save_model(sealed)
     answer = node.commit_job(key, args.job_id, sealed.commitment, stake=int(data["stake"]))
     return (f"committed to job {args.job_id[:16]}... with stake {data['stake']} (block {answer.block_index}); the "

@@ -6,7 +6,9 @@ secret (0600), written atomically (a temporary file, fsync, then a link that nev
 existing file) and named by the commitment the chain holds, so the reveal finds it from the job:
 
     <dir>/test-<test_commitment>.json    {"rows", "labels", "salt"}
-    <dir>/model-<model_commitment>.json  {"model", "salt"}
+    <dir>/model-<model_commitment>.json  {"model", "salt", "worker"}
+
+(the model commitment binds the worker's address, so a model file keeps the address it was sealed for.)
 
 The default directory is next to the key file: ``alice.key`` keeps its jobs in ``alice.key.jobs/``.
 A file is never served to anyone: the node sees its contents only in the reveal transaction.
@@ -78,13 +80,16 @@ class JobFiles:
         return test
 
     def save_model(self, sealed: Sealed) -> Path:
-        return self._write(f"model-{sealed.commitment}.json", {"model": sealed.model, "salt": sealed.salt})
+        return self._write(f"model-{sealed.commitment}.json",
+                           {"model": sealed.model, "salt": sealed.salt, "worker": sealed.worker})
 
     def load_model(self, commitment: str) -> Sealed:
         value = self._read(f"model-{commitment}.json", "model for this commitment")
-        if not isinstance(value.get("model"), dict) or not isinstance(value.get("salt"), str):
-            raise JobFileError(f"model-{commitment}.json must hold model and salt")
-        sealed = Sealed(value["model"], value["salt"])
+        if (not isinstance(value.get("model"), dict) or not isinstance(value.get("salt"), str)
+                or not isinstance(value.get("worker"), str)):
+            raise JobFileError(f"model-{commitment}.json must hold model, salt and worker (the address it was "
+                               "sealed for)")
+        sealed = Sealed(value["model"], value["salt"], value["worker"])
         if sealed.commitment != commitment:
             raise JobFileError(f"model-{commitment}.json does not hash to its commitment; it was changed")
         return sealed

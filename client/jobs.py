@@ -52,19 +52,28 @@ class TestSet:
 
 @dataclass(frozen=True)
 class Sealed:
-    """A worker's model and the salt that hides it until its reveal."""
+    """A worker's model and the salt that hides it until its reveal, sealed for one ``worker`` (the
+    address that sends the JOB_COMMIT and the JOB_MODEL): the commitment binds the worker, so a
+    ``Sealed`` opens only the commitment made with its own address."""
 
     model: dict[str, Any]
     salt: str
+    worker: str
 
     @classmethod
-    def make(cls, model: dict[str, Any], salt: Optional[str] = None) -> "Sealed":
-        return cls(model, salt or new_salt())
+    def make(cls, model: dict[str, Any], worker: str, salt: Optional[str] = None) -> "Sealed":
+        """``model`` sealed for the address ``worker`` with ``salt`` (a fresh random one unless given)."""
+        return cls(model, salt or new_salt(), worker)
+
+    @classmethod
+    def for_key(cls, model: dict[str, Any], key: Any, salt: Optional[str] = None) -> "Sealed":
+        """``model`` sealed for the address of the private ``key`` (the key that will sign both steps)."""
+        return cls.make(model, _signer(key)[1], salt)
 
     @property
     def commitment(self) -> str:
-        """What the JOB_COMMIT carries: ``H(canon({"model", "salt"}))``."""
-        return kinds.model_commitment(self.model, self.salt)
+        """What the worker's JOB_COMMIT carries: ``H(canon({"model", "salt", "worker"}))``."""
+        return kinds.model_commitment(self.model, self.salt, self.worker)
 
 
 def _signer(key: Any) -> tuple[str, str]:
@@ -153,7 +162,8 @@ class JobMethods:
                                                    "signature": crypto.sign_body(key, body)})
 
     def reveal_model(self, key: Any, job_id: str, sealed: Sealed) -> JobAccepted:
-        """A committed worker's JOB_MODEL, signed by ``key``."""
+        """A committed worker's JOB_MODEL, signed by ``key``; the node refuses it (400
+        ``commitment_mismatch``) unless it opens the sender's own commitment, which binds the sender."""
         pub, sender = _signer(key)
         body = job_model_body(sender, job_id, sealed.model, sealed.salt, _now_ms(), pub)
         return self.post_job_step(job_id, "model", {"sender": sender, "model": sealed.model, "salt": sealed.salt,

@@ -25,7 +25,8 @@ ROLES: dict[str, str] = {
     "tree": "an honest worker: DecisionTreeClassifier as an integer tree",
     "knn": "an honest worker: a KNN on chosen prototypes",
     "lazy": "a lazy worker: a random model of the job's kind",
-    "copycat": "copies a rival's commitment (the only thing it can see), then replays the rival's reveal",
+    "copycat": "copies a rival's commitment (the only thing it can see), then replays the rival's reveal: "
+               "refused (the commitment binds its worker), so its stake is burnt",
     "silent": "commits an honest model and never reveals it",
 }
 

@@ -11,8 +11,9 @@ held-out set (no agent reads them). On each of the two data sets, five jobs run 
 
 - ``linear``, ``tree``, ``knn``: the honest requester's; the honest worker of that kind, a lazy
   worker (a random model), a copycat (it copies the honest worker's commitment, the only thing it
-  can see, and replays the honest worker's reveal from the pending pool) and a silent worker (it
-  commits and never reveals);
+  can see, and replays the honest worker's reveal from the pending pool: the node refuses the
+  replay, because a model commitment binds its worker's address, so the copy is never revealed and
+  its stake is burnt) and a silent worker (it commits and never reveals);
 - ``withheld``: a linear job whose requester never reveals its test set; the honest linear worker
   and the lazy one are committed;
 - ``self-dealt``: the self-dealing requester's job (``knn`` on flowers, ``tree`` on digits); its
@@ -213,7 +214,7 @@ class Market:
             for role in job["workers"]:
                 if role == "copycat":
                     continue
-                sealed = Sealed.make(self.model_for(job, role, view, d))
+                sealed = Sealed.make(self.model_for(job, role, view, d), self.agents[role].address)
                 job["sealed"][role] = sealed
                 self.attempt(name, role, "commit", lambda r=role, s=sealed: self.node.commit_job(
                     self.agents[r].key, job["id"], s.commitment))
@@ -250,7 +251,7 @@ class Market:
             self.events.append({"job": job["name"], "role": "copycat", "step": "replay the rival's reveal",
                                 "accepted": False, "code": "not_found", "message": "no reveal in the pool"})
             return
-        copied = Sealed(reveal["data"]["model"], reveal["data"]["salt"])
+        copied = Sealed(reveal["data"]["model"], reveal["data"]["salt"], self.agents["copycat"].address)
         self.attempt(job["name"], "copycat", "replay the rival's reveal",
                      lambda: self.node.reveal_model(self.agents["copycat"].key, job["id"], copied))
 
@@ -317,8 +318,9 @@ def summarize(runs: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, A
             }
     refused = [e for run in runs for e in run["events"] if not e["accepted"]]
     summary["refused_steps"] = sorted({(e["role"], e["step"], e.get("code", "")) for e in refused})
-    summary["copycat_replays_accepted"] = sum(e["role"] == "copycat" and e["step"].startswith("replay")
-                                              and e["accepted"] for run in runs for e in run["events"])
+    replays = [e for run in runs for e in run["events"] if e["role"] == "copycat" and e["step"].startswith("replay")]
+    summary["copycat_replays_accepted"] = sum(e["accepted"] for e in replays)
+    summary["copycat_replays_refused"] = sum(not e["accepted"] for e in replays)
     return summary
 
 

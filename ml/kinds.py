@@ -145,7 +145,7 @@ def check_model(kind: str, model: object, features: int, classes: int) -> str | 
 
 def check_reveal(kind: str, data: object, features: int, classes: int) -> str | None:
     """The first problem of a ``JOB_MODEL``'s ``data`` ``{"model", "salt"}``, or None (the commitment
-    is checked by whoever knows it: ``model_commitment(data["model"], data["salt"])``)."""
+    is checked by whoever knows it: ``model_commitment(data["model"], data["salt"], tx.sender)``)."""
     if type(data) is not dict or set(data) != {"model", "salt"}:
         return "a model reveal has exactly the keys model, salt"
     if type(data["salt"]) is not str or SALT.fullmatch(data["salt"]) is None:
@@ -171,9 +171,11 @@ def check_test_set(test: object, features: int, classes: int, rows: int) -> str 
     return None
 
 
-def model_commitment(model: object, salt: str) -> str:
-    """``H(canon({"model": model, "salt": salt}))``: what a JOB_COMMIT carries."""
-    return sha256_hex(canon({"model": model, "salt": salt}))
+def model_commitment(model: object, salt: str, worker: str) -> str:
+    """``H(canon({"model": model, "salt": salt, "worker": worker}))``: what the JOB_COMMIT of ``worker``
+    (the address that sends it, and must send the JOB_MODEL) carries. The worker is bound in, so a
+    commitment copied by another address can never be opened by the copier."""
+    return sha256_hex(canon({"model": model, "salt": salt, "worker": worker}))
 
 
 def test_commitment(rows: Sequence[Sequence[int]], labels: Sequence[int], salt: str) -> str:

@@ -25,7 +25,7 @@ from blockchain.block import Block  # noqa: E402
 from blockchain.encoding import canon, sha256_hex  # noqa: E402
 from blockchain.pow import search_bits  # noqa: E402
 from blockchain.transactions import reward, transfer_body  # noqa: E402
-from ml import ledger_model  # noqa: E402
+from ml import kinds, ledger_model  # noqa: E402
 from testkit.vectorfile import write_or_check  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "jobs-chains-v3.json"
@@ -109,7 +109,11 @@ class Builder:
         return self.send(self.body("JOB", requester, bounty, data=data))
 
     def commit(self, worker: str, job_id: str, stake: int, model: dict[str, Any]) -> str:
-        commitment = sha256_hex(canon(model_reveal(model, worker)))
+        data = model_reveal(model, worker)
+        return self.commit_hash(worker, job_id, stake, kinds.model_commitment(data["model"], data["salt"], worker))
+
+    def commit_hash(self, worker: str, job_id: str, stake: int, commitment: str) -> str:
+        """A JOB_COMMIT of ``worker`` carrying ``commitment`` (its own, or one it copied)."""
         return self.send(self.body("JOB_COMMIT", worker, stake, job_id=job_id, model_commitment=commitment))
 
     def reveal_test(self, requester: str, job_id: str, test: dict[str, Any]) -> str:
@@ -225,7 +229,7 @@ def won() -> dict[str, Any]:
         variant("model revealed in the test window", forge_block(pre_test, [reveal("ann", GOOD_TREE, "ann")]),
                 "a JOB_MODEL outside its model window"),
         variant("model not matching its commitment", forge_block(pre_model, [reveal("bob", VERSICOLOR_TREE, "bob")]),
-                "H(canon({model, salt})) must equal the worker's model_commitment"),
+                "H(canon({model, salt, worker: the sender})) must equal the sender's model_commitment"),
         variant("model not well formed", forge_block(pre_model, [reveal("cat", BAD_TREE, "cat")]),
                 "a revealed model must be well formed for the job's kind, F and C"),
         variant("model by a non-committer", forge_block(pre_model, [reveal("poor", GOOD_TREE, "poor")]),
@@ -275,6 +279,41 @@ def tie() -> dict[str, Any]:
                    model_commitment=salt("third"))]), "a job takes at most max_commits commitments")]
     return {"name": "tie", "about": "dan and bob both score 3 of 6; dan committed first (the same block, an earlier "
                                     "position) and wins the bounty 3",
+            "chain": chain, **b.after([job]), "invalid": inv}
+
+
+def copycat() -> dict[str, Any]:
+    """A copycat front-runs ann: it copies ann's model_commitment and gets it ordered first. The
+    commitment binds ann's address, so the copy can never be opened by cop: its replay of ann's reveal
+    is refused, cop never reveals, its stake is burnt, and ann wins."""
+    b = Builder()
+    b.fund({"req": 3, "ann": 1, "cop": 1})
+    test = test_set()
+    job = b.job("req", 3, job_data(test, stake=1))
+    b.mine()
+    w = b.windows(job)
+    data = model_reveal(GOOD_TREE, "ann")
+    anns = kinds.model_commitment(data["model"], data["salt"], "ann")
+    b.commit_hash("cop", job, 1, anns)   # the copy, pooled (so ordered) before the original: position 1
+    b.commit("ann", job, 1, GOOD_TREE)   # the original: position 2
+    b.mine()
+    b.mine_to(w.test_first)
+    b.reveal_test("req", job, test)
+    b.mine()
+    b.mine_to(w.model_first)
+    b.reveal_model("ann", job, GOOD_TREE)
+    b.mine()
+    after_ann = b.blocks()
+    b.mine_to(w.settle + 1)
+    chain = b.blocks()
+    replay = b.forged("JOB_MODEL", "cop", 0, job_id=job, data=data)   # ann's model and salt, sent by cop
+    inv = [variant("a copied commitment's replayed reveal", forge_block(after_ann, [replay]),
+                   "H(canon({model, salt, worker: cop})) is not the commitment cop copied: a commitment binds "
+                   "its worker")]
+    return {"name": "copycat", "about": "cop copies ann's model_commitment and is ordered before ann (the same "
+                                        "block, an earlier position); the commitment binds ann, so cop can never "
+                                        "open it: its replay of ann's reveal is refused, its stake 1 is burnt, and "
+                                        "ann's tree (6 of 6) wins the bounty 3",
             "chain": chain, **b.after([job]), "invalid": inv}
 
 
@@ -341,7 +380,7 @@ def protocol_2() -> dict[str, Any]:
 
 def render() -> str:
     """The vectors file's text, built from scratch."""
-    cases = [won(), tie(), no_model(), withheld(), protocol_2()]
+    cases = [won(), tie(), copycat(), no_model(), withheld(), protocol_2()]
     out = {"about": "PROTOCOL.md 'Version 3: training jobs', whole chains; built by "
                     "scripts/build_job_chain_vectors.py (--check rebuilds it byte for byte). Each case: a valid chain "
                     "from genesis (difficulty 1, blocks 1 s apart), every balance after it, and each job's "

@@ -4,7 +4,8 @@
 
 Everything is fixed data or integer arithmetic (``ml/kinds.py``, ``blockchain/jobs.py``), so every
 run writes the same bytes (``--check`` exits 1 if the file differs from a rebuild). The file holds:
-models of each kind with their commitments, predictions and scores on a test set; a model and a
+models of each kind with their commitments (for a stated worker address), predictions and scores
+on a test set; model commitments with their canonical text (one model and salt, two workers); a model and a
 test set one past every bound (every implementation must refuse them); settlements of every case;
 job windows; JOB bodies valid and invalid.
 """
@@ -28,6 +29,8 @@ from testkit.vectorfile import write_or_check  # noqa: E402
 OUT = ROOT / "tests" / "vectors" / "jobs-v3.json"
 SALT_TEST = "5a17" * 16
 SALT_MODEL = "0123456789abcdef" * 4
+WORKER = "a1" * 20    # the address that sends the JOB_COMMIT (and the JOB_MODEL) of every model case
+RIVAL = "b2" * 20     # another address: the same model and salt commit to another hash
 X = kinds.MAX_ABS_FEATURE
 
 
@@ -47,7 +50,7 @@ def example(name: str, model: dict[str, Any], features: int, classes: int, rows:
     predictions = [kinds.predict(model, r) for r in rows]
     assert kinds.predict_all(model, rows) == predictions, name
     return {"name": name, "features": features, "classes": classes, "model": model, "model_salt": SALT_MODEL,
-            "model_commitment": kinds.model_commitment(model, SALT_MODEL),
+            "model_worker": WORKER, "model_commitment": kinds.model_commitment(model, SALT_MODEL, WORKER),
             "model_canon_bytes": len(canon(model)), "test": test,
             "test_commitment": kinds.test_commitment(rows, labels, salt_test),
             "predictions": predictions, "score": kinds.score(model, rows, labels)}
@@ -226,7 +229,23 @@ def reveals() -> list[dict[str, Any]]:
     for name, data, valid in cases:
         assert (kinds.check_reveal("tree", data, 1, 2) is None) == valid, name
         out.append({"name": name, "kind": "tree", "features": 1, "classes": 2, "data": data, "valid": valid,
-                    **({"model_commitment": kinds.model_commitment(model, SALT_MODEL)} if valid else {})})
+                    **({"worker": WORKER, "model_commitment": kinds.model_commitment(model, SALT_MODEL, WORKER)}
+                       if valid else {})})
+    return out
+
+
+def model_commitments() -> list[dict[str, Any]]:
+    """``H(canon({"model", "salt", "worker"}))`` shown in full: the canonical text that is hashed, for
+    one model and salt sent by two workers (two commitments: a copied commitment opens only for the
+    worker that made it)."""
+    model = {"kind": "tree", "nodes": [[1]]}
+    out = []
+    for name, worker in (("the worked example of PROTOCOL.md: a one-leaf tree, worker a1a1...", WORKER),
+                         ("the same model and salt, another worker: another commitment", RIVAL)):
+        text = canon({"model": model, "salt": SALT_MODEL, "worker": worker}).decode("ascii")
+        out.append({"name": name, "model": model, "salt": SALT_MODEL, "worker": worker, "canon": text,
+                    "model_commitment": kinds.model_commitment(model, SALT_MODEL, worker)})
+    assert out[0]["model_commitment"] != out[1]["model_commitment"]
     return out
 
 
@@ -304,13 +323,16 @@ def job_bodies() -> list[dict[str, Any]]:
 
 def build() -> dict[str, Any]:
     return {"about": "PROTOCOL.md 'Version 3: training jobs'; built by scripts/build_job_vectors.py. models: "
-                     "predictions, score and commitments of each; refused_models: one past a bound, refused; "
+                     "predictions, score and commitments of each (the model commitment for the worker "
+                     "'model_worker'); model_commitments: H(canon({model, salt, worker})) with the canonical text "
+                     "'canon' that is hashed; refused_models: one past a bound, refused; "
                      "accepted_models: at the bounds, accepted; test_sets; reveals: JOB_MODEL data; "
                      "settlements: JOB_SETTLE data from "
                      "commitments [worker, height, position, score or null]; windows; job_bodies (network classes "
                      "= the Iris classes, the JOB in block 'height').",
             "network_classes": list(iris_base().classes),
-            "models": models(), "refused_models": refused_models(), "accepted_models": accepted_at_the_bounds(),
+            "models": models(), "model_commitments": model_commitments(), "refused_models": refused_models(),
+            "accepted_models": accepted_at_the_bounds(),
             "test_sets": test_sets(), "reveals": reveals(), "settlements": settlements(), "windows": windows(),
             "job_bodies": job_bodies()}
 

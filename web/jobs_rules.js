@@ -155,9 +155,15 @@ export const JOB_RULES = {
       if (mine.revealed) return `${tx.sender} has already revealed its model`;
       const bad = checkReveal(job.data.kind, tx.data, features, classes);
       if (bad) return `the model: ${bad}`;
-      const hash = await modelCommitment(tx.data.model, tx.data.salt);
-      if (hash !== mine.model_commitment) return `the model hashes to ${hash}, not its commitment ${mine.model_commitment}`;
-      return null;
+      // The commitment binds its worker: H(canon({model, salt, worker: the sender})).
+      const hash = await modelCommitment(tx.data.model, tx.data.salt, tx.sender);
+      if (hash === mine.model_commitment) return null;
+      for (const c of job.commitments) {
+        if (c.worker !== tx.sender && (await modelCommitment(tx.data.model, tx.data.salt, c.worker)) === c.model_commitment) {
+          return `the model and salt are ${c.worker}'s (they open its commitment): a commitment binds its worker, so ${tx.sender} cannot open a copy of it`;
+        }
+      }
+      return `the model hashes (with the sender ${tx.sender}) to ${hash}, not its commitment ${mine.model_commitment}`;
     },
     apply(b, tx) {
       const job = b.job(tx.job_id);

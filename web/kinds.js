@@ -95,7 +95,8 @@ export function checkModel(kind, model, features, classes) {
   return CHECKS[kind](model, features, classes);
 }
 
-/** The first problem of a JOB_MODEL's data {model, salt}, or null (the commitment is checked apart). */
+/** The first problem of a JOB_MODEL's data {model, salt}, or null (the commitment, which binds the
+ * sender, is checked apart: modelCommitment(data.model, data.salt, tx.sender)). */
 export function checkReveal(kind, data, features, classes) {
   if (!isObject(data) || !hasKeys(data, ["model", "salt"])) return "a model reveal has exactly the keys model, salt";
   if (typeof data.salt !== "string" || !SALT.test(data.salt)) return "salt must be 64 lowercase hex characters";
@@ -177,7 +178,9 @@ async function H(text) {
 }
 
 export const canonBytes = (v) => new TextEncoder().encode(canon(v)).length;
-export const modelCommitment = (model, salt) => H(canon({ model, salt }));
+/** H(canon({model, salt, worker})): the model_commitment of `worker`, the address that sends the
+ * JOB_COMMIT and must send the JOB_MODEL (so a copied commitment cannot be opened by its copier). */
+export const modelCommitment = (model, salt, worker) => H(canon({ model, salt, worker }));
 export const testCommitment = (rows, labels, salt) => H(canon({ rows, labels, salt }));
 
 /** The inclusive heights of each step of a job whose JOB is in block `job`. */

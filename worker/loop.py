@@ -2,9 +2,12 @@
 it committed once their window is open.
 
 - A job in its commit window (``GET /jobs?state=commit``), of the worker's kind if one was given, with
-  a free slot, not the worker's own, not yet committed to: fetch its data (worker/data.py), train
-  (ml/training.py), report the validation score, seal the model with a fresh salt, keep it in the
-  job directory (client/jobfiles.py), then send the JOB_COMMIT.
+  a free slot, not the worker's own, not yet committed to: check that the worker's available coins
+  (``GET /balance``: its balance less what its pending transactions spend) cover the job's stake
+  (if not, say so and skip the job: the commit would be refused), fetch its data (worker/data.py),
+  train (ml/training.py), report the validation score, seal the model with a fresh salt for the
+  worker's own address (the commitment binds it), keep it in the job directory
+  (client/jobfiles.py), then send the JOB_COMMIT.
 - A job in its model window whose test set is revealed and where the worker committed but has not
   revealed: read the sealed model back and send the JOB_MODEL.
 
@@ -62,6 +65,16 @@ class Worker:
     def _commit(self, job: Any) -> None:
         d = job.data
         short = job.id[:12]
+        stake = int(d["stake"])
+        try:
+            available = self.node.balance(self.address).available
+        except ApiError as exc:
+            self.say(f"job {short}: skipped (cannot read the balance of {self.address}: {exc})")
+            return
+        if available < stake:
+            self.say(f"job {short}: skipped: the stake is {stake} and {self.address} has {available} available; "
+                     "a commitment must lock the stake, so it would be refused")
+            return
         try:
             rows, labels = training_data(self.node, job)
             self.say(f"job {short}: training a {d['kind']} model on {len(rows)} rows of {len(d['features'])} "
@@ -74,14 +87,14 @@ class Worker:
                                                          f"{trained.agreement:.1%} of rows"
         self.say(f"job {short}: validation score {trained.validation_correct}/{trained.validation_rows} "
                  f"({trained.validation_accuracy:.1%}){agreement}")
-        sealed = Sealed.make(trained.model)
+        sealed = Sealed.make(trained.model, self.address)   # the commitment binds this worker's address
         try:
             self.files.save_model(sealed)
-            answer = self.node.commit_job(self.key, job.id, sealed.commitment, stake=int(d["stake"]))
+            answer = self.node.commit_job(self.key, job.id, sealed.commitment, stake=stake)
         except (ApiError, JobFileError) as exc:
             self.say(f"job {short}: commit refused ({exc})")
             return
-        self.say(f"job {short}: committed {sealed.commitment[:12]}... with stake {d['stake']} "
+        self.say(f"job {short}: committed {sealed.commitment[:12]}... with stake {stake} "
                  f"(block {answer.block_index})")
 
     def _reveal(self, job: Any, commitment: str) -> None:

@@ -1,6 +1,8 @@
 """JOB_MODEL (PROTOCOL.md "Version 3: training jobs"): a committed worker reveals its model and
-salt in the model window, once the test set is out; it must be well formed for the job and hash
-to the worker's ``model_commitment``."""
+salt in the model window, once the test set is out; it must be well formed for the job, and
+``H(canon({"model", "salt", "worker": sender}))`` must be the sender's ``model_commitment``. The
+worker is bound into the hash, so a commitment another address copied can never be opened by its
+copier: replaying the rival's reveal is refused, and the copier's stake is burnt at settlement."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -9,6 +11,11 @@ from typing import Any, Mapping, Optional
 from ..encoding import canon, is_hex, sha256_hex
 from .base import Ledger, Rule, Tx, fail
 from .job_common import JOB_MODEL, NAMED_KEYS, check_named, named_job, window_problem
+
+
+def opened_commitment(data: Mapping[str, Any], worker: str) -> str:
+    """The model_commitment that a reveal ``data`` ``{"model", "salt"}`` sent by ``worker`` opens."""
+    return sha256_hex(canon({"model": data["model"], "salt": data["salt"], "worker": worker}))
 
 
 def check_body(body: Mapping[str, Any]) -> None:
@@ -39,8 +46,12 @@ def problem(ledger: Ledger, tx: Tx) -> Optional[str]:
     why = ledger.kinds.check_job_model(d["kind"], data["model"], len(d["features"]), len(d["classes"]))
     if why is not None:
         return f"data.model is not a well-formed {d['kind']} model of this job: {why}"
-    if sha256_hex(canon(data)) != commit.model_commitment:
-        return "the model does not match its commitment (H(canon(data)) differs from the model_commitment)"
+    if opened_commitment(data, tx.sender) != commit.model_commitment:
+        rival = next((c.worker for c in job.commits
+                      if c.worker != tx.sender and opened_commitment(data, c.worker) == c.model_commitment), None)
+        copied = f"; it is {rival}'s model and salt, and a commitment binds its worker" if rival else ""
+        return ("the model does not match its commitment (H(canon({model, salt, worker: the sender})) differs "
+                f"from the sender's model_commitment){copied}")
     return None
 
 

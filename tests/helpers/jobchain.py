@@ -79,7 +79,7 @@ class JobNode:
 
     def commit(self, worker: str, job_id: str, stake: int, model: dict) -> str:
         return self.send(self.tx("JOB_COMMIT", worker, stake, job_id=job_id,
-                                 model_commitment=sha256_hex(canon(reveal(model, worker)))))
+                                 model_commitment=sha256_hex(canon({**reveal(model, worker), "worker": worker}))))
 
     def reveal_test(self, requester: str, job_id: str, test: dict) -> str:
         return self.send(self.tx("JOB_TEST", requester, 0, job_id=job_id, data=test))

@@ -1,7 +1,8 @@
 """The /jobs API on one real protocol-3 node: a job from creation to settlement through HTTP (signed
 by the client library), and every 4xx a user can meet on the way: an unknown job, a window that is
 closed or not yet open, a second commitment, a reveal that does not match its commitment, a model
-over the bounds, a prediction before settlement."""
+over the bounds, a prediction before settlement; and a copycat that copies a rival's commitment and
+replays its reveal (refused: the commitment binds its worker; its stake is burnt, the rival wins)."""
 import pytest
 
 from blockchain import crypto
@@ -86,8 +87,8 @@ def test_a_job_from_creation_to_settlement_and_every_refusal(net):
     assert job.data["features"] == ["sepal_length", "sepal_width", "petal_length", "petal_width"]
     assert net.balance(address(requester)) == 2    # the bounty is escrowed
 
-    honest = Sealed.make(train("knn", rows, labels, 3, seed=0).model)
-    zero = Sealed.make({"kind": "knn", "rows": [[0, 0, 0, 0]], "labels": [0], "weights": [1, 1, 1, 1], "k": 1})
+    honest = Sealed.for_key(train("knn", rows, labels, 3, seed=0).model, good)
+    zero = Sealed.for_key({"kind": "knn", "rows": [[0, 0, 0, 0]], "labels": [0], "weights": [1, 1, 1, 1], "k": 1}, lazy)
     # before the commit window closes: no test reveal, no model reveal, no prediction
     assert error(lambda: net.api.reveal_test(requester, job_id, test))[:2] == (409, "window_closed")
     assert error(lambda: net.api.reveal_model(good, job_id, honest))[:2] == (409, "window_closed")
@@ -115,9 +116,9 @@ def test_a_job_from_creation_to_settlement_and_every_refusal(net):
 
     net.mine_to(w.test[1])
     assert net.api.job(job_id).state == "model"
-    other = Sealed.make(honest.model)                  # the committed model under another salt
+    other = Sealed.make(honest.model, address(good))   # the committed model under another salt
     assert error(lambda: net.api.reveal_model(good, job_id, other))[:2] == (400, "commitment_mismatch")
-    too_big = Sealed.make({**honest.model, "k": kinds.MAX_K + 1})
+    too_big = Sealed.make({**honest.model, "k": kinds.MAX_K + 1}, address(good))
     status, code, message = error(lambda: net.api.reveal_model(good, job_id, too_big))
     assert (status, code) == (400, "invalid_model") and "k must be" in message
     assert error(lambda: net.api.reveal_model(requester, job_id, honest))[:2] == (400, "not_committed")
@@ -152,6 +153,49 @@ def test_a_job_from_creation_to_settlement_and_every_refusal(net):
     assert listed["test_revealed"] is True and "models" not in listed and "test" not in listed
     assert listed["settlement"] == s and listed["commitments"] == [c.to_dict() for c in job.commitments]
     assert net.api.jobs("commit").count == 0
+
+
+def test_a_copycat_front_running_a_commitment_cannot_open_it_and_loses_its_stake(net):
+    """The copycat reads the honest worker's pending JOB_COMMIT, copies its model_commitment and is
+    ordered before it (sent first, so mined first in the same block). At reveal time it replays the
+    honest reveal (the same model and salt) as its own: the node refuses it with 400
+    ``commitment_mismatch``, saying the commitment binds its worker; at settlement the copy is an
+    unrevealed commitment, so its stake is burnt, and the honest worker wins."""
+    requester, honest_key, copycat = (crypto.generate_private_key() for _ in range(3))
+    net.fund({address(requester): 5, address(honest_key): 2, address(copycat): 2})
+    _, _, test_rows, test_labels = iris()
+    test = TestSet.make(test_rows, test_labels)
+    job_id = net.api.create_job(requester, 5, "tree", {"flowers_to": 0}, test, stake=2, max_commits=4,
+                                commit_blocks=2, test_blocks=1, model_blocks=2).job_id
+    net.mine()
+    w = net.api.job(job_id).windows
+    tree = {"kind": "tree", "nodes": [[2, 245, 1, 2], [0], [3, 165, 3, 4], [1], [2]]}
+    honest = Sealed.for_key(tree, honest_key)
+    net.api.commit_job(copycat, job_id, honest.commitment)    # the copy, ahead of the original
+    net.api.commit_job(honest_key, job_id, honest.commitment)
+    net.mine()
+    commits = net.api.job(job_id).commitments
+    assert [c.worker for c in commits] == [address(copycat), address(honest_key)]
+    assert commits[0].model_commitment == commits[1].model_commitment and commits[0].height == commits[1].height
+
+    net.mine_to(w.commit[1])
+    net.api.reveal_test(requester, job_id, test)
+    net.mine_to(w.test[1])
+    replay = Sealed(honest.model, honest.salt, address(copycat))   # the honest model and salt, sent by the copycat
+    status, code, message = error(lambda: net.api.reveal_model(copycat, job_id, replay))
+    assert (status, code) == (400, "commitment_mismatch"), message
+    assert f"they are {address(honest_key)}'s model and salt" in message and "binds its worker" in message
+    net.api.reveal_model(honest_key, job_id, honest)
+    net.mine()
+    status, code, message = error(lambda: net.api.reveal_model(copycat, job_id, replay))   # seen on the chain: still
+    assert (status, code) == (400, "commitment_mismatch") and "binds its worker" in message
+
+    net.mine_to(w.settle)
+    s = net.api.job(job_id).settlement
+    assert s["outcome"] == "won" and s["winner"] == address(honest_key)
+    assert s["scores"] == [[address(copycat), None], [address(honest_key), kinds.score(tree, test_rows, test_labels)]]
+    assert s["burnt"] == 2 and dict(map(tuple, s["payouts"])) == {address(honest_key): 5 + 2}
+    assert net.balance(address(copycat)) == 0 and net.balance(address(honest_key)) == 7
 
 
 def test_listing_pages_and_bad_queries(net):

@@ -72,8 +72,8 @@ def test_three_nodes_run_a_job_to_settlement_and_agree_on_the_payouts(start_node
     assert all(n.api.job(job_id).state == "commit" for n in nodes)
 
     step("the workers commit through b and c; c mines the commitments")
-    honest = Sealed.make(train("knn", rows, labels, 3, seed=0).model)
-    zero = Sealed.make({"kind": "knn", "rows": [[0, 0, 0, 0]], "labels": [0], "weights": [1, 1, 1, 1], "k": 1})
+    honest = Sealed.for_key(train("knn", rows, labels, 3, seed=0).model, good)
+    zero = Sealed.for_key({"kind": "knn", "rows": [[0, 0, 0, 0]], "labels": [0], "weights": [1, 1, 1, 1], "k": 1}, lazy)
     sent_everywhere(b.api.commit_job(good, job_id, honest.commitment).transaction_id, nodes)
     sent_everywhere(c.api.commit_job(lazy, job_id, zero.commitment).transaction_id, nodes)
     mine_on(c, nodes)

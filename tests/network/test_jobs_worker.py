@@ -2,7 +2,8 @@
 (``python -m client job ...``) and two ``python -m worker`` processes on one protocol-3 node. Each
 worker trains, commits in the commit window and reveals in the model window on its own; the model
 with the better score on the hidden test set wins, and Ctrl-C stops each worker cleanly. A second
-test drives a worker's side with the wallet alone (``job commit``, ``job reveal-model``)."""
+test drives a worker's side with the wallet alone (``job commit``, ``job reveal-model``). A worker
+whose coins do not cover a job's stake says so and sends no commitment."""
 import json
 import signal
 import subprocess
@@ -146,6 +147,20 @@ def test_the_wallet_alone_commits_and_reveals_a_model(start_node, tmp_path):
                               "--key", str(tmp_path / "req.key")], cwd=ROOT, capture_output=True, text=True,
                              timeout=60)
     assert refused.returncode == 1 and "no commitment" in refused.stderr
+
+
+def test_a_worker_that_cannot_cover_the_stake_says_so_and_sends_no_commit(start_node, tmp_path):
+    chain = Chain(start_node("poor", extra_args=V3))
+    requester, worker = keyfile(tmp_path / "req.key"), keyfile(tmp_path / "w.key")
+    chain.fund({requester: 20, worker: 2})
+    job_id, _ = create(chain, tmp_path, "tree")   # stake 3
+    done = subprocess.run([sys.executable, "-m", "worker", "--node", chain.node.url, "--key", str(tmp_path / "w.key"),
+                           "--once"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (f"job {job_id[:12]}: skipped: the stake is 3 and {worker} has 2 available; a commitment must lock the "
+            "stake, so it would be refused") in done.stdout, done.stdout
+    assert "training" not in done.stdout and "committed" not in done.stdout
+    assert chain.pending("JOB_COMMIT") == [] and not list((tmp_path / "w.key.jobs").glob("model-*.json"))
 
 
 def test_a_worker_trains_on_an_artifact_and_reveals_after_a_restart(start_node, tmp_path):

@@ -29,6 +29,7 @@ REASONS = {
     "test not matching its commitment": "does not match the job's test_commitment",
     "model revealed in the test window": "(the model window)",
     "model not matching its commitment": "does not match its commitment",
+    "a copied commitment's replayed reveal": "it is ann's model and salt, and a commitment binds its worker",
     "model not well formed": "not a well-formed tree model",
     "model by a non-committer": "has no commitment in this job",
     "model revealed twice": "has already revealed its model",

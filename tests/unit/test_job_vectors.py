@@ -1,6 +1,7 @@
 """tests/vectors/jobs-v3.json (PROTOCOL.md "Version 3: training jobs"): the file is what
 scripts/build_job_vectors.py builds, and ml/kinds.py and blockchain/jobs.py reproduce every value.
 web/kinds.js is held to the same file by tests/web/kinds.test.js."""
+import hashlib
 import json
 import subprocess
 import sys
@@ -31,7 +32,7 @@ def test_models_predict_score_and_commit_as_the_vectors_say(case):
     assert [kinds.predict(model, r) for r in test["rows"]] == case["predictions"]
     assert kinds.predict_all(model, test["rows"]) == case["predictions"]
     assert kinds.score(model, test["rows"], test["labels"]) == case["score"]
-    assert kinds.model_commitment(model, case["model_salt"]) == case["model_commitment"]
+    assert kinds.model_commitment(model, case["model_salt"], case["model_worker"]) == case["model_commitment"]
     assert kinds.test_commitment(test["rows"], test["labels"], test["salt"]) == case["test_commitment"]
     assert len(canon(model)) == case["model_canon_bytes"]
 
@@ -61,7 +62,20 @@ def test_model_reveals(case):
     found = kinds.check_reveal(case["kind"], case["data"], case["features"], case["classes"])
     assert (found is None) == case["valid"], found
     if case["valid"]:
-        assert kinds.model_commitment(case["data"]["model"], case["data"]["salt"]) == case["model_commitment"]
+        data = case["data"]
+        assert kinds.model_commitment(data["model"], data["salt"], case["worker"]) == case["model_commitment"]
+
+
+def test_a_model_commitment_is_the_hash_of_the_canonical_text_and_binds_its_worker():
+    cases = VECTORS["model_commitments"]
+    for case in cases:
+        text = canon({"model": case["model"], "salt": case["salt"], "worker": case["worker"]})
+        assert text.decode("ascii") == case["canon"]
+        assert hashlib.sha256(text).hexdigest() == case["model_commitment"]
+        assert kinds.model_commitment(case["model"], case["salt"], case["worker"]) == case["model_commitment"]
+    first, second = cases
+    assert (first["model"], first["salt"]) == (second["model"], second["salt"]) and first["worker"] != second["worker"]
+    assert first["model_commitment"] != second["model_commitment"]
 
 
 @pytest.mark.parametrize("case", VECTORS["settlements"], ids=lambda c: c["name"][:40])
@@ -83,3 +97,11 @@ def test_windows():
 def test_job_bodies(case):
     found = jobs.job_problem(case["data"], VECTORS["network_classes"], case["height"])
     assert (found is None) == case["valid"], found
+
+
+def test_protocol_md_shows_the_model_commitment_example_of_the_vectors():
+    """The worked example in PROTOCOL.md is the vectors' (its canonical bytes, their count and both hashes)."""
+    protocol = (ROOT / "docs" / "PROTOCOL.md").read_text(encoding="utf-8")
+    first, second = VECTORS["model_commitments"]
+    assert first["canon"] in protocol and f"the {len(first['canon'])} bytes" in protocol
+    assert first["model_commitment"] in protocol and second["model_commitment"] in protocol

@@ -80,11 +80,22 @@ def test_knn_matches_the_networks_iris_model():
 
 
 def test_commitments_are_the_hash_of_the_canonical_object():
-    model = linear()
-    assert kinds.model_commitment(model, SALT) == sha256_hex(canon({"model": model, "salt": SALT}))
+    model, worker = linear(), "a1" * 20
+    assert kinds.model_commitment(model, SALT, worker) == sha256_hex(
+        canon({"model": model, "salt": SALT, "worker": worker}))
+    assert kinds.model_commitment({"kind": "tree", "nodes": [[1]]}, SALT, worker) == sha256_hex(
+        b'{"model":{"kind":"tree","nodes":[[1]]},"salt":"' + SALT.encode() + b'","worker":"' + worker.encode() + b'"}')
     assert kinds.test_commitment([[1, 2]], [0], SALT) == sha256_hex(
         b'{"labels":[0],"rows":[[1,2]],"salt":"' + SALT.encode() + b'"}')
-    assert kinds.model_commitment(model, SALT) != kinds.model_commitment(model, "cd" * 32)
+    assert kinds.model_commitment(model, SALT, worker) != kinds.model_commitment(model, "cd" * 32, worker)
+
+
+def test_a_model_commitment_binds_its_worker():
+    """One model and salt sent by two addresses commit to two hashes: a copied commitment is opened
+    only by the worker it was made for."""
+    model = linear()
+    assert kinds.model_commitment(model, SALT, "a1" * 20) != kinds.model_commitment(model, SALT, "b2" * 20)
+    assert kinds.model_commitment(model, SALT, "a1" * 20) != sha256_hex(canon({"model": model, "salt": SALT}))
 
 
 # -- bounds: accepted at the bound, refused one past it ---------------------------------------------

@@ -28,9 +28,9 @@ export async function testSet(rows, labels, s = salt("5a17")) {
   return { data, commitment: await testCommitment(rows, labels, s) };
 }
 
-/** A model reveal's data and its commitment. */
-export async function reveal(model, s) {
-  return { data: { model, salt: s }, commitment: await modelCommitment(model, s) };
+/** A model reveal's data and its commitment for `worker` (the commitment binds its worker). */
+export async function reveal(model, s, worker) {
+  return { data: { model, salt: s }, commitment: await modelCommitment(model, s, worker) };
 }
 
 export function jobData(over = {}) {

@@ -15,8 +15,8 @@ async function selfDealing({ fund }) {
   const rows = [[5, 5], [-5, -5], [9, 0]], labels = [1, 0, 0];
   const test = await testSet(rows, labels);
   // the requester's second address holds the test rows themselves, k = 1: every test row right
-  const copy = await reveal({ kind: "knn", rows, labels, weights: [1, 1], k: 1 }, salt("5e1f"));
-  const fair = await reveal({ kind: "knn", rows: [[0, 0]], labels: [0], weights: [1, 1], k: 1 }, salt("fa17")); // always 0
+  const copy = await reveal({ kind: "knn", rows, labels, weights: [1, 1], k: 1 }, salt("5e1f"), "alias");
+  const fair = await reveal({ kind: "knn", rows: [[0, 0]], labels: [0], weights: [1, 1], k: 1 }, salt("fa17"), "honest"); // always 0
   const pay = fund ? [await tx({ type: "TRANSFER", sender: "req", recipient: "alias", amount: 1, timestamp_ms: 7 })]
     : [await tx({ type: "TRANSFER", sender: "honest", recipient: "alias", amount: 1, timestamp_ms: 7 })];
   await chain.mine("m", pay);

@@ -21,7 +21,7 @@ async function funded() {
 async function scenario() {
   const chain = await funded();
   const test = await testSet([[1, 0], [0, 1]], [0, 1]);
-  const models = { a: await reveal(PERFECT, salt("a1")), b: await reveal(ALWAYS_0, salt("b2")), c: await reveal(PERFECT, salt("c3")) };
+  const models = { a: await reveal(PERFECT, salt("a1"), "a"), b: await reveal(ALWAYS_0, salt("b2"), "b"), c: await reveal(PERFECT, salt("c3"), "c") };
   const job = await user("JOB", "req", 5, { data: jobData({ test_commitment: test.commitment, stake: 2 }) });
   await chain.mine("m", [job]);
   const commit = (w) => user("JOB_COMMIT", w, 2, { job_id: job.id, model_commitment: models[w].commitment });
@@ -160,7 +160,9 @@ test("JOB_MODEL: after the test, by a committed worker, once, well formed, match
   await refused(s.chain.blocks, await s.chain.mine("m", await reveals(s, ["a"]), { keep: false }), /only after the job's test set/);
   const t = await toModels();
   const at16 = t.chain.blocks;
-  await refused(at16, await t.chain.mine("m", [await user("JOB_MODEL", "a", 0, { job_id: t.job.id, data: t.models.b.data })], { keep: false }), /not its commitment/);
+  const otherSalt = { model: PERFECT, salt: salt("ff") };
+  await refused(at16, await t.chain.mine("m", [await user("JOB_MODEL", "a", 0, { job_id: t.job.id, data: otherSalt })], { keep: false }), /not its commitment/);
+  await refused(at16, await t.chain.mine("m", [await user("JOB_MODEL", "a", 0, { job_id: t.job.id, data: t.models.b.data })], { keep: false }), /are b's .* a commitment binds its worker/);
   await refused(at16, await t.chain.mine("m", [await user("JOB_MODEL", "z", 0, { job_id: t.job.id, data: t.models.a.data })], { keep: false }), /z has no commitment/);
   const [a] = await reveals(t, ["a"]);
   await refused(at16, await t.chain.mine("m", [a, await user("JOB_MODEL", "a", 0, { job_id: t.job.id, data: t.models.a.data })], { keep: false }), /already revealed/);
@@ -168,6 +170,25 @@ test("JOB_MODEL: after the test, by a committed worker, once, well formed, match
   await refused(at16, await t.chain.mine("m", [await user("JOB_MODEL", "a", 0, { job_id: t.job.id, ...tree })], { keep: false }), /the model: a linear model has exactly the keys/);
   await t.chain.to(17, "m");
   await refused(t.chain.blocks, await t.chain.mine("m", [a], { keep: false }), /model reveal of this job must be in blocks 16 to 17/);
+});
+
+test("a copycat: c copies a's commitment and is ordered first; its replay of a's reveal is refused, its stake burnt", async () => {
+  const s = await scenario();
+  const copied = await user("JOB_COMMIT", "c", 2, { job_id: s.job.id, model_commitment: s.models.a.commitment });
+  await s.chain.mine("m", [copied, await s.commit("a")]); // block 13: the copy at position 1, the original at 2
+  await s.chain.mine("m");
+  await s.chain.mine("m", [await revealTest(s)]);
+  const replayed = await user("JOB_MODEL", "c", 0, { job_id: s.job.id, data: s.models.a.data });
+  await refused(s.chain.blocks, await s.chain.mine("m", [replayed], { keep: false }),
+    /the model and salt are a's \(they open its commitment\): a commitment binds its worker, so c cannot open a copy of it/);
+  await refused(s.chain.blocks, await s.chain.mine("m", [...(await reveals(s, ["a"])), replayed], { keep: false }), /a commitment binds its worker/);
+  await s.chain.mine("m", await reveals(s, ["a"]));
+  await s.chain.to(18, "m");
+  const result = await replay(s.chain.blocks);
+  assert.deepEqual(result.issues, []);
+  assert.deepEqual(s.chain.blocks[18].transactions[1].data, { outcome: "won", winner: "a", scores: [["c", null], ["a", 2]],
+    payouts: [["a", 7]], burnt: 2 });
+  assert.deepEqual(["a", "c"].map((w) => result.ledger.balance(w)), [7, 0]);
 });
 
 test("JOB_SETTLE: missing, wrong, in a block where no job settles, and after a user transaction are refused", async () => {

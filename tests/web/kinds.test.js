@@ -19,7 +19,7 @@ test("models: predictions, scores, commitments and sizes of the vectors", async 
     assert.equal(k.checkTestSet(t, c.features, c.classes, t.rows.length), null, c.name);
     assert.deepEqual(t.rows.map((r) => k.predict(model, r)), c.predictions, c.name);
     assert.equal(k.score(model, t.rows, t.labels), c.score, c.name);
-    assert.equal(await k.modelCommitment(model, c.model_salt), c.model_commitment, c.name);
+    assert.equal(await k.modelCommitment(model, c.model_salt, c.model_worker), c.model_commitment, c.name);
     assert.equal(await k.testCommitment(t.rows, t.labels, t.salt), c.test_commitment, c.name);
     assert.equal(k.canonBytes(model), c.model_canon_bytes, c.name);
   }
@@ -49,8 +49,20 @@ test("model reveals: valid and invalid as the vectors say", async () => {
   for (const c of V.reveals) {
     const problem = k.checkReveal(c.kind, c.data, c.features, c.classes);
     assert.equal(problem === null, c.valid, `${c.name}: ${problem}`);
-    if (c.valid) assert.equal(await k.modelCommitment(c.data.model, c.data.salt), c.model_commitment);
+    if (c.valid) assert.equal(await k.modelCommitment(c.data.model, c.data.salt, c.worker), c.model_commitment);
   }
+});
+
+test("a model commitment hashes the canonical {model, salt, worker}: one model and salt, two workers, two hashes", async () => {
+  assert.equal(V.model_commitments.length, 2);
+  for (const c of V.model_commitments) {
+    assert.equal(k.canon({ model: c.model, salt: c.salt, worker: c.worker }), c.canon, c.name);
+    assert.equal(await k.modelCommitment(c.model, c.salt, c.worker), c.model_commitment, c.name);
+  }
+  const [a, b] = V.model_commitments;
+  assert.deepEqual([a.model, a.salt], [b.model, b.salt]);
+  assert.notEqual(a.worker, b.worker);
+  assert.notEqual(a.model_commitment, b.model_commitment);
 });
 
 test("settlements and windows", () => {

@@ -11,7 +11,7 @@ for (const c of cases) {
   if (problem === null) {
     answer.predictions = c.rows.map((r) => k.predict(c.model, r));
     answer.score = k.score(c.model, c.rows, c.labels);
-    answer.commitment = await k.modelCommitment(c.model, c.salt);
+    answer.commitment = await k.modelCommitment(c.model, c.salt, c.worker);
   }
   if (c.settle) answer.settle = k.settle(...c.settle);
   if (c.test) {

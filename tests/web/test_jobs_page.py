@@ -250,7 +250,7 @@ def test_a_job_settled_by_a_node_is_shown_and_a_tampered_settlement_refused(brow
     salts = {"ann": "a1" * 32, "bob": "b2" * 32}
     models = {"ann": perfect, "bob": ones}
     for worker in ("bob", "ann"):
-        commitment = kinds.model_commitment(models[worker], salts[worker])
+        commitment = kinds.model_commitment(models[worker], salts[worker], worker)
         send(node, user("JOB_COMMIT", worker, 1, job_id=job["id"], model_commitment=commitment))
     mine(node)
     send(node, user("JOB_TEST", me, 0, job_id=job["id"], data={"rows": rows, "labels": labels, "salt": test_salt}))

@@ -2,7 +2,7 @@
 
 Hypothesis draws models of every kind within the bounds (large values and small ones, so that
 scores and distances tie), some with one value replaced by one past a bound or of the wrong type;
-rows, labels, salts, test sets (some broken), JOB bodies (some broken) and settlements. Both
+rows, labels, salts, worker addresses, test sets (some broken), JOB bodies (some broken) and settlements. Both
 implementations judge each (valid or not) and give the same predictions, score, commitments and
 JOB_SETTLE data. The fixed vectors are tests/unit/test_job_vectors.py and tests/web/kinds.test.js.
 """
@@ -96,6 +96,7 @@ def case(draw):
     rows = draw(st.lists(st.lists(small, min_size=f, max_size=f), min_size=1, max_size=12))
     labels = draw(st.lists(st.integers(0, c - 1), min_size=len(rows), max_size=len(rows)))
     salt = draw(st.text("0123456789abcdef", min_size=64, max_size=64))
+    worker = draw(st.text("0123456789abcdef", min_size=40, max_size=40) | st.text("abcxyz-_", min_size=1, max_size=8))
     revealed = draw(st.booleans())
     n = draw(st.integers(0, 16))
     scores = draw(st.lists(st.none() | st.integers(0, 256), min_size=n, max_size=n)) if revealed else [None] * n
@@ -108,7 +109,7 @@ def case(draw):
     test_rows = len(rows) if draw(st.integers(0, 4)) else draw(st.integers(0, 300))
     job = draw(broken(JOB)) if draw(st.booleans()) else dict(JOB)
     return {"kind": kind, "features": f, "classes": c, "model": model, "rows": rows, "labels": labels,
-            "salt": salt, "settle": settle, "test": test, "test_rows": test_rows, "job": job,
+            "salt": salt, "worker": worker, "settle": settle, "test": test, "test_rows": test_rows, "job": job,
             "network_classes": ["setosa", "versicolor", "virginica"], "height": draw(st.integers(0, 8))}
 
 
@@ -119,7 +120,7 @@ def python_answer(c):
         answer["predictions"] = [kinds.predict(c["model"], r) for r in c["rows"]]
         assert kinds.predict_all(c["model"], c["rows"]) == answer["predictions"]
         answer["score"] = kinds.score(c["model"], c["rows"], c["labels"])
-        answer["commitment"] = kinds.model_commitment(c["model"], c["salt"])
+        answer["commitment"] = kinds.model_commitment(c["model"], c["salt"], c["worker"])
     requester, bounty, stake, revealed, cs = c["settle"]
     answer["settle"] = jobs.settle(requester, bounty, stake, revealed, [jobs.Commitment(*x) for x in cs]).data()
     t = c["test"]
