@@ -34,3 +34,4 @@ export const CONTRIBUTION_COLUMNS = [pick("flower_id"), pick("block_index"), pic
     "refund_allowed", "report_allowed"].map(pick)];
 export const HISTORY_COLUMNS = ["block_index", "timestamp_ms", "data_points_trained", "model_hash", "test_correct",
   "test_rows", "accuracy"].map(pick);
+export const JOB_TX_COLUMNS = ["block_index", "id", "type", "job_id", "role", "sender", "sent", "received", "timestamp_ms"].map(pick);

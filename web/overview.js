@@ -106,7 +106,8 @@ function pool(pending) {
     <tr><td>${txLink(t.id)}</td><td>${esc(t.type)}</td><td>${addrLink(t.sender)}</td><td>${esc(t.amount)}</td></tr>`).join("")}</table></div></div>`;
 }
 
-function lineChart(canvas, label, points, yTitle, yRange = {}) {
+// ``y``: the y axis's type and range (Chart.js scale options), linear unless said otherwise.
+function lineChart(canvas, label, points, yTitle, y = {}) {
   if (charts[label]) charts[label].destroy();
   /* global Chart */
   charts[label] = new Chart(canvas, {
@@ -115,7 +116,7 @@ function lineChart(canvas, label, points, yTitle, yRange = {}) {
     options: { animation: false, maintainAspectRatio: false, layout: { padding: 8 }, parsing: false,
       plugins: { legend: { display: false } },
       scales: { x: { type: "linear", title: { display: true, text: "height" }, ticks: { precision: 0 } },
-        y: { ...yRange, title: { display: true, text: yTitle }, ticks: { precision: yRange.max === 1 ? 2 : 0 } } } },
+        y: { type: "linear", ...y, title: { display: true, text: yTitle }, ticks: y.type === "logarithmic" ? {} : { precision: y.max === 1 ? 2 : 0 } } } },
   });
 }
 
@@ -163,5 +164,7 @@ export async function overview(render, marks = () => "") {
   lineChart(document.querySelector('[data-testid="overview-accuracy-chart"]'), "accuracy on the test rows",
     history.rows.map((r) => ({ x: r.block_index, y: r.accuracy })), "accuracy", { min: 0, max: 1 });
   lineChart(document.querySelector('[data-testid="difficulty-chart"]'), "difficulty",
-    hs.map((h) => ({ x: h.index, y: h.difficulty })), `difficulty (${meaning.unit})`, { beginAtZero: true });
+    hs.map((h) => ({ x: h.index, y: h.difficulty })), `difficulty (${meaning.unit})`,
+    // v3 counts hashes a block, which span orders of magnitude: a log scale; v2's hex zeros are a log already
+    meaning.unit === "hashes" ? { type: "logarithmic" } : { beginAtZero: true });
 }

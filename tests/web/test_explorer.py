@@ -78,6 +78,10 @@ def test_the_overview_shows_the_network_at_a_glance(browser, node, start_node):
     assert acc == [[r["block_index"], r["accuracy"]] for r in history]
     diff = browser.execute_script(count, by_testid(browser, "difficulty-chart"))
     assert diff == [[h["index"], h["difficulty"]] for h in headers]
+    # v3's difficulty (hashes a block) spans orders of magnitude: a log scale; the accuracy stays linear 0..1
+    y_axis = "const y = Chart.getChart(arguments[0]).scales.y; return [y.type, y.min, y.max];"
+    assert browser.execute_script(y_axis, by_testid(browser, "difficulty-chart"))[0] == "logarithmic"
+    assert browser.execute_script(y_axis, by_testid(browser, "overview-accuracy-chart")) == ["linear", 0, 1]
     node.post("/mine")  # the open page follows: a new block in the strip and in the chart, an empty pool
     wait_for(lambda: by_testid(browser, "block-strip").find_elements("css selector", 'a[data-height="4"]'),
              what="block 4 in the strip")

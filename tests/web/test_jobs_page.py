@@ -23,6 +23,7 @@ from blockchain.difficulty import hash_limit
 from blockchain.pow import search_below
 from ml import kinds
 from tests.web.test_dashboard import by_testid, open_page, severe_console_messages, wait_for
+from tests.web.test_explorer import _downloaded
 
 pytestmark = pytest.mark.network
 VECTORS = json.loads((Path(__file__).resolve().parent.parent / "vectors" / "jobs-chains-v3.json").read_text())
@@ -177,6 +178,39 @@ def test_the_jobs_pages_show_a_settled_job_replayed_in_the_page(browser, serve):
         assert shown in row.text, row.text
     payout_text = ", ".join(f"{a} {n}" for a, n in settlement["payouts"])
     assert f"payouts {payout_text}" in row.text
+    assert severe_console_messages(browser) == []
+
+
+def test_an_address_page_lists_its_job_transactions_and_payouts_with_links_to_the_job(browser, serve, tmp_path):
+    case = CASES["won"]
+    proxy = serve(case["chain"])
+    [(job_id, settlement)] = case["jobs_after"].items()
+    placed = [(b["index"], t) for b in case["chain"] for t in b["transactions"]]
+    settle_height, settle = next((h, t) for h, t in placed if t["type"] == "JOB_SETTLE")
+    paid = dict(settlement["payouts"])
+    for address, role in (("req", "requester"), (settlement["winner"], "worker")):
+        sent = [(str(h), t["id"], t["type"], role, str(t["amount"]), "0") for h, t in placed
+                if t["type"] in ("JOB", "JOB_COMMIT", "JOB_TEST", "JOB_MODEL") and t["sender"] == address]
+        got = [(str(settle_height), settle["id"], "JOB_SETTLE", "paid", "0", str(paid.get(address)))]
+        got = got if address in paid else []
+        want = list(reversed(sent + got))  # newest first: the settlement last on the chain
+        assert len(want) == (2 if role == "requester" else 3)
+        open_page(browser, proxy.url, f"#/address/{address}")
+        table = wait_for(lambda: by_testid(browser, "job-tx-list"), timeout=60, what=f"{address}'s job transactions")
+        cells = cells_of(table)
+        assert [(c[0], c[2], c[4], c[5], c[6]) for c in cells] == [(h, t, r, s, g) for h, _, t, r, s, g in want], cells
+        assert [c[1] for c in cells] == [tx_id[:16] + "…" for _, tx_id, *_ in want]
+        assert all(c[3] == f"job {job_id[:12]}…" for c in cells)
+        rows = _downloaded(browser, tmp_path, "csv-jobs", f"jobs-{address}.csv")
+        assert rows[0] == ["block_index", "id", "type", "job_id", "role", "sender", "sent", "received", "timestamp_ms"]
+        assert [(r[0], r[1], r[2], r[3], r[4], r[6], r[7]) for r in rows[1:]] == [
+            (h, tx_id, ty, job_id, r, s, g) for h, tx_id, ty, r, s, g in want]
+        (tmp_path / f"jobs-{address}.csv").unlink()
+    # each row links to the job's page
+    table.find_element("css selector", f'a[href="#/job/{job_id}"]').click()
+    assert wait_for(lambda: by_testid(browser, "job-state").text, timeout=60, what="the job's page") == "settled"
+    open_page(browser, proxy.url, "#/address/nobody")
+    assert wait_for(lambda: by_testid(browser, "job-tx-empty"), timeout=60, what="no job transactions").text == "none"
     assert severe_console_messages(browser) == []
 
 
