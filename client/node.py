@@ -40,6 +40,13 @@ def _socket_of(r: requests.Response):
         return None
 
 
+def _dropped(exc: requests.RequestException) -> bool:
+    """The connection was closed under the request (``Connection aborted``): a kept-alive
+    connection that the server closed for idleness just as it was reused."""
+    return isinstance(exc, requests.ConnectionError) and bool(exc.args) and \
+        isinstance(exc.args[0], urllib3.exceptions.ProtocolError)
+
+
 class NodeError(Exception):
     """Root of the library's errors."""
 
@@ -57,6 +64,22 @@ class Node(JobMethods):
     def __init__(self, url: str, timeout: float = 30.0, retries: int = 3, max_bytes: int = 16 * 1024 * 1024) -> None:
         self.url, self.timeout, self.retries, self.max_bytes = url.rstrip("/"), timeout, retries, max_bytes
         self.session = requests.Session()
+
+    def _send(self, method: str, url: str, body: Any, deadline: float, what: str) -> requests.Response:
+        """The response's head, within the deadline. A GET whose kept-alive connection the node had
+        just closed (its idle timeout) is sent once more on a new one; nothing else is resent."""
+        for resent in (False, True):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NodeError(f"{what}: no answer within {self.timeout}s")
+            try:
+                return self.session.request(method, url, json=body, timeout=(left, left), allow_redirects=False,
+                                            stream=True)
+            except requests.RequestException as exc:
+                if resent or method not in ("GET", "HEAD") or not _dropped(exc):
+                    raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); "
+                                    "is it running?") from None
+        raise AssertionError("unreachable")
 
     def _read(self, r: requests.Response, deadline: float, what: str) -> bytes:
         """The body, read in chunks: at most ``max_bytes``, and done before ``deadline``."""
@@ -92,14 +115,7 @@ class Node(JobMethods):
         what = f"{method} {path}"
         url = self.url + path + ("?" + urlencode({k: v for k, v in query.items() if v is not None}) if query else "")
         for attempt in range(self.retries + 1):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise NodeError(f"{what}: no answer within {self.timeout}s")
-            try:
-                r = self.session.request(method, url, json=body, timeout=(left, left), allow_redirects=False,
-                                         stream=True)
-            except requests.RequestException as exc:
-                raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); is it running?") from None
+            r = self._send(method, url, body, deadline, what)
             content = self._read(r, deadline, what)
             try:
                 data = loads_strict(content) if content.strip() else None
@@ -123,11 +139,7 @@ class Node(JobMethods):
     def get_bytes(self, path: str) -> bytes:
         """The raw body of ``GET path`` (an artifact), within the deadline and size cap; ``ApiError`` for 4xx/5xx."""
         deadline = time.monotonic() + self.timeout
-        try:
-            r = self.session.get(self.url + path, timeout=(self.timeout, self.timeout), allow_redirects=False,
-                                 stream=True)
-        except requests.RequestException as exc:
-            raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); is it running?") from None
+        r = self._send("GET", self.url + path, None, deadline, f"GET {path}")
         content = self._read(r, deadline, f"GET {path}")
         if r.status_code >= 300:
             try:
