@@ -20,10 +20,10 @@ def ignore_sigint():
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # what `cmd &` in a non-interactive shell does
 
 
-def start(tmp_path, *args):
+def start(tmp_path, *args, store=("--ephemeral",)):
     port = free_port()
     log = open(tmp_path / "node.log", "wb")
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--ephemeral", *args],
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), *store, *args],
                             cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, preexec_fn=ignore_sigint)
     log.close()
     url = f"http://127.0.0.1:{port}"
@@ -58,6 +58,17 @@ def test_a_node_that_inherited_sigint_ignored_still_stops(tmp_path, signum):
     log = (tmp_path / "node.log").read_text()
     assert proc.returncode == 0 and "Traceback" not in log, log
     assert log.rstrip().splitlines()[-1].endswith("stopped (--ephemeral: nothing was kept)"), log
+
+
+def test_the_last_line_names_the_data_directory_as_an_absolute_path(tmp_path):
+    """A relative --data-dir is resolved against the node's current folder, in its first line and its last."""
+    proc, _ = start(tmp_path, "--difficulty", "1", "--miners", "0", store=("--data-dir", "here"))
+    proc.send_signal(signal.SIGINT)
+    assert exits_within(proc, 30), "the node kept running after SIGINT"
+    lines = (tmp_path / "node.log").read_text().rstrip().splitlines()
+    where = str((tmp_path / "here").absolute())
+    assert any(f"data in {where}," in line for line in lines), lines
+    assert lines[-1].endswith(f"stopped; chain, pending pool and snapshot are in {where}"), lines
 
 
 @pytest.mark.parametrize("miners", ["0", "2"])
