@@ -45,6 +45,8 @@ def normalize_peer_url(url) -> str:
         raise PeerURLError(f"a peer URL must have no path, query or fragment; got {shown!r}")
     ip = numeric_host(host)
     if ip is None:
+        if len(host) > 253:
+            raise PeerURLError(f"a peer URL's host name must be at most 253 characters (DNS); got {shown!r}")
         if not host.isascii() or not all(label and len(label) <= 63 and label.replace("-", "").isalnum()
                                          for label in host.split(".")):
             raise PeerURLError(f"a peer URL's host must be an IP address or a DNS name; got {shown!r}") from None

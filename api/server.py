@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 
 from flask import Flask
 
@@ -119,4 +120,4 @@ def serve(app: Flask, server) -> None:
         if service.data_dir is None:
             log.info("stopped (--ephemeral: nothing was kept)")
         else:
-            log.info("stopped; chain, pending pool and snapshot are in %s", service.data_dir)
+            log.info("stopped; chain, pending pool and snapshot are in %s", Path(service.data_dir).absolute())

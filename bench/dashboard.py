@@ -24,6 +24,7 @@ from typing import Any
 import requests
 
 from blockchain import Blockchain, MemoryStore
+from client import Node
 from ml import IrisModel
 from testkit.browser import chromium
 from testkit.network import wait_until
@@ -63,7 +64,7 @@ def verify_in_browser(work: Path, blocks: int) -> dict:
 
 
 def latency(url: str, n: int) -> list[float]:
-    s = requests.Session()
+    s = requests.Session()  # timed: raw, so that what is measured is the node's answer (as util.timed)
     out = []
     for _ in range(n):
         t = time.perf_counter()
@@ -78,12 +79,13 @@ def with_pollers(url: str, count: int, n: int) -> list[float]:
     ``count`` threads without a browser: the node's own share of the cost, apart from Chromium's CPU."""
     stop = threading.Event()
 
-    def poll():
-        s = requests.Session()
+    def poll():  # not timed: the load, through the library
+        api = Node(url, timeout=30)
         while not stop.is_set():
-            s.get(url + "/tip", timeout=30)
-            s.get(url + "/health", timeout=30)
+            api.tip()
+            api.health()
             stop.wait(1.0)
+        api.session.close()
     threads = [threading.Thread(target=poll, daemon=True) for _ in range(count)]
     for t in threads:
         t.start()

@@ -11,6 +11,8 @@ import time
 
 import requests
 
+from client import Node, NodeError
+
 from .util import PAPER_CODE_HERE_MS, PAPER_MS, FloorProcess, NodeProcess, Progress, summarize, timed
 
 FLOWER = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2, "flower_type": "setosa"}
@@ -27,7 +29,7 @@ def run(workdir, n: int, n_mine: int) -> dict:
         for i in range(5):  # a short chain with a few contributions
             api.add_flower(f"seed{i}", "setosa", MEASURES)
             api.mine()
-        for _ in range(50):  # warm both servers and the connections
+        for _ in range(50):  # warm both servers and the very connections that are timed (so raw)
             fs.get(floor.url + "/ping")
             s.get(node.url + "/health")
         floor_get = summarize(timed(fs, "GET", floor.url + "/ping", n, "floor GET /ping"))
@@ -65,7 +67,7 @@ def run(workdir, n: int, n_mine: int) -> dict:
         for i in range(n_mine):
             api.add_flower(f"m{i}", "setosa", MEASURES)
             t = time.perf_counter()
-            s.post(node.url + "/mine")
+            s.post(node.url + "/mine")  # timed: raw, as util.timed
             one.append(time.perf_counter() - t)
             bar.step()
         rows["mine_one_flower"] = summarize(one)
@@ -97,25 +99,28 @@ def while_mining(workdir, seconds: float, miners: int, clients: int = 4) -> dict
 
     def guarded(work):
         """A thread body whose exception is kept for the caller. The miner's request that is under
-        way when the node is stopped ends without an answer (the node aborts it): that is the end
-        of the run, not an error."""
+        way when the node is stopped ends without an answer or with 503 mining_aborted (the node
+        aborts it): that is the end of the run, not an error."""
         def body():
             try:
                 work()
-            except requests.RequestException as exc:
+            except (requests.RequestException, NodeError) as exc:
                 if not stop.is_set():
                     failures.append(exc)
             except BaseException as exc:
                 failures.append(exc)
         return body
 
-    def mine():
-        with requests.Session() as s:
+    def mine():  # not timed: the library, which raises on a refusal instead of counting it as a block
+        api = Node(node.url, timeout=600, retries=0)
+        try:
             while not stop.is_set():
-                s.post(node.url + "/mine", timeout=600)
+                api.mine()
                 blocks[0] += 1
+        finally:
+            api.session.close()
 
-    def client():
+    def client():  # timed: raw, as util.timed
         with requests.Session() as s:
             mine_ = []
             while not stop.is_set():

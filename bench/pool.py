@@ -102,14 +102,14 @@ def concurrent_gets(node: NodeProcess, path: str, n: int = 16) -> dict:
     before = vm_hwm_mb(node)
     health, done = [], threading.Event()
 
-    def poll():
+    def poll():  # timed: raw, so that what is measured is the node's answer
         s = requests.Session()
         while not done.is_set():
             t = time.perf_counter()
             s.get(node.url + "/health", timeout=120)
             health.append(time.perf_counter() - t)
 
-    def one():
+    def one():  # raw: the load measured; the library's parsing of 16 big answers would share the 2 cores
         requests.get(node.url + path, timeout=300)
 
     poller = threading.Thread(target=poll)
@@ -128,6 +128,7 @@ def concurrent_gets(node: NodeProcess, path: str, n: int = 16) -> dict:
 
 
 def timed_get(session: requests.Session, url: str, repeats: int = 5) -> dict:
+    """Timed: raw ``requests``, so that the figure is the node's answer, not the library's checks."""
     times, size, body = [], 0, None
     for _ in range(repeats):
         t = time.perf_counter()
@@ -196,7 +197,7 @@ def contributions(workdir: Path, flowers: int) -> dict:
                                                 "entries": len(first["body"]["contributions"]),
                                                 "next": first["body"].get("next")}}
         out["default_x16"] = concurrent_gets(node, path)
-        # everything, the way the wallet and the dashboard read it now: page after page
+        # everything, the way the wallet and the dashboard read it now: page after page (timed: raw)
         t, pages, start, entries = time.perf_counter(), 0, 0, 0
         while True:
             body = s.get(node.url + f"{path}&from={start}&limit=1000", timeout=300).json()

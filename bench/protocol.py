@@ -166,7 +166,7 @@ def hash_rate(workdir: Path, blocks: int, difficulty: int = 4) -> dict:
     search_nonce(prefix, 32, limit=tries)  # nothing meets difficulty 32: exactly ``tries`` hashes
     one_core = tries / (time.perf_counter() - t)
     node = NodeProcess(workdir, "bench-hashrate", difficulty=difficulty, data_dir=workdir / "hashrate-data").start()
-    s = requests.Session()
+    s = requests.Session()  # timed: raw, so that the figure is the node's /mine, not the library's checks
     try:
         hashes, seconds, per_block = 0, 0.0, []
         bar = Progress(f"/mine at difficulty {difficulty}", blocks)

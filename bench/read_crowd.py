@@ -26,7 +26,7 @@ ROUTES = ("/health", "/openapi.json", "/chain", "/model/info", "/chain/validate"
 
 def crowd(node: NodeProcess, route: str, clients: int, seconds: float) -> tuple[float, float]:
     stop = time.monotonic() + seconds
-    def loop():
+    def loop():  # raw: the crowd's load; parsing its answers in the library would share the node's 2 cores
         with requests.Session() as s:
             while time.monotonic() < stop:
                 s.get(node.url + route, timeout=60)
@@ -34,7 +34,7 @@ def crowd(node: NodeProcess, route: str, clients: int, seconds: float) -> tuple[
     for t in threads:
         t.start()
     waits = []
-    with requests.Session() as s:
+    with requests.Session() as s:  # timed: raw, the node's answer
         while time.monotonic() < stop:
             started = time.monotonic()
             s.get(node.url + "/health", timeout=60)

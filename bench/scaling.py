@@ -70,7 +70,7 @@ def http_predict_at(workdir, rows: int, n: int) -> dict:
     path.write_text(json.dumps(synthetic_base(rows).to_dict()))
     node = NodeProcess(workdir, f"bench-rows-{rows}", difficulty=2, extra_args=("--base-data", str(path))).start()
     try:
-        s = requests.Session()
+        s = requests.Session()  # timed (and warmed) raw, as util.timed
         for _ in range(20):
             s.post(node.url + "/flower/predict", json=MEASURES)
         return {
@@ -123,7 +123,7 @@ def block_apply(rows: int, sizes: list[int], repeats: int) -> list[dict]:
 
 def mine_vs_pending(workdir, counts: list[int], repeats: int) -> list[dict]:
     node = NodeProcess(workdir, "bench-mine-pending", difficulty=4).start()
-    s = requests.Session()
+    s = requests.Session()  # timed: raw, as util.timed; the flowers go through the library
     out = []
     bar = Progress("/mine vs pending count", len(counts) * repeats)
     try:
@@ -172,7 +172,7 @@ def chain_length(workdir, lengths: list[int], difficulty: int, requests_n: int) 
         t = time.perf_counter()
         node.start(timeout=600)
         row["start_full_replay_s"] = round(time.perf_counter() - t, 3)
-        s = requests.Session()
+        s = requests.Session()  # timed: raw, as util.timed
         row["chain"] = summarize(timed(s, "GET", node.url + "/chain", requests_n, f"GET /chain at {length} blocks"))
         t = time.perf_counter()
         report = Node(node.url, timeout=600).validate()

@@ -65,11 +65,11 @@ def resolve_crowd(workdir: Path) -> dict:
         done, health, stop = [], [], threading.Event()
         started = time.monotonic()
 
-        def resolve():
+        def resolve():  # timed, and a 503 resolve_busy is counted, not raised: raw
             r = requests.get(a.url + "/nodes/resolve", timeout=600)
             done.append((time.monotonic() - started, r.status_code))
 
-        def watch():
+        def watch():  # timed: raw, the node's answer
             while not stop.is_set():
                 t = time.monotonic()
                 requests.get(a.url + "/health", timeout=600)

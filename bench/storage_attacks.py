@@ -10,6 +10,8 @@
 Run: .venv/bin/python -m bench.storage_attacks [--root DIR]   (DIR: a checkout of the code to
 measure, e.g. ``git archive <commit> | tar -x -C DIR`` for the code before a change; default: this
 one). The blocks are built with this checkout's ``blockchain`` package (protocol v2 either way).
+The ordinary calls go through ``client.Node.call`` (untyped JSON, since an older checkout's answers
+need not fit this one's models); the timed reads and the peer route ``POST /blocks`` stay raw.
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from blockchain import Block, Transaction, transfer_body
 from blockchain.encoding import canon
 from blockchain.pow import search_nonce
 from blockchain.transactions import reward
+from client import ApiError, Node, NodeError
 
 from .util import ROOT, free_port
 
@@ -50,9 +53,9 @@ def _start(root: Path, data_dir: Path, log) -> tuple[subprocess.Popen, str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(url + "/health", timeout=1).status_code == 200:
-                return proc, url
-        except requests.RequestException:
+            Node(url, timeout=1).call("GET", "/health")
+            return proc, url
+        except NodeError:
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError("the node did not start")
@@ -75,15 +78,17 @@ def _big_block(parent: dict, tag: str, target_bytes: int) -> dict:
 
 
 def side_blocks(url: str, data_dir: Path, count: int, size: int, fork_at: int) -> dict:
+    api = Node(url, timeout=120)
     for _ in range(4):
-        requests.post(url + "/mine", timeout=120).raise_for_status()
-    genesis = requests.get(url + f"/block/{fork_at}", timeout=30).json()  # the fork point
+        api.call("POST", "/mine")
+    genesis = api.call("GET", f"/block/{fork_at}")  # the fork point
     before = _dir_bytes(data_dir)
     posted, statuses = 0, dict[int, int]()
     for i in range(count):
         block = _big_block(genesis, f"side{i}", size)
         body = canon(block)
         posted += len(body)
+        # raw: the peer route, sent as the canonical bytes a peer sends, every answer counted
         r = requests.post(url + "/blocks", data=body, headers={"Content-Type": "application/json"}, timeout=120)
         statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
     time.sleep(0.5)  # let the WAL settle before measuring (no assertion rides on it)
@@ -93,11 +98,16 @@ def side_blocks(url: str, data_dir: Path, count: int, size: int, fork_at: int) -
 
 
 def locked_reads(url: str, data_dir: Path, hold: float, samples: int) -> dict:
-    tip = requests.get(url + "/health", timeout=30).json()
-    parent = requests.get(url + f"/block/{tip['height'] - 1}", timeout=30).json()
+    api = Node(url, timeout=120)
+    tip = api.call("GET", "/health")
+    parent = api.call("GET", f"/block/{tip['height'] - 1}")
     side = _big_block(parent, "rival", 1000)  # a rival of our tip: kept before and after the change
-    assert requests.post(url + "/blocks", json=side, timeout=60).status_code == 409
-    assert requests.get(url + f"/block/{side['hash']}", timeout=60).status_code == 200
+    try:
+        api.call("POST", "/blocks", side)  # the peer route: a side block is kept and answered 409
+        raise AssertionError("the rival block was taken as a new tip")
+    except ApiError as kept:
+        assert kept.status == 409, kept
+    api.call("GET", f"/block/{side['hash']}")  # found by its hash
     out = {}
     for label, key in (("side_block", side["hash"]), ("unknown_hash", "ab" * 32)):
         times = []
@@ -107,15 +117,13 @@ def locked_reads(url: str, data_dir: Path, hold: float, samples: int) -> dict:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('bench', 'held')")
             flower = {"sender": f"w{time.monotonic_ns()}", "sepal_length": 5.1, "sepal_width": 3.5,
                       "petal_length": 1.4, "petal_width": 0.2, "flower_type": "setosa"}
-            writer = threading.Thread(
-                target=lambda flower=flower: requests.post(url + "/flower/add", json=flower, timeout=120)
-            )
+            writer = threading.Thread(target=lambda flower=flower: api.call("POST", "/flower/add", flower))
             writer.start()
             time.sleep(0.2)  # the node's writer is now waiting for the lock
             releaser = threading.Timer(hold, lambda db=db: (db.execute("ROLLBACK"), db.close()))
             releaser.start()
             started = time.perf_counter()
-            requests.get(url + f"/block/{key}", timeout=120)
+            requests.get(url + f"/block/{key}", timeout=120)  # timed (and a 404 for the unknown hash): raw
             times.append(time.perf_counter() - started)
             releaser.join()
             writer.join()

@@ -76,7 +76,8 @@ class Progress:
 
 def timed(session: requests.Session, method: str, url: str, n: int, label: str, expect: int = 200,
           body_fn=None) -> list[float]:
-    """``n`` keep-alive requests; returns their durations in seconds."""
+    """``n`` keep-alive requests; returns their durations in seconds. Raw ``requests`` on purpose:
+    what is timed is the node's answer, not ``client.Node``'s streaming and model checks."""
     out = []
     bar = Progress(label, n)
     for i in range(n):
@@ -98,7 +99,7 @@ class FloorProcess:
                                      stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
         for _ in range(200):
-            try:
+            try:  # raw: the floor app is a bare Flask app, not a node (client.Node speaks the node's API)
                 requests.get(self.url + "/ping", timeout=1)
                 return
             except requests.RequestException:

@@ -293,6 +293,54 @@ class Message(Answer):
     message: str
 
 
+class Drift(Answer):
+    """``/model/drift``: do the last ``window`` contributions drift from the base data (per feature)."""
+
+    window: int
+    alpha: float
+    enough_data: bool
+    drifted: bool
+    drifted_features: list[str]
+    features: dict[str, Any]
+
+
+class BaseData(Answer):
+    """``/model/base``: the network's base data, measurements as the protocol's strings ("5.10")."""
+
+    classes: list[str]
+    train: list[list[str]]
+    train_labels: list[str]
+    test: list[list[str]]
+    test_labels: list[str]
+
+
+class Artifact(Answer):
+    sha256: str
+    size: int
+
+
+class ArtifactsPage(Answer):
+    artifacts: list[Artifact]
+    count: int
+    next: Optional[int]
+    total_bytes: int
+    max_bytes: int
+    max_total_bytes: int
+
+
+class PeerProblem(Answer):
+    url: str
+    problem: str
+
+
+class ArtifactFetch(Artifact):
+    """``POST /artifacts/fetch``: ``peer`` served it (``created``), or None when held already."""
+
+    peer: Optional[str]
+    created: bool
+    tried: list[PeerProblem]
+
+
 # -- training jobs (api/job_responses.py) -------------------------------------------------------------
 
 class JobWindows(Answer):

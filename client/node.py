@@ -5,6 +5,7 @@ Results are typed (``client.models``: Health, Block, Prediction, ...), checked a
 /openapi.json as they arrive; ``.to_dict()`` gives the JSON object as sent."""
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any, Iterator, Optional, TypeVar
 from urllib.parse import quote, urlencode
@@ -19,10 +20,10 @@ from blockchain.transactions import claim_body, flower_body, transfer_body
 from ml.measurements import from_number
 
 from .jobs import JobMethods
-from .models import (Accepted, Answer, Balance, Block, BlockLookup, ChainPage, Contribution, ContributionsPage,
-                     Evaluation, Health, HistoryEntry, HistoryPage, Judgement, Message, Mined, ModelInfo, Peers,
-                     PendingPage, Prediction, Proof, Registered, Resolved, Tip, Transaction, TransfersPage,
-                     Validation)
+from .models import (Accepted, Answer, Artifact, ArtifactFetch, ArtifactsPage, Balance, BaseData, Block,
+                     BlockLookup, ChainPage, Contribution, ContributionsPage, Drift, Evaluation, Health, HistoryEntry,
+                     HistoryPage, Judgement, Message, Mined, ModelInfo, Peers, PendingPage, Prediction, Proof,
+                     Registered, Resolved, Tip, Transaction, TransfersPage, Validation)
 
 T = TypeVar("T", bound=Answer)
 P = TypeVar("P", bound=Answer)
@@ -38,6 +39,13 @@ def _socket_of(r: requests.Response):
         return raw._fp.fp.raw._sock
     except AttributeError:
         return None
+
+
+def _dropped(exc: requests.RequestException) -> bool:
+    """The connection was closed under the request (``Connection aborted``): a kept-alive
+    connection that the server closed for idleness just as it was reused."""
+    return isinstance(exc, requests.ConnectionError) and bool(exc.args) and \
+        isinstance(exc.args[0], urllib3.exceptions.ProtocolError)
 
 
 class NodeError(Exception):
@@ -57,6 +65,26 @@ class Node(JobMethods):
     def __init__(self, url: str, timeout: float = 30.0, retries: int = 3, max_bytes: int = 16 * 1024 * 1024) -> None:
         self.url, self.timeout, self.retries, self.max_bytes = url.rstrip("/"), timeout, retries, max_bytes
         self.session = requests.Session()
+
+    def _send(self, method: str, url: str, body: Any, deadline: float, what: str,
+              data: Optional[bytes] = None) -> requests.Response:
+        """The response's head, within the deadline. A GET whose kept-alive connection the node had
+        just closed (its idle timeout) is sent once more on a new one; nothing else is resent."""
+        for resent in (False, True):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NodeError(f"{what}: no answer within {self.timeout}s")
+            try:
+                if data is not None:  # raw bytes (an artifact), not JSON
+                    return self.session.request(method, url, data=data, timeout=(left, left), allow_redirects=False,
+                                                stream=True, headers={"Content-Type": "application/octet-stream"})
+                return self.session.request(method, url, json=body, timeout=(left, left), allow_redirects=False,
+                                            stream=True)
+            except requests.RequestException as exc:
+                if resent or method not in ("GET", "HEAD") or not _dropped(exc):
+                    raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); "
+                                    "is it running?") from None
+        raise AssertionError("unreachable")
 
     def _read(self, r: requests.Response, deadline: float, what: str) -> bytes:
         """The body, read in chunks: at most ``max_bytes``, and done before ``deadline``."""
@@ -84,22 +112,17 @@ class Node(JobMethods):
         finally:
             r.close()
 
-    def call(self, method: str, path: str, body: Any = None, query: Optional[dict] = None) -> Any:
-        """Send one request and return the parsed JSON answer; ``ApiError`` for a 4xx/5xx
-        answer, ``NodeError`` when there is no usable answer in time. A ``503 mining_busy`` is
-        retried (at most ``retries`` times) after its ``Retry-After``, within the deadline."""
+    def call(self, method: str, path: str, body: Any = None, query: Optional[dict] = None,
+             data: Optional[bytes] = None) -> Any:
+        """Send one request (``body`` as JSON, or ``data`` as raw bytes) and return the parsed JSON
+        answer; ``ApiError`` for a 4xx/5xx answer, ``NodeError`` when there is no usable answer in
+        time. A ``503 mining_busy`` is retried (at most ``retries`` times) after its ``Retry-After``,
+        within the deadline."""
         deadline = time.monotonic() + self.timeout
         what = f"{method} {path}"
         url = self.url + path + ("?" + urlencode({k: v for k, v in query.items() if v is not None}) if query else "")
         for attempt in range(self.retries + 1):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise NodeError(f"{what}: no answer within {self.timeout}s")
-            try:
-                r = self.session.request(method, url, json=body, timeout=(left, left), allow_redirects=False,
-                                         stream=True)
-            except requests.RequestException as exc:
-                raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); is it running?") from None
+            r = self._send(method, url, body, deadline, what, data)
             content = self._read(r, deadline, what)
             try:
                 data = loads_strict(content) if content.strip() else None
@@ -123,11 +146,7 @@ class Node(JobMethods):
     def get_bytes(self, path: str) -> bytes:
         """The raw body of ``GET path`` (an artifact), within the deadline and size cap; ``ApiError`` for 4xx/5xx."""
         deadline = time.monotonic() + self.timeout
-        try:
-            r = self.session.get(self.url + path, timeout=(self.timeout, self.timeout), allow_redirects=False,
-                                 stream=True)
-        except requests.RequestException as exc:
-            raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); is it running?") from None
+        r = self._send("GET", self.url + path, None, deadline, f"GET {path}")
         content = self._read(r, deadline, f"GET {path}")
         if r.status_code >= 300:
             try:
@@ -229,6 +248,34 @@ class Node(JobMethods):
         """One page of ``/model/history``; ``iter_model_history`` follows ``next``."""
         return self._get(HistoryPage, "/model/history", {"from": page, "limit": limit})
 
+    def model_drift(self, window: Optional[int] = None) -> Drift:
+        """Do the last ``window`` (50) contributions drift from the base data? (``/model/drift``)"""
+        return self._get(Drift, "/model/drift", {"window": window})
+
+    def model_base(self) -> BaseData:
+        """The network's base data: classes, training and test rows (``/model/base``)."""
+        return self._get(BaseData, "/model/base")
+
+    def put_artifact(self, data: bytes) -> Artifact:
+        """Store a file in the node's artifact store under its SHA-256 (``PUT /artifacts``)."""
+        return self._typed(Artifact, "PUT /artifacts", self.call("PUT", "/artifacts", data=bytes(data)))
+
+    def artifact(self, sha256: str) -> bytes:
+        """A stored file's bytes (``GET /artifacts/<sha256>``), checked against its name: a
+        ``NodeError`` if they do not hash to it."""
+        content = self.get_bytes("/artifacts/" + quote(sha256, safe=""))
+        if hashlib.sha256(content).hexdigest() != sha256:
+            raise NodeError(f"GET /artifacts/{sha256}: the bytes served do not hash to their name")
+        return content
+
+    def artifacts(self, page: int = 0, limit: Optional[int] = None) -> ArtifactsPage:
+        """One page of the stored artifacts, by name (``/artifacts``); ``iter_artifacts`` follows ``next``."""
+        return self._get(ArtifactsPage, "/artifacts", {"from": page, "limit": limit})
+
+    def fetch_artifact(self, sha256: str) -> ArtifactFetch:
+        """Have the node get a file it lacks from its peers (``POST /artifacts/fetch``)."""
+        return self._post(ArtifactFetch, "/artifacts/fetch", {"sha256": sha256})
+
     def balance(self, address: str) -> Balance:
         """An address's coins (``/balance/<address>``); ``available`` leaves out locked deposits."""
         return self._get(Balance, "/balance/" + quote(address, safe=""))
@@ -320,6 +367,10 @@ class Node(JobMethods):
     def iter_transfers(self, address: str, start: int = 0) -> Iterator[Transaction]:
         """Every confirmed transfer from or to ``address``, page by page."""
         return self._pages(TransfersPage, "/transfers", "transfers", start, {"address": address})
+
+    def iter_artifacts(self, start: int = 0) -> Iterator[Artifact]:
+        """Every stored artifact, by name, page by page."""
+        return self._pages(ArtifactsPage, "/artifacts", "artifacts", start, {})
 
     def iter_contributions(self, address: str, start: int = 0) -> Iterator[Contribution]:
         """Every flower contribution of ``address``, page by page."""

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from client import Node
+from client import Node, NodeError
 from client.local import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,9 +88,9 @@ def node(installed):
         while True:
             assert proc.poll() is None, log.read_text()
             try:
-                if requests.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:
+                Node(url, timeout=1).health()
+                break
+            except NodeError:
                 pass
             assert time.monotonic() < deadline, f"iris-node did not answer within 60 s:\n{log.read_text()}"
             time.sleep(0.1)
@@ -122,7 +122,7 @@ def test_iris_node_serves_the_api_and_the_dashboard_with_its_data_under_the_curr
     url, port, log = node
     health = Node(url, timeout=30).health()
     assert (health.height, health.difficulty) == (0, 1)
-    page = requests.get(url + "/", timeout=30)
+    page = requests.get(url + "/", timeout=30)  # raw: the dashboard's HTML and script, not the JSON API
     assert page.status_code == 200 and "<html" in page.text.lower()  # web/ shipped as package data
     script = requests.get(url + "/web/app.js", timeout=30)
     assert script.status_code == 200 and len(script.content) > 1000

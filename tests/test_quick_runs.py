@@ -20,6 +20,8 @@ def git_status():
 @pytest.mark.parametrize("command,written", [
     (["-m", "bench.run_all", "--quick", "--only", "mining"], {"results.json", "summary.md"}),
     (["-m", "experiments.reproduce", "--quick"], {"results.json", "fig4_model_growth.png", "fig5_drift.png"}),
+    (["-m", "experiments.poisoning", "--quick"], {"poisoning_results.json", "poisoning_accuracy.png",
+                                                  "poisoning_balances.png"}),
 ])
 def test_a_quick_run_writes_to_a_printed_scratch_folder(tmp_path, command, written):
     before = git_status()

@@ -25,6 +25,13 @@ def test_every_route_is_documented(app, client):
                     assert response["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
 
 
+
+def test_the_block_lookup_says_side_branches_are_found_by_hash(client):
+    """/block/{key} finds side-branch blocks by hash too, and its summary on /docs says so."""
+    summary = client.get("/openapi.json").get_json()["paths"]["/block/{key}"]["get"]["summary"]
+    assert "side branch" in summary and "by hash" in summary, summary
+
+
 def _body_schema(doc, path):
     ref = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     return {**doc["components"]["schemas"][ref.rsplit("/", 1)[1]], "components": doc["components"]}

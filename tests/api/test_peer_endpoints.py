@@ -58,6 +58,18 @@ def test_refused_registrations(client, body, words):
     assert nodes(client) == []  # all or nothing
 
 
+def test_a_long_url_is_refused_with_a_short_quote_of_it(client):
+    """The refusal quotes at most 100 characters of the URL, not all 400; a host name longer than
+    DNS allows (253) is refused though each label is valid."""
+    long_path = "http://127.0.0.1:5001/" + "a" * 400
+    message = client.post("/nodes/register", json={"nodes": [long_path]}).get_json()["error"]["message"]
+    assert "no path" in message and long_path[:97] + "..." in message and len(message) < 200, message
+    long_host = "http://" + ".".join(["a" * 60] * 5) + ":5001"
+    r = client.post("/nodes/register", json={"nodes": [long_host]})
+    assert r.status_code == 400 and "at most 253 characters" in r.get_json()["error"]["message"]
+    assert len(r.get_json()["error"]["message"]) < 200 and nodes(client) == []
+
+
 def test_a_refused_url_is_never_contacted(client):
     with FakePeer() as fake:
         for bad in (fake.url + "/x", fake.url + "?q=1", fake.url.replace("http://", "http://u@")):

@@ -130,3 +130,42 @@ def test_mining_busy_retries_are_bounded(serve):
         Node(serve(AlwaysBusy), timeout=20, retries=1).mine()
     assert (caught.value.status, caught.value.code) == (503, "mining_busy")
     assert AlwaysBusy.seen == ["/mine", "/mine"]
+
+
+class ClosesTheSecondRequest(Quiet):
+    """Keep-alive, but the second request is met by the connection closing, unanswered: what a
+    node's idle timeout does to a kept-alive connection that is reused at that very moment."""
+    protocol_version = "HTTP/1.1"
+    seen: list = []
+
+    def answer(self):
+        self.seen.append(self.command)
+        if len(self.seen) == 2:
+            self.close_connection = True
+            return
+        data = json.dumps({"message": "ok", "n": len(self.seen)}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = answer
+
+
+def test_a_get_on_a_connection_closed_under_it_is_sent_again_once(serve):
+    ClosesTheSecondRequest.seen = []
+    node = Node(serve(ClosesTheSecondRequest), timeout=20)
+    assert node.call("GET", "/health")["n"] == 1
+    assert node.call("GET", "/health")["n"] == 3  # the second was dropped; sent again on a new connection
+    assert ClosesTheSecondRequest.seen == ["GET", "GET", "GET"]
+
+
+def test_a_post_on_a_connection_closed_under_it_is_not_sent_again(serve):
+    """A POST may have been acted on before the connection closed: the caller decides."""
+    ClosesTheSecondRequest.seen = []
+    node = Node(serve(ClosesTheSecondRequest), timeout=20)
+    assert node.call("POST", "/mine")["n"] == 1
+    with pytest.raises(NodeError, match="cannot reach the node"):
+        node.call("POST", "/mine")
+    assert ClosesTheSecondRequest.seen == ["POST", "POST"]

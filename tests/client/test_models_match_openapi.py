@@ -20,6 +20,8 @@ PAIRS = {  # client model: the schema of /openapi.json it reads
     models.JobWindows: "JobWindows", models.JobCommitment: "JobCommitment", models.Job: "JobOut",
     models.JobSummary: "JobSummaryOut", models.JobsPage: "JobsOut", models.JobAccepted: "JobTxAcceptedOut",
     models.JobPrediction: "JobPredictOut",
+    models.Drift: "DriftOut", models.BaseData: "BaseDataOut", models.Artifact: "ArtifactOut",
+    models.ArtifactsPage: "ArtifactsOut", models.PeerProblem: "PeerProblem", models.ArtifactFetch: "ArtifactFetchOut",
 }
 # Promised by DESIGN.md's API contract and sent by the node, but not (yet) listed in api/responses.py.
 NOT_IN_SCHEMA_YET = {("Evaluation", "confusion_matrix"), ("Evaluation", "model_hash")}

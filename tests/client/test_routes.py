@@ -106,3 +106,38 @@ def test_a_refund_claim_too_early_is_refused_with_the_reason(node):
     assert (caught.value.status, caught.value.code) == (400, "claim_not_allowed")
     with pytest.raises(ValueError):
         node.claim(key, "steal", flower.transaction_id)
+
+
+def test_drift_and_base_data(node):
+    drift = node.model_drift()
+    assert (drift.window, drift.enough_data, drift.drifted) == (50, False, False)
+    assert node.model_drift(window=5).window == 5
+    with pytest.raises(ApiError) as caught:
+        node.model_drift(window=1)
+    assert caught.value.status == 400
+    base = node.model_base()
+    info = node.model_info()
+    assert base.classes == info.classes and len(base.test) == len(base.test_labels) == info.test_rows
+    assert len(base.train) == len(base.train_labels) > 0 and all(len(row) == 4 for row in base.train)
+
+
+def test_artifacts_are_stored_listed_read_and_fetched_from_a_peer(start_node):
+    import hashlib
+
+    a = Node(start_node("art-a", difficulty=1).url, timeout=30)
+    b = Node(start_node("art-b", difficulty=1).url, timeout=30)
+    data = b"rows a worker trains on"
+    stored = a.put_artifact(data)
+    assert (stored.sha256, stored.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert a.put_artifact(data) == stored  # held already: the same answer (200)
+    assert a.artifact(stored.sha256) == data
+    assert [x.sha256 for x in a.artifacts().artifacts] == [stored.sha256] == [x.sha256 for x in a.iter_artifacts()]
+    with pytest.raises(ApiError) as caught:
+        b.artifact(stored.sha256)
+    assert caught.value.status == 404
+    b.register([a.url])
+    fetched = b.fetch_artifact(stored.sha256)
+    assert (fetched.created, fetched.peer, fetched.sha256) == (True, a.url, stored.sha256)
+    assert b.artifact(stored.sha256) == data
+    again = b.fetch_artifact(stored.sha256)
+    assert (again.created, again.peer) == (False, None)

@@ -10,9 +10,10 @@ routed outside them and no other address is contacted):
 - ``<prefix>-n<i>``, host i: ``eth0`` at ``10.77.0.<i+1>/24``, the other end of its veth in the
   switch. Partitions move that other end to another bridge; healing moves it back.
 
-The driver (a test, or you) talks to a node from inside that node's own namespace (``Host.get``,
-``Host.post``: a thread that joined the namespace with ``setns``), so a partition never cuts the
-driver off from a node, only nodes from each other.
+The driver (a test, or you) talks to a node from inside that node's own namespace (``Host.api``, a
+``client.Node`` whose calls run on threads that joined the namespace with ``setns``; ``Host.get`` and
+``Host.post`` give raw responses), so a partition never cuts the driver off from a node, only nodes
+from each other.
 """
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Optional
+from typing import Any, Iterator, Optional
 
 import requests
+
+from client import Node, NodeError
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SUBNET = "10.77.0"
@@ -80,6 +83,33 @@ def clean_leftovers() -> None:
                 subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
 
+def direct(url: str, timeout: float) -> Node:
+    """A ``client.Node`` that ignores proxy settings of the environment (the bed's addresses are local)."""
+    node = Node(url, timeout=timeout)
+    node.session.trust_env = False
+    return node
+
+
+class InNamespace:
+    """``host.api.health()``: the ``client.Node`` methods, each run on one of the host's namespace
+    threads (with that thread's own ``Node``); a paging iterator is read to the end there, as a list."""
+
+    def __init__(self, host: "Host") -> None:
+        self._host = host
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or not callable(getattr(Node, name, None)):
+            raise AttributeError(name)
+
+        def inside(*args: Any, **kw: Any) -> Any:
+            result = getattr(self._host._node(), name)(*args, **kw)
+            return list(result) if isinstance(result, Iterator) else result
+
+        def run(*args: Any, **kw: Any) -> Any:
+            return self._host._pool.submit(inside, *args, **kw).result()
+        return run
+
+
 class Host:
     """One namespace, its address and its node process."""
 
@@ -94,6 +124,7 @@ class Host:
         self._local = threading.local()
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix=self.namespace,
                                         initializer=_enter, initargs=(self.namespace,))
+        self.api = InNamespace(self)
 
     # -- the node -----------------------------------------------------------------------
     def start(self, host: Optional[str] = None, advertise: bool = True, timeout: float = 60) -> "Host":
@@ -112,9 +143,9 @@ class Host:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"node {self.index} exited with {self.proc.returncode}:\n{self.log()[-3000:]}")
             try:
-                if self.get("/health", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
+                self._pool.submit(lambda: direct(self.url, timeout=1).health()).result()
+                return self
+            except NodeError:
                 time.sleep(0.1)
         raise RuntimeError(f"node {self.index} did not answer within {timeout}s:\n{self.log()[-3000:]}")
 
@@ -131,6 +162,14 @@ class Host:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     # -- talking to it from inside its namespace ----------------------------------------
+    def _node(self) -> Node:
+        """This (namespace) thread's ``client.Node`` to the host, with no proxy from the environment."""
+        node = getattr(self._local, "node", None)
+        if node is None:
+            node = self._local.node = direct(self.url, timeout=30)
+        return node
+
+    # raw responses, for what the library does not hide on purpose (statuses, headers, peer routes)
     def _request(self, method: str, path: str, **kw) -> requests.Response:
         session = getattr(self._local, "session", None)
         if session is None:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from blockchain import audit_chain
+from client import ApiError
 from ml import IrisModel
 
 from .bed import TestBed, unavailable
@@ -79,8 +80,8 @@ def random_partition(rng: random.Random, n: int) -> list[list[int]]:
 def tips(bed: TestBed) -> list[tuple]:
     out = []
     for host in bed.hosts:
-        health = host.get("/health").json()
-        out.append((health["tip"], health["model_hash"], health["height"]))
+        health = host.api.health()
+        out.append((health.tip, health.model_hash, health.height))
     return out
 
 
@@ -106,12 +107,7 @@ def wait_converged(bed: TestBed, timeout: float = CONVERGE_S, break_ties=None) -
 
 
 def chain_of(host) -> list[dict]:
-    blocks, start = [], 0
-    while start is not None:
-        page = host.get(f"/chain?from={start}&limit=1000").json()
-        blocks.extend(page["chain"])
-        start = page["next"]
-    return blocks
+    return [block.to_dict() for block in host.api.iter_chain()]
 
 
 def check_invariants(bed: TestBed, acked: list, difficulty: int) -> dict:
@@ -122,7 +118,7 @@ def check_invariants(bed: TestBed, acked: list, difficulty: int) -> dict:
         raise CheckFailed(f"transactions on the chain more than once: {twice[:5]}")
     pending = set()
     for host in bed.hosts:
-        pending |= {tx["id"] for tx in host.get("/transactions/pending").json()["transactions"]}
+        pending |= {tx.id for tx in host.api.iter_pending()}
     lost = [(tx_id, node) for tx_id, node in acked if tx_id not in on_chain and tx_id not in pending]
     if lost:
         raise CheckFailed(f"{len(lost)} acknowledged transactions are neither on the chain nor pending: {lost[:5]}")
@@ -137,14 +133,14 @@ def check_invariants(bed: TestBed, acked: list, difficulty: int) -> dict:
                         raise CheckFailed(f"{tx['sender']} goes below zero at block {block['index']}")
     for host in bed.hosts:
         for address in balances:
-            reported = host.get(f"/balance/{address}").json()
-            if reported["balance"] < 0 or reported["available"] < 0:
+            reported = host.api.balance(address)
+            if reported.balance < 0 or reported.available < 0:
                 raise CheckFailed(f"node {host.index} reports a negative balance for {address}: {reported}")
     replay = audit_chain(chain, IrisModel(), now_ms=None)
     if not replay.valid:
         raise CheckFailed(f"the final chain does not verify: {replay.issues[:3]}")
     for host in bed.hosts:
-        model_hash = host.get("/health").json()["model_hash"]
+        model_hash = host.api.health().model_hash
         if model_hash != replay.model.state_hash:
             raise CheckFailed(
                 f"node {host.index} has model {model_hash}, the chain replays to {replay.model.state_hash}"
@@ -156,9 +152,10 @@ def check_invariants(bed: TestBed, acked: list, difficulty: int) -> dict:
 def connect_all(bed: TestBed) -> None:
     for host in bed.hosts:
         others = [h.url for h in bed.hosts if h is not host]
-        r = host.post("/nodes/register", json={"nodes": others})
-        if r.status_code != 201:
-            raise CheckFailed(f"node {host.index} refused its peers: {r.text}")
+        try:
+            host.api.register(others)
+        except ApiError as refused:
+            raise CheckFailed(f"node {host.index} refused its peers: {refused}") from None
 
 
 def fund(bed: TestBed) -> dict[int, str]:
@@ -166,11 +163,20 @@ def fund(bed: TestBed) -> dict[int, str]:
     chain that every later branch shares."""
     addresses = {}
     for host in bed.hosts:
-        addresses[host.index] = host.get("/health").json()["address"]
+        addresses[host.index] = host.api.health().address
         for _ in range(FUNDING_BLOCKS):
-            host.post("/mine", timeout=120)
+            mined(host)
         wait_converged(bed)
     return addresses
+
+
+def mined(host) -> bool:
+    """One ``/mine`` on ``host``: True for a block, False when the node turns it away (busy, aborted)."""
+    try:
+        host.api.mine()
+        return True
+    except ApiError:
+        return False
 
 
 def phase(bed: TestBed, rng: random.Random, rnd: Round, addresses: dict, senders: list[int], tag: str) -> None:
@@ -192,14 +198,15 @@ def phase(bed: TestBed, rng: random.Random, rnd: Round, addresses: dict, senders
 
     def send(job):
         path, host, body = job
-        r = host.post(path, json=body)
-        if r.status_code == 201:
-            rnd.acked.append((r.json()["transaction_id"], host.index))
+        try:
+            rnd.acked.append((host.api.call("POST", path, body)["transaction_id"], host.index))
+        except ApiError:  # refused (a transfer the branch cannot pay, say): not acknowledged, not checked
+            pass
 
     def mine(item):
         host, count = item
         for _ in range(count):
-            if host.post("/mine", timeout=120).status_code == 200:
+            if mined(host):
                 rnd.blocks += 1
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -227,7 +234,7 @@ def run_check(bed: TestBed, rounds: int, seed: int, out=print) -> list[Round]:
 
         def break_tie(rnd=rnd, tie_miner=tie_miner):
             rnd.ties += 1
-            if tie_miner.post("/mine", timeout=120).status_code == 200:
+            if mined(tie_miner):
                 rnd.blocks += 1
         rnd.converged_s = wait_converged(bed, break_ties=break_tie)
         check_invariants(bed, [a for r in done for a in r.acked] + rnd.acked, bed.difficulty)

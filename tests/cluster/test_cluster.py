@@ -20,7 +20,7 @@ def namespaces() -> set:
 
 
 def peer_urls(host) -> list:
-    return [n["url"] for n in host.get("/nodes").json()["nodes"]]
+    return [n.url for n in host.api.nodes().nodes]
 
 
 def test_a_node_on_0_0_0_0_is_reachable_only_when_it_advertises(tmp_path):
@@ -29,16 +29,16 @@ def test_a_node_on_0_0_0_0_is_reachable_only_when_it_advertises(tmp_path):
         advertised.start(host="0.0.0.0", advertise=True)
         silent.start(host="0.0.0.0", advertise=False)
         other.start()
-        assert advertised.get("/health").json()["advertise"] == advertised.url
-        assert silent.get("/health").json()["advertise"] is None
+        assert advertised.api.health().advertise == advertised.url
+        assert silent.api.health().advertise is None
 
-        assert advertised.post("/nodes/register", json={"nodes": [other.url]}).status_code == 201
+        advertised.api.register([other.url])  # an ApiError unless 201
         wait_until(lambda: peer_urls(other) == [advertised.url], what="the advertised URL to be registered back")
-        block = other.post("/mine").json()  # gossip from the other host reaches the advertised address
-        wait_until(lambda: advertised.get("/tip").json()["hash"] == block["hash"], what="the gossiped block")
+        block = other.api.mine()  # gossip from the other host reaches the advertised address
+        wait_until(lambda: advertised.api.tip().hash == block.hash, what="the gossiped block")
 
-        assert silent.post("/nodes/register", json={"nodes": [other.url]}).status_code == 201
-        wait_until(lambda: silent.get("/tip").json()["hash"] == block["hash"], what="the silent node to sync")
+        silent.api.register([other.url])
+        wait_until(lambda: silent.api.tip().hash == block.hash, what="the silent node to sync")
         time.sleep(0)  # nothing to wait for: a node without --advertise announces nothing
         assert peer_urls(other) == [advertised.url]
         assert "could not announce" not in silent.log()
@@ -48,16 +48,16 @@ def test_partitions_split_the_network_and_healing_rejoins_it(tmp_path):
     with TestBed(3, tmp_path) as bed:
         a, b, c = bed.hosts
         for host in bed.hosts:
-            host.post("/nodes/register", json={"nodes": [h.url for h in bed.hosts if h is not host]})
+            host.api.register([h.url for h in bed.hosts if h is not host])
         bed.partition([[0], [1, 2]])
-        a.post("/mine")
+        a.api.mine()
         for _ in range(2):
-            b.post("/mine")
-        wait_until(lambda: c.get("/tip").json()["height"] == 2, what="b's blocks to reach c")
-        assert a.get("/tip").json()["height"] == 1   # a is cut off: it has only its own block
+            b.api.mine()
+        wait_until(lambda: c.api.tip().height == 2, what="b's blocks to reach c")
+        assert a.api.tip().height == 1   # a is cut off: it has only its own block
         bed.heal()
-        wait_until(lambda: a.get("/tip").json()["hash"] == b.get("/tip").json()["hash"], what="a to rejoin")
-        state = {n["url"]: n["state"] for n in a.get("/nodes").json()["nodes"]}
+        wait_until(lambda: a.api.tip().hash == b.api.tip().hash, what="a to rejoin")
+        state = {n.url: n.state for n in a.api.nodes().nodes}
         assert state[b.url] == "ok"
 
 

@@ -151,7 +151,7 @@ def test_ctrl_c_stops_cleanly_with_one_line(tmp_path):
     import signal
     import time
 
-    import requests
+    from client import Node, NodeError
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port), "--ephemeral",
@@ -159,11 +159,12 @@ def test_ctrl_c_stops_cleanly_with_one_line(tmp_path):
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 30
+        api = Node(f"http://127.0.0.1:{port}", timeout=5)
         while time.monotonic() < deadline:
             try:
-                if requests.post(f"http://127.0.0.1:{port}/mine", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:
+                api.mine()
+                break
+            except NodeError:
                 time.sleep(0.1)
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=30)

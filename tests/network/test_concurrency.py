@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from client import Node
 from tests.helpers.nodes import thread_sessions
 
 pytestmark = pytest.mark.network
@@ -66,23 +67,21 @@ def test_reads_and_submissions_are_answered_while_a_block_is_mined(start_node):
         done = threading.Event()
 
         def mine(done=done):
-            requests.post(node.url + "/mine", timeout=120)
-            done.set()
+            try:
+                Node(node.url, timeout=120).mine()
+            finally:
+                done.set()
 
         miner = threading.Thread(target=mine)
         miner.start()
-        with requests.Session() as s:
-            while not done.is_set():
-                assert s.post(node.url + "/flower/predict", json=MEASURES, timeout=30).status_code == 200
-                assert s.get(node.url + "/chain", timeout=30).status_code == 200
-                r = s.post(
-                    node.url + "/flower/add",
-                    timeout=30,
-                    json={"sender": f"r{attempt}-{answered_during_mining}", **MEASURES, "flower_type": "virginica"},
-                )
-                assert r.status_code == 201
-                if not done.is_set():
-                    answered_during_mining += 1
+        api = Node(node.url, timeout=30)  # each call raises unless answered 2xx within 30 s
+        while not done.is_set():
+            api.predict(MEASURES)
+            api.chain()
+            api.add_flower(f"r{attempt}-{answered_during_mining}", "virginica", MEASURES)
+            if not done.is_set():
+                answered_during_mining += 1
+        api.session.close()
         miner.join()
         if answered_during_mining >= 5:
             break
@@ -95,7 +94,7 @@ def test_a_burst_of_mine_requests_never_stops_reads(start_node):
     node = start_node("burst", difficulty=6)
     answers = []
 
-    def mine():
+    def mine():  # raw: the 503 mining_busy and its Retry-After are what is checked (client.Node would retry them)
         try:
             r = requests.post(node.url + "/mine", timeout=300)
         except requests.RequestException:
@@ -106,16 +105,15 @@ def test_a_burst_of_mine_requests_never_stops_reads(start_node):
     threads = [threading.Thread(target=mine) for _ in range(12)]
     for t in threads:
         t.start()
+    api = Node(node.url, timeout=1)  # deadlines, not benchmarks: each call raises unless answered 2xx in time
     try:
         deadline = time.monotonic() + 10
         while sum(1 for a in answers if a[0] == 503) < 8 and time.monotonic() < deadline:
-            assert requests.get(node.url + "/health", timeout=1).status_code == 200  # deadlines, not benchmarks
-            r = requests.post(node.url + "/flower/add", timeout=1, json={"sender": "reader", **MEASURES,
-                                                                         "flower_type": "virginica"})
-            assert r.status_code == 201
+            api.health()
+            api.add_flower("reader", "virginica", MEASURES)
         busy = [a for a in answers if a[0] == 503]
         assert len(busy) == 8 and all(a[1:] == ("1", "mining_busy") for a in busy), answers
-        assert requests.get(node.url + "/chain", timeout=1).status_code == 200
+        api.chain()
     finally:
         node.stop()  # ends the searches under way; their requests get 503 mining_aborted or fail
         for t in threads:

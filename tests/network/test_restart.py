@@ -3,7 +3,8 @@ import threading
 import time
 
 import pytest
-import requests
+
+from client import ApiError, Node, NodeError
 
 pytestmark = pytest.mark.network
 
@@ -46,25 +47,31 @@ def test_every_acknowledged_item_survives_a_kill_at_any_moment(start_node, durab
     acknowledged, stop = [], threading.Event()
     lock = threading.Lock()
 
+    measures = {k: v for k, v in FLOWER.items() if k not in ("sender", "flower_type")}
+
     def submit(worker):
-        s = requests.Session()  # one connection per thread
+        api = Node(node.url, timeout=5)  # one connection per thread
         i = 0
         while not stop.is_set():
             try:
-                r = s.post(node.url + "/flower/add", json={**FLOWER, "sender": f"w{worker}-{i}"}, timeout=5)
-            except requests.RequestException:
+                tx_id = api.add_flower(f"w{worker}-{i}", FLOWER["flower_type"], measures).transaction_id
+            except ApiError:  # refused: not acknowledged
+                tx_id = None
+            except NodeError:  # no answer: the node was killed
                 return
-            if r.status_code == 201:
+            if tx_id is not None:
                 with lock:
-                    acknowledged.append(r.json()["transaction_id"])
+                    acknowledged.append(tx_id)
             i += 1
 
     def mine():
-        s = requests.Session()
+        api = Node(node.url, timeout=10, retries=0)
         while not stop.is_set():
             try:
-                s.post(node.url + "/mine", timeout=10)
-            except requests.RequestException:
+                api.mine()
+            except ApiError:
+                pass
+            except NodeError:
                 return
 
     threads = [threading.Thread(target=submit, args=(w,)) for w in range(4)] + [threading.Thread(target=mine)]
