@@ -144,8 +144,10 @@ class LedgerCore:
             gone = never_valid(tx, check)
             if gone is not None:  # a claim: judged again when a template is built
                 ok = kept.pending_like(tx) is None and not gone
-            else:  # the admission rule: the balance on the chain minus what the pool already spends
-                ok = check.problem(tx) is None and tx.spends <= check.balance(tx.sender) - kept.outgoing(tx.sender)
+            else:  # the admission rule: the balance on the chain minus what the pool already spends,
+                # one pending per rule's key, and no more in a group than its free slots
+                ok = (check.problem(tx) is None and tx.spends <= check.balance(tx.sender) - kept.outgoing(tx.sender)
+                      and kept.pending_like(tx) is None and kept.crowded(tx, check) is None)
             if ok:
                 kept.add(tx, self.pool.source(tx.id))
             else:

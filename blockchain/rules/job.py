@@ -44,12 +44,27 @@ def apply(ledger: Ledger, tx: Tx) -> None:
                        tx.body_dict()["data"]))
 
 
+def _settle_of(tx: Tx, block_index: int) -> Optional[int]:
+    """The block the JOB settles in, or None when its windows are not whole numbers: an invalid JOB,
+    which only an audit applies (it goes on past an invalid block to name every issue) and which
+    must not crash it (the differential fuzzer found one whose commit_blocks was a string)."""
+    data = tx.body["data"]
+    names = ("commit_blocks", "test_blocks", "model_blocks")
+    if not isinstance(data, Mapping) or not all(type(data.get(n)) is int for n in names):
+        return None
+    return windows_of(data, block_index).settle
+
+
 def index(state: Indexes, block_index: int, timestamp_ms: int, tx: Tx) -> None:
-    state.index_job(tx.id, windows_of(tx.body["data"], block_index).settle)
+    settle = _settle_of(tx, block_index)
+    if settle is not None:
+        state.index_job(tx.id, settle)
 
 
 def undo(state: Indexes, block_index: int, tx: Tx) -> None:
-    state.unindex_job(tx.id, windows_of(tx.body["data"], block_index).settle)
+    settle = _settle_of(tx, block_index)
+    if settle is not None:
+        state.unindex_job(tx.id, settle)
 
 
 def spends(tx: Tx) -> int:

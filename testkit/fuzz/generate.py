@@ -13,6 +13,13 @@ and refused, copies of another sender's measurements with a wrong label (planted
 victim's own block), mislabelled copies of base rows, reports by holders of a good record. A
 claim the node refuses is not mined; ``refused`` collects it with the block it was tried for,
 and the "claim" mutant forges it into that block.
+
+Protocol 3 chains also carry training jobs (PROTOCOL.md "Version 3: training jobs"): small JOBs on
+the network's flowers with windows short enough to settle inside a chain, commitments by workers
+(some never reveal), test reveals (some requesters withhold theirs) and model reveals; the miner
+writes each JOB_SETTLE. The test sets and the models' salts stay in ``Context.jobs`` until revealed,
+as a requester and its workers keep them. Every model commitment is made by ``model_commitment``
+below, the one place that knows its formula.
 """
 from __future__ import annotations
 
@@ -24,11 +31,13 @@ from blockchain import Blockchain, crypto
 from blockchain.errors import BlockchainError
 from blockchain.pow import search_below
 from blockchain.transactions import MAX_FUTURE_MS, claim_body, flower_body, signed, transfer_body, Transaction
-from ml import IrisModel
+from blockchain.job_bodies import job_body, job_commit_body, job_model_body, job_test_body
+from ml import IrisModel, kinds
 
 #: the verifiers' clock in every fuzz run (fixed, so that the 2-hour rule has exact boundaries)
 NOW_MS = 1_800_000_000_000
 CLASSES = ("setosa", "versicolor", "virginica")
+FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 # class prototypes in hundredths, so that most flowers can be refunded and a few reported
 PROTOTYPES = {"setosa": (500, 340, 150, 20), "versicolor": (590, 280, 430, 130), "virginica": (660, 300, 560, 200)}
 RULE_WORDS = ("nearest settled points", "the model predicts", "the model agrees")  # v3's panel, v2's vote
@@ -51,6 +60,7 @@ class Context:
     counts: dict = field(default_factory=dict)
     protocol: int = 2
     refused_now: set = field(default_factory=set)  # (type, flower id, sender) refused for the block being filled
+    jobs: dict = field(default_factory=dict)  # job id -> {"test": its test set, "reveals": {commitment: reveal}}
 
     def addresses(self) -> list[str]:
         return list(self.keys) + self.names
@@ -238,6 +248,114 @@ def _duplicate(ctx: Context) -> list[Transaction]:
     return _copies(ctx, data, ctx.rng.choice([c for c in CLASSES if c != label]) if wrong else label, None)
 
 
+# -- training jobs (protocol 3) --------------------------------------------------------------
+def model_commitment(model: dict, salt: str, worker: str) -> str:
+    """A JOB_COMMIT's ``model_commitment`` of ``worker``'s ``model`` under ``salt``: the one place the
+    fuzzer builds one (the worker is bound in, PROTOCOL.md "Values, canonical forms and commitments")."""
+    return kinds.model_commitment(model, salt, worker)
+
+
+def _salt(ctx: Context) -> str:
+    return ctx.rng.randbytes(32).hex()
+
+
+def _a_model(ctx: Context, kind_name: str) -> dict:
+    label = ctx.rng.randrange(len(CLASSES))
+    if kind_name == "tree":
+        if ctx.rng.random() < 0.5:
+            return {"kind": "tree", "nodes": [[label]]}
+        return {"kind": "tree", "nodes": [[2, ctx.rng.choice((245, 300, 480)), 1, 2], [0], [ctx.rng.randrange(3)]]}
+    rows = [list(PROTOTYPES[c]) for c in CLASSES[: ctx.rng.randint(1, 3)]]
+    return {"kind": "knn", "rows": rows, "labels": [CLASSES.index(c) for c in CLASSES[: len(rows)]],
+            "weights": [1, 1, 1, 1], "k": 1}
+
+
+def _pending(ctx: Context, tx_type: str, job_id: str) -> set[str]:
+    """The senders of the pending ``tx_type`` transactions of job ``job_id``."""
+    return {t.sender for t in ctx.chain.pool if t.type == tx_type and t.body["job_id"] == job_id}
+
+
+def _jobs_in(ctx: Context, state: str) -> list[dict]:
+    """The jobs of this chain (made here) in ``state`` for the next block."""
+    out = []
+    for job_id in ctx.jobs:
+        view = ctx.chain.job(job_id)
+        if view is not None and view["state"] == state:
+            out.append(view)
+    return out
+
+
+@kind("JOB", 0, v3=1)
+def _job(ctx: Context) -> Optional[Transaction]:
+    """A small job on the network's flowers (commit windows of 1 to 3 blocks, a test window of 1, a
+    model window of 2 or 3), posted when another address could stake."""
+    rich = [a for a in ctx.addresses() if ctx.chain.state.balance(a) - ctx.chain.pool.outgoing(a) >= 1]
+    if len(rich) < 2 or len(ctx.jobs) >= 4:
+        return None
+    sender = ctx.rng.choice(rich)
+    bounty = ctx.rng.randint(1, min(7, ctx.chain.state.balance(sender) - ctx.chain.pool.outgoing(sender)))
+    n = ctx.rng.randint(1, 4)
+    labels = [ctx.rng.randrange(len(CLASSES)) for _ in range(n)]
+    rows = [[u + ctx.rng.randint(-20, 20) for u in PROTOTYPES[CLASSES[c]]] for c in labels]
+    salt = _salt(ctx)
+    test = {"rows": rows, "labels": labels, "salt": salt}
+    data = {"kind": ctx.rng.choice(("tree", "knn")), "train": {"flowers_to": 0}, "features": list(FEATURES),
+            "classes": list(CLASSES), "test_commitment": kinds.test_commitment(rows, labels, salt),
+            "test_rows": n, "stake": 1 if ctx.rng.random() < 0.8 else 2, "max_commits": ctx.rng.randint(1, 3),
+            "commit_blocks": ctx.rng.randint(1, 3), "test_blocks": 1, "model_blocks": ctx.rng.randint(2, 3)}
+    tx = ctx.finish(job_body(sender, bounty, data, ctx.timestamp()))
+    ctx.jobs[tx.id] = {"test": test, "reveals": {}}
+    return tx
+
+
+@kind("JOB_COMMIT", 0, v3=5)
+def _job_commit(ctx: Context) -> Optional[Transaction]:
+    jobs = _jobs_in(ctx, "commit")
+    if not jobs:
+        return None
+    job = ctx.rng.choice(jobs)
+    stake = job["data"]["stake"]
+    done = {c["worker"] for c in job["commitments"]} | _pending(ctx, "JOB_COMMIT", job["id"])
+    workers = [a for a in ctx.addresses() if a != job["requester"] and a not in done
+               and ctx.chain.state.balance(a) - ctx.chain.pool.outgoing(a) >= stake]
+    if not workers:
+        return None
+    worker = ctx.rng.choice(workers)
+    model, salt = _a_model(ctx, job["data"]["kind"]), _salt(ctx)
+    commitment = model_commitment(model, salt, worker)
+    tx = ctx.finish(job_commit_body(worker, job["id"], stake, commitment, ctx.timestamp()))
+    ctx.jobs[job["id"]]["reveals"][commitment] = {"model": model, "salt": salt}
+    return tx
+
+
+@kind("JOB_TEST", 0, v3=4)
+def _job_test(ctx: Context) -> Optional[Transaction]:
+    jobs = [j for j in _jobs_in(ctx, "test") if j["test"] is None and not _pending(ctx, "JOB_TEST", j["id"])]
+    if not jobs:
+        return None
+    job = ctx.rng.choice(jobs)
+    if ctx.rng.random() < 0.15:  # this requester withholds its test set
+        return None
+    test = ctx.jobs[job["id"]]["test"]
+    return ctx.finish(job_test_body(job["requester"], job["id"], test["rows"], test["labels"], test["salt"],
+                                    ctx.timestamp()))
+
+
+@kind("JOB_MODEL", 0, v3=5)
+def _job_model(ctx: Context) -> Optional[Transaction]:
+    jobs = [j for j in _jobs_in(ctx, "model") if j["test"] is not None]
+    waiting = [(j, c) for j in jobs for c in j["commitments"] if not c["revealed"]
+               and c["worker"] not in _pending(ctx, "JOB_MODEL", j["id"])]
+    if not waiting or ctx.rng.random() < 0.15:  # some workers never reveal
+        return None
+    job, commit = ctx.rng.choice(waiting)
+    worker, reveal = commit["worker"], ctx.jobs[job["id"]]["reveals"][commit["model_commitment"]]
+    return ctx.finish(job_model_body(worker, job["id"], reveal["model"], reveal["salt"], ctx.timestamp()))
+
+
+JOB_CHAINS = 0.3  # the share of v3 chains whose traffic is mostly training jobs
+
+
 def _finder(prefix: bytes, bound: int, stop) -> Optional[int]:
     return search_below(prefix, bound)
 
@@ -286,6 +404,10 @@ def generate_chain(rng: random.Random, stats: dict, big_block: bool = False, now
     ctx = Context(rng, chain, keys, [f"user-{c}" for c in "abcd"[:rng.randint(1, 4)]], clock_ms, protocol=protocol)
     names, weights = weights_for(protocol)
     blocks = rng.randint(2, 12) if protocol < 3 else rng.randint(4, 14)  # v3: time for records to form
+    if protocol == 3 and rng.random() < JOB_CHAINS:  # a job chain: long enough to settle, coins kept for stakes
+        weights = [w * 6 if n.startswith("JOB") else w for n, w in zip(names, weights, strict=True)]
+        blocks = rng.randint(9, 14)
+        stats["job_chains"] = stats.get("job_chains", 0) + 1
     big_at = rng.randrange(1, blocks + 1) if big_block else -1
     for height in range(1, blocks + 1):
         clock_ms[0] += rng.choice((0, 1, 1000, 60_000))
@@ -318,6 +440,11 @@ def generate_chain(rng: random.Random, stats: dict, big_block: bool = False, now
     stats["settled"] = stats.get("settled", 0) + sum(f.settled > 0 for f in flowers)  # v3: refunded as good
     stats["refunded"] = stats.get("refunded", 0) + sum(f.refunded for f in flowers)
     stats["reported"] = stats.get("reported", 0) + sum(bool(f.reporters) for f in flowers)
+    for job_id in ctx.jobs:  # the outcomes of the jobs settled in the chain
+        view = chain.job(job_id)
+        if view is not None and view["settlement"] is not None:
+            outcomes = stats.setdefault("job_outcomes", {})
+            outcomes[view["settlement"]["outcome"]] = outcomes.get(view["settlement"]["outcome"], 0) + 1
     if protocol == 3:  # the retargets the chain crossed (PROTOCOL.md "Version 3: difficulty")
         every = out[0]["transactions"][0]["params"]["retarget_every"]
         moves = stats.setdefault("retargets", {})

@@ -251,8 +251,93 @@ def m_claim(rng, blocks, refused=(), **_):
     return "claim", f"{tx['type']} of block {i} into block {to} at {at}", dumps(blocks, rng)
 
 
+JOB_TYPES = ("JOB", "JOB_COMMIT", "JOB_TEST", "JOB_MODEL", "JOB_SETTLE")
+#: the fields of a job transaction's data a mutant changes, by type
+JOB_FIELDS = {"JOB": ("stake", "max_commits", "commit_blocks", "test_blocks", "model_blocks", "test_rows", "kind",
+                      "train", "test_commitment", "features", "classes"),
+              "JOB_TEST": ("rows", "labels", "salt"), "JOB_MODEL": ("model", "salt"),
+              "JOB_SETTLE": ("outcome", "winner", "scores", "payouts", "burnt")}
+
+
+def _job_value(rng: random.Random, tx: dict, blocks: list) -> str:
+    """Change one job field of ``tx``: its job_id, amount (bounty, stake), model_commitment, or a
+    field of its data; the new value is near the old one or another job's."""
+    job_ids = sorted({t["job_id"] for b in blocks for t in b["transactions"] if "job_id" in t}
+                     | {t["id"] for b in blocks for t in b["transactions"] if t.get("type") == "JOB"})
+    data: dict = tx["data"] if type(tx.get("data")) is dict else {}
+    keys = [k for k in ("job_id", "amount", "model_commitment", "block_index") if k in tx]
+    fields = [f for f in JOB_FIELDS.get(tx["type"], ()) if f in data]
+    if fields and (not keys or rng.random() < 0.6):
+        name = rng.choice(fields)
+        old = data[name]
+        if name == "model" and type(old) is dict and rng.random() < 0.5:  # the model itself, not its type
+            inner = rng.choice(sorted(old))
+            old[inner] = rng.choice(_changed(other_values(rng, old[inner]), old[inner]))
+            return f"data.model.{inner}"
+        if name in ("payouts", "scores") and type(old) is list and old and rng.random() < 0.6:
+            row = rng.choice(old)  # one coin more or less to someone, a score off by one, a row dropped
+            if rng.random() < 0.3:
+                old.remove(row)
+                return f"data.{name}: a row dropped"
+            if type(row) is list and len(row) == 2:
+                row[1] = (row[1] or 0) + rng.choice((1, -1))
+                return f"data.{name}: {row[0][:12]} -> {row[1]}"
+        data[name] = rng.choice(_changed(other_values(rng, old), old))
+        return f"data.{name} -> {json.dumps(data[name])[:40]}"
+    key = rng.choice(keys)
+    old = tx[key]
+    choices = other_values(rng, old)
+    if key == "job_id":
+        choices += [j for j in job_ids if j != old] * 4
+    elif key == "model_commitment":
+        choices += [t["model_commitment"] for b in blocks for t in b["transactions"] if "model_commitment" in t]
+    tx[key] = rng.choice(_changed(choices, old))
+    return f"{key} -> {json.dumps(tx[key])[:40]}"
+
+
+def m_job(rng, blocks, **_):
+    """One change to a training job: a field of one of its transactions (the job it names, a stake,
+    a commitment, the test set, a model, the settlement's numbers), a job transaction moved or
+    copied to another block (out of its window, a second commitment or reveal), a JOB_SETTLE
+    dropped; on a chain without jobs, a job transaction forged into a block (protocol 2 refuses
+    every one). Resealed, so that the job rules judge it."""
+    spots = [(i, j) for i, b in enumerate(blocks) for j, t in enumerate(b["transactions"]) if t["type"] in JOB_TYPES]
+    if not spots:
+        i = rng.randrange(1, len(blocks))
+        forged = {"type": rng.choice(("JOB_COMMIT", "JOB_TEST")), "sender": "user-a", "recipient": "MODEL",
+                  "amount": 1, "timestamp_ms": blocks[i]["timestamp_ms"], "job_id": "ab" * 32,
+                  "model_commitment": "cd" * 32}
+        if forged["type"] == "JOB_TEST":
+            del forged["model_commitment"]
+            forged["amount"], forged["data"] = 0, {"rows": [[500, 340, 150, 20]], "labels": [0], "salt": "ef" * 32}
+        forged["id"] = ""
+        at = _insert(rng, blocks[i], forged)
+        reseal(blocks, i)
+        return "job", f"block {i} tx {at}: a forged {forged['type']} on a chain without jobs", dumps(blocks, rng)
+    i, j = rng.choice(spots)
+    tx = blocks[i]["transactions"][j]
+    r = rng.random()
+    if r < 0.6:
+        what = _job_value(rng, tx, blocks)
+        reseal(blocks, i)
+        return "job", f"block {i} {tx['type']} {what}", dumps(blocks, rng)
+    if tx["type"] == "JOB_SETTLE" and r < 0.75:
+        del blocks[i]["transactions"][j]
+        reseal(blocks, i)
+        return "job", f"block {i}: its JOB_SETTLE dropped", dumps(blocks, rng)
+    to = rng.randrange(1, len(blocks))
+    moved = rng.random() < 0.5 and tx["type"] != "JOB"
+    if moved:
+        del blocks[i]["transactions"][j]
+    at = _insert(rng, blocks[to], copy.deepcopy(tx), first=0.5)
+    reseal(blocks, min(i, to))
+    how = "moved" if moved else "copied"
+    return "job", f"{tx['type']} of block {i} {how} into block {to} at {at}", dumps(blocks, rng)
+
+
 MUTATORS = {"value": (4, m_value), "keys": (3, m_keys), "json_text": (2, m_json_text),
-            "timestamp": (2, m_timestamp), "genesis": (1, m_genesis), "claim": (2, m_claim)}
+            "timestamp": (2, m_timestamp), "genesis": (1, m_genesis), "claim": (2, m_claim),
+            "job": (2, m_job)}
 
 
 def mutant(rng: random.Random, chain: list, refused: Sequence[Any] = ()) -> Optional[tuple[str, str, str]]:

@@ -4,8 +4,9 @@ verifier and by web/verify.js, which must agree.
     .venv/bin/python -m tests.fuzz --chains 300 --mutants 2000 --seed 1 [--protocol 2|3|both]
     .venv/bin/python -m tests.fuzz --replay 1:17:3 [--save case.json]   # chain 17, mutant 3 of seed 1
 
-Chains are of protocol 2, of protocol 3 (the v3 claim rule, with claim-heavy traffic), or half of
-each (``both``, the default: which chain is which depends on the seed and its number only).
+Chains are of protocol 2, of protocol 3 (the v3 claim rule, with claim-heavy traffic, and
+training jobs: a third of them mostly jobs), or half of each (``both``, the default: which chain
+is which depends on the seed and its number only).
 Prints what it tried, in all and by protocol (chains, blocks, transactions by kind, claims
 accepted and refused, mutants by kind, verdicts) and, for every disagreement, the replay
 argument. Exits 1 when the verifiers disagree on anything.
@@ -149,6 +150,8 @@ def _lines(stats: dict) -> list[str]:
         + (", ".join(f"{k} {v}" for k, v in sorted(stats.get("claims", {}).items())) or "none")
         + f"; flowers refunded {stats.get('refunded', 0)} (settled as good {stats.get('settled', 0)}), "
         f"reported {stats.get('reported', 0)}",
+        "jobs settled: " + (", ".join(f"{k} {v}" for k, v in sorted(stats.get("job_outcomes", {}).items())) or "none")
+        + f" (job chains {stats.get('job_chains', 0)})",
         f"mutants {stats['mutants']}: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["mutants_by_kind"].items())),
         "verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["verdicts"].items())),
         f"disagreements {disagreements if isinstance(disagreements, int) else len(disagreements)}",

@@ -1,7 +1,8 @@
 """The differential fuzzer's seeded, bounded run (the long run: python -m tests.fuzz): random
 valid chains of protocols 2 and 3 and one-change mutants, on which the Python verifier and
 web/verify.js must agree (verdict, first bad block; model hash, balances and every
-contribution's state, v3's settled block included, when valid)."""
+contribution's state, v3's settled block included, when valid). v3 chains carry training jobs to
+each outcome (won, no_model, withheld), and the "job" mutant changes their fields."""
 import shutil
 
 import pytest
@@ -59,5 +60,9 @@ def test_both_protocols_run_every_kind_of_traffic_and_change(stats):
     assert by[2]["settled"] == 0  # settling is v3's
     # v3 chains cross retargets: up, down (clamped to 4x) and unchanged (retarget_every 2 to 4, targets 1 ms to 60 s)
     assert all(v3["retargets"].get(what, 0) > 0 for what in ("up", "down", "same", "clamped")), v3["retargets"]
+    # training jobs: every outcome settles on v3 chains, none on v2; the job mutant meets both
+    assert all(v3["job_outcomes"].get(o, 0) > 0 for o in ("won", "no_model", "withheld")), v3["job_outcomes"]
+    assert "job_outcomes" not in by[2] and by[2].get("JOB", 0) == 0
+    assert v3["verdicts"].get("job:invalid", 0) > 0 and by[2]["verdicts"].get("job:invalid", 0) > 0
     # forged claims that the v3 rule forbids reach the verifiers, and both refuse them
     assert v3["verdicts"].get("claim:invalid by the claim rule", 0) > 0

@@ -230,3 +230,27 @@ def test_a_job_on_an_unknown_height_is_refused_with_the_rules_reason(net):
                                                           max_commits=1, commit_blocks=1, test_blocks=1,
                                                           model_blocks=2))
     assert status == 400 and "flowers_to" in message
+
+
+def test_the_pool_takes_no_more_commitments_than_the_job_has_free_slots(net):
+    requester, ann, bob, cat = (crypto.generate_private_key() for _ in range(4))
+    net.fund({address(requester): 1, address(ann): 1, address(bob): 1, address(cat): 1})
+    test = TestSet.make([[1, 2, 3, 4]], [0])
+    job_id = net.api.create_job(requester, 1, "tree", {"flowers_to": 0}, test, stake=1, max_commits=2,
+                                commit_blocks=4, test_blocks=1, model_blocks=2).job_id
+    net.mine()
+    model = Sealed.make({"kind": "tree", "nodes": [[0]]})
+    net.api.commit_job(ann, job_id, model.commitment)
+    status, code, message = error(lambda: net.api.commit_job(ann, job_id, Sealed.make(model.model).commitment))
+    assert (status, code) == (409, "claim_pending") and "one commitment per worker" in message
+    net.api.commit_job(bob, job_id, model.commitment)
+    status, code, message = error(lambda: net.api.commit_job(cat, job_id, model.commitment))
+    assert (status, code) == (400, "invalid_transaction")
+    assert "at most 2 commitments and has 0, with 2 more pending" in message
+    pending = net.p.get("/transactions/pending").json()["transactions"]
+    assert sorted(tx["sender"] for tx in pending if tx["type"] == "JOB_COMMIT") == sorted([address(ann), address(bob)])
+    net.mine()
+    assert sorted(c.worker for c in net.api.job(job_id).commitments) == sorted([address(ann), address(bob)])
+    status, code, message = error(lambda: net.api.commit_job(cat, job_id, model.commitment))
+    assert (status, code) == (400, "invalid_transaction") and "at most 2 commitments and has 2" in message
+    assert net.balance(address(cat)) == 1

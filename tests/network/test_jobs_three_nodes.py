@@ -1,7 +1,10 @@
-"""A training job on a network of three real protocol-3 nodes: the JOB is posted to a, the workers'
-commitments and reveals and the requester's test reveal go to b and c, blocks are mined by all
-three in turn (the settlement by c), and after settlement every node shows the same job, the same
-settlement and the same balances."""
+"""Training jobs on a network of three real protocol-3 nodes, one test per outcome. "won": the JOB is
+posted to a, the workers' commitments and reveals and the requester's test reveal go to b and c,
+blocks are mined by all three in turn (the settlement by c), and after settlement every node shows
+the same job, the same settlement and the same balances. "withheld": the requester never reveals its
+test set (stakes back, the bounty split in exact integer shares, the odd coin to the first
+commitment). "no_model": the test set is revealed and no model is (the bounty back to the
+requester, the stakes burnt)."""
 import pytest
 
 from blockchain import crypto
@@ -35,8 +38,8 @@ def sent_everywhere(tx_id, nodes):
     wait_until(lambda: all(tx_id in pending_ids(n) for n in nodes), timeout=30, what=f"{tx_id[:12]} in every pool")
 
 
-def test_three_nodes_run_a_job_to_settlement_and_agree_on_the_payouts(start_node):
-    step("three connected protocol-3 nodes")
+def three_nodes(start_node):
+    """Three connected protocol-3 nodes, each knowing the other two."""
     a = start_node("a", extra_args=V3)
     b = start_node("b", extra_args=(*V3, "--peers", a.url))
     c = start_node("c", extra_args=(*V3, "--peers", f"{a.url},{b.url}"))
@@ -45,18 +48,59 @@ def test_three_nodes_run_a_job_to_settlement_and_agree_on_the_payouts(start_node
     connect(b, c)
     nodes = [a, b, c]
     wait_until(lambda: all(len(n.get("/nodes").json()["nodes"]) == 2 for n in nodes), what="every node to know two")
+    return nodes
 
-    step("a's miner earns coins and funds a requester and two workers")
-    requester, good, lazy = (crypto.generate_private_key() for _ in range(3))
+
+def fund(nodes, amounts):
+    """a's miner earns the coins and sends ``amounts`` (key -> coins); b mines the transfers."""
+    a, b = nodes[0], nodes[1]
     bank = a.api.health().address
-    while a.api.balance(bank).balance < 18:
+    while a.api.balance(bank).balance < sum(amounts.values()):
         mine_on(a, nodes)
-    for who, amount in ((requester, 12), (good, 3), (lazy, 3)):
+    for who, amount in amounts.items():
         r = a.post("/transactions/new", json={"sender": bank, "recipient": address(who), "amount": amount})
         assert r.status_code == 201, r.text
         sent_everywhere(r.json()["transaction_id"], nodes)
     mine_on(b, nodes)
-    assert [n.api.balance(address(requester)).balance for n in nodes] == [12, 12, 12]
+    for who, amount in amounts.items():
+        assert [n.api.balance(address(who)).balance for n in nodes] == [amount] * 3
+
+
+def mine_through(nodes, height):
+    """The three nodes mine in turn until the tip is ``height``."""
+    while nodes[2].api.health().height < height:
+        mine_on(nodes[nodes[2].api.health().height % 3], nodes)
+
+
+def agreed_settlement(nodes, job_id, settle_at):
+    """The one settlement every node shows for ``job_id``, settled in block ``settle_at``."""
+    views = [n.api.job(job_id) for n in nodes]
+    assert all(v.state == "settled" and v.settled_in == settle_at for v in views)
+    assert [v.to_dict() for v in views[1:]] == [views[0].to_dict()] * 2
+    block = nodes[0].get(f"/block/{settle_at}").json()
+    assert [t["data"] for t in block["transactions"] if t["type"] == "JOB_SETTLE"] == [views[0].settlement]
+    return views[0].settlement
+
+
+def balances_agree(nodes, expected):
+    """Every node shows the balances ``expected`` (key -> coins), and its own chain is valid."""
+    for who, coins in expected.items():
+        assert [n.api.balance(address(who)).balance for n in nodes] == [coins] * 3, address(who)
+    assert all(n.api.validate().valid for n in nodes)
+
+
+def small_test_set():
+    return TestSet.make([[510, 350, 140, 20], [700, 320, 470, 140]], [0, 1])
+
+
+def test_three_nodes_run_a_job_to_settlement_and_agree_on_the_payouts(start_node):
+    step("three connected protocol-3 nodes")
+    nodes = three_nodes(start_node)
+    a, b, c = nodes
+
+    step("a's miner earns coins and funds a requester and two workers")
+    requester, good, lazy = (crypto.generate_private_key() for _ in range(3))
+    fund(nodes, {requester: 12, good: 3, lazy: 3})
 
     step("the JOB goes to a; b mines it")
     base = iris_base()
@@ -114,3 +158,68 @@ def test_three_nodes_run_a_job_to_settlement_and_agree_on_the_payouts(start_node
     for who, expected in ((requester, 2), (good, 1 + 12), (lazy, 1 + 2)):
         assert [n.api.balance(address(who)).balance for n in nodes] == [expected] * 3
     assert all(n.api.validate().valid for n in nodes)
+
+
+def test_three_nodes_agree_on_a_withheld_test_set_stakes_back_and_the_bounty_split(start_node):
+    step("three nodes; a requester (bounty 10) and three workers (stake 2)")
+    nodes = three_nodes(start_node)
+    a, b, c = nodes
+    requester, first, second, third = (crypto.generate_private_key() for _ in range(4))
+    fund(nodes, {requester: 10, first: 2, second: 2, third: 2})
+    test = small_test_set()
+    job_id = b.api.create_job(requester, 10, "tree", {"flowers_to": 0}, test, stake=2, max_commits=3,
+                              commit_blocks=2, test_blocks=1, model_blocks=2).job_id
+    sent_everywhere(job_id, nodes)
+    mine_on(a, nodes)
+    windows = a.api.job(job_id).windows
+
+    step("one worker commits in the first block of the window, two in the second")
+    model = Sealed.make({"kind": "tree", "nodes": [[0]]})
+    sent_everywhere(c.api.commit_job(first, job_id, model.commitment).transaction_id, nodes)
+    mine_on(b, nodes)
+    sent_everywhere(a.api.commit_job(second, job_id, model.commitment).transaction_id, nodes)
+    sent_everywhere(b.api.commit_job(third, job_id, model.commitment).transaction_id, nodes)
+    mine_on(c, nodes)
+    assert [n.api.job(job_id).commitments[0].worker for n in nodes] == [address(first)] * 3
+
+    step("the requester never reveals; the nodes mine through the settlement")
+    mine_through(nodes, windows.settle)
+    s = agreed_settlement(nodes, job_id, windows.settle)
+    assert s["outcome"] == "withheld" and s["winner"] is None and s["burnt"] == 0
+    # 10 // 3 = 3 each, and the 10 % 3 = 1 coin left to the first commitment; every stake back
+    assert dict(map(tuple, s["payouts"])) == {address(first): 2 + 4, address(second): 2 + 3, address(third): 2 + 3}
+    balances_agree(nodes, {requester: 0, first: 6, second: 5, third: 5})
+
+
+def test_three_nodes_agree_on_no_model_the_bounty_back_and_the_stakes_burnt(start_node):
+    step("three nodes; a requester (bounty 7) and two workers (stake 3)")
+    nodes = three_nodes(start_node)
+    a, b, c = nodes
+    requester, ann, bob = (crypto.generate_private_key() for _ in range(3))
+    fund(nodes, {requester: 7, ann: 4, bob: 3})
+    test = small_test_set()
+    job_id = c.api.create_job(requester, 7, "tree", {"flowers_to": 0}, test, stake=3, max_commits=2,
+                              commit_blocks=1, test_blocks=1, model_blocks=2).job_id
+    sent_everywhere(job_id, nodes)
+    mine_on(b, nodes)
+    windows = a.api.job(job_id).windows
+
+    step("both workers commit; the requester reveals its test set through a")
+    model = Sealed.make({"kind": "tree", "nodes": [[0]]})
+    sent_everywhere(a.api.commit_job(ann, job_id, model.commitment).transaction_id, nodes)
+    sent_everywhere(b.api.commit_job(bob, job_id, model.commitment).transaction_id, nodes)
+    mine_on(c, nodes)
+    assert all(len(n.api.job(job_id).commitments) == 2 for n in nodes)
+    mine_through(nodes, windows.commit[1])
+    sent_everywhere(a.api.reveal_test(requester, job_id, test).transaction_id, nodes)
+    mine_on(b, nodes)
+    assert all(n.api.job(job_id).test == test.to_dict() for n in nodes)
+
+    step("no worker reveals its model; the nodes mine through the settlement")
+    mine_through(nodes, windows.settle)
+    s = agreed_settlement(nodes, job_id, windows.settle)
+    assert s["outcome"] == "no_model" and s["winner"] is None
+    assert sorted(map(tuple, s["scores"])) == sorted([(address(ann), None), (address(bob), None)])
+    assert dict(map(tuple, s["payouts"])) == {address(requester): 7}
+    assert s["burnt"] == 2 * 3
+    balances_agree(nodes, {requester: 7, ann: 1, bob: 0})

@@ -1,0 +1,79 @@
+"""The pending pool and training jobs, through the package's public surface (``Blockchain``): the
+pool never holds more commitments to a job than the slots ``max_commits`` leaves free, a pending
+job transaction whose window closes leaves the pool when a block is accepted, and a reorg puts back
+only the commitments that still fit (the pool's one rule, ``LedgerCore.revalidated``)."""
+import logging
+
+import pytest
+
+from blockchain import InvalidTransaction
+from blockchain.errors import ClaimPending
+from tests.helpers.jobchain import GOOD_TREE, SETOSA_TREE, JobNode, a_test_set, job_data
+
+
+def pending_commits(node: JobNode) -> list[str]:
+    return [tx.sender for tx in node.chain.pool if tx.type == "JOB_COMMIT"]
+
+
+def test_pending_commitments_never_outnumber_the_free_slots():
+    node = JobNode()
+    for who in ("req", "ann", "bob", "cat"):
+        node.earn(who, 2)
+    job = node.job("req", 1, job_data(a_test_set(), max_commits=2, commit_blocks=4))
+    node.mine()
+    node.commit("ann", job, 1, GOOD_TREE)
+    with pytest.raises(ClaimPending, match="one commitment per worker"):
+        node.commit("ann", job, 1, SETOSA_TREE)
+    node.commit("bob", job, 1, SETOSA_TREE)
+    with pytest.raises(InvalidTransaction, match="at most 2 commitments and has 0, with 2 more pending"):
+        node.commit("cat", job, 1, GOOD_TREE)
+    node.mine()
+    assert [c["worker"] for c in node.chain.job(job)["commitments"]] == ["ann", "bob"]
+    with pytest.raises(InvalidTransaction, match="at most 2 commitments and has 2"):
+        node.commit("cat", job, 1, GOOD_TREE)
+    assert pending_commits(node) == []
+
+
+def test_a_pending_commitment_leaves_the_pool_when_a_block_from_elsewhere_closes_its_window(caplog):
+    caplog.set_level(logging.INFO, logger="blockchain")
+    ours = JobNode()
+    ours.earn("req", 2)
+    ours.earn("ann", 2)
+    job = ours.job("req", 1, job_data(a_test_set(), commit_blocks=2))
+    ours.mine()
+    last = ours.chain.job(job)["windows"]["commit"][1]
+    theirs = JobNode()
+    for block in ours.chain.blocks()[1:]:
+        theirs.chain.add_block(block)
+    theirs.t = ours.t
+    theirs.mine_to(last + 1)                       # their tip is the window's last block
+    ours.mine_to(last)                             # our next block is the window's last
+    ours.commit("ann", job, 1, GOOD_TREE)
+    assert pending_commits(ours) == ["ann"]
+    assert ours.chain.add_block(theirs.chain.blocks()[last])  # their block, without ann's commitment
+    assert pending_commits(ours) == []
+    assert "dropped pending JOB_COMMIT" in caplog.text
+    assert ours.chain.balance("ann") == 2          # nothing locked: the commitment never made it
+
+
+def test_a_reorg_puts_back_only_the_commitments_that_still_fit():
+    ours = JobNode()
+    for who in ("req", "ann", "bob", "cat"):
+        ours.earn(who, 2)
+    job = ours.job("req", 1, job_data(a_test_set(), max_commits=2, commit_blocks=6))
+    ours.mine()
+    theirs = JobNode()
+    for block in ours.chain.blocks()[1:]:
+        theirs.chain.add_block(block)
+    theirs.t = ours.t
+    ours.commit("ann", job, 1, GOOD_TREE)
+    ours.commit("bob", job, 1, SETOSA_TREE)
+    ours.mine()                                    # ann and bob hold both slots on our branch
+    theirs.commit("cat", job, 1, GOOD_TREE)
+    theirs.mine(3)                                 # cat holds one on theirs, which is longer
+    replaced, _ = ours.chain.replace_chain([b.to_dict() for b in theirs.chain.blocks()])
+    assert replaced
+    assert [c["worker"] for c in ours.chain.job(job)["commitments"]] == ["cat"]
+    assert pending_commits(ours) == ["ann"]        # the first dropped one fits the free slot; bob's does not
+    ours.mine()
+    assert [c["worker"] for c in ours.chain.job(job)["commitments"]] == ["cat", "ann"]
