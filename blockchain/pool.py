@@ -88,7 +88,7 @@ class PendingPool:
     def crowded(self, tx: Transaction, ledger: Ledger) -> Optional[str]:
         """Why ``tx`` cannot join the pending transactions of its rule's ``pending_group`` (a
         commitment to a job whose free slots the pending ones already take), or None."""
-        rule = rule_for(tx.type)
+        rule = tx.rule
         key = rule.pending_group(tx)
         if key is None or rule.crowded is None:
             return None
@@ -151,7 +151,7 @@ class PendingPool:
         key = tx.rule.one_pending(tx)
         if key is not None:
             self._claims[key] = tx.id
-        group = rule_for(tx.type).pending_group(tx)
+        group = tx.rule.pending_group(tx)
         if group is not None:
             self._groups.setdefault(group, {})[tx.id] = None
         if tx.spends:
@@ -171,7 +171,7 @@ class PendingPool:
             key = tx.rule.one_pending(tx)
             if key is not None and self._claims.get(key) == tx_id:
                 del self._claims[key]
-            group = rule_for(tx.type).pending_group(tx)
+            group = tx.rule.pending_group(tx)
             if group is not None:
                 members = self._groups[group]
                 del members[tx_id]

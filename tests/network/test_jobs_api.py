@@ -239,18 +239,22 @@ def test_the_pool_takes_no_more_commitments_than_the_job_has_free_slots(net):
     job_id = net.api.create_job(requester, 1, "tree", {"flowers_to": 0}, test, stake=1, max_commits=2,
                                 commit_blocks=4, test_blocks=1, model_blocks=2).job_id
     net.mine()
-    model = Sealed.make({"kind": "tree", "nodes": [[0]]})
-    net.api.commit_job(ann, job_id, model.commitment)
-    status, code, message = error(lambda: net.api.commit_job(ann, job_id, Sealed.make(model.model).commitment))
+    model = {"kind": "tree", "nodes": [[0]]}
+
+    def seal(key):  # the model sealed for the worker that commits it
+        return Sealed.for_key(model, key).commitment
+
+    net.api.commit_job(ann, job_id, seal(ann))
+    status, code, message = error(lambda: net.api.commit_job(ann, job_id, seal(ann)))
     assert (status, code) == (409, "claim_pending") and "one commitment per worker" in message
-    net.api.commit_job(bob, job_id, model.commitment)
-    status, code, message = error(lambda: net.api.commit_job(cat, job_id, model.commitment))
+    net.api.commit_job(bob, job_id, seal(bob))
+    status, code, message = error(lambda: net.api.commit_job(cat, job_id, seal(cat)))
     assert (status, code) == (400, "invalid_transaction")
     assert "at most 2 commitments and has 0, with 2 more pending" in message
     pending = net.p.get("/transactions/pending").json()["transactions"]
     assert sorted(tx["sender"] for tx in pending if tx["type"] == "JOB_COMMIT") == sorted([address(ann), address(bob)])
     net.mine()
     assert sorted(c.worker for c in net.api.job(job_id).commitments) == sorted([address(ann), address(bob)])
-    status, code, message = error(lambda: net.api.commit_job(cat, job_id, model.commitment))
+    status, code, message = error(lambda: net.api.commit_job(cat, job_id, seal(cat)))
     assert (status, code) == (400, "invalid_transaction") and "at most 2 commitments and has 2" in message
     assert net.balance(address(cat)) == 1

@@ -174,11 +174,11 @@ def test_three_nodes_agree_on_a_withheld_test_set_stakes_back_and_the_bounty_spl
     windows = a.api.job(job_id).windows
 
     step("one worker commits in the first block of the window, two in the second")
-    model = Sealed.make({"kind": "tree", "nodes": [[0]]})
-    sent_everywhere(c.api.commit_job(first, job_id, model.commitment).transaction_id, nodes)
+    model = {"kind": "tree", "nodes": [[0]]}  # each worker seals it for its own address
+    sent_everywhere(c.api.commit_job(first, job_id, Sealed.for_key(model, first).commitment).transaction_id, nodes)
     mine_on(b, nodes)
-    sent_everywhere(a.api.commit_job(second, job_id, model.commitment).transaction_id, nodes)
-    sent_everywhere(b.api.commit_job(third, job_id, model.commitment).transaction_id, nodes)
+    sent_everywhere(a.api.commit_job(second, job_id, Sealed.for_key(model, second).commitment).transaction_id, nodes)
+    sent_everywhere(b.api.commit_job(third, job_id, Sealed.for_key(model, third).commitment).transaction_id, nodes)
     mine_on(c, nodes)
     assert [n.api.job(job_id).commitments[0].worker for n in nodes] == [address(first)] * 3
 
@@ -205,9 +205,9 @@ def test_three_nodes_agree_on_no_model_the_bounty_back_and_the_stakes_burnt(star
     windows = a.api.job(job_id).windows
 
     step("both workers commit; the requester reveals its test set through a")
-    model = Sealed.make({"kind": "tree", "nodes": [[0]]})
-    sent_everywhere(a.api.commit_job(ann, job_id, model.commitment).transaction_id, nodes)
-    sent_everywhere(b.api.commit_job(bob, job_id, model.commitment).transaction_id, nodes)
+    model = {"kind": "tree", "nodes": [[0]]}  # each worker seals it for its own address
+    sent_everywhere(a.api.commit_job(ann, job_id, Sealed.for_key(model, ann).commitment).transaction_id, nodes)
+    sent_everywhere(b.api.commit_job(bob, job_id, Sealed.for_key(model, bob).commitment).transaction_id, nodes)
     mine_on(c, nodes)
     assert all(len(n.api.job(job_id).commitments) == 2 for n in nodes)
     mine_through(nodes, windows.commit[1])
