@@ -224,19 +224,28 @@ class ChainState:
             return [fid, f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded,
                     f.settled, list(f.point)]
 
-        def undo_row(record: Optional[UndoRecord]) -> Optional[list[Any]]:
+        def old_job(key: str, value: Job, before: int) -> Any:
+            # a job's old record is its record now as it stood after the block before: just that
+            # height (``Job.as_of``), unless (never, by the rules) the two differ
+            now = self.jobs.get(key)
+            if now is not None and now.height <= before and now.as_of(before, self.tx_block.__getitem__) == value:
+                return before
+            return value.to_row()
+
+        def undo_row(index: int, record: Optional[UndoRecord]) -> Optional[list[Any]]:
             if record is None:
                 return None
             old, total_good, rows = record
             values = [[name, key, None if value is _MISSING else
                        (flower_row(key, value)[1:] if name == "flowers" else
-                        value.to_row() if name == "jobs" else value)] for name, key, value in old]
+                        old_job(key, value, index - 1) if name == "jobs" else value)] for name, key, value in old]
             return [values, total_good, rows]
 
+        first = max(len(self.undo) - undo_blocks, 0)
         return {"balances": self.balances, "flowers": [flower_row(k, v) for k, v in self.flowers.items()],
                 "good": self.good, "total_good": self.total_good, "rows": self.rows,
                 "jobs": [job.to_row() for job in self.jobs.values()],
-                "undo": [undo_row(r) for r in self.undo[-undo_blocks:]] if undo_blocks else []}
+                "undo": [undo_row(i, self.undo[i]) for i in range(first, len(self.undo))] if undo_blocks else []}
 
     def load_ledger_data(self, data: dict[str, Any]) -> None:
         """Tables from ``ledger_data`` (after every block was added with ``add_restored``)."""
@@ -256,12 +265,17 @@ class ChainState:
         self.settling, self.job_order = {}, []
         for job in sorted(self.jobs.values(), key=lambda j: (j.height, j.position)):
             self.index_job(job.id, job.windows.settle)
+        def old_job(key: str, value: Any) -> Job:
+            if type(value) is int:  # the job's record now, as of that height (``ledger_data``)
+                return self.jobs[key].as_of(value, self.tx_block.__getitem__)
+            return Job.from_row(value)
+
         undo = data["undo"]
         for offset, record in enumerate(undo):
             if record is None:
                 continue
             values, total_good, rows = record
             old = [(name, key, _MISSING if value is None else (flower(value) if name == "flowers" else
-                                                               Job.from_row(value) if name == "jobs" else value))
+                                                               old_job(key, value) if name == "jobs" else value))
                    for name, key, value in values]
             self.undo[len(self.undo) - len(undo) + offset] = (old, total_good, rows)
