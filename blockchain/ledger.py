@@ -13,7 +13,7 @@ from . import claims
 from .rules import rule_for
 from .rules.job_common import Job
 from .state import ChainState, Flower, Rules
-from .transactions import Transaction
+from .transactions import Transaction, thaw
 
 __all__ = ["Delta"]
 
@@ -89,7 +89,7 @@ class Delta:
 
     def chain_data(self, tx_id: str) -> dict[str, Any]:
         """The ``data`` of a transaction on the chain (a JOB_TEST, a JOB_MODEL), as a plain dict."""
-        data: dict[str, Any] = self.state.chain_tx(tx_id).body_dict()["data"]
+        data: dict[str, Any] = thaw(self.state.chain_tx(tx_id).body["data"])  # a copy of the data alone
         return data
 
     def predict(self, row: int) -> str:

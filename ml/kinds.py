@@ -256,30 +256,10 @@ def score(model: dict[str, Any], rows: Sequence[Sequence[int]] | np.ndarray, lab
     return sum(1 for p, y in zip(predict_all(model, rows), labels, strict=True) if p == y)
 
 
-#: below this many row-by-model steps (rows times a linear model's classes or a knn model's rows) a
-#: model is scored by ``predict`` in plain Python: building numpy arrays costs more than the sums
-SMALL_SCORE = 256
-
-
-def _small(model: dict[str, Any], rows: int) -> bool:
-    kind = model["kind"]
-    size = len(model["weights"]) if kind == "linear" else len(model["rows"]) if kind == "knn" else 0
-    return kind == "tree" or rows * size <= SMALL_SCORE
-
-
 def scores(models: Sequence[dict[str, Any]], rows: Sequence[Sequence[int]], labels: Sequence[int]) -> list[int]:
-    """The score of each model on one test set (what a settlement computes): small models by the
-    reference ``predict``, the others vectorised (the rows converted once); the same numbers."""
-    x: np.ndarray | None = None
-    out = []
-    for m in models:
-        if _small(m, len(rows)):
-            out.append(sum(1 for r, y in zip(rows, labels, strict=True) if predict(m, r) == y))
-            continue
-        if x is None:
-            x = np.asarray(rows, dtype=np.int64).reshape(len(rows), -1)
-        out.append(score(m, x, labels))
-    return out
+    """The score of each model on one test set (what a settlement computes; the rows are converted once)."""
+    x = np.asarray(rows, dtype=np.int64).reshape(len(rows), -1)
+    return [score(m, x, labels) for m in models]
 
 
 class JobKinds:

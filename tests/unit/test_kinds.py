@@ -283,21 +283,7 @@ def test_vectorised_scoring_equals_the_reference(case):
     expected = [kinds.predict(model, r) for r in rows]
     assert all(0 <= p < c for p in expected)
     assert kinds.predict_all(model, rows) == expected
-    right = sum(p == y for p, y in zip(expected, labels, strict=True))
-    assert kinds.score(model, rows, labels) == right
-    assert kinds.scores([model, model], rows, labels) == [right, right]  # what a settlement calls
-
-
-def test_a_settlement_scores_small_and_large_models_alike():
-    """``scores`` takes small models through the reference and large ones through numpy: both counts agree."""
-    rows = [[(7 * i + 3 * j) % 11 - 5 for j in range(4)] for i in range(40)]
-    labels = [i % 3 for i in range(40)]
-    few = knn(rows[:3], labels[:3])
-    many = {**knn(rows[::-1], labels), "k": 3}
-    assert not kinds._small(many, len(rows)) and kinds._small(few, len(rows))
-    for model in (few, many, linear(f=4, w=2, b=1)):
-        reference = sum(kinds.predict(model, r) == y for r, y in zip(rows, labels, strict=True))
-        assert kinds.scores([model], rows, labels) == [kinds.score(model, rows, labels)] == [reference]
+    assert kinds.score(model, rows, labels) == sum(p == y for p, y in zip(expected, labels, strict=True))
 
 
 @pytest.mark.parametrize("kind", kinds.KINDS)
