@@ -14,6 +14,9 @@ as many ordinary transactions). For each, in one run, medians of ``--repeats``:
 - endpoints: the node serving each chain, each endpoint's median against the HTTP floor
   (``bench.floor_app``), ``POST /flower/predict`` and ``GET /jobs`` included.
 
+Each repeat measures the three chains in turn (so a change in a shared machine's load falls on all
+three alike, not on one chain's block of runs).
+
 and each ratio with jobs / without (and / with transfers), with its interquartile range over every pair of samples.
 Writes jobs_scale.json and jobs_scale.md to ``--out`` (``--quick``: 40 jobs, 1 repeat, a scratch
 folder unless ``--out`` is given).
@@ -55,48 +58,35 @@ def open_dir(data_dir: Path) -> tuple[Blockchain, float]:
     return chain, time.perf_counter() - t
 
 
-def restart(data_dir: Path, repeats: int) -> dict[str, Any]:
-    cold, warm = [], []
-    bar = Progress(f"restart {data_dir.name}", 2 * repeats)
-    for _ in range(repeats):
-        store = SQLiteStore(data_dir / "chain.sqlite3", durability="os")
-        store.set_meta(SNAPSHOT_KEY, "")  # no snapshot: a full check and replay
-        store.close()
-        chain, seconds = open_dir(data_dir)
-        cold.append(seconds)
-        chain.close()  # a clean stop writes the snapshot
-        bar.step()
-        chain, seconds = open_dir(data_dir)
-        warm.append(seconds)
-        chain.close()
-        bar.step()
-    return {"without_snapshot": spread_ms(cold), "with_snapshot": spread_ms(warm)}
+def restart_once(data_dir: Path) -> tuple[float, float]:
+    """Seconds to open ``data_dir`` without a snapshot (a full check and replay), then with the one
+    the clean stop in between wrote."""
+    store = SQLiteStore(data_dir / "chain.sqlite3", durability="os")
+    store.set_meta(SNAPSHOT_KEY, "")  # no snapshot: a full check and replay
+    store.close()
+    chain, cold = open_dir(data_dir)
+    chain.close()  # a clean stop writes the snapshot
+    chain, warm = open_dir(data_dir)
+    chain.close()
+    return cold, warm
 
 
-def audit(dicts: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
-    times = []
-    bar = Progress(f"audit_chain {len(dicts) - 1} blocks", repeats)
-    for _ in range(repeats):
-        t = time.perf_counter()
-        result = audit_chain(dicts, ledger_model())
-        times.append(time.perf_counter() - t)
-        assert result.valid, result.issues[:3]
-        bar.step()
-    return spread_ms(times)
+def audit_once(dicts: list[dict[str, Any]]) -> float:
+    t = time.perf_counter()
+    result = audit_chain(dicts, ledger_model())
+    seconds = time.perf_counter() - t
+    assert result.valid, result.issues[:3]
+    return seconds
 
 
-def verifier(path: Path, repeats: int) -> dict[str, Any]:
-    times = []
-    bar = Progress(f"blockchain.verify {path.name}", repeats)
-    for _ in range(repeats):
-        t = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "blockchain.verify", str(path)], cwd=ROOT, capture_output=True,
-                             text=True, timeout=1800)
-        times.append(time.perf_counter() - t)
-        if run.returncode != 0:
-            raise RuntimeError(f"the verifier refused {path}: {run.stdout[-500:]} {run.stderr[-500:]}")
-        bar.step()
-    return spread_ms(times)
+def verify_once(path: Path) -> float:
+    t = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "blockchain.verify", str(path)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=1800)
+    seconds = time.perf_counter() - t
+    if run.returncode != 0:
+        raise RuntimeError(f"the verifier refused {path}: {run.stdout[-500:]} {run.stderr[-500:]}")
+    return seconds
 
 
 def wait_tip(node: NodeProcess, tip_hash: str, timeout: float) -> float:
@@ -109,29 +99,25 @@ def wait_tip(node: NodeProcess, tip_hash: str, timeout: float) -> float:
     raise RuntimeError(f"{node.name} did not reach {tip_hash[:16]} within {timeout}s:\n{node.log()[-2000:]}")
 
 
-def sync(work: Path, name: str, source: NodeProcess, repeats: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A fresh node syncs from ``source``, ``repeats`` times; the timings, and what the last fresh node
-    serves (its tip, and the settled jobs it lists through ``GET /jobs``)."""
+def sync_once(work: Path, name: str, source: NodeProcess, r: int, last: bool) -> tuple[float, dict[str, Any]]:
+    """A fresh node syncs from ``source``: the seconds, and (``last``) what it serves then (its tip,
+    and the settled jobs it lists through ``GET /jobs``)."""
     tip = source.api.tip()
-    times: list[float] = []
     served: dict[str, Any] = {}
-    bar = Progress(f"sync {name}", repeats)
-    for r in range(repeats):
-        fresh = NodeProcess(work, f"fresh-{name}-{r}", difficulty=DIFFICULTY, extra_args=QUIET, ephemeral=True).start()
-        try:
-            t = time.perf_counter()
-            fresh.api.register([source.url])
-            wait_tip(fresh, tip.hash, timeout=1800)
-            times.append(time.perf_counter() - t)
-            if r == repeats - 1:
-                settled = fresh.api.jobs("settled", limit=1).count
-                served = {"height": fresh.api.tip().height, "tip": fresh.api.tip().hash,
-                          "settled_jobs": settled, "all_jobs": fresh.api.jobs(limit=1).count,
-                          "model_hash_agrees": fresh.api.health().model_hash == source.api.health().model_hash}
-        finally:
-            fresh.stop()
-        bar.step()
-    return spread_ms(times), served
+    fresh = NodeProcess(work, f"fresh-{name}-{r}", difficulty=DIFFICULTY, extra_args=QUIET, ephemeral=True).start()
+    try:
+        t = time.perf_counter()
+        fresh.api.register([source.url])
+        wait_tip(fresh, tip.hash, timeout=1800)
+        seconds = time.perf_counter() - t
+        if last:
+            settled = fresh.api.jobs("settled", limit=1).count
+            served = {"height": fresh.api.tip().height, "tip": fresh.api.tip().hash,
+                      "settled_jobs": settled, "all_jobs": fresh.api.jobs(limit=1).count,
+                      "model_hash_agrees": fresh.api.health().model_hash == source.api.health().model_hash}
+    finally:
+        fresh.stop()
+    return seconds, served
 
 
 def endpoints(node: NodeProcess, floor: FloorProcess, job_id: str | None, n: int) -> dict[str, Any]:
@@ -170,25 +156,55 @@ def serve(work: Path, name: str, data_dir: Path) -> NodeProcess:
     return NodeProcess(work, name, difficulty=DIFFICULTY, data_dir=copy, extra_args=QUIET).start(600)
 
 
-def measure(work: Path, name: str, chain: Blockchain, job_ids: list[str], repeats: int, n: int,
-            floor: FloorProcess) -> dict[str, Any]:
-    dicts = [b.to_dict() for b in chain.blocks()]
-    out: dict[str, Any] = {"blocks": chain.height, "transactions": sum(len(b["transactions"]) for b in dicts),
-                           "settled_jobs": jobs_chain.settled(chain, job_ids)}
-    data_dir = work / f"{name}-data"
-    write_dir(chain, data_dir)
-    out["restart"] = restart(data_dir, repeats)        # leaves the snapshot, for the serving node
-    out["audit"] = audit(dicts, repeats)
-    path = work / f"{name}.json"
-    path.write_text(json.dumps({"chain": dicts}))
-    out["chain_json_bytes"] = path.stat().st_size
-    out["verify_cli"] = verifier(path, repeats)
-    source = serve(work, f"source-{name}", data_dir)
+def measure(work: Path, chains: dict[str, tuple[Blockchain, list[str]]], repeats: int, n: int,
+            floor: FloorProcess) -> dict[str, dict[str, Any]]:
+    """Every measure of each chain. Each repeat measures the chains in turn (restart, audit, verify;
+    then sync), so a change in the shared machine's load falls on all of them alike."""
+    out: dict[str, dict[str, Any]] = {}
+    dicts, paths, data_dirs = {}, {}, {}
+    for name, (chain, job_ids) in chains.items():
+        dicts[name] = [b.to_dict() for b in chain.blocks()]
+        out[name] = {"blocks": chain.height, "transactions": sum(len(b["transactions"]) for b in dicts[name]),
+                     "settled_jobs": jobs_chain.settled(chain, job_ids)}
+        data_dirs[name] = work / f"{name}-data"
+        write_dir(chain, data_dirs[name])
+        paths[name] = work / f"{name}.json"
+        paths[name].write_text(json.dumps({"chain": dicts[name]}))
+        out[name]["chain_json_bytes"] = paths[name].stat().st_size
+    samples: dict[str, dict[str, list[float]]] = {name: {"cold": [], "warm": [], "audit": [], "verify": [], "sync": []}
+                                                  for name in chains}
+    bar = Progress(f"restart, audit, verify x {len(chains)}", repeats * len(chains))
+    for _ in range(repeats):
+        for name in chains:
+            cold, warm = restart_once(data_dirs[name])   # leaves the snapshot, for the serving node
+            samples[name]["cold"].append(cold)
+            samples[name]["warm"].append(warm)
+            samples[name]["audit"].append(audit_once(dicts[name]))
+            samples[name]["verify"].append(verify_once(paths[name]))
+            bar.step()
+    sources: dict[str, NodeProcess] = {}
     try:
-        out["sync"], out["synced_node"] = sync(work, name, source, repeats)
-        out["endpoints"] = endpoints(source, floor, job_ids[0] if job_ids else None, n)
+        for name in chains:
+            sources[name] = serve(work, f"source-{name}", data_dirs[name])
+        bar = Progress(f"sync x {len(chains)}", repeats * len(chains))
+        for r in range(repeats):
+            for name in chains:
+                seconds, served = sync_once(work, name, sources[name], r, r == repeats - 1)
+                samples[name]["sync"].append(seconds)
+                if served:
+                    out[name]["synced_node"] = served
+                bar.step()
+        for name, (_, job_ids) in chains.items():
+            out[name]["endpoints"] = endpoints(sources[name], floor, job_ids[0] if job_ids else None, n)
     finally:
-        source.stop()
+        for source in sources.values():
+            source.stop()
+    for name in chains:
+        got = samples[name]
+        out[name].update({"restart": {"without_snapshot": spread_ms(got["cold"]),
+                                      "with_snapshot": spread_ms(got["warm"])},
+                          "audit": spread_ms(got["audit"]), "verify_cli": spread_ms(got["verify"]),
+                          "sync": spread_ms(got["sync"])})
     return out
 
 
@@ -199,11 +215,12 @@ def run(work: Path, jobs: int, repeats: int, n: int) -> dict[str, Any]:
     assert with_jobs.height == without.height == transfers.height
     floor = FloorProcess(work)
     try:
-        runs = {"with_jobs": measure(work, "with-jobs", with_jobs, ids, repeats, n, floor),
-                "without_jobs": measure(work, "without-jobs", without, [], repeats, n, floor),
-                "with_transfers": measure(work, "with-transfers", transfers, [], repeats, n, floor)}
+        measured = measure(work, {"with-jobs": (with_jobs, ids), "without-jobs": (without, []),
+                                  "with-transfers": (transfers, [])}, repeats, n, floor)
     finally:
         floor.stop()
+    runs = {"with_jobs": measured["with-jobs"], "without_jobs": measured["without-jobs"],
+            "with_transfers": measured["with-transfers"]}
     a, b, c = runs["with_jobs"], runs["without_jobs"], runs["with_transfers"]
     metrics = {"restart without snapshot": ("restart", "without_snapshot"),
                "restart with snapshot": ("restart", "with_snapshot"),
