@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,6 +46,9 @@ from .jobs_chain import DIFFICULTY, NODE_ARGS, TEST_ROWS
 from .protocol import write_dir
 from .util import ROOT, FloorProcess, NodeProcess, Progress, output_dir, ratio_spread, spread_ms, summarize, timed
 
+#: the measures also taken in CPU time (in the bench's process, or the verifier's)
+CPU_MEASURES = {"restart without snapshot": "cold", "restart with snapshot": "warm", "audit_chain": "audit",
+                "python -m blockchain.verify": "verify"}
 QUIET = ("--sync-interval", "300", "--durability", "os", *NODE_ARGS)
 MEASURES = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
@@ -52,41 +57,48 @@ def _clock() -> float:
     return time.time()
 
 
-def open_dir(data_dir: Path) -> tuple[Blockchain, float]:
-    t = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the verifier's runs): unlike the
+    wall clock, it does not count the time other work on a shared machine takes the cores."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def open_dir(data_dir: Path) -> tuple[Blockchain, float, float]:
+    t, c = time.perf_counter(), cpu_seconds()
     chain = jobs_chain.open_chain(SQLiteStore(data_dir / "chain.sqlite3", durability="os"), _clock)
-    return chain, time.perf_counter() - t
+    return chain, time.perf_counter() - t, cpu_seconds() - c
 
 
-def restart_once(data_dir: Path) -> tuple[float, float]:
-    """Seconds to open ``data_dir`` without a snapshot (a full check and replay), then with the one
-    the clean stop in between wrote."""
+def restart_once(data_dir: Path) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) seconds to open ``data_dir`` without a snapshot (a full check and replay), then
+    with the one the clean stop in between wrote."""
     store = SQLiteStore(data_dir / "chain.sqlite3", durability="os")
     store.set_meta(SNAPSHOT_KEY, "")  # no snapshot: a full check and replay
     store.close()
-    chain, cold = open_dir(data_dir)
+    chain, *cold = open_dir(data_dir)
     chain.close()  # a clean stop writes the snapshot
-    chain, warm = open_dir(data_dir)
+    chain, *warm = open_dir(data_dir)
     chain.close()
-    return cold, warm
+    return {"cold": (cold[0], cold[1]), "warm": (warm[0], warm[1])}
 
 
-def audit_once(dicts: list[dict[str, Any]]) -> float:
-    t = time.perf_counter()
+def audit_once(dicts: list[dict[str, Any]]) -> tuple[float, float]:
+    t, c = time.perf_counter(), cpu_seconds()
     result = audit_chain(dicts, ledger_model())
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, cpu_seconds() - c
     assert result.valid, result.issues[:3]
-    return seconds
+    return seconds, cpu
 
 
-def verify_once(path: Path) -> float:
-    t = time.perf_counter()
+def verify_once(path: Path) -> tuple[float, float]:
+    t, c = time.perf_counter(), cpu_seconds()
     run = subprocess.run([sys.executable, "-m", "blockchain.verify", str(path)], cwd=ROOT, capture_output=True,
                          text=True, timeout=1800)
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, cpu_seconds() - c
     if run.returncode != 0:
         raise RuntimeError(f"the verifier refused {path}: {run.stdout[-500:]} {run.stderr[-500:]}")
-    return seconds
+    return seconds, cpu
 
 
 def wait_tip(node: NodeProcess, tip_hash: str, timeout: float) -> float:
@@ -171,16 +183,18 @@ def measure(work: Path, chains: dict[str, tuple[Blockchain, list[str]]], repeats
         paths[name] = work / f"{name}.json"
         paths[name].write_text(json.dumps({"chain": dicts[name]}))
         out[name]["chain_json_bytes"] = paths[name].stat().st_size
-    samples: dict[str, dict[str, list[float]]] = {name: {"cold": [], "warm": [], "audit": [], "verify": [], "sync": []}
-                                                  for name in chains}
+    kinds = ("cold", "warm", "audit", "verify")
+    samples: dict[str, dict[str, list[float]]] = {name: {k: [] for k in (*kinds, *(f"{k}_cpu" for k in kinds),
+                                                                      "sync")} for name in chains}
     bar = Progress(f"restart, audit, verify x {len(chains)}", repeats * len(chains))
     for _ in range(repeats):
         for name in chains:
-            cold, warm = restart_once(data_dirs[name])   # leaves the snapshot, for the serving node
-            samples[name]["cold"].append(cold)
-            samples[name]["warm"].append(warm)
-            samples[name]["audit"].append(audit_once(dicts[name]))
-            samples[name]["verify"].append(verify_once(paths[name]))
+            took = restart_once(data_dirs[name])   # leaves the snapshot, for the serving node
+            took["audit"] = audit_once(dicts[name])
+            took["verify"] = verify_once(paths[name])
+            for k, (wall, cpu) in took.items():
+                samples[name][k].append(wall)
+                samples[name][f"{k}_cpu"].append(cpu)
             bar.step()
     sources: dict[str, NodeProcess] = {}
     try:
@@ -204,7 +218,8 @@ def measure(work: Path, chains: dict[str, tuple[Blockchain, list[str]]], repeats
         out[name].update({"restart": {"without_snapshot": spread_ms(got["cold"]),
                                       "with_snapshot": spread_ms(got["warm"])},
                           "audit": spread_ms(got["audit"]), "verify_cli": spread_ms(got["verify"]),
-                          "sync": spread_ms(got["sync"])})
+                          "sync": spread_ms(got["sync"]),
+                          "cpu": {label: spread_ms(got[f"{k}_cpu"]) for label, k in CPU_MEASURES.items()}})
     return out
 
 
@@ -235,12 +250,43 @@ def run(work: Path, jobs: int, repeats: int, n: int) -> dict[str, Any]:
     for label, keys in metrics.items():
         x, y, z = pick(a, keys), pick(b, keys), pick(c, keys)
         ratios[label] = {"with_jobs_ms": x["median_ms"], "without_jobs_ms": y["median_ms"],
-                         **ratio_spread(x["samples_ms"], y["samples_ms"])}
+                         **ratio_spread(x["samples_ms"], y["samples_ms"]), **paired(x["samples_ms"], y["samples_ms"])}
         to_transfers[label] = {"with_jobs_ms": x["median_ms"], "with_transfers_ms": z["median_ms"],
-                               **ratio_spread(x["samples_ms"], z["samples_ms"])}
+                               **ratio_spread(x["samples_ms"], z["samples_ms"]),
+                               **paired(x["samples_ms"], z["samples_ms"])}
+    cpu_ratios, cpu_to_transfers = {}, {}
+    for label in CPU_MEASURES:
+        x, y, z = a["cpu"][label], b["cpu"][label], c["cpu"][label]
+        cpu_ratios[label] = {"with_jobs_ms": x["median_ms"], "without_jobs_ms": y["median_ms"],
+                             **ratio_spread(x["samples_ms"], y["samples_ms"]),
+                             **paired(x["samples_ms"], y["samples_ms"])}
+        cpu_to_transfers[label] = {"with_jobs_ms": x["median_ms"], "with_transfers_ms": z["median_ms"],
+                                   **ratio_spread(x["samples_ms"], z["samples_ms"]),
+                                   **paired(x["samples_ms"], z["samples_ms"])}
     return {"jobs": jobs, "repeats": repeats, "requests_per_endpoint": n, "jobs_per_block": jobs_chain.JOBS_PER_BLOCK,
             "windows": jobs_chain.WINDOWS, "difficulty": DIFFICULTY, "runs": runs, "ratios": ratios,
-            "ratios_to_transfers": to_transfers}
+            "ratios_to_transfers": to_transfers, "cpu_ratios": cpu_ratios, "cpu_ratios_to_transfers": cpu_to_transfers}
+
+
+def paired(numerator_ms: list[float], denominator_ms: list[float]) -> dict[str, Any]:
+    """The median of the ratios of the samples taken in the same repeat (one right after the other,
+    so under the same load), with the smallest and largest of them."""
+    ratios = sorted(a / b for a, b in zip(numerator_ms, denominator_ms, strict=True) if b > 0)
+    return {"paired_ratio": round(statistics.median(ratios), 2), "paired_min": round(ratios[0], 2),
+            "paired_max": round(ratios[-1], 2)}
+
+
+def _table(head: str, ratios: dict[str, Any], to_transfers: dict[str, Any]) -> list[str]:
+    lines = [f"| {head} | with jobs | without | ratio (IQR) | paired (range) | with transfers instead "
+             "| ratio (IQR) | paired (range) |", "|---|---|---|---|---|---|---|---|"]
+    for label, r in ratios.items():
+        t = to_transfers[label]
+        lines.append(f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms "
+                     f"| {r['ratio']} ({r['q1']} to {r['q3']}) | {r['paired_ratio']} ({r['paired_min']} to "
+                     f"{r['paired_max']}) | {t['with_transfers_ms']:,.1f} ms "
+                     f"| {t['ratio']} ({t['q1']} to {t['q3']}) | {t['paired_ratio']} ({t['paired_min']} to "
+                     f"{t['paired_max']}) |")
+    return lines
 
 
 def render(result: dict[str, Any]) -> str:
@@ -252,13 +298,12 @@ def render(result: dict[str, Any]) -> str:
              f"and against the same blocks with as many TRANSFERs as there are job transactions, block by block "
              f"({c['transactions']:,} transactions, {c['chain_json_bytes'] / 2**20:.1f} MiB); medians of "
              f"{result['repeats']} (`python -m bench.jobs_scale`).", "",
-             "| work | with jobs | without | ratio (IQR) | with transfers instead | ratio (IQR) |",
-             "|---|---|---|---|---|---|"]
-    for label, r in result["ratios"].items():
-        t = result["ratios_to_transfers"][label]
-        lines.append(f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms "
-                     f"| {r['ratio']} ({r['q1']} to {r['q3']}) | {t['with_transfers_ms']:,.1f} ms "
-                     f"| {t['ratio']} ({t['q1']} to {t['q3']}) |")
+             *_table("work", result["ratios"], result["ratios_to_transfers"]),
+             "", "The same in CPU time (of the bench's process; for the verifier, of its process), which does not "
+             "count the time other work on a shared machine takes the cores:", "",
+             *_table("work (CPU)", result["cpu_ratios"], result["cpu_ratios_to_transfers"])]
+    lines += ["", "ratio: the median over every pair of samples, with its interquartile range; paired: the "
+              "median of the ratios of the samples of one repeat (taken one after the other), with their range."]
     lines += ["", "| endpoint | with jobs: median, x floor | without jobs: median, x floor |", "|---|---|---|"]
     for label, r in a["endpoints"].items():
         other = b["endpoints"].get(label)
