@@ -92,6 +92,20 @@ class Delta:
         data: dict[str, Any] = thaw(self.state.chain_tx(tx_id).body["data"])  # a copy of the data alone
         return data
 
+    def model_scores(self, test_id: str, model_ids: list[str]) -> list[int]:
+        """The scores of the revealed models (JOB_MODELs ``model_ids``) on the test set (JOB_TEST
+        ``test_id``), all on the chain, through the model port. Each is kept in the state's
+        ``scores``: the two ids are hashes of the bodies, so the same pair always scores the same
+        (a miner scores a settlement for its template, then again when its block is checked)."""
+        known = self.state.scores
+        missing = [m for m in model_ids if (test_id, m) not in known]
+        if missing:
+            test = self.chain_data(test_id)
+            got = self.kinds.score_job_models([self.chain_data(m)["model"] for m in missing], test["rows"],
+                                              test["labels"])
+            self.state.keep_scores({(test_id, m): s for m, s in zip(missing, got, strict=True)})
+        return [known[(test_id, m)] for m in model_ids]
+
     def predict(self, row: int) -> str:
         """The leave-one-out prediction of a row on the model after the parent block."""
         if row not in self._predictions:

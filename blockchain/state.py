@@ -26,6 +26,7 @@ __all__ = ["ChainState", "Effects", "Flower", "Rules", "UndoMissing"]
 _RESTORED = tuple((f'"type":"{t}"', rule.index_restored) for t, rule in RULES.items() if rule.index_restored)
 
 _MISSING: Any = object()
+KEPT_SCORES = 4096  # settlement scores kept (``ChainState.scores``); a block scores at most 2 jobs x 16 models
 
 #: a block's undo record: (table name, key, old value or _MISSING) in order, old total_good, old rows
 UndoRecord = tuple[list[tuple[str, str, Any]], int, int]
@@ -64,6 +65,9 @@ class ChainState:
     job_order: list[str] = field(default_factory=list)  # an index: job ids in chain order, oldest first
     initial_work: InitVar[Optional[WorkLog]] = None  # a copy's; None: a fresh record for these rules
     work: WorkLog = field(init=False)  # per height (timestamp, difficulty) and cumulative work (forkchoice.py)
+    #: not ledger data: the settlement scores already computed, by (JOB_TEST id, JOB_MODEL id); both
+    #: are hashes of their bodies, so an entry holds on any chain (``Delta.model_scores``); shared by copies
+    scores: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self, initial_work: Optional[WorkLog]) -> None:
         self.work = initial_work if initial_work is not None else WorkLog(self.rules.retarget)
@@ -80,8 +84,19 @@ class ChainState:
     def balance(self, address: str) -> int:
         return self.balances.get(address, 0)
 
+    def keep_scores(self, scores: Mapping[tuple[str, str], int]) -> None:
+        """Keep settlement scores (``scores``), the oldest dropped past ``KEPT_SCORES``."""
+        self.scores.update(scores)
+        while len(self.scores) > KEPT_SCORES:
+            del self.scores[next(iter(self.scores))]
+
     def copy(self) -> "ChainState":
         """An independent state (flowers are immutable records, so shallow copies suffice)."""
+        out = self._copy()
+        out.scores = self.scores  # content-addressed, so shared
+        return out
+
+    def _copy(self) -> "ChainState":
         return ChainState(self.rules, self.blocks.copy(), list(self.hashes), dict(self.balances), dict(self.tx_block),
                           dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
                           self.rows, list(self.undo), list(self.updates),
