@@ -98,13 +98,15 @@ class Delta:
         ``scores``: the two ids are hashes of the bodies, so the same pair always scores the same
         (a miner scores a settlement for its template, then again when its block is checked)."""
         known = self.state.scores
-        missing = [m for m in model_ids if (test_id, m) not in known]
+        found = {m: s for m in model_ids if (s := known.get((test_id, m))) is not None}
+        missing = [m for m in model_ids if m not in found]
         if missing:
             test = self.chain_data(test_id)
             got = self.kinds.score_job_models([self.chain_data(m)["model"] for m in missing], test["rows"],
                                               test["labels"])
-            self.state.keep_scores({(test_id, m): s for m, s in zip(missing, got, strict=True)})
-        return [known[(test_id, m)] for m in model_ids]
+            found.update(zip(missing, got, strict=True))
+            self.state.keep_scores({(test_id, m): found[m] for m in missing})
+        return [found[m] for m in model_ids]
 
     def predict(self, row: int) -> str:
         """The leave-one-out prediction of a row on the model after the parent block."""

@@ -87,8 +87,10 @@ class ChainState:
     def keep_scores(self, scores: Mapping[tuple[str, str], int]) -> None:
         """Keep settlement scores (``scores``), the oldest dropped past ``KEPT_SCORES``."""
         self.scores.update(scores)
-        while len(self.scores) > KEPT_SCORES:
-            del self.scores[next(iter(self.scores))]
+        excess = len(self.scores) - KEPT_SCORES
+        if excess > 0:
+            for key in list(self.scores)[:excess]:  # the oldest first (a dict keeps insertion order)
+                self.scores.pop(key, None)
 
     def copy(self) -> "ChainState":
         """An independent state (flowers are immutable records, so shallow copies suffice)."""
@@ -243,8 +245,11 @@ class ChainState:
             # a job's old record is its record now as it stood after the block before: just that
             # height (``Job.as_of``), unless (never, by the rules) the two differ
             now = self.jobs.get(key)
-            if now is not None and now.height <= before and now.as_of(before, self.tx_block.__getitem__) == value:
-                return before
+            try:
+                if now is not None and now.height <= before and now.as_of(before, self.tx_block.__getitem__) == value:
+                    return before
+            except KeyError:  # a transaction of the job not on this chain: (never, by the rules) the whole row
+                pass
             return value.to_row()
 
         def undo_row(index: int, record: Optional[UndoRecord]) -> Optional[list[Any]]:

@@ -204,3 +204,11 @@ def test_a_mining_node_scores_each_revealed_model_once_and_an_audit_scores_again
         other.chain.add_block(Block.from_dict(block.to_dict()))
     assert other.chain.job(job) == node.chain.job(job) and sum(calls) == 4
     assert other.chain.validate_chain().valid and sum(calls) == 6  # an audit starts from nothing
+
+
+def test_the_kept_scores_are_the_newest_and_shared_by_copies():
+    from blockchain.state import KEPT_SCORES
+    state = JobNode().chain.state.copy()
+    copy = state.copy()
+    state.keep_scores({(f"t{i}", "m"): i for i in range(KEPT_SCORES + 10)})
+    assert len(copy.scores) == KEPT_SCORES and ("t9", "m") not in copy.scores and copy.scores[("t10", "m")] == 10
