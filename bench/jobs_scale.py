@@ -14,6 +14,9 @@ as many ordinary transactions). For each, in one run, medians of ``--repeats``:
 - endpoints: the node serving each chain, each endpoint's median against the HTTP floor
   (``bench.floor_app``), ``POST /flower/predict`` and ``GET /jobs`` included.
 
+Each repeat measures the three chains in turn (so a change in a shared machine's load falls on all
+three alike, not on one chain's block of runs).
+
 and each ratio with jobs / without (and / with transfers), with its interquartile range over every pair of samples.
 Writes jobs_scale.json and jobs_scale.md to ``--out`` (``--quick``: 40 jobs, 1 repeat, a scratch
 folder unless ``--out`` is given).
@@ -22,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,6 +46,9 @@ from .jobs_chain import DIFFICULTY, NODE_ARGS, TEST_ROWS
 from .protocol import write_dir
 from .util import ROOT, FloorProcess, NodeProcess, Progress, output_dir, ratio_spread, spread_ms, summarize, timed
 
+#: the measures also taken in CPU time (in the bench's process, or the verifier's)
+CPU_MEASURES = {"restart without snapshot": "cold", "restart with snapshot": "warm", "audit_chain": "audit",
+                "python -m blockchain.verify": "verify"}
 QUIET = ("--sync-interval", "300", "--durability", "os", *NODE_ARGS)
 MEASURES = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
 
@@ -49,54 +57,48 @@ def _clock() -> float:
     return time.time()
 
 
-def open_dir(data_dir: Path) -> tuple[Blockchain, float]:
-    t = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the verifier's runs): unlike the
+    wall clock, it does not count the time other work on a shared machine takes the cores."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def open_dir(data_dir: Path) -> tuple[Blockchain, float, float]:
+    t, c = time.perf_counter(), cpu_seconds()
     chain = jobs_chain.open_chain(SQLiteStore(data_dir / "chain.sqlite3", durability="os"), _clock)
-    return chain, time.perf_counter() - t
+    return chain, time.perf_counter() - t, cpu_seconds() - c
 
 
-def restart(data_dir: Path, repeats: int) -> dict[str, Any]:
-    cold, warm = [], []
-    bar = Progress(f"restart {data_dir.name}", 2 * repeats)
-    for _ in range(repeats):
-        store = SQLiteStore(data_dir / "chain.sqlite3", durability="os")
-        store.set_meta(SNAPSHOT_KEY, "")  # no snapshot: a full check and replay
-        store.close()
-        chain, seconds = open_dir(data_dir)
-        cold.append(seconds)
-        chain.close()  # a clean stop writes the snapshot
-        bar.step()
-        chain, seconds = open_dir(data_dir)
-        warm.append(seconds)
-        chain.close()
-        bar.step()
-    return {"without_snapshot": spread_ms(cold), "with_snapshot": spread_ms(warm)}
+def restart_once(data_dir: Path) -> dict[str, tuple[float, float]]:
+    """(wall, CPU) seconds to open ``data_dir`` without a snapshot (a full check and replay), then
+    with the one the clean stop in between wrote."""
+    store = SQLiteStore(data_dir / "chain.sqlite3", durability="os")
+    store.set_meta(SNAPSHOT_KEY, "")  # no snapshot: a full check and replay
+    store.close()
+    chain, *cold = open_dir(data_dir)
+    chain.close()  # a clean stop writes the snapshot
+    chain, *warm = open_dir(data_dir)
+    chain.close()
+    return {"cold": (cold[0], cold[1]), "warm": (warm[0], warm[1])}
 
 
-def audit(dicts: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
-    times = []
-    bar = Progress(f"audit_chain {len(dicts) - 1} blocks", repeats)
-    for _ in range(repeats):
-        t = time.perf_counter()
-        result = audit_chain(dicts, ledger_model())
-        times.append(time.perf_counter() - t)
-        assert result.valid, result.issues[:3]
-        bar.step()
-    return spread_ms(times)
+def audit_once(dicts: list[dict[str, Any]]) -> tuple[float, float]:
+    t, c = time.perf_counter(), cpu_seconds()
+    result = audit_chain(dicts, ledger_model())
+    seconds, cpu = time.perf_counter() - t, cpu_seconds() - c
+    assert result.valid, result.issues[:3]
+    return seconds, cpu
 
 
-def verifier(path: Path, repeats: int) -> dict[str, Any]:
-    times = []
-    bar = Progress(f"blockchain.verify {path.name}", repeats)
-    for _ in range(repeats):
-        t = time.perf_counter()
-        run = subprocess.run([sys.executable, "-m", "blockchain.verify", str(path)], cwd=ROOT, capture_output=True,
-                             text=True, timeout=1800)
-        times.append(time.perf_counter() - t)
-        if run.returncode != 0:
-            raise RuntimeError(f"the verifier refused {path}: {run.stdout[-500:]} {run.stderr[-500:]}")
-        bar.step()
-    return spread_ms(times)
+def verify_once(path: Path) -> tuple[float, float]:
+    t, c = time.perf_counter(), cpu_seconds()
+    run = subprocess.run([sys.executable, "-m", "blockchain.verify", str(path)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=1800)
+    seconds, cpu = time.perf_counter() - t, cpu_seconds() - c
+    if run.returncode != 0:
+        raise RuntimeError(f"the verifier refused {path}: {run.stdout[-500:]} {run.stderr[-500:]}")
+    return seconds, cpu
 
 
 def wait_tip(node: NodeProcess, tip_hash: str, timeout: float) -> float:
@@ -109,29 +111,25 @@ def wait_tip(node: NodeProcess, tip_hash: str, timeout: float) -> float:
     raise RuntimeError(f"{node.name} did not reach {tip_hash[:16]} within {timeout}s:\n{node.log()[-2000:]}")
 
 
-def sync(work: Path, name: str, source: NodeProcess, repeats: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A fresh node syncs from ``source``, ``repeats`` times; the timings, and what the last fresh node
-    serves (its tip, and the settled jobs it lists through ``GET /jobs``)."""
+def sync_once(work: Path, name: str, source: NodeProcess, r: int, last: bool) -> tuple[float, dict[str, Any]]:
+    """A fresh node syncs from ``source``: the seconds, and (``last``) what it serves then (its tip,
+    and the settled jobs it lists through ``GET /jobs``)."""
     tip = source.api.tip()
-    times: list[float] = []
     served: dict[str, Any] = {}
-    bar = Progress(f"sync {name}", repeats)
-    for r in range(repeats):
-        fresh = NodeProcess(work, f"fresh-{name}-{r}", difficulty=DIFFICULTY, extra_args=QUIET, ephemeral=True).start()
-        try:
-            t = time.perf_counter()
-            fresh.api.register([source.url])
-            wait_tip(fresh, tip.hash, timeout=1800)
-            times.append(time.perf_counter() - t)
-            if r == repeats - 1:
-                settled = fresh.api.jobs("settled", limit=1).count
-                served = {"height": fresh.api.tip().height, "tip": fresh.api.tip().hash,
-                          "settled_jobs": settled, "all_jobs": fresh.api.jobs(limit=1).count,
-                          "model_hash_agrees": fresh.api.health().model_hash == source.api.health().model_hash}
-        finally:
-            fresh.stop()
-        bar.step()
-    return spread_ms(times), served
+    fresh = NodeProcess(work, f"fresh-{name}-{r}", difficulty=DIFFICULTY, extra_args=QUIET, ephemeral=True).start()
+    try:
+        t = time.perf_counter()
+        fresh.api.register([source.url])
+        wait_tip(fresh, tip.hash, timeout=1800)
+        seconds = time.perf_counter() - t
+        if last:
+            settled = fresh.api.jobs("settled", limit=1).count
+            served = {"height": fresh.api.tip().height, "tip": fresh.api.tip().hash,
+                      "settled_jobs": settled, "all_jobs": fresh.api.jobs(limit=1).count,
+                      "model_hash_agrees": fresh.api.health().model_hash == source.api.health().model_hash}
+    finally:
+        fresh.stop()
+    return seconds, served
 
 
 def endpoints(node: NodeProcess, floor: FloorProcess, job_id: str | None, n: int) -> dict[str, Any]:
@@ -170,25 +168,58 @@ def serve(work: Path, name: str, data_dir: Path) -> NodeProcess:
     return NodeProcess(work, name, difficulty=DIFFICULTY, data_dir=copy, extra_args=QUIET).start(600)
 
 
-def measure(work: Path, name: str, chain: Blockchain, job_ids: list[str], repeats: int, n: int,
-            floor: FloorProcess) -> dict[str, Any]:
-    dicts = [b.to_dict() for b in chain.blocks()]
-    out: dict[str, Any] = {"blocks": chain.height, "transactions": sum(len(b["transactions"]) for b in dicts),
-                           "settled_jobs": jobs_chain.settled(chain, job_ids)}
-    data_dir = work / f"{name}-data"
-    write_dir(chain, data_dir)
-    out["restart"] = restart(data_dir, repeats)        # leaves the snapshot, for the serving node
-    out["audit"] = audit(dicts, repeats)
-    path = work / f"{name}.json"
-    path.write_text(json.dumps({"chain": dicts}))
-    out["chain_json_bytes"] = path.stat().st_size
-    out["verify_cli"] = verifier(path, repeats)
-    source = serve(work, f"source-{name}", data_dir)
+def measure(work: Path, chains: dict[str, tuple[Blockchain, list[str]]], repeats: int, n: int,
+            floor: FloorProcess) -> dict[str, dict[str, Any]]:
+    """Every measure of each chain. Each repeat measures the chains in turn (restart, audit, verify;
+    then sync), so a change in the shared machine's load falls on all of them alike."""
+    out: dict[str, dict[str, Any]] = {}
+    dicts, paths, data_dirs = {}, {}, {}
+    for name, (chain, job_ids) in chains.items():
+        dicts[name] = [b.to_dict() for b in chain.blocks()]
+        out[name] = {"blocks": chain.height, "transactions": sum(len(b["transactions"]) for b in dicts[name]),
+                     "settled_jobs": jobs_chain.settled(chain, job_ids)}
+        data_dirs[name] = work / f"{name}-data"
+        write_dir(chain, data_dirs[name])
+        paths[name] = work / f"{name}.json"
+        paths[name].write_text(json.dumps({"chain": dicts[name]}))
+        out[name]["chain_json_bytes"] = paths[name].stat().st_size
+    kinds = ("cold", "warm", "audit", "verify")
+    samples: dict[str, dict[str, list[float]]] = {name: {k: [] for k in (*kinds, *(f"{k}_cpu" for k in kinds),
+                                                                      "sync")} for name in chains}
+    bar = Progress(f"restart, audit, verify x {len(chains)}", repeats * len(chains))
+    for _ in range(repeats):
+        for name in chains:
+            took = restart_once(data_dirs[name])   # leaves the snapshot, for the serving node
+            took["audit"] = audit_once(dicts[name])
+            took["verify"] = verify_once(paths[name])
+            for k, (wall, cpu) in took.items():
+                samples[name][k].append(wall)
+                samples[name][f"{k}_cpu"].append(cpu)
+            bar.step()
+    sources: dict[str, NodeProcess] = {}
     try:
-        out["sync"], out["synced_node"] = sync(work, name, source, repeats)
-        out["endpoints"] = endpoints(source, floor, job_ids[0] if job_ids else None, n)
+        for name in chains:
+            sources[name] = serve(work, f"source-{name}", data_dirs[name])
+        bar = Progress(f"sync x {len(chains)}", repeats * len(chains))
+        for r in range(repeats):
+            for name in chains:
+                seconds, served = sync_once(work, name, sources[name], r, r == repeats - 1)
+                samples[name]["sync"].append(seconds)
+                if served:
+                    out[name]["synced_node"] = served
+                bar.step()
+        for name, (_, job_ids) in chains.items():
+            out[name]["endpoints"] = endpoints(sources[name], floor, job_ids[0] if job_ids else None, n)
     finally:
-        source.stop()
+        for source in sources.values():
+            source.stop()
+    for name in chains:
+        got = samples[name]
+        out[name].update({"restart": {"without_snapshot": spread_ms(got["cold"]),
+                                      "with_snapshot": spread_ms(got["warm"])},
+                          "audit": spread_ms(got["audit"]), "verify_cli": spread_ms(got["verify"]),
+                          "sync": spread_ms(got["sync"]),
+                          "cpu": {label: spread_ms(got[f"{k}_cpu"]) for label, k in CPU_MEASURES.items()}})
     return out
 
 
@@ -199,11 +230,12 @@ def run(work: Path, jobs: int, repeats: int, n: int) -> dict[str, Any]:
     assert with_jobs.height == without.height == transfers.height
     floor = FloorProcess(work)
     try:
-        runs = {"with_jobs": measure(work, "with-jobs", with_jobs, ids, repeats, n, floor),
-                "without_jobs": measure(work, "without-jobs", without, [], repeats, n, floor),
-                "with_transfers": measure(work, "with-transfers", transfers, [], repeats, n, floor)}
+        measured = measure(work, {"with-jobs": (with_jobs, ids), "without-jobs": (without, []),
+                                  "with-transfers": (transfers, [])}, repeats, n, floor)
     finally:
         floor.stop()
+    runs = {"with_jobs": measured["with-jobs"], "without_jobs": measured["without-jobs"],
+            "with_transfers": measured["with-transfers"]}
     a, b, c = runs["with_jobs"], runs["without_jobs"], runs["with_transfers"]
     metrics = {"restart without snapshot": ("restart", "without_snapshot"),
                "restart with snapshot": ("restart", "with_snapshot"),
@@ -218,12 +250,43 @@ def run(work: Path, jobs: int, repeats: int, n: int) -> dict[str, Any]:
     for label, keys in metrics.items():
         x, y, z = pick(a, keys), pick(b, keys), pick(c, keys)
         ratios[label] = {"with_jobs_ms": x["median_ms"], "without_jobs_ms": y["median_ms"],
-                         **ratio_spread(x["samples_ms"], y["samples_ms"])}
+                         **ratio_spread(x["samples_ms"], y["samples_ms"]), **paired(x["samples_ms"], y["samples_ms"])}
         to_transfers[label] = {"with_jobs_ms": x["median_ms"], "with_transfers_ms": z["median_ms"],
-                               **ratio_spread(x["samples_ms"], z["samples_ms"])}
+                               **ratio_spread(x["samples_ms"], z["samples_ms"]),
+                               **paired(x["samples_ms"], z["samples_ms"])}
+    cpu_ratios, cpu_to_transfers = {}, {}
+    for label in CPU_MEASURES:
+        x, y, z = a["cpu"][label], b["cpu"][label], c["cpu"][label]
+        cpu_ratios[label] = {"with_jobs_ms": x["median_ms"], "without_jobs_ms": y["median_ms"],
+                             **ratio_spread(x["samples_ms"], y["samples_ms"]),
+                             **paired(x["samples_ms"], y["samples_ms"])}
+        cpu_to_transfers[label] = {"with_jobs_ms": x["median_ms"], "with_transfers_ms": z["median_ms"],
+                                   **ratio_spread(x["samples_ms"], z["samples_ms"]),
+                                   **paired(x["samples_ms"], z["samples_ms"])}
     return {"jobs": jobs, "repeats": repeats, "requests_per_endpoint": n, "jobs_per_block": jobs_chain.JOBS_PER_BLOCK,
             "windows": jobs_chain.WINDOWS, "difficulty": DIFFICULTY, "runs": runs, "ratios": ratios,
-            "ratios_to_transfers": to_transfers}
+            "ratios_to_transfers": to_transfers, "cpu_ratios": cpu_ratios, "cpu_ratios_to_transfers": cpu_to_transfers}
+
+
+def paired(numerator_ms: list[float], denominator_ms: list[float]) -> dict[str, Any]:
+    """The median of the ratios of the samples taken in the same repeat (one right after the other,
+    so under the same load), with the smallest and largest of them."""
+    ratios = sorted(a / b for a, b in zip(numerator_ms, denominator_ms, strict=True) if b > 0)
+    return {"paired_ratio": round(statistics.median(ratios), 2), "paired_min": round(ratios[0], 2),
+            "paired_max": round(ratios[-1], 2)}
+
+
+def _table(head: str, ratios: dict[str, Any], to_transfers: dict[str, Any]) -> list[str]:
+    lines = [f"| {head} | with jobs | without | ratio (IQR) | paired (range) | with transfers instead "
+             "| ratio (IQR) | paired (range) |", "|---|---|---|---|---|---|---|---|"]
+    for label, r in ratios.items():
+        t = to_transfers[label]
+        lines.append(f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms "
+                     f"| {r['ratio']} ({r['q1']} to {r['q3']}) | {r['paired_ratio']} ({r['paired_min']} to "
+                     f"{r['paired_max']}) | {t['with_transfers_ms']:,.1f} ms "
+                     f"| {t['ratio']} ({t['q1']} to {t['q3']}) | {t['paired_ratio']} ({t['paired_min']} to "
+                     f"{t['paired_max']}) |")
+    return lines
 
 
 def render(result: dict[str, Any]) -> str:
@@ -235,13 +298,12 @@ def render(result: dict[str, Any]) -> str:
              f"and against the same blocks with as many TRANSFERs as there are job transactions, block by block "
              f"({c['transactions']:,} transactions, {c['chain_json_bytes'] / 2**20:.1f} MiB); medians of "
              f"{result['repeats']} (`python -m bench.jobs_scale`).", "",
-             "| work | with jobs | without | ratio (IQR) | with transfers instead | ratio (IQR) |",
-             "|---|---|---|---|---|---|"]
-    for label, r in result["ratios"].items():
-        t = result["ratios_to_transfers"][label]
-        lines.append(f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms "
-                     f"| {r['ratio']} ({r['q1']} to {r['q3']}) | {t['with_transfers_ms']:,.1f} ms "
-                     f"| {t['ratio']} ({t['q1']} to {t['q3']}) |")
+             *_table("work", result["ratios"], result["ratios_to_transfers"]),
+             "", "The same in CPU time (of the bench's process; for the verifier, of its process), which does not "
+             "count the time other work on a shared machine takes the cores:", "",
+             *_table("work (CPU)", result["cpu_ratios"], result["cpu_ratios_to_transfers"])]
+    lines += ["", "ratio: the median over every pair of samples, with its interquartile range; paired: the "
+              "median of the ratios of the samples of one repeat (taken one after the other), with their range."]
     lines += ["", "| endpoint | with jobs: median, x floor | without jobs: median, x floor |", "|---|---|---|"]
     for label, r in a["endpoints"].items():
         other = b["endpoints"].get(label)

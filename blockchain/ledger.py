@@ -12,7 +12,7 @@ from typing import Any, Optional
 from . import claims
 from .rules.job_common import Job
 from .state import ChainState, Flower, Rules
-from .transactions import Transaction
+from .transactions import Transaction, thaw
 
 __all__ = ["Delta"]
 
@@ -88,8 +88,24 @@ class Delta:
 
     def chain_data(self, tx_id: str) -> dict[str, Any]:
         """The ``data`` of a transaction on the chain (a JOB_TEST, a JOB_MODEL), as a plain dict."""
-        data: dict[str, Any] = self.state.chain_tx(tx_id).body_dict()["data"]
+        data: dict[str, Any] = thaw(self.state.chain_tx(tx_id).body["data"])  # a copy of the data alone
         return data
+
+    def model_scores(self, test_id: str, model_ids: list[str]) -> list[int]:
+        """The scores of the revealed models (JOB_MODELs ``model_ids``) on the test set (JOB_TEST
+        ``test_id``), all on the chain, through the model port. Each is kept in the state's
+        ``scores``: the two ids are hashes of the bodies, so the same pair always scores the same
+        (a miner scores a settlement for its template, then again when its block is checked)."""
+        known = self.state.scores
+        found = {m: s for m in model_ids if (s := known.get((test_id, m))) is not None}
+        missing = [m for m in model_ids if m not in found]
+        if missing:
+            test = self.chain_data(test_id)
+            got = self.kinds.score_job_models([self.chain_data(m)["model"] for m in missing], test["rows"],
+                                              test["labels"])
+            found.update(zip(missing, got, strict=True))
+            self.state.keep_scores({(test_id, m): found[m] for m in missing})
+        return [found[m] for m in model_ids]
 
     def predict(self, row: int) -> str:
         """The leave-one-out prediction of a row on the model after the parent block."""

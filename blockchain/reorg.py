@@ -70,7 +70,7 @@ class Reorgs:
     def extend(self, blocks: Sequence[Any]) -> BranchResult:
         """Append ``blocks`` (dicts or Blocks) that continue our tip, each validated on the one
         before, stopping at the first that is invalid or does not continue (``problem``)."""
-        with self._core.lock:
+        with self._core.lock, paused_gc():  # a page of blocks: many objects, all kept (gcpause.py)
             start = self._core.height
             accepted: list[Block] = []
             problem, moved = None, False

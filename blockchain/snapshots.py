@@ -23,6 +23,7 @@ import json
 import logging
 from typing import TYPE_CHECKING, Any, Iterable, Optional, Protocol
 
+from .gcpause import paused_gc
 from .model_port import LedgerModel
 
 if TYPE_CHECKING:
@@ -113,9 +114,11 @@ def save_snapshot(store: SnapshotStore, model: LedgerModel, state: "ChainState")
     if digest is None:
         log.warning("no digest of validated blocks up to %d; no snapshot written", height)
         return
-    data = {"height": height, "digest": digest, "model": model.snapshot(),
-            "ledger": state.ledger_data(UNDO_BLOCKS)}
+    with paused_gc():  # many small rows, all alive until written: no collection walks them
+        data = {"height": height, "digest": digest, "model": model.snapshot(),
+                "ledger": state.ledger_data(UNDO_BLOCKS)}
+        text = json.dumps(data, separators=(",", ":"))
     try:
-        store.set_meta(SNAPSHOT_KEY, json.dumps(data, separators=(",", ":")))
+        store.set_meta(SNAPSHOT_KEY, text)
     except Exception as exc:  # a full disk, a busy database: a snapshot only ever saves time
         log.warning("could not save the snapshot at block %d: %s", height, exc)

@@ -26,6 +26,7 @@ __all__ = ["ChainState", "Effects", "Flower", "Rules", "UndoMissing"]
 _RESTORED = tuple((f'"type":"{t}"', rule.index_restored) for t, rule in RULES.items() if rule.index_restored)
 
 _MISSING: Any = object()
+KEPT_SCORES = 4096  # settlement scores kept (``ChainState.scores``); a block scores at most 2 jobs x 16 models
 
 #: a block's undo record: (table name, key, old value or _MISSING) in order, old total_good, old rows
 UndoRecord = tuple[list[tuple[str, str, Any]], int, int]
@@ -64,6 +65,9 @@ class ChainState:
     job_order: list[str] = field(default_factory=list)  # an index: job ids in chain order, oldest first
     initial_work: InitVar[Optional[WorkLog]] = None  # a copy's; None: a fresh record for these rules
     work: WorkLog = field(init=False)  # per height (timestamp, difficulty) and cumulative work (forkchoice.py)
+    #: not ledger data: the settlement scores already computed, by (JOB_TEST id, JOB_MODEL id); both
+    #: are hashes of their bodies, so an entry holds on any chain (``Delta.model_scores``); shared by copies
+    scores: dict[tuple[str, str], int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self, initial_work: Optional[WorkLog]) -> None:
         self.work = initial_work if initial_work is not None else WorkLog(self.rules.retarget)
@@ -80,8 +84,21 @@ class ChainState:
     def balance(self, address: str) -> int:
         return self.balances.get(address, 0)
 
+    def keep_scores(self, scores: Mapping[tuple[str, str], int]) -> None:
+        """Keep settlement scores (``scores``), the oldest dropped past ``KEPT_SCORES``."""
+        self.scores.update(scores)
+        excess = len(self.scores) - KEPT_SCORES
+        if excess > 0:
+            for key in list(self.scores)[:excess]:  # the oldest first (a dict keeps insertion order)
+                self.scores.pop(key, None)
+
     def copy(self) -> "ChainState":
         """An independent state (flowers are immutable records, so shallow copies suffice)."""
+        out = self._copy()
+        out.scores = self.scores  # content-addressed, so shared
+        return out
+
+    def _copy(self) -> "ChainState":
         return ChainState(self.rules, self.blocks.copy(), list(self.hashes), dict(self.balances), dict(self.tx_block),
                           dict(self.block_heights), dict(self.flowers), dict(self.good), self.total_good,
                           self.rows, list(self.undo), list(self.updates),
@@ -224,19 +241,31 @@ class ChainState:
             return [fid, f.block, f.row, f.sender, f.deposit, f.left, f.label, sorted(f.reporters), f.refunded,
                     f.settled, list(f.point)]
 
-        def undo_row(record: Optional[UndoRecord]) -> Optional[list[Any]]:
+        def old_job(key: str, value: Job, before: int) -> Any:
+            # a job's old record is its record now as it stood after the block before: just that
+            # height (``Job.as_of``), unless (never, by the rules) the two differ
+            now = self.jobs.get(key)
+            try:
+                if now is not None and now.height <= before and now.as_of(before, self.tx_block.__getitem__) == value:
+                    return before
+            except KeyError:  # a transaction of the job not on this chain: (never, by the rules) the whole row
+                pass
+            return value.to_row()
+
+        def undo_row(index: int, record: Optional[UndoRecord]) -> Optional[list[Any]]:
             if record is None:
                 return None
             old, total_good, rows = record
             values = [[name, key, None if value is _MISSING else
                        (flower_row(key, value)[1:] if name == "flowers" else
-                        value.to_row() if name == "jobs" else value)] for name, key, value in old]
+                        old_job(key, value, index - 1) if name == "jobs" else value)] for name, key, value in old]
             return [values, total_good, rows]
 
+        first = max(len(self.undo) - undo_blocks, 0)
         return {"balances": self.balances, "flowers": [flower_row(k, v) for k, v in self.flowers.items()],
                 "good": self.good, "total_good": self.total_good, "rows": self.rows,
                 "jobs": [job.to_row() for job in self.jobs.values()],
-                "undo": [undo_row(r) for r in self.undo[-undo_blocks:]] if undo_blocks else []}
+                "undo": [undo_row(i, self.undo[i]) for i in range(first, len(self.undo))] if undo_blocks else []}
 
     def load_ledger_data(self, data: dict[str, Any]) -> None:
         """Tables from ``ledger_data`` (after every block was added with ``add_restored``)."""
@@ -256,12 +285,17 @@ class ChainState:
         self.settling, self.job_order = {}, []
         for job in sorted(self.jobs.values(), key=lambda j: (j.height, j.position)):
             self.index_job(job.id, job.windows.settle)
+        def old_job(key: str, value: Any) -> Job:
+            if type(value) is int:  # the job's record now, as of that height (``ledger_data``)
+                return self.jobs[key].as_of(value, self.tx_block.__getitem__)
+            return Job.from_row(value)
+
         undo = data["undo"]
         for offset, record in enumerate(undo):
             if record is None:
                 continue
             values, total_good, rows = record
             old = [(name, key, _MISSING if value is None else (flower(value) if name == "flowers" else
-                                                               Job.from_row(value) if name == "jobs" else value))
+                                                               old_job(key, value) if name == "jobs" else value))
                    for name, key, value in values]
             self.undo[len(self.undo) - len(undo) + offset] = (old, total_good, rows)

@@ -68,13 +68,16 @@ def check_body(body: Mapping[str, Any]) -> None:
     rule.check_body(body)
 
 
+_NESTED = frozenset({dict, list, tuple, MappingProxyType})  # what freeze and thaw copy; other values are kept
+
+
 def freeze(value: Any) -> Any:
     """A read-only copy: objects become mapping proxies, arrays tuples (JSON encodes both as before)."""
     kind = type(value)
     if kind is dict or kind is MappingProxyType:
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+        return MappingProxyType({k: freeze(v) if type(v) in _NESTED else v for k, v in value.items()})
     if kind is list or kind is tuple:
-        return tuple(freeze(v) for v in value)
+        return tuple([freeze(v) if type(v) in _NESTED else v for v in value])
     return value
 
 
@@ -82,9 +85,9 @@ def thaw(value: Any) -> Any:
     """A plain, mutable JSON value from a frozen one."""
     kind = type(value)
     if kind is MappingProxyType or kind is dict:
-        return {k: thaw(v) for k, v in value.items()}
+        return {k: thaw(v) if type(v) in _NESTED else v for k, v in value.items()}
     if kind is tuple or kind is list:
-        return [thaw(v) for v in value]
+        return [thaw(v) if type(v) in _NESTED else v for v in value]
     return value
 
 

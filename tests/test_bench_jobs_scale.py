@@ -45,7 +45,11 @@ def test_the_jobs_scale_bench_runs_and_writes(tmp_path: Path):
     assert set(result["ratios"]) == set(result["ratios_to_transfers"]) == METRICS
     for r in [*result["ratios"].values(), *result["ratios_to_transfers"].values()]:
         assert r["pairs"] == 4 and r["q1"] <= r["ratio"] <= r["q3"]
+        assert r["paired_min"] <= r["paired_ratio"] <= r["paired_max"]  # of the two repeats' own ratios
+    cpu = {"restart without snapshot", "restart with snapshot", "audit_chain", "python -m blockchain.verify"}
+    assert set(result["cpu_ratios"]) == set(result["cpu_ratios_to_transfers"]) == cpu
     for run in (a, b, c):
+        assert all(run["cpu"][m]["n"] == 2 and min(run["cpu"][m]["samples_ms"]) > 0 for m in cpu)
         assert run["restart"]["without_snapshot"]["n"] == run["sync"]["n"] == run["audit"]["n"] == 2
     assert {"POST /flower/predict", "GET /jobs", "GET /jobs/<id>", "POST /jobs/<id>/predict"} <= set(a["endpoints"])
     assert "POST /jobs/<id>/predict" not in b["endpoints"]

@@ -9,7 +9,7 @@ blocks; the record holds the ids of the transactions that carry them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 from ..encoding import is_hex
 from ..jobs import Windows
@@ -68,6 +68,21 @@ class Job:
 
     def commit_of(self, worker: str) -> Optional[JobCommit]:
         return next((c for c in self.commits if c.worker == worker), None)
+
+    def as_of(self, height: int, block_of: Callable[[str], int]) -> "Job":
+        """This record as it stood after block ``height`` (a later version of the same job; ``block_of``
+        gives the block of a transaction of the chain): every change to a job is dated, by its
+        commitments' heights, the blocks of its JOB_TEST and JOB_MODELs and ``settled_in``, so a
+        snapshot's undo records need not hold whole old records (``ChainState.ledger_data``)."""
+        if height < self.height:
+            raise ValueError(f"job {self.id[:16]}... did not exist after block {height}")
+        commits = tuple(c if c.reveal is None or block_of(c.reveal) <= height else
+                        JobCommit(c.worker, c.model_commitment, c.height, c.position)
+                        for c in self.commits if c.height <= height)
+        test = self.test if self.test is not None and block_of(self.test) <= height else None
+        settled = self.settled_in is not None and self.settled_in <= height
+        return Job(self.id, self.height, self.position, self.requester, self.bounty, self.data, commits, test,
+                   self.settlement if settled else None, self.settled_in if settled else None)
 
     def to_row(self) -> list[Any]:
         return [self.id, self.height, self.position, self.requester, self.bounty, self.data,

@@ -30,11 +30,9 @@ def expected(ledger: Ledger, job: Job) -> Settlement:
     revealed models are read from their blocks and scored through the model port."""
     score_of: dict[str, int] = {}
     if job.test is not None:
-        test = ledger.chain_data(job.test)
-        revealed = [c for c in job.commits if c.reveal is not None]
-        models = [ledger.chain_data(c.reveal)["model"] for c in revealed if c.reveal is not None]
-        got = ledger.kinds.score_job_models(models, test["rows"], test["labels"]) if models else []
-        score_of = {c.worker: s for c, s in zip(revealed, got, strict=True)}
+        revealed = [(c.worker, c.reveal) for c in job.commits if c.reveal is not None]
+        got = ledger.model_scores(job.test, [reveal for _, reveal in revealed]) if revealed else []
+        score_of = {worker: s for (worker, _), s in zip(revealed, got, strict=True)}
     commitments = [Commitment(c.worker, c.height, c.position, score_of.get(c.worker)) for c in job.commits]
     return settle(job.requester, job.bounty, job.data["stake"], job.test is not None, commitments)
 

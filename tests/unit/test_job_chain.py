@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from blockchain import InvalidTransaction, SQLiteStore, Transaction
+from blockchain import Block, InvalidTransaction, SQLiteStore, Transaction
 from blockchain.errors import ClaimPending
 from tests.helpers.jobchain import GOOD_TREE, SETOSA_TREE, JobNode, a_test_set, job_data
 
@@ -182,3 +182,33 @@ def test_a_reorg_across_a_settlement_takes_the_branch_s_jobs():
     assert ours.chain.balance("ann") == theirs.chain.balance("ann") == 0
     assert ours.chain.balance("bob") == 4
     assert ours.chain.validate_chain().valid
+
+
+def test_a_mining_node_scores_each_revealed_model_once_and_an_audit_scores_again(monkeypatch):
+    from ml import ledger_model
+    calls: list[int] = []
+    port = type(ledger_model())
+    scored = port.score_job_models
+
+    def counting(self, models, rows, labels):
+        calls.append(len(models))
+        return scored(self, models, rows, labels)
+
+    monkeypatch.setattr(port, "score_job_models", counting)
+    node = JobNode()
+    job = run_job(node)                                  # mines the settlement: its template, then its check
+    assert node.chain.job(job)["settlement"]["winner"] == "ann"
+    assert sum(calls) == 2                               # two models, each scored once
+    other = JobNode()
+    for block in node.chain.blocks()[1:]:                # another node takes the blocks: it scores them itself
+        other.chain.add_block(Block.from_dict(block.to_dict()))
+    assert other.chain.job(job) == node.chain.job(job) and sum(calls) == 4
+    assert other.chain.validate_chain().valid and sum(calls) == 6  # an audit starts from nothing
+
+
+def test_the_kept_scores_are_the_newest_and_shared_by_copies():
+    from blockchain.state import KEPT_SCORES
+    state = JobNode().chain.state.copy()
+    copy = state.copy()
+    state.keep_scores({(f"t{i}", "m"): i for i in range(KEPT_SCORES + 10)})
+    assert len(copy.scores) == KEPT_SCORES and ("t9", "m") not in copy.scores and copy.scores[("t10", "m")] == 10
