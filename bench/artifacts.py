@@ -70,7 +70,7 @@ def floor(s: requests.Session, node: NodeProcess, n: int) -> dict[str, Any]:
 def rated(times: list[float], size: int, floor_ms: float) -> dict[str, Any]:
     stats = summarize(times)
     seconds = stats["median_ms"] / 1000
-    return {**stats, "mib_s": round(size / MIB / seconds, 1), "x_floor": round(stats["median_ms"] / floor_ms, 2)}
+    return {**stats, "mib_s": float(f"{size / MIB / seconds:.3g}"), "x_floor": round(stats["median_ms"] / floor_ms, 2)}
 
 
 def one_size(a: NodeProcess, b: NodeProcess, sa: requests.Session, sb: requests.Session, label: str, size: int,

@@ -54,6 +54,11 @@ def test_every_view_shows_a_loading_state_until_its_data_arrives(browser, node, 
 def test_the_overview_shows_the_network_at_a_glance(browser, node, start_node):
     peer = start_node("peer", difficulty=D, extra_args=("--miners", "0", "--protocol", "3"))
     assert node.post("/nodes/register", json={"nodes": [peer.url]}).status_code in (200, 201)
+
+    def peer_state():
+        return next((n["state"] for n in node.get("/nodes").json()["nodes"] if n["url"] == peer.url), None)
+
+    wait_for(lambda: peer_state() == "ok", what="the node's first poll of the peer")
     for i in range(3):
         node.post("/flower/add", json={"sender": f"g{i}", **FLOWER})
         node.post("/mine")
@@ -72,6 +77,8 @@ def test_the_overview_shows_the_network_at_a_glance(browser, node, start_node):
     ms = by_testid(browser, "glance-block-time").find_element("css selector", "[data-ms]").get_attribute("data-ms")
     assert float(ms) == (gaps[0] + gaps[1]) / 2  # the median of two intervals
     wait_for(lambda: peer.url in by_testid(browser, "peer-list").text, what="the peer")
+    row = next(r for r in by_testid(browser, "peer-list").find_elements("css selector", "tr") if peer.url in r.text)
+    assert row.find_element("css selector", "td.state-ok").text == "ok" == peer_state()  # its state, as /nodes says
     count = "const c = Chart.getChart(arguments[0]); return c && c.data.datasets[0].data.map((p) => [p.x, p.y]);"
     acc = browser.execute_script(count, by_testid(browser, "overview-accuracy-chart"))
     history = node.get("/model/history").json()["history"]
