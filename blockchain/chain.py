@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .audit import AuditResult, audit_chain
@@ -44,6 +45,13 @@ from .transactions import FLOWER_DATA, MAX_USER_TRANSACTIONS, Transaction
 log = logging.getLogger("blockchain")
 
 
+def _alive(ref: "weakref.WeakMethod[Any]") -> Any:
+    method = ref()
+    if method is None:  # only a core that outlived its chain could get here
+        raise RuntimeError("the chain that owned this ledger core is gone")
+    return method
+
+
 class Blockchain:
     """A node's chain. ``model`` is any LedgerModel (``blockchain.model_port``) in its base state.
 
@@ -69,7 +77,11 @@ class Blockchain:
         chosen: ChainStore = store if store is not None else MemoryStore()
         with paused_gc():
             state, model = load_chain(chosen, self.genesis, self.params, model)
-        self._core = LedgerCore(chosen, state, model, max_pending, clock, self._process_ml_transactions)
+        # The core calls back through a weak reference: a chain that nothing uses any more is freed at
+        # once (no cycle chain -> core -> bound method -> chain for the collector to find later).
+        feed = weakref.WeakMethod(self._process_ml_transactions)
+        self._core = LedgerCore(chosen, state, model, max_pending, clock,
+                                lambda block: _alive(feed)(block))
         self._view = ChainView(self._core, self.genesis, self.params)
         self._reorgs = Reorgs(self._core, self._view, self.genesis, self.params)
         self._mining = Mining(self._core, difficulty, max_block_transactions, nonce_finder)
