@@ -124,13 +124,13 @@ class Node(JobMethods):
         for attempt in range(self.retries + 1):
             r = self._send(method, url, body, deadline, what, data)
             content = self._read(r, deadline, what)
-            try:
-                data = loads_strict(content) if content.strip() else None
+            try:  # ``answer``, never ``data``: a retry below sends the caller's ``data`` again
+                answer = loads_strict(content) if content.strip() else None
             except JSONRejected as exc:
                 raise NodeError(f"{what} answered {r.status_code} without strict JSON ({exc})") from None
             if r.status_code < 400:
-                return data
-            err = data.get("error", {}) if isinstance(data, dict) else {}
+                return answer
+            err = answer.get("error", {}) if isinstance(answer, dict) else {}
             if not isinstance(err, dict):
                 err = {}
             wait = r.headers.get("Retry-After", "1")

@@ -86,6 +86,29 @@ class BusyOnce(Quiet):
         self.wfile.write(data)
 
 
+class BusyOnceEcho(Quiet):
+    """503 mining_busy on the first request, then 200; keeps each request's body and content type."""
+    seen: list = []
+
+    def do_POST(self):
+        size = int(self.headers.get("Content-Length") or 0)
+        self.seen.append((self.headers.get("Content-Type"), self.rfile.read(size)))
+        if len(self.seen) == 1:
+            code, body = 503, {"error": {"code": "mining_busy", "message": "a block is being mined"}}
+        else:
+            code, body = 200, {"message": "ok"}
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        if code == 503:
+            self.send_header("Retry-After", "1")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_PUT = do_POST
+
+
 class AlwaysBusy(BusyOnce):
     def do_POST(self):
         self.seen.append(self.path)
@@ -122,6 +145,22 @@ def test_mining_busy_is_retried_after_retry_after(serve):
     BusyOnce.seen = []
     assert Node(serve(BusyOnce), timeout=20).call("POST", "/mine") == {"message": "mined", "index": 1}
     assert BusyOnce.seen == ["/mine", "/mine"]
+
+
+def test_a_mining_busy_retry_sends_the_same_json_body(serve):
+    """The retry resends the caller's body, never the 503 answer it just read."""
+    BusyOnceEcho.seen = []
+    body = {"sender": "a1" * 20, "recipient": "b2" * 20, "amount": 3}
+    assert Node(serve(BusyOnceEcho), timeout=20).call("POST", "/transactions/new", body) == {"message": "ok"}
+    assert len(BusyOnceEcho.seen) == 2
+    assert BusyOnceEcho.seen[1] == BusyOnceEcho.seen[0]
+    assert BusyOnceEcho.seen[0][0] == "application/json" and json.loads(BusyOnceEcho.seen[0][1]) == body
+
+
+def test_a_mining_busy_retry_sends_the_same_raw_bytes(serve):
+    BusyOnceEcho.seen = []
+    assert Node(serve(BusyOnceEcho), timeout=20).call("PUT", "/artifacts", data=b"rows") == {"message": "ok"}
+    assert BusyOnceEcho.seen == [("application/octet-stream", b"rows")] * 2
 
 
 def test_mining_busy_retries_are_bounded(serve):

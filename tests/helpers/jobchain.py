@@ -41,11 +41,11 @@ def job_data(test: dict, *, stake: int = 1, max_commits: int = 3, commit_blocks:
 class JobNode:
     """A protocol 3 node in-process, its clock set by the test."""
 
-    def __init__(self, store=None, protocol: int = 3) -> None:
+    def __init__(self, store=None, protocol: int = 3, **options) -> None:
         self.t = T0
         extra = {"target_block_ms": 1000, "retarget_every": 10, "min_difficulty": 1} if protocol == 3 else {}
         self.chain = Blockchain(ledger_model(), 1, store or MemoryStore(), protocol=protocol,
-                                clock=lambda: self.t / 1000, **extra)
+                                clock=lambda: self.t / 1000, **extra, **options)
 
     def tick(self) -> int:
         self.t += 1000

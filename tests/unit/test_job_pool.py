@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from blockchain import InvalidTransaction
+from blockchain import InvalidTransaction, Transaction
 from blockchain.errors import ClaimPending
 from tests.helpers.jobchain import GOOD_TREE, SETOSA_TREE, JobNode, a_test_set, job_data
 
@@ -77,3 +77,29 @@ def test_a_reorg_puts_back_only_the_commitments_that_still_fit():
     assert pending_commits(ours) == ["ann"]        # the first dropped one fits the free slot; bob's does not
     ours.mine()
     assert [c["worker"] for c in ours.chain.job(job)["commitments"]] == ["cat", "ann"]
+
+
+@pytest.mark.xfail(strict=True, reason="review finding: the pool cap lets a worker hold a job's slots with a "
+                                       "commitment it keeps unmined behind its own queue (a policy decision)")
+def test_a_commitment_kept_unmined_behind_its_senders_queue_does_not_lock_out_honest_workers():
+    """mal queues cheap TRANSFERs to an address it also holds, then its JOB_COMMIT behind them (one
+    source's transactions keep their order): blocks of 4 transactions never reach the commitment
+    within the 3-block commit window, and meanwhile the cap refuses ann's. mal pays nothing."""
+    node = JobNode(max_block_transactions=4)
+    for who in ("req", "ann", "mal"):
+        node.earn(who, 30)
+    job = node.job("req", 1, job_data(a_test_set(), max_commits=1, commit_blocks=3))
+    node.mine()
+    last = node.chain.job(job)["windows"]["commit"][1]
+    for _ in range(20):
+        node.send(Transaction.create({"type": "TRANSFER", "sender": "mal", "recipient": "mal2", "amount": 1,
+                                      "timestamp_ms": node.tick()}))
+    node.commit("mal", job, 1, SETOSA_TREE)
+    while node.chain.height + 1 <= last:
+        try:
+            node.commit("ann", job, 1, GOOD_TREE)
+            break
+        except InvalidTransaction:
+            node.mine()
+    node.mine_to(last + 2)
+    assert [c["worker"] for c in node.chain.job(job)["commitments"]] == ["ann"]
