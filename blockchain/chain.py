@@ -157,9 +157,6 @@ class Blockchain:
                     f"got {tx.amount}",
                     tx_id=tx.id)
             raise rule.refused(problem, tx_id=tx.id)
-        crowded = self.pool.crowded(tx, delta)
-        if crowded is not None:
-            raise rule.refused(crowded, tx_id=tx.id)
         source = source or sender_source(tx)
         evict = None
         if self.pool.full():

@@ -145,9 +145,9 @@ class LedgerCore:
             if gone is not None:  # a claim: judged again when a template is built
                 ok = kept.pending_like(tx) is None and not gone
             else:  # the admission rule: the balance on the chain minus what the pool already spends,
-                # one pending per rule's key, and no more in a group than its free slots
+                # and one pending per rule's key
                 ok = (check.problem(tx) is None and tx.spends <= check.balance(tx.sender) - kept.outgoing(tx.sender)
-                      and kept.pending_like(tx) is None and kept.crowded(tx, check) is None)
+                      and kept.pending_like(tx) is None)
             if ok:
                 kept.add(tx, self.pool.source(tx.id))
             else:

@@ -15,8 +15,10 @@ Sources share the pool fairly, by two rules anyone can check from ``GET /transac
   whole flood.
 
 At most one claim (REFUND or REPORT) per (sender, flower) is pending at a time, and at most one
-JOB_COMMIT per (worker, job); the pending JOB_COMMITs of a job never outnumber the slots its
-``max_commits`` leaves free on the chain (a rule's ``pending_group`` and ``crowded``).
+JOB_COMMIT per (worker, job). Pending JOB_COMMITs are not counted against a job's free slots: a
+pending commitment locks nothing, so counting it would let a worker that keeps its own commitment
+unmined (queued behind its own transactions) lock honest workers out of a job for free. The first
+commitments mined take the slots; the rest become invalid and leave the pool after that block.
 """
 from __future__ import annotations
 
@@ -50,7 +52,6 @@ class PendingPool:
         self._by_source: dict[str, dict[str, None]] = {}  # source -> its ids, oldest first
         self._sizes: dict[int, dict[str, None]] = {}      # how many a source holds -> those sources
         self._claims: dict[tuple[str, str], str] = {}     # a rule's one_pending key -> the pending id
-        self._groups: dict[str, dict[str, None]] = {}     # a rule's pending_group key -> its pending ids
 
     def __contains__(self, tx_id: str) -> bool:
         return tx_id in self._txs
@@ -84,15 +85,6 @@ class PendingPool:
         ``one_pending`` key: a claim of the same sender and flower), or None."""
         key = tx.rule.one_pending(tx)
         return None if key is None else self._claims.get(key)
-
-    def crowded(self, tx: Transaction, ledger: Ledger) -> Optional[str]:
-        """Why ``tx`` cannot join the pending transactions of its rule's ``pending_group`` (a
-        commitment to a job whose free slots the pending ones already take), or None."""
-        rule = tx.rule
-        key = rule.pending_group(tx)
-        if key is None or rule.crowded is None:
-            return None
-        return rule.crowded(ledger, tx, len(self._groups.get(key, ())))
 
     def full(self) -> bool:
         return len(self._txs) >= self.capacity
@@ -151,9 +143,6 @@ class PendingPool:
         key = tx.rule.one_pending(tx)
         if key is not None:
             self._claims[key] = tx.id
-        group = tx.rule.pending_group(tx)
-        if group is not None:
-            self._groups.setdefault(group, {})[tx.id] = None
         if tx.spends:
             self._outgoing[tx.sender] = self._outgoing.get(tx.sender, 0) + tx.spends
 
@@ -171,12 +160,6 @@ class PendingPool:
             key = tx.rule.one_pending(tx)
             if key is not None and self._claims.get(key) == tx_id:
                 del self._claims[key]
-            group = tx.rule.pending_group(tx)
-            if group is not None:
-                members = self._groups[group]
-                del members[tx_id]
-                if not members:
-                    del self._groups[group]
             if tx.spends:
                 left = self._outgoing[tx.sender] - tx.spends
                 if left:

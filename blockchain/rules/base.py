@@ -246,10 +246,6 @@ def _no_key(tx: Tx) -> Optional[tuple[str, str]]:
     return None
 
 
-def _no_group(tx: Tx) -> Optional[str]:
-    return None
-
-
 def _already_pending(tx: Tx, other: Tx) -> str:
     return f"{tx.sender} already has a {other.type} pending ({other.id}) that this {tx.type} may not join"
 
@@ -271,10 +267,7 @@ class Rule:
       sender and flower), or None; ``already_pending(tx, other)`` says why ``tx`` waits for ``other``;
     - ``refused``: the error a ``problem`` is raised as when a client submits it;
     - ``never_valid(ledger, tx)``: True when no later block can hold it, whatever the model does
-      (a pending claim then leaves the pool); None when ``problem`` decides instead;
-    - ``pending_group(tx)``: a key the pool counts its pending transactions by (a JOB_COMMIT: its
-      job), or None; ``crowded(ledger, tx, pending)`` says why ``tx`` cannot join the ``pending``
-      transactions of its group already in the pool (the job's slots are taken), or None.
+      (a pending claim then leaves the pool); None when ``problem`` decides instead.
     """
 
     type: str
@@ -290,7 +283,5 @@ class Rule:
     already_pending: Callable[[Tx, Tx], str] = _already_pending
     refused: builtins.type[InvalidTransaction] = InvalidTransaction
     never_valid: Optional[Callable[[Ledger, Tx], bool]] = None
-    pending_group: Callable[[Tx], Optional[str]] = _no_group
-    crowded: Optional[Callable[[Ledger, Tx, int], Optional[str]]] = None
     #: a restored block's transactions (plain dicts) are given to ``index_restored`` when set
     index_restored: Optional[Callable[[Indexes, Mapping[str, Any]], None]] = None

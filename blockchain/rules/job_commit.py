@@ -62,24 +62,5 @@ def already_pending(tx: Tx, other: Tx) -> str:
             "one commitment per worker")
 
 
-def pending_group(tx: Tx) -> Optional[str]:
-    """The pool counts pending commitments by job, so that they never outnumber its free slots."""
-    return f"{JOB_COMMIT}:{tx.body['job_id']}"
-
-
-def crowded(ledger: Ledger, tx: Tx, pending: int) -> Optional[str]:
-    """Why ``tx`` cannot join the ``pending`` commitments to its job already in the pool: together
-    with those on the chain they fill the job's ``max_commits`` slots."""
-    job = ledger.job(tx.body["job_id"])
-    if job is None:
-        return None
-    most = job.data["max_commits"]
-    if len(job.commits) + pending >= most:
-        return (f"this job takes at most {most} commitments and has {len(job.commits)}, with {pending} more "
-                "pending; no slot is left for another")
-    return None
-
-
 RULE = Rule(JOB_COMMIT, NAMED_KEYS | {"model_commitment"}, check_body, user=True, problem=problem, apply=apply,
-            spends=spends, one_pending=one_pending, already_pending=already_pending,
-            pending_group=pending_group, crowded=crowded)
+            spends=spends, one_pending=one_pending, already_pending=already_pending)
