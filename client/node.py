@@ -20,6 +20,7 @@ from blockchain.transactions import claim_body, flower_body, transfer_body
 from ml.measurements import from_number
 
 from .jobs import JobMethods
+from .watchdog import WatchedAdapter, deadline as watchdog
 from .models import (Accepted, Answer, Artifact, ArtifactFetch, ArtifactsPage, Balance, BaseData, Block,
                      BlockLookup, ChainPage, Contribution, ContributionsPage, Drift, Evaluation, Health, HistoryEntry,
                      HistoryPage, Judgement, Message, Mined, ModelInfo, Peers, PendingPage, Prediction, Proof,
@@ -60,11 +61,14 @@ class ApiError(NodeError):
 
 class Node(JobMethods):
     """One node's HTTP API. Every call has a total deadline (``timeout`` seconds, connecting,
-    retrying and reading the body included) and a size cap on the answer (``max_bytes``)."""
+    retrying, the answer's status line, headers and body included) and a size cap on the answer
+    (``max_bytes``)."""
 
     def __init__(self, url: str, timeout: float = 30.0, retries: int = 3, max_bytes: int = 16 * 1024 * 1024) -> None:
         self.url, self.timeout, self.retries, self.max_bytes = url.rstrip("/"), timeout, retries, max_bytes
         self.session = requests.Session()
+        for scheme in ("http://", "https://"):  # the deadline covers the answer's head too (client/watchdog.py)
+            self.session.mount(scheme, WatchedAdapter())
 
     def _send(self, method: str, url: str, body: Any, deadline: float, what: str,
               data: Optional[bytes] = None) -> requests.Response:
@@ -74,16 +78,21 @@ class Node(JobMethods):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise NodeError(f"{what}: no answer within {self.timeout}s")
-            try:
-                if data is not None:  # raw bytes (an artifact), not JSON
-                    return self.session.request(method, url, data=data, timeout=(left, left), allow_redirects=False,
-                                                stream=True, headers={"Content-Type": "application/octet-stream"})
-                return self.session.request(method, url, json=body, timeout=(left, left), allow_redirects=False,
-                                            stream=True)
-            except requests.RequestException as exc:
-                if resent or method not in ("GET", "HEAD") or not _dropped(exc):
-                    raise NodeError(f"cannot reach the node at {self.url} ({type(exc).__name__}); "
-                                    "is it running?") from None
+            with watchdog(left) as expired:
+                try:
+                    if data is not None:  # raw bytes (an artifact), not JSON
+                        return self.session.request(method, url, data=data, timeout=(left, left),
+                                                    allow_redirects=False, stream=True,
+                                                    headers={"Content-Type": "application/octet-stream"})
+                    return self.session.request(method, url, json=body, timeout=(left, left), allow_redirects=False,
+                                                stream=True)
+                except requests.RequestException as exc:
+                    failure = exc
+            if expired.is_set() or time.monotonic() >= deadline:
+                raise NodeError(f"{what}: no answer within {self.timeout}s")
+            if resent or method not in ("GET", "HEAD") or not _dropped(failure):
+                raise NodeError(f"cannot reach the node at {self.url} ({type(failure).__name__}); "
+                                "is it running?") from None
         raise AssertionError("unreachable")
 
     def _read(self, r: requests.Response, deadline: float, what: str) -> bytes:

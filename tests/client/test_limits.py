@@ -127,6 +127,34 @@ def test_a_dripping_answer_is_cut_at_the_total_deadline(serve):
     assert not isinstance(caught.value, ApiError)
 
 
+class HeadDrip(Quiet):
+    """An answer whose status line and headers arrive one line every 0.3 s (each well within a
+    read timeout of 1 s), 40 lines in all, then a small JSON body."""
+    lines_sent = []
+
+    def do_GET(self):
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for i in range(40):
+                if self.stop.wait(0.3):
+                    return
+                self.wfile.write(b"X-Pad-%d: x\r\n" % i)
+                self.wfile.flush()
+                self.lines_sent.append(i)
+            body = b'{"status": "ok"}'
+            self.wfile.write(b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        except OSError:
+            pass
+
+
+def test_an_answer_whose_headers_drip_is_cut_at_the_total_deadline(serve):
+    node = Node(serve(HeadDrip), timeout=1.0)
+    with pytest.raises(NodeError, match="within 1.0s") as caught:
+        node.call("GET", "/health")
+    assert not isinstance(caught.value, ApiError)
+    assert len(HeadDrip.lines_sent) < 40  # the call ended while the server was still sending its head
+
+
 def test_an_answer_over_the_size_cap_is_refused(serve):
     url = serve(Huge)
     with pytest.raises(NodeError, match="larger than 1048576 bytes"):
