@@ -74,6 +74,14 @@ def seconds(text: str) -> float:
     return value
 
 
+def default_miners(mine: str) -> int:
+    """One worker per core when blocks are mined on demand (a ``POST /mine`` waits for its block);
+    one core fewer (at least one) when the node mines by itself, so that its requests keep a core:
+    on a 2-core machine, hashing on every core doubled the p99 of reads (docs/difficulty.md)."""
+    cores = os.cpu_count() or 1
+    return cores if mine == "demand" else max(1, cores - 1)
+
+
 def parse_args(argv=None) -> NodeConfig:
     parser = argparse.ArgumentParser(description="A blockchain node that trains an Iris KNN model from its blocks.")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
@@ -118,8 +126,10 @@ def parse_args(argv=None) -> NodeConfig:
                              f"(default: {DEFAULT_ARTIFACT_TIMEOUT:g})")
     parser.add_argument("--sync-interval", type=seconds, default=2.0, metavar="SECONDS",
                         help="how often each peer's /tip is polled (default: 2)")
-    parser.add_argument("--miners", type=int, default=os.cpu_count() or 1, metavar="N",
-                        help="proof-of-work worker processes (default: one per core; 0 mines in a thread)")
+    parser.add_argument("--miners", type=int, default=None, metavar="N",
+                        help="proof-of-work worker processes (default: one per core with --mine demand; one "
+                             "core fewer, at least one, with auto and always, so that a core stays free for "
+                             "answering; 0 mines in a thread)")
     parser.add_argument("--mine", choices=("demand", "auto", "always"), default="demand",
                         help="demand: mine only on POST /mine (the paper); auto: also whenever transactions are "
                              "pending; always: continuously (default: demand)")
@@ -163,7 +173,8 @@ def parse_args(argv=None) -> NodeConfig:
                       ephemeral=args.ephemeral, peers=[p.strip() for p in args.peers.split(",") if p.strip()],
                       require_signatures=args.require_signatures, peer_timeout=args.peer_timeout,
                       sync_interval=args.sync_interval, advertise=args.advertise, allow_hosts=args.allow_host,
-                      miners=max(0, args.miners), mine=args.mine, durability=args.durability,
+                      miners=max(0, args.miners if args.miners is not None else default_miners(args.mine)),
+                      mine=args.mine, durability=args.durability,
                       base_data=args.base_data, min_deposit=args.min_deposit, refund_wait=args.refund_wait,
                       protocol=args.protocol, artifact_max_bytes=args.artifact_max_bytes,
                       artifact_store_bytes=args.artifact_store_bytes, artifact_timeout=args.artifact_timeout,

@@ -9,7 +9,11 @@
    the median when block times are exponential).
 2. **Reads while mining.** ``POST /flower/predict`` ``--requests`` times, one after another, on a
    node that mines nothing (``--mine demand``) and then on one that mines all the time (``--mine
-   always``, its default worker processes): the p99 of each and their ratio.
+   always``, its default worker processes: one core fewer than the machine has, at least one): the
+   p99 of each and their ratio. Two more sides say where a slow read's time goes: ``always`` with
+   one worker per core (the default before), and the idle node beside as many hashing processes,
+   outside the node, in the same idle scheduling class as the workers (if that costs as much as
+   mining does, the cost is the machine's cores, not the node's code).
 
 One run; writes difficulty.json to ``--out``. The machine may be shared: the figures say what it
 was like during the run.
@@ -18,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -86,14 +92,33 @@ def block_time(workdir: Path, target_ms: int, every: int, start: int, min_diffic
             "difficulty_by_retarget": ds[::every]}
 
 
+BURNER = "import hashlib\nx = b''\nwhile True:\n    x = hashlib.sha256(x).digest()\n"
+
+
+def burners(n: int) -> list[subprocess.Popen]:
+    """``n`` processes that hash forever, in the idle scheduling class where there is one (as the
+    node's mining workers are: blockchain/miner.py)."""
+    procs = []
+    for _ in range(n):
+        proc = subprocess.Popen([sys.executable, "-c", BURNER])
+        try:
+            os.sched_setscheduler(proc.pid, os.SCHED_IDLE, os.sched_param(0))
+        except (AttributeError, OSError):
+            pass
+        procs.append(proc)
+    return procs
+
+
 def predict_p99(workdir: Path, mode: str, requests_n: int, target_ms: int, every: int, start: int,
-                min_difficulty: int, seconds: float) -> dict:
+                min_difficulty: int, seconds: float, extra: tuple[str, ...] = (), label: str = "",
+                beside: int = 0) -> dict:
     """Predict latency on a node that mines nothing (``demand``) or all the time (``always``): at
     least ``requests_n`` requests and at least ``seconds`` of them, so that the tail covers many
     blocks found and committed, not the few of a one-second burst."""
-    node = NodeProcess(workdir, f"predict-{mode}", difficulty=start,
-                       extra_args=(*v3_args(target_ms, every, min_difficulty), "--mine", mode))
+    node = NodeProcess(workdir, f"predict-{label or mode}", difficulty=start,
+                       extra_args=(*v3_args(target_ms, every, min_difficulty), "--mine", mode, *extra))
     node.start()
+    hashing = burners(beside)
     try:
         samples: list[float] = []
         with requests.Session() as s:
@@ -109,9 +134,12 @@ def predict_p99(workdir: Path, mode: str, requests_n: int, target_ms: int, every
                     raise RuntimeError(f"predict answered {r.status_code}: {r.text[:200]}")
         height = node.get("/health").json()["height"]
     finally:
+        for proc in hashing:
+            proc.kill()
+            proc.wait()
         node.stop()
-    return {"mode": mode, "start_difficulty": start, "seconds": seconds, "blocks_during": height - height_before,
-            "height_after": height, **summarize(samples)}
+    return {"mode": mode, "args": list(extra), "hashing_beside": beside, "start_difficulty": start,
+            "seconds": seconds, "blocks_during": height - height_before, "height_after": height, **summarize(samples)}
 
 
 def run(workdir: Path, target_ms: int = 2000, every: int = 10, start: int = 2**18, min_difficulty: int = 256,
@@ -122,11 +150,20 @@ def run(workdir: Path, target_ms: int = 2000, every: int = 10, start: int = 2**1
     # as often as a settled network's do (a fresh node at the genesis difficulty finds them far faster).
     by_retarget = chain.get("difficulty_by_retarget") or []
     settled = int(statistics.median(by_retarget[len(by_retarget) // 2:])) if by_retarget else start
-    idle = predict_p99(workdir, "demand", requests_n, target_ms, every, settled, min_difficulty, predict_seconds)
-    busy = predict_p99(workdir, "always", requests_n, target_ms, every, settled, min_difficulty, predict_seconds)
-    return {"block_time": chain, "predict_idle": idle, "predict_mining": busy,
-            "predict_p99_ratio": round(busy["p99_ms"] / idle["p99_ms"], 2),
-            "predict_median_ratio": round(busy["median_ms"] / idle["median_ms"], 2)}
+    cores = os.cpu_count() or 1
+    sides = {"predict_idle": ("demand", (), 0), "predict_mining": ("always", (), 0),
+             "predict_mining_every_core": ("always", ("--miners", str(cores)), 0),
+             "predict_idle_beside_hashing": ("demand", (), cores)}
+    result: dict = {"block_time": chain, "cores": cores}
+    for name, (mode, extra, beside) in sides.items():
+        result[name] = predict_p99(workdir, mode, requests_n, target_ms, every, settled, min_difficulty,
+                                   predict_seconds, extra, name, beside)
+    idle = result["predict_idle"]
+    for name in ("predict_mining", "predict_mining_every_core", "predict_idle_beside_hashing"):
+        suffix = name.removeprefix("predict_")
+        result[f"p99_ratio_{suffix}"] = round(result[name]["p99_ms"] / idle["p99_ms"], 2)
+        result[f"median_ratio_{suffix}"] = round(result[name]["median_ms"] / idle["median_ms"], 2)
+    return result
 
 
 def main(argv=None) -> int:

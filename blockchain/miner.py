@@ -85,17 +85,29 @@ class _StdinStop:
 WORKER_NICENESS = 10
 
 
-def worker_main() -> int:
-    # Ctrl-C in the node's terminal reaches the whole process group: the node stops its workers
-    # by closing their input, so they ignore the interrupt instead of printing a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Lower priority than the node: requests preempt the hashing on a busy machine, and an idle
-    # machine still gives the workers every cycle.
+def _lower_priority() -> None:
+    """Hash only on cycles nothing else wants: the node's request threads (and any other work on
+    the machine) take a core from a worker at once, and an idle machine still gives the workers
+    every cycle. Linux's SCHED_IDLE class does exactly that; elsewhere, a niceness of 10."""
+    idle = getattr(os, "SCHED_IDLE", None)
+    if idle is not None and hasattr(os, "sched_setscheduler"):
+        try:
+            os.sched_setscheduler(0, idle, os.sched_param(0))
+            return
+        except OSError:
+            pass
     if hasattr(os, "nice"):
         try:
             os.nice(WORKER_NICENESS)
         except OSError:
             pass
+
+
+def worker_main() -> int:
+    # Ctrl-C in the node's terminal reaches the whole process group: the node stops its workers
+    # by closing their input, so they ignore the interrupt instead of printing a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _lower_priority()
     lines = _Lines(sys.stdin.fileno())
     while True:
         line = lines.next_line()

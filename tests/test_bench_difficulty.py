@@ -20,7 +20,10 @@ def test_the_difficulty_bench_runs_end_to_end(tmp_path: Path):
     assert result["predict_idle"]["height_after"] == 0  # demand: it mined nothing by itself
     assert result["predict_idle"]["blocks_during"] == 0 and result["predict_mining"]["blocks_during"] >= 0
     assert result["predict_mining"]["start_difficulty"] >= 16   # the settled difficulty, at least the minimum
-    assert result["predict_p99_ratio"] > 0
+    assert result["predict_mining_every_core"]["args"] == ["--miners", str(result["cores"])]
+    assert result["predict_idle_beside_hashing"]["hashing_beside"] == result["cores"]
+    assert result["predict_idle_beside_hashing"]["height_after"] == 0  # the hashing was not the node's
+    assert all(result[f"p99_ratio_{side}"] > 0 for side in ("mining", "mining_every_core", "idle_beside_hashing"))
 
 
 def test_the_docs_quote_the_committed_figures():
@@ -32,5 +35,7 @@ def test_the_docs_quote_the_committed_figures():
     chain = r["block_time"]
     for quoted in (f"{chain['median_block_ms']:.0f} ms ({chain['ratio_to_target']}x)",
                    f"{chain['mean_block_ms']:.0f} ms", f"{r['predict_idle']['p99_ms']} ms",
-                   f"{r['predict_mining']['p99_ms']} ms", f"{r['predict_p99_ratio']}x"):
+                   f"{r['predict_mining']['p99_ms']} ms", f"{r['p99_ratio_mining']}x",
+                   f"{r['predict_mining_every_core']['p99_ms']} ms", f"{r['p99_ratio_mining_every_core']}x",
+                   f"{r['predict_idle_beside_hashing']['p99_ms']} ms", f"{r['p99_ratio_idle_beside_hashing']}x"):
         assert quoted in page, quoted

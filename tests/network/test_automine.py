@@ -1,5 +1,7 @@
 """--mine auto and --mine always (api/automine.py): real node processes on loopback."""
+import os
 import time
+from pathlib import Path
 
 from tests.helpers.network import connect, step, wait_for_agreement, wait_until
 
@@ -9,6 +11,22 @@ FLOWER = {"sepal_length": 6.4, "sepal_width": 2.9, "petal_length": 4.3, "petal_w
 
 def _in_main_chain(node, tx_id: str) -> bool:
     return node.get(f"/proof/{tx_id}").status_code == 200
+
+
+def _mining_workers(parent: int) -> list[int]:
+    """Process ids of ``python -m blockchain.miner`` children of ``parent`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue  # a process that ended while we looked
+        if ppid == parent and b"blockchain.miner" in cmdline:
+            found.append(int(entry.name))
+    return found
 
 
 def test_demand_mode_mines_nothing_by_itself(start_node):
@@ -62,6 +80,12 @@ def test_always_mining_keeps_making_blocks_and_answering_reads(start_node):
     first = a.get("/health").json()["height"]
     wait_until(lambda: a.get("/health").json()["height"] >= first + 3, timeout=30,
                what="three blocks mined with nothing pending")
+    step("a core stays free for answering: one worker fewer than the cores (at least one), each idle-class")
+    cores = os.cpu_count() or 1
+    wait_until(lambda: len(_mining_workers(a.proc.pid)) == max(1, cores - 1), timeout=30,
+               what=f"{max(1, cores - 1)} mining workers")
+    wait_until(lambda: all(os.sched_getscheduler(pid) == os.SCHED_IDLE for pid in _mining_workers(a.proc.pid)),
+               timeout=30, what="the workers to be in the idle scheduling class")
     step("reads and submissions answer while mining never stops")
     for _ in range(20):
         assert a.get("/health", timeout=5).status_code == 200
