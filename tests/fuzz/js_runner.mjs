@@ -18,7 +18,19 @@ function stateOf(ledger) {
       f.settled];
   }
   for (const [a, x] of [...ledger.good].sort()) if (x !== 0) good[a] = x;
-  return { balances, flowers, good, total_good: ledger.totalGood };
+  return { balances, flowers, good, total_good: ledger.totalGood, ...jobsOf(ledger) };
+}
+
+// The job tables in oracles.py's form (jobs_of): records by id, reveals by content; the settlement index.
+function jobsOf(ledger) {
+  const jobs = {}, settling = {};
+  for (const [id, j] of [...ledger.jobs].sort()) {
+    const commits = j.commitments.map((c) => [c.worker, c.model_commitment, c.height, c.position,
+      c.revealed ? c.model : null]);
+    jobs[id] = [j.height, j.position, j.requester, j.bounty, j.data, commits, j.test, j.settlement, j.settled_in];
+  }
+  for (const [h, ids] of [...ledger.settling].sort((a, b) => a[0] - b[0])) if (ids.length) settling[String(h)] = [...ids];
+  return { jobs, settling };
 }
 
 export async function verdict(text, nowMs) {

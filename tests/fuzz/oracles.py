@@ -10,6 +10,7 @@ from pathlib import Path
 
 from blockchain.audit import audit_chain
 from blockchain.strictjson import JSONRejected, loads_strict
+from blockchain.transactions import thaw
 from ml import ledger_model
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -38,7 +39,25 @@ def python_verdict(text: str, now_ms: int) -> dict:
     return {"valid": True, "first_bad": None, "model_hash": result.model.summary()["model_hash"],
             "state": {"balances": {a: x for a, x in sorted(state.balances.items()) if x},
                       "flowers": flowers, "good": {a: x for a, x in sorted(state.good.items()) if x},
-                      "total_good": state.total_good}}
+                      "total_good": state.total_good, **jobs_of(state, data)}}
+
+
+def jobs_of(state, blocks: list) -> dict:
+    """The job tables, in the form js_runner.mjs's ``jobsOf`` writes them: each job by id as [height,
+    position, requester, bounty, its JOB data, its commitments [worker, model_commitment, height, position,
+    the revealed model or None], the revealed test set or None, the settlement, settled_in], and the
+    settlement index (height -> job ids, in JOB order). The node keeps reveals as transaction ids, the
+    page as their content: both are compared by content, read back from the (valid) chain."""
+    bodies = {tx["id"]: tx for block in blocks for tx in block["transactions"]}
+    jobs = {}
+    for job_id, job in sorted(state.jobs.items()):
+        commits = [[c.worker, c.model_commitment, c.height, c.position,
+                    None if c.reveal is None else bodies[c.reveal]["data"]["model"]] for c in job.commits]
+        jobs[job_id] = [job.height, job.position, job.requester, job.bounty, thaw(job.data), commits,
+                        None if job.test is None else bodies[job.test]["data"],
+                        None if job.settlement is None else thaw(job.settlement), job.settled_in]
+    settling = {str(h): list(ids) for h, ids in sorted(state.settling.items()) if ids}
+    return {"jobs": jobs, "settling": settling}
 
 
 def js_verdicts(jobs: list[tuple[str, int]], timeout: float = 1800) -> list[dict]:
@@ -58,7 +77,8 @@ def js_verdicts(jobs: list[tuple[str, int]], timeout: float = 1800) -> list[dict
 def same(py: dict, js: dict) -> bool:
     """The verdicts agree: valid or not, the first bad block, and for a valid chain its model
     hash, balances and per-contribution state (deposit, what is left, reporters, refunded, and the
-    block whose good refund settled it: v3's set of voters; good and total_good per sender)."""
+    block whose good refund settled it: v3's set of voters; good and total_good per sender), and v3's
+    job tables (every job's record, its commitments and reveals, its settlement; the settlement index)."""
     if "crash" in py or "crash" in js:
         return False
     keys = ("valid", "first_bad", "model_hash", "state")

@@ -66,3 +66,46 @@ def test_both_protocols_run_every_kind_of_traffic_and_change(stats):
     assert v3["verdicts"].get("job:invalid", 0) > 0 and by[2]["verdicts"].get("job:invalid", 0) > 0
     # forged claims that the v3 rule forbids reach the verifiers, and both refuse them
     assert v3["verdicts"].get("claim:invalid by the claim rule", 0) > 0
+
+
+def test_the_comparison_covers_the_job_tables(stats):
+    """Both verifiers' job tables are compared, and a difference in any part of them is a disagreement."""
+    import copy
+
+    from tests.fuzz.__main__ import case
+    from tests.fuzz.oracles import js_verdicts, python_verdict, same
+    from testkit.fuzz.generate import NOW_MS
+
+    def full_job_chain(chain_no: int) -> tuple[str, dict] | None:
+        """A chain whose job tables have every part: a settled job with a revealed model and a test set."""
+        counts: dict = {}
+        _, _, text = case(20261202, chain_no, None, 50, counts)
+        if not counts.get("job_chains"):
+            return None
+        py = python_verdict(text, NOW_MS)
+        jobs = py["state"]["jobs"] if py["valid"] else {}
+        full = any(j[7] is not None and j[6] is not None and any(c[4] is not None for c in j[5]) for j in jobs.values())
+        return (text, py) if full else None
+
+    text, py = next(f for f in map(full_job_chain, range(400)) if f is not None)
+    js = js_verdicts([(text, NOW_MS)])[0]
+    assert py["valid"] and same(py, js)
+    jobs = py["state"]["jobs"]
+    assert jobs and py["state"]["settling"]
+    settled = [j for j in jobs.values() if j[7] is not None]
+    revealed = [c for j in jobs.values() for c in j[5] if c[4] is not None]
+    assert settled and revealed and any(j[6] is not None for j in jobs.values())
+    job_id = next(i for i, j in jobs.items() if j[7] is not None and any(c[4] is not None for c in j[5]))
+    for change in (
+        lambda s: s["jobs"][job_id][5].pop(),                                    # a commitment fewer
+        lambda s: s["jobs"][job_id][5][next(i for i, c in enumerate(s["jobs"][job_id][5]) if c[4] is not None)]
+        .__setitem__(4, None),                                                    # a reveal missing
+        lambda s: s["jobs"][job_id].__setitem__(6, None),                        # the test set missing
+        lambda s: s["jobs"][job_id].__setitem__(8, s["jobs"][job_id][8] + 1),    # settled elsewhere
+        lambda s: s["jobs"][job_id][7].__setitem__("x", 1),                      # another settlement
+        lambda s: s["settling"].popitem(),                                       # the index differs
+        lambda s: s["jobs"].pop(job_id),                                         # a job fewer
+    ):
+        other = copy.deepcopy(js)
+        change(other["state"])
+        assert not same(py, other)
