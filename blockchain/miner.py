@@ -135,6 +135,9 @@ class ProcessMiner:
     def __init__(self, workers: Optional[int] = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._lock = threading.Lock()
+        # the workers are started and stopped under this one (a search's replacement of dead
+        # workers and close(), which takes no search lock), so none is started after a close
+        self._procs_lock = threading.Lock()
         self._procs: list[subprocess.Popen[str]] = []
         self._closed = False
         self._job = 0
@@ -168,8 +171,11 @@ class ProcessMiner:
                 if self._closed:
                     return None  # we are shutting down: the workers were stopped on purpose
                 log.warning("mining workers failed (%s); restarting them", exc)
-                self._stop_workers()
-                self._start()
+                with self._procs_lock:
+                    self._stop_workers()
+                    if self._closed:  # closed while the old workers were stopped: start none
+                        return None
+                    self._start()
                 return search_below(prefix, bound, stop=abort)
 
     def _search(self, prefix: bytes, bound: int, abort: threading.Event) -> Optional[int]:
@@ -212,7 +218,8 @@ class ProcessMiner:
     def close(self) -> None:
         """Stop the workers for good; a search under way ends with no nonce."""
         self._closed = True
-        self._stop_workers()
+        with self._procs_lock:
+            self._stop_workers()
 
     def _stop_workers(self) -> None:
         for proc in self._procs:

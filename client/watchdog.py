@@ -21,14 +21,34 @@ _current = threading.local()  # the running call's watch, per thread
 
 
 class _Watch:
+    """One call's connections. The cut (the timer's thread) and the call's end (its own thread)
+    take a lock: a cut that began as the call ended finishes before the call returns, and one that
+    comes later does nothing, so it can never shut a connection that went back to the pool and now
+    carries the next call."""
+
     def __init__(self) -> None:
         self.connections: list[Any] = []
         self.expired = threading.Event()
+        self._lock = threading.Lock()
+        self._over = False
+
+    def add(self, conn: Any) -> None:
+        with self._lock:
+            self.connections.append(conn)
+            if self.expired.is_set():  # the deadline passed before the connection was in use
+                _shut(conn)
 
     def cut(self) -> None:
-        self.expired.set()
-        for conn in self.connections:
-            _shut(conn)
+        with self._lock:
+            if self._over:
+                return
+            self.expired.set()
+            for conn in self.connections:
+                _shut(conn)
+
+    def end(self) -> None:
+        with self._lock:
+            self._over = True
 
 
 def _shut(conn: Any) -> None:
@@ -47,7 +67,7 @@ class _Watched:
     def request(self, *args: Any, **kwargs: Any) -> Any:
         watch = getattr(_current, "watch", None)
         if watch is not None:
-            watch.connections.append(self)
+            watch.add(self)
         return super().request(*args, **kwargs)  # type: ignore[misc]
 
     def connect(self) -> None:
@@ -94,4 +114,5 @@ def deadline(seconds: float) -> Iterator[threading.Event]:
         yield watch.expired
     finally:
         timer.cancel()
+        watch.end()
         _current.watch = None

@@ -236,3 +236,59 @@ def test_a_post_on_a_connection_closed_under_it_is_not_sent_again(serve):
     with pytest.raises(NodeError, match="cannot reach the node"):
         node.call("POST", "/mine")
     assert ClosesTheSecondRequest.seen == ["POST", "POST"]
+
+
+class LateCut(Quiet):
+    """Keep-alive. GET: an answer whose head drips (a line every 0.1 s) until the test says the
+    watchdog has begun its cut, then ends at once. POST: held until the cut is over (or 5 s)."""
+    protocol_version = "HTTP/1.1"
+    cutting = threading.Event()
+    second_sent = threading.Event()
+    cut_done = threading.Event()
+
+    def do_GET(self):
+        try:
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            while not self.cutting.wait(0.1):
+                if self.stop.is_set():
+                    return
+                self.wfile.write(b"X-Pad: x\r\n")
+                self.wfile.flush()
+            body = b'{"n": 1}'
+            self.wfile.write(b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            self.wfile.flush()
+        except OSError:
+            pass
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.second_sent.set()
+        self.cut_done.wait(5)
+        body = b'{"n": 2}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_watchdog_cut_never_lands_on_the_next_call_on_the_same_connection(serve, monkeypatch):
+    """The watchdog's thread may begin its cut just as the call ends; the call's connection then
+    goes back to the pool and the next call reuses it. The cut is held mid-way here (the one way
+    to order two threads deterministically) until that next call is under way: it must not be cut."""
+    from client import watchdog
+
+    real_shut = watchdog._shut
+
+    def held_shut(conn):
+        LateCut.cutting.set()
+        LateCut.second_sent.wait(2)  # the next call is under way (or it cannot be: the call waits)
+        real_shut(conn)
+        LateCut.cut_done.set()
+
+    monkeypatch.setattr(watchdog, "_shut", held_shut)
+    node = Node(serve(LateCut), timeout=0.5)
+    with pytest.raises(NodeError, match="within 0.5s"):
+        node.call("GET", "/health")
+    node.timeout = 10.0
+    assert node.call("POST", "/mine") == {"n": 2}  # not cut by the earlier call's watchdog

@@ -80,3 +80,56 @@ def test_back_to_back_searches_drop_late_answers(miner):
         prefix = f"quick-{i}:".encode()
         nonce = miner(prefix, below_bits(4), threading.Event())
         assert block_hash(prefix, nonce).startswith("0")
+
+
+def live_miner_children() -> list[int]:
+    """This process's children that run ``blockchain.miner`` and have not exited (zombies excluded)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == os.getpid() and state != "Z" and b"blockchain.miner" in cmdline:
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the process table from /proc")
+def test_close_while_a_dead_worker_is_being_replaced_leaves_no_worker_running(caplog):
+    """A worker dies during a search; while the search replaces the workers (here it waits for a
+    stopped one), the node closes the miner: no worker may be started after, or outlive, the close."""
+    others = set(live_miner_children())  # the module's miner, say
+    m = ProcessMiner(2)
+    first, second = m.worker_pids
+    abort = threading.Event()
+    result = {}
+    search = threading.Thread(target=lambda: result.setdefault("nonce", m(b"long:", below_bits(64), abort)))
+    try:
+        os.kill(second, signal.SIGSTOP)  # does not see its input close: the replacement waits for it
+        os.kill(first, signal.SIGKILL)
+        with caplog.at_level("WARNING", logger="blockchain.miner"):
+            search.start()
+            deadline = time.monotonic() + 30
+            while "restarting them" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert "restarting them" in caplog.text
+            m.close()
+        abort.set()
+        search.join(30)
+        assert not search.is_alive() and result["nonce"] is None
+        assert set(live_miner_children()) - others == set() and m.worker_pids == []
+    finally:
+        abort.set()
+        for pid in {second, *live_miner_children()} - others:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        m.close()
