@@ -16,7 +16,10 @@ MutationObserver installed before the page's own scripts run, from the navigatio
   page of GET /chain was received (the browser's Resource Timing) into the download (with GET
   /health, /tip and /model/base before it) and the rest (parsing, the replay, the rows);
 - second visit: in the same page session, after another page (Blocks), the address page again
-  (from the change of the location's hash): whether the replay is reused.
+  (from the change of the location's hash): whether the replay is reused;
+- the Jobs link: another fresh load, whose link to the address's jobs is clicked (by the observer)
+  as soon as the first part shows, while the replay is under way: until the Jobs page lists the
+  jobs, and how many times the page downloaded the chain.
 
 Medians of the repeats, and ratios (job chain / transfer chain, second visit / first) of the same
 run. Writes address_page.json and address_page.md to ``--out`` (``--quick``: 40 jobs, 2 repeats, a
@@ -51,18 +54,26 @@ REPLAYED = '[data-testid="job-tx-replayed"]'    # the job section filled in from
 # first appears. A part's time is taken once; a second visit clears them.
 OBSERVER = """
 window.__addr = {start: 0, marks: {}};
-const parts = {first: %s, replayed: %s};
+const parts = {first: %s, replayed: %s, jobs: '[data-testid="job-list"], [data-testid="job-list-empty"]'};
+const follow = new URLSearchParams(location.search).has("follow");
 new MutationObserver(() => {
   const a = window.__addr;
   for (const [name, selector] of Object.entries(parts)) {
     if (!(name in a.marks) && document.querySelector(selector)) a.marks[name] = performance.now() - a.start;
+  }
+  const link = document.querySelector('a[href^="#/jobs?address="]');
+  if (follow && "first" in a.marks && !("clicked" in a.marks) && link) {
+    a.marks.clicked = performance.now() - a.start;
+    link.click();
   }
 }).observe(document, {subtree: true, childList: true});
 """ % (json.dumps(FIRST), json.dumps(REPLAYED))
 SHOWN = """
 const rows = document.querySelectorAll('[data-testid="job-tx-list"] tr');
 const chain = performance.getEntriesByType("resource").filter((e) => new URL(e.name).pathname === "/chain");
-return {marks: window.__addr.marks, chain_received: chain.length ? Math.max(...chain.map((e) => e.responseEnd)) : null,
+const received = chain.length ? Math.max(...chain.map((e) => e.responseEnd)) : null;
+return {marks: window.__addr.marks, jobs_listed: document.querySelectorAll('[data-testid="job-list"] tr').length - 1,
+        chain_requests: chain.length, chain_received: received,
         job_rows: Math.max(0, rows.length - 1),
         types: [...rows].slice(1).map((r) => r.children[2].textContent),
         replayed: (document.querySelector(%s) || {}).textContent || ""};
@@ -85,6 +96,18 @@ def expected_rows(chain: Blockchain, address: str) -> dict[str, int]:
             if sent or paid:
                 out[tx.type] = out.get(tx.type, 0) + 1
     return out
+
+
+def expected_jobs(chain: Blockchain, address: str) -> int:
+    """How many jobs the Jobs page of ``address`` lists: those it requested, committed to or was paid by."""
+    ids = set()
+    for block in chain.blocks():
+        for tx in block.to_dict()["transactions"]:
+            if tx["type"] in JOB_TYPES and tx["sender"] == address:
+                ids.add(tx["id"] if tx["type"] == "JOB" else tx["job_id"])
+            elif tx["type"] == "JOB_SETTLE" and any(a == address for a, _ in tx["data"]["payouts"]):
+                ids.add(tx["job_id"])
+    return len(ids)
 
 
 def _shown(driver: Any, timeout: float, what: str) -> dict[str, Any]:
@@ -111,14 +134,33 @@ def visit(driver: Any, url: str, timeout: float) -> dict[str, Any]:
     return {"first": first, "second": second}
 
 
+def follow_jobs_link(driver: Any, url: str, timeout: float) -> dict[str, Any]:
+    """A fresh page load of the address page whose Jobs link ("as requester, worker or payee") is
+    clicked as soon as the first part shows, while the page is replaying the chain: until the Jobs
+    page lists the address's jobs, and how many times the chain was downloaded."""
+    driver.get("about:blank")
+    driver.get(f"{url}/?follow#/address/{ADDRESS}")
+
+    def done() -> dict[str, Any] | None:
+        got = driver.execute_script(SHOWN)
+        return got if "jobs" in got["marks"] else None
+    try:
+        return wait_until(done, timeout, "the jobs page from the address page's link")
+    except AssertionError:
+        problem = driver.execute_script("return document.getElementById('view').innerText.slice(0, 500)")
+        raise RuntimeError(f"the jobs page from the address page's link shows {problem!r}") from None
+
+
 def _median(xs: list[float]) -> float:
     return round(statistics.median(xs), 1)
 
 
 def measure(work: Path, chains: dict[str, Blockchain], repeats: int, timeout: float) -> dict[str, Any]:
     nodes: dict[str, NodeProcess] = {}
-    samples: dict[str, dict[str, list[float]]] = {name: {k: [] for k in ("first", "rows", "received", "second_first",
-                                                                       "second_rows")} for name in chains}
+    kinds = ("first", "rows", "received", "second_first", "second_rows", "follow_clicked", "follow_jobs")
+    samples: dict[str, dict[str, list[float]]] = {name: {k: [] for k in kinds} for name in chains}
+    downloads: dict[str, list[int]] = {name: [] for name in chains}
+    listed: dict[str, int] = {}
     shown: dict[str, Any] = {}
     driver = None
     try:
@@ -142,6 +184,11 @@ def measure(work: Path, chains: dict[str, Blockchain], repeats: int, timeout: fl
                 s["received"].append(got["first"]["chain_received"])
                 s["second_first"].append(got["second"]["marks"]["first"])
                 s["second_rows"].append(got["second"]["marks"]["replayed"])
+                followed = follow_jobs_link(driver, nodes[name].url, timeout)
+                s["follow_clicked"].append(followed["marks"]["clicked"])
+                s["follow_jobs"].append(followed["marks"]["jobs"])
+                downloads[name].append(followed["chain_requests"])
+                listed[name] = max(0, followed["jobs_listed"])
                 shown[name] = got
                 bar.step()
     finally:
@@ -156,6 +203,7 @@ def measure(work: Path, chains: dict[str, Blockchain], repeats: int, timeout: fl
         types = {t: last["first"]["types"].count(t) for t in set(last["first"]["types"])}
         assert types == want, f"{name}: the page lists {types}, the chain holds {want}"
         assert last["second"]["job_rows"] == last["first"]["job_rows"]
+        assert listed[name] == expected_jobs(chain, ADDRESS), f"{name}: the Jobs page lists {listed[name]} jobs"
         out[name] = {"blocks": chain.height, "transactions": sum(len(b.transactions) for b in chain.blocks()),
                      "job_rows_expected": sum(want.values()), "job_rows_shown": last["first"]["job_rows"],
                      "job_rows_by_type": types, "replayed_text": " ".join(last["first"]["replayed"].split()),
@@ -164,7 +212,11 @@ def measure(work: Path, chains: dict[str, Blockchain], repeats: int, timeout: fl
                      "rows_after_first_ms": _median([b - a for a, b in zip(s["first"], s["rows"], strict=True)]),
                      "phases_ms": {"download": _median([b - a for a, b in zip(s["first"], s["received"], strict=True)]),
                                    "replay": _median([b - a for a, b in zip(s["received"], s["rows"], strict=True)])},
-                     "second_first_ms": _median(s["second_first"]), "second_rows_ms": _median(s["second_rows"])}
+                     "second_first_ms": _median(s["second_first"]), "second_rows_ms": _median(s["second_rows"]),
+                     "jobs_link": {"jobs_shown_ms": _median(s["follow_jobs"]),
+                                   "after_click_ms": _median([b - a for a, b in
+                                                              zip(s["follow_clicked"], s["follow_jobs"], strict=True)]),
+                                   "jobs_listed": listed[name], "chain_requests": downloads[name]}}
     return out
 
 
@@ -212,6 +264,10 @@ def render(result: dict[str, Any]) -> str:
     lines.append(f"| second visit in the same page session: job rows | {a['second_rows_ms']:,.0f} ms "
                  f"(x{s['with_jobs']['ratio']} the first) | {b['second_rows_ms']:,.0f} ms "
                  f"(x{s['with_transfers']['ratio']} the first) | |")
+    a_l, b_l = a["jobs_link"], b["jobs_link"]
+    lines.append(f"| the Jobs link clicked as the first part shows: the jobs listed (from the load) "
+                 f"| {a_l['jobs_shown_ms']:,.0f} ms ({max(a_l['chain_requests'])} download(s) of the chain) "
+                 f"| {b_l['jobs_shown_ms']:,.0f} ms ({max(b_l['chain_requests'])}) | |")
     lines += ["", f"Job rows shown on the job chain: {a['job_rows_shown']} of {a['job_rows_expected']} "
               f"({', '.join(f'{n} {t}' for t, n in sorted(a['job_rows_by_type'].items()))}); "
               f"on the transfer chain: {b['job_rows_shown']}."]

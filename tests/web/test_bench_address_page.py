@@ -1,6 +1,7 @@
 """bench/address_page.py keeps working at a toy size: against real nodes, headless Chromium opens the
 address page of an address that sent job transactions, and the page really shows its job rows (each
-one the chain holds, by type; none on the chain of transfers), on a fresh load and on a second visit;
+one the chain holds, by type; none on the chain of transfers), on a fresh load and on a second visit, and
+its Jobs link followed during the replay lists its jobs from one download of the chain;
 the result files have their shape. Nothing here asserts a time."""
 import json
 from pathlib import Path
@@ -22,11 +23,14 @@ def test_the_address_page_bench_shows_the_job_rows_and_writes(tmp_path: Path):
     assert f"({a['blocks'] + 1} blocks)" in a["replayed_text"]  # the page says it replayed the whole chain
     for run in (a, b):
         assert {k: len(v) for k, v in run["samples_ms"].items()} == dict.fromkeys(
-            ("first", "rows", "received", "second_first", "second_rows"), 2)
+            ("first", "rows", "received", "second_first", "second_rows", "follow_clicked", "follow_jobs"), 2)
         for first, received, rows in zip(run["samples_ms"]["first"], run["samples_ms"]["received"],
                                          run["samples_ms"]["rows"], strict=True):
             assert 0 < first and received < rows  # in order: the rows come after the chain they come from
         assert set(run["phases_ms"]) == {"download", "replay"}
+    # the Jobs link followed during the replay: the Jobs page lists ann's 8 jobs, from one download
+    assert a["jobs_link"]["jobs_listed"] == 8 and b["jobs_link"]["jobs_listed"] == 0
+    assert a["jobs_link"]["chain_requests"] == b["jobs_link"]["chain_requests"] == [1, 1]
     assert set(result["ratios_to_transfers"]) == {"first part", "job rows"}
     for r in [*result["ratios_to_transfers"].values(), *result["second_visit"].values()]:
         assert r["pairs"] == 4 and r["q1"] <= r["ratio"] <= r["q3"]
