@@ -22,28 +22,33 @@ MutationObserver installed before the page's own scripts run, from the navigatio
   jobs, and how many times the page downloaded the chain.
 
 Medians of the repeats, and ratios (job chain / transfer chain, second visit / first) of the same
-run. Writes address_page.json and address_page.md to ``--out`` (``--quick``: 40 jobs, 2 repeats, a
-scratch folder unless ``--out`` is given).
+run. ``--against TREE`` serves the job chain also from another checkout's node (its own web/), measured
+in turn with the others: a change's before and after in one run. Writes address_page.json and
+address_page.md to ``--out`` (``--quick``: 40 jobs, 2 repeats, a scratch folder unless ``--out``).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from blockchain import Blockchain
 from testkit.browser import MISSING, chromium
 from testkit.network import wait_until
 
 from . import jobs_chain
-from .jobs_scale import serve
+from .jobs_scale import QUIET, serve
 from .protocol import write_dir
-from .util import NodeProcess, Progress, output_dir, ratio_spread
+from .util import NodeProcess, Progress, free_port, output_dir, ratio_spread
 
 ADDRESS = "ann"
 JOB_TYPES = ("JOB", "JOB_COMMIT", "JOB_TEST", "JOB_MODEL")
@@ -151,12 +156,49 @@ def follow_jobs_link(driver: Any, url: str, timeout: float) -> dict[str, Any]:
         raise RuntimeError(f"the jobs page from the address page's link shows {problem!r}") from None
 
 
+class TreeNode:
+    """A node run from another checkout of the project (``tree``: e.g. ``git archive <rev>`` unpacked),
+    serving its own web/ over a copy of ``data_dir``: the page as it was at that revision."""
+
+    def __init__(self, work: Path, tree: Path, data_dir: Path, timeout: float = 600) -> None:
+        copy = work / "against-served"
+        shutil.copytree(data_dir, copy)
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.log = open(work / "against.log", "wb")
+        self.proc = subprocess.Popen([sys.executable, str(tree / "app.py"), "--port", self.url.rsplit(":", 1)[1],
+                                      "--difficulty", str(jobs_chain.DIFFICULTY), "--data-dir", str(copy), *QUIET],
+                                     cwd=tree, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:  # raw: any revision's node
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the node of {tree} did not start: see {work / 'against.log'}")
+
+    def tip_height(self) -> int:
+        return int(requests.get(self.url + "/tip", timeout=30).json()["height"])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
+        self.log.close()
+
+
 def _median(xs: list[float]) -> float:
     return round(statistics.median(xs), 1)
 
 
-def measure(work: Path, chains: dict[str, Blockchain], repeats: int, timeout: float) -> dict[str, Any]:
-    nodes: dict[str, NodeProcess] = {}
+def measure(work: Path, chains: dict[str, Blockchain], repeats: int, timeout: float,
+            against: Path | None = None) -> dict[str, Any]:
+    """Every measure of each chain; with ``against``, of the job chain served by that tree's node
+    too (as ``with_jobs_against``), in turn with the others."""
+    nodes: dict[str, NodeProcess | TreeNode] = {}
+    if against is not None:
+        chains = {**chains, "with_jobs_against": chains["with_jobs"]}
     kinds = ("first", "rows", "received", "second_first", "second_rows", "follow_clicked", "follow_jobs")
     samples: dict[str, dict[str, list[float]]] = {name: {k: [] for k in kinds} for name in chains}
     downloads: dict[str, list[int]] = {name: [] for name in chains}
@@ -165,11 +207,15 @@ def measure(work: Path, chains: dict[str, Blockchain], repeats: int, timeout: fl
     driver = None
     try:
         for name, chain in chains.items():
-            data_dir = work / f"{name}-data"
-            write_dir(chain, data_dir)
-            nodes[name] = serve(work, name, data_dir)
-            tip = nodes[name].api.tip()
-            assert tip.height == chain.height, f"{name}: the node serves height {tip.height}, not {chain.height}"
+            if name == "with_jobs_against" and against is not None:
+                other = TreeNode(work, against, work / "with_jobs-data")
+                nodes[name], height = other, other.tip_height()
+            else:
+                data_dir = work / f"{name}-data"
+                write_dir(chain, data_dir)
+                ours = serve(work, name, data_dir)
+                nodes[name], height = ours, ours.api.tip().height
+            assert height == chain.height, f"{name}: the node serves height {height}, not {chain.height}"
         driver = chromium(work / "profile")
         driver.set_script_timeout(timeout)
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": OBSERVER})
@@ -220,15 +266,21 @@ def measure(work: Path, chains: dict[str, Blockchain], repeats: int, timeout: fl
     return out
 
 
-def run(work: Path, jobs: int, repeats: int, timeout: float = 300) -> dict[str, Any]:
+def run(work: Path, jobs: int, repeats: int, timeout: float = 300, against: Path | None = None) -> dict[str, Any]:
     if MISSING is not None:
         raise SystemExit(f"this benchmark needs Chromium: {MISSING}")
     with_jobs, ids = jobs_chain.build(jobs)
     assert jobs_chain.settled(with_jobs, ids) == jobs
     transfers = jobs_chain.build_transfers(jobs_chain.job_transactions(with_jobs))
     assert transfers.height == with_jobs.height
-    runs = measure(work, {"with_jobs": with_jobs, "with_transfers": transfers}, repeats, timeout)
+    runs = measure(work, {"with_jobs": with_jobs, "with_transfers": transfers}, repeats, timeout, against)
     a, b = runs["with_jobs"], runs["with_transfers"]
+    compared = {}
+    if against is not None:
+        old = runs.pop("with_jobs_against")
+        compared = {"against": {"tree": str(against), "run": old, "ratios": {
+            "job rows": ratio_spread(a["samples_ms"]["rows"], old["samples_ms"]["rows"]),
+            "jobs link": ratio_spread(a["samples_ms"]["follow_jobs"], old["samples_ms"]["follow_jobs"])}}}
     ratios = {}
     for label, key in (("first part", "first"), ("job rows", "rows")):
         ratios[label] = {"with_jobs_ms": a[f"{key}_ms"], "with_transfers_ms": b[f"{key}_ms"],
@@ -238,7 +290,7 @@ def run(work: Path, jobs: int, repeats: int, timeout: float = 300) -> dict[str, 
         second[name] = {"first_visit_rows_ms": r["rows_ms"], "second_visit_rows_ms": r["second_rows_ms"],
                         **ratio_spread(r["samples_ms"]["second_rows"], r["samples_ms"]["rows"])}
     return {"jobs": jobs, "address": ADDRESS, "repeats": repeats, "browser": "headless Chromium", "runs": runs,
-            "ratios_to_transfers": ratios, "second_visit": second}
+            "ratios_to_transfers": ratios, "second_visit": second, **compared}
 
 
 def render(result: dict[str, Any]) -> str:
@@ -268,6 +320,19 @@ def render(result: dict[str, Any]) -> str:
     lines.append(f"| the Jobs link clicked as the first part shows: the jobs listed (from the load) "
                  f"| {a_l['jobs_shown_ms']:,.0f} ms ({max(a_l['chain_requests'])} download(s) of the chain) "
                  f"| {b_l['jobs_shown_ms']:,.0f} ms ({max(b_l['chain_requests'])}) | |")
+    if "against" in result:
+        o, x = result["against"]["run"], result["against"]["ratios"]
+        tree = result["against"]["tree"]
+        lines += ["", f"The job chain also served by the node of another tree (`--against {tree}`), "
+                  "in turn with the others:",
+                  "", "| address page, job chain | this tree | the other | ratio (IQR) |",
+                  "|---|---|---|---|",
+                  f"| job rows shown | {a['rows_ms']:,.0f} ms | {o['rows_ms']:,.0f} ms | {x['job rows']['ratio']} "
+                  f"({x['job rows']['q1']} to {x['job rows']['q3']}) |",
+                  f"| the Jobs link clicked as the first part shows: the jobs listed | {a_l['jobs_shown_ms']:,.0f} ms "
+                  f"(downloads {a_l['chain_requests']}) | {o['jobs_link']['jobs_shown_ms']:,.0f} ms (downloads "
+                  f"{o['jobs_link']['chain_requests']}) | {x['jobs link']['ratio']} ({x['jobs link']['q1']} to "
+                  f"{x['jobs link']['q3']}) |"]
     lines += ["", f"Job rows shown on the job chain: {a['job_rows_shown']} of {a['job_rows_expected']} "
               f"({', '.join(f'{n} {t}' for t, n in sorted(a['job_rows_by_type'].items()))}); "
               f"on the transfer chain: {b['job_rows_shown']}."]
@@ -281,6 +346,9 @@ def main(argv: list[str] | None = None) -> int:
                         "--quick 2)")
     parser.add_argument("--quick", action="store_true", help="a small run, to a scratch folder unless --out")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default bench/results)")
+    parser.add_argument("--against", type=Path, default=None, metavar="TREE",
+                        help="also serve the job chain from this checkout's node and web/ (before/after a change: "
+                             "mkdir /tmp/old && git archive REV | tar -x -C /tmp/old)")
     args = parser.parse_args(argv)
     jobs = args.jobs or (40 if args.quick else 1000)
     repeats = args.repeats or (2 if args.quick else 5)
@@ -288,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     with tempfile.TemporaryDirectory(prefix="iris-bench-addr-") as tmp:
-        result = run(Path(tmp), jobs, repeats)
+        result = run(Path(tmp), jobs, repeats, against=args.against)
     result = {"started": started, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), **result}
     (out / "address_page.json").write_text(json.dumps(result, indent=1) + "\n")
     table = render(result)
