@@ -29,9 +29,24 @@ async function download(from, progress) {
 
 const invalid = (issue) => new Error(`the node's chain is INVALID at block ${issue.block_index}: ${issue.message} (nothing of it is shown)`);
 
+let running = null; // the replay under way, if any: {promise, listeners}
 /** The chain replayed in this page: {base, blocks, result, height}; throws if the chain is invalid.
- * When the node's chain grew on the last replay's tip, only the new blocks are checked. */
-export async function replayChain(progress = () => {}) {
+ * When the node's chain grew on the last replay's tip, only the new blocks are checked. A call
+ * while a replay is under way (another page opened meanwhile: the address page's Jobs link, or
+ * back to it) waits for that replay and hears its progress, instead of downloading and checking
+ * the chain a second time beside it. */
+export function replayChain(progress = () => {}) {
+  if (!running) {
+    const listeners = new Set();
+    const promise = replay((what) => { for (const hear of listeners) hear(what); });
+    running = { promise, listeners };
+    promise.then(() => { running = null; }, () => { running = null; });
+  }
+  running.listeners.add(progress);
+  return running.promise;
+}
+
+async function replay(progress) {
   const tip = await fetchStrict("/tip");
   if (cached && cached.blocks[cached.blocks.length - 1].hash === tip.hash) return cached;
   if (cached && tip.height > cached.height) {

@@ -22,6 +22,7 @@ from blockchain.block import Block
 from blockchain.difficulty import hash_limit
 from blockchain.pow import search_below
 from ml import kinds
+from tests.web.proxy import GatedProxy
 from tests.web.test_dashboard import by_testid, open_page, severe_console_messages, wait_for
 from tests.web.test_explorer import _downloaded
 
@@ -265,6 +266,35 @@ class SettleTamperer(ChainProxy):
                     tx["data"]["payouts"] = [[a, n] for (a, _), (_, n) in zip(payouts, reversed(payouts), strict=True)]
         reforge(blocks, self.bad)
         super().__init__(node.url, blocks)
+
+
+REQUESTS = "return performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)"
+
+
+def test_the_jobs_page_opened_during_the_address_pages_replay_waits_for_it_instead_of_a_second(browser, serve):
+    """The address page's Jobs link followed while the address page is still replaying the chain:
+    the Jobs page shows that one replay's jobs; the page downloads the base data and the chain once."""
+    case = CASES["won"]
+    [(job_id, _)] = case["jobs_after"].items()
+    gated = GatedProxy(serve(case["chain"]).url)
+    try:
+        gated.hold("/model/base")   # the address page's replay waits here, under way
+        open_page(browser, gated.url, "#/address/req")
+        gated.wait_held()
+        tips = browser.execute_script(REQUESTS).count("/tip")
+        browser.find_element("css selector", 'a[href="#/jobs?address=req"]').click()
+        wait_for(lambda: "Replaying the chain" in browser.find_element("id", "view").text, what="the jobs page")
+        # two more answers to GET /tip (the status bar polls it every second): a /tip the Jobs page
+        # would ask for a replay of its own has been answered too, before the address page's ends
+        wait_for(lambda: browser.execute_script(REQUESTS).count("/tip") >= tips + 2, what="two polls of /tip")
+        gated.release()
+        table = wait_for(lambda: by_testid(browser, "job-list"), timeout=60, what="the jobs of req")
+        assert f'href="#/job/{job_id}"' in table.get_attribute("innerHTML")
+        paths = browser.execute_script(REQUESTS)
+        assert paths.count("/model/base") == 1 and paths.count("/chain") == 1, paths
+        assert severe_console_messages(browser) == []
+    finally:
+        gated.close()
 
 
 def test_a_job_settled_by_a_node_is_shown_and_a_tampered_settlement_refused(browser, node):
