@@ -61,13 +61,46 @@ def test_a_chain_mines_with_worker_processes(miner):
     assert block.hash.startswith("000") and chain.validate_chain().valid
 
 
+def cpu_ticks(pid: int) -> int:
+    """User and system CPU time of a process, in clock ticks (/proc/<pid>/stat fields 14 and 15)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def poll(ok, why: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not ok():
+        assert time.monotonic() < deadline, why
+        time.sleep(0.01)
+
+
+def wait_until_idle(pids: list[int]) -> dict[int, int]:
+    """Each worker's CPU ticks once it has started and waits for work (no tick spent for 0.2 s)."""
+    seen = {pid: (cpu_ticks(pid), time.monotonic()) for pid in pids}
+
+    def settled() -> bool:
+        now = time.monotonic()
+        for pid, (ticks, _since) in list(seen.items()):
+            current = cpu_ticks(pid)
+            if current != ticks:
+                seen[pid] = (current, now)
+        return all(now - since >= 0.2 for _, since in seen.values())
+
+    poll(settled, "the workers never finished starting")
+    return {pid: ticks for pid, (ticks, _) in seen.items()}
+
+
 def test_close_during_a_search_ends_it_without_restarting_workers():
     m = ProcessMiner(2)
     result = {}
     t = threading.Thread(target=lambda: result.setdefault("nonce", m(b"long:", below_bits(64), threading.Event())))
-    t.start()
-    time.sleep(0.3)
-    m.close()
+    try:
+        idle = wait_until_idle(m.worker_pids)
+        t.start()
+        poll(lambda: all(cpu_ticks(pid) >= idle[pid] + 2 for pid in idle), "the workers never started hashing")
+    finally:
+        m.close()
     t.join(10)
     assert not t.is_alive() and result["nonce"] is None
     assert m.worker_pids == []  # no new workers started after close
