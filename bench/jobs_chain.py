@@ -156,11 +156,12 @@ def build_transfers(per_block: list[int]) -> Blockchain:
     return b.chain
 
 
-def build(jobs: int, with_jobs: bool = True) -> tuple[Blockchain, list[str]]:
+def build(jobs: int, with_jobs: bool = True, blocks: int = 0) -> tuple[Blockchain, list[str]]:
     """The chain with ``jobs`` settled jobs (or, ``with_jobs=False``, the same blocks without them),
-    and the jobs' ids."""
+    and the jobs' ids; with ``blocks`` above ``blocks_for(jobs)``, grown to that height with blocks of
+    a REWARD and a flower each after the last job has settled."""
     b = Builder()
-    height = blocks_for(jobs)
+    height = max(blocks_for(jobs), blocks)
     bar = Progress(f"build {height} blocks {'with' if with_jobs else 'without'} {jobs} jobs", height)
     by_block: dict[int, list[JobPlan]] = {}
     ids: list[str] = []

@@ -223,20 +223,25 @@ def measure(work: Path, chains: dict[str, tuple[Blockchain, list[str]]], repeats
     return out
 
 
-def run(work: Path, jobs: int, repeats: int, n: int) -> dict[str, Any]:
-    with_jobs, ids = jobs_chain.build(jobs)
-    without, _ = jobs_chain.build(jobs, with_jobs=False)
-    transfers = jobs_chain.build_transfers(jobs_chain.job_transactions(with_jobs))
-    assert with_jobs.height == without.height == transfers.height
+def run(work: Path, jobs: int, repeats: int, n: int, blocks: int = 0, transfers: bool = True) -> dict[str, Any]:
+    """Every measure; ``blocks``: grow both chains to that height after the jobs (``build``);
+    ``transfers=False``: no third chain (its ratios are left out)."""
+    with_jobs, ids = jobs_chain.build(jobs, blocks=blocks)
+    without, _ = jobs_chain.build(jobs, with_jobs=False, blocks=blocks)
+    assert with_jobs.height == without.height
+    chains = {"with-jobs": (with_jobs, ids), "without-jobs": (without, [])}
+    if transfers:
+        chains["with-transfers"] = (jobs_chain.build_transfers(jobs_chain.job_transactions(with_jobs)), [])
+        assert chains["with-transfers"][0].height == with_jobs.height
     floor = FloorProcess(work)
     try:
-        measured = measure(work, {"with-jobs": (with_jobs, ids), "without-jobs": (without, []),
-                                  "with-transfers": (transfers, [])}, repeats, n, floor)
+        measured = measure(work, chains, repeats, n, floor)
     finally:
         floor.stop()
-    runs = {"with_jobs": measured["with-jobs"], "without_jobs": measured["without-jobs"],
-            "with_transfers": measured["with-transfers"]}
-    a, b, c = runs["with_jobs"], runs["without_jobs"], runs["with_transfers"]
+    runs = {"with_jobs": measured["with-jobs"], "without_jobs": measured["without-jobs"]}
+    if transfers:
+        runs["with_transfers"] = measured["with-transfers"]
+    a, b, c = runs["with_jobs"], runs["without_jobs"], runs.get("with_transfers")
     metrics = {"restart without snapshot": ("restart", "without_snapshot"),
                "restart with snapshot": ("restart", "with_snapshot"),
                "sync over HTTP": ("sync",), "audit_chain": ("audit",), "python -m blockchain.verify": ("verify_cli",)}
@@ -248,22 +253,29 @@ def run(work: Path, jobs: int, repeats: int, n: int) -> dict[str, Any]:
 
     ratios, to_transfers = {}, {}
     for label, keys in metrics.items():
-        x, y, z = pick(a, keys), pick(b, keys), pick(c, keys)
+        x, y = pick(a, keys), pick(b, keys)
         ratios[label] = {"with_jobs_ms": x["median_ms"], "without_jobs_ms": y["median_ms"],
                          **ratio_spread(x["samples_ms"], y["samples_ms"]), **paired(x["samples_ms"], y["samples_ms"])}
+        if c is None:
+            continue
+        z = pick(c, keys)
         to_transfers[label] = {"with_jobs_ms": x["median_ms"], "with_transfers_ms": z["median_ms"],
                                **ratio_spread(x["samples_ms"], z["samples_ms"]),
                                **paired(x["samples_ms"], z["samples_ms"])}
     cpu_ratios, cpu_to_transfers = {}, {}
     for label in CPU_MEASURES:
-        x, y, z = a["cpu"][label], b["cpu"][label], c["cpu"][label]
+        x, y = a["cpu"][label], b["cpu"][label]
         cpu_ratios[label] = {"with_jobs_ms": x["median_ms"], "without_jobs_ms": y["median_ms"],
                              **ratio_spread(x["samples_ms"], y["samples_ms"]),
                              **paired(x["samples_ms"], y["samples_ms"])}
+        if c is None:
+            continue
+        z = c["cpu"][label]
         cpu_to_transfers[label] = {"with_jobs_ms": x["median_ms"], "with_transfers_ms": z["median_ms"],
                                    **ratio_spread(x["samples_ms"], z["samples_ms"]),
                                    **paired(x["samples_ms"], z["samples_ms"])}
-    return {"jobs": jobs, "repeats": repeats, "requests_per_endpoint": n, "jobs_per_block": jobs_chain.JOBS_PER_BLOCK,
+    return {"jobs": jobs, "blocks": blocks, "repeats": repeats,
+            "requests_per_endpoint": n, "jobs_per_block": jobs_chain.JOBS_PER_BLOCK,
             "windows": jobs_chain.WINDOWS, "difficulty": DIFFICULTY, "runs": runs, "ratios": ratios,
             "ratios_to_transfers": to_transfers, "cpu_ratios": cpu_ratios, "cpu_ratios_to_transfers": cpu_to_transfers}
 
@@ -277,6 +289,13 @@ def paired(numerator_ms: list[float], denominator_ms: list[float]) -> dict[str, 
 
 
 def _table(head: str, ratios: dict[str, Any], to_transfers: dict[str, Any]) -> list[str]:
+    if not to_transfers:
+        lines = [f"| {head} | with jobs | without | ratio (IQR) | paired (range) |", "|---|---|---|---|---|"]
+        for label, r in ratios.items():
+            lines.append(f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms "
+                         f"| {r['ratio']} ({r['q1']} to {r['q3']}) | {r['paired_ratio']} ({r['paired_min']} to "
+                         f"{r['paired_max']}) |")
+        return lines
     lines = [f"| {head} | with jobs | without | ratio (IQR) | paired (range) | with transfers instead "
              "| ratio (IQR) | paired (range) |", "|---|---|---|---|---|---|---|---|"]
     for label, r in ratios.items():
@@ -291,13 +310,17 @@ def _table(head: str, ratios: dict[str, Any], to_transfers: dict[str, Any]) -> l
 
 def render(result: dict[str, Any]) -> str:
     a, b = result["runs"]["with_jobs"], result["runs"]["without_jobs"]
-    c = result["runs"]["with_transfers"]
-    lines = [f"A chain of {a['blocks']:,} blocks holding {a['settled_jobs']:,} settled jobs "
+    c = result["runs"].get("with_transfers")
+    third = (f"and against the same blocks with as many TRANSFERs as there are job transactions, block by block "
+             f"({c['transactions']:,} transactions, {c['chain_json_bytes'] / 2**20:.1f} MiB); ") if c else ""
+    command = "python -m bench.jobs_scale" + (f" --blocks {result['blocks']}" if result.get("blocks") else "") + (
+        "" if c else " --no-transfers")
+    grown = (f" (the jobs in blocks {jobs_chain.FUNDING_BLOCKS + 1} to {jobs_chain.blocks_for(result['jobs'])}, "
+             f"then blocks of a REWARD and a flower each)") if result.get("blocks") else ""
+    lines = [f"A chain of {a['blocks']:,} blocks holding {a['settled_jobs']:,} settled jobs{grown} "
              f"({a['transactions']:,} transactions, {a['chain_json_bytes'] / 2**20:.1f} MiB as JSON) against the same "
              f"blocks without the jobs ({b['transactions']:,} transactions, {b['chain_json_bytes'] / 2**20:.1f} MiB), "
-             f"and against the same blocks with as many TRANSFERs as there are job transactions, block by block "
-             f"({c['transactions']:,} transactions, {c['chain_json_bytes'] / 2**20:.1f} MiB); medians of "
-             f"{result['repeats']} (`python -m bench.jobs_scale`).", "",
+             f"{third}medians of {result['repeats']} (`{command}`).", "",
              *_table("work", result["ratios"], result["ratios_to_transfers"]),
              "", "The same in CPU time (of the bench's process; for the verifier, of its process), which does not "
              "count the time other work on a shared machine takes the cores:", "",
@@ -317,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None, help="settled jobs on the chain (default 1000; --quick 40)")
     parser.add_argument("--repeats", type=int, default=None, help="repeats of each measure (default 5; --quick 1)")
     parser.add_argument("--requests", type=int, default=None, help="requests per endpoint (default 300; --quick 30)")
+    parser.add_argument("--blocks", type=int, default=0,
+                        help="grow the chains to this height after the jobs (default: the jobs' own height)")
+    parser.add_argument("--no-transfers", action="store_true", help="leave out the chain with TRANSFERs instead")
     parser.add_argument("--quick", action="store_true", help="a small run, to a scratch folder unless --out")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default bench/results)")
     args = parser.parse_args(argv)
@@ -327,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     with tempfile.TemporaryDirectory(prefix="iris-bench-jobs-") as tmp:
-        result = run(Path(tmp), jobs, repeats, n)
+        result = run(Path(tmp), jobs, repeats, n, blocks=args.blocks, transfers=not args.no_transfers)
     result = {"started": started, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), **result}
     (out / "jobs_scale.json").write_text(json.dumps(result, indent=1) + "\n")
     table = render(result)
@@ -335,8 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table)
     print(f"wrote {out / 'jobs_scale.json'} and {out / 'jobs_scale.md'}")
     worst = max(r["ratio"] for r in result["ratios"].values())
-    worst_t = max(r["ratio"] for r in result["ratios_to_transfers"].values())
-    print(f"largest ratio with jobs / without: {worst}; with jobs / with as many transfers: {worst_t}")
+    print(f"largest ratio with jobs / without: {worst}")
+    if result["ratios_to_transfers"]:
+        print(f"largest ratio with jobs / with as many transfers: "
+              f"{max(r['ratio'] for r in result['ratios_to_transfers'].values())}")
     return 0
 
 

@@ -75,3 +75,19 @@ def test_the_docs_quote_the_committed_results():
     assert f"**{min(ratios)} to {max(ratios)} times the same chain without the jobs**" in readme
     predict = result["runs"]["with_jobs"]["endpoints"]["POST /flower/predict"]["x_floor"]
     assert f"HTTP floor ({predict}x)" in readme
+
+
+def test_the_long_chain_holds_the_jobs_then_plain_blocks(tmp_path: Path):
+    """--blocks grows both chains past the jobs with plain blocks; --no-transfers leaves out the
+    third chain and its columns."""
+    height = jobs_chain.blocks_for(4) + 15
+    assert jobs_scale.main(["--jobs", "4", "--blocks", str(height), "--no-transfers", "--repeats", "1",
+                            "--requests", "5", "--out", str(tmp_path)]) == 0
+    result = json.loads((tmp_path / "jobs_scale.json").read_text())
+    a, b = result["runs"]["with_jobs"], result["runs"]["without_jobs"]
+    assert result["blocks"] == a["blocks"] == b["blocks"] == height and "with_transfers" not in result["runs"]
+    assert a["settled_jobs"] == 4 and a["synced_node"]["settled_jobs"] == 4 and a["synced_node"]["height"] == height
+    assert a["transactions"] - b["transactions"] == sum(jobs_chain.job_transactions(jobs_chain.build(4)[0]))
+    assert result["ratios_to_transfers"] == {} and set(result["ratios"]) == METRICS
+    table = (tmp_path / "jobs_scale.md").read_text()
+    assert f"--blocks {height} --no-transfers" in table and "with transfers instead" not in table
