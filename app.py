@@ -4,13 +4,13 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
 
 from api import NodeConfig, create_app
 from api.errors import startup_error_message
+from blockchain.miner import usable_cores
 from api.config import DEFAULT_ARTIFACT_MAX_BYTES, DEFAULT_ARTIFACT_STORE_BYTES, DEFAULT_ARTIFACT_TIMEOUT
 from api.guard import split_host
 from api.limits import PEER_TIMEOUT
@@ -78,7 +78,7 @@ def default_miners(mine: str) -> int:
     """One worker per core when blocks are mined on demand (a ``POST /mine`` waits for its block);
     one core fewer (at least one) when the node mines by itself, so that its requests keep a core:
     on a 2-core machine, hashing on every core doubled the p99 of reads (docs/difficulty.md)."""
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     return cores if mine == "demand" else max(1, cores - 1)
 
 

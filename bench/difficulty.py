@@ -33,6 +33,7 @@ from pathlib import Path
 import requests
 
 from bench.util import summarize
+from blockchain.miner import usable_cores
 from testkit.network import connect
 from testkit.nodes import NodeProcess
 
@@ -150,7 +151,7 @@ def run(workdir: Path, target_ms: int = 2000, every: int = 10, start: int = 2**1
     # as often as a settled network's do (a fresh node at the genesis difficulty finds them far faster).
     by_retarget = chain.get("difficulty_by_retarget") or []
     settled = int(statistics.median(by_retarget[len(by_retarget) // 2:])) if by_retarget else start
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     sides = {"predict_idle": ("demand", (), 0), "predict_mining": ("always", (), 0),
              "predict_mining_every_core": ("always", ("--miners", str(cores)), 0),
              "predict_idle_beside_hashing": ("demand", (), cores)}

@@ -129,11 +129,22 @@ def worker_main() -> int:
             return 0
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity where the platform has one (a container
+    or ``taskset`` may allow fewer than the machine has), else the machine's count."""
+    if hasattr(os, "sched_getaffinity"):
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except OSError:
+            pass
+    return os.cpu_count() or 1
+
+
 class ProcessMiner:
     """A nonce finder (``Blockchain(nonce_finder=...)``) backed by ``workers`` processes."""
 
     def __init__(self, workers: Optional[int] = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = workers or usable_cores()
         self._lock = threading.Lock()
         # the workers are started and stopped under this one (a search's replacement of dead
         # workers and close(), which takes no search lock), so none is started after a close

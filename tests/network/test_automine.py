@@ -81,7 +81,7 @@ def test_always_mining_keeps_making_blocks_and_answering_reads(start_node):
     wait_until(lambda: a.get("/health").json()["height"] >= first + 3, timeout=30,
                what="three blocks mined with nothing pending")
     step("a core stays free for answering: one worker fewer than the cores (at least one), each idle-class")
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0))
     wait_until(lambda: len(_mining_workers(a.proc.pid)) == max(1, cores - 1), timeout=30,
                what=f"{max(1, cores - 1)} mining workers")
     wait_until(lambda: all(os.sched_getscheduler(pid) == os.SCHED_IDLE for pid in _mining_workers(a.proc.pid)),
@@ -104,3 +104,18 @@ def test_always_mining_keeps_making_blocks_and_answering_reads(start_node):
     assert a.proc.wait(20) == 0, a.log()
     assert time.monotonic() - started < 20
     assert "background mining stopped" in a.log()
+
+
+def test_a_node_allowed_one_core_starts_one_worker(start_node):
+    """The workers follow the cores the node may run on (its CPU affinity, as taskset or a container
+    sets it), not the machine's count: a node pinned to one core mining on demand starts one."""
+    mine = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(mine)})  # the node inherits it
+    try:
+        a = start_node("pinned", difficulty=2)
+    finally:
+        os.sched_setaffinity(0, mine)
+    assert os.sched_getaffinity(a.proc.pid) == {min(mine)}
+    assert a.post("/mine", timeout=60).status_code == 200  # its workers were all started before it hashed
+    assert len(_mining_workers(a.proc.pid)) == 1
+    assert all(os.sched_getaffinity(pid) == {min(mine)} for pid in _mining_workers(a.proc.pid))
