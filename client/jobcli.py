@@ -184,8 +184,9 @@ def register(sub, node_arg: Callable[[argparse.ArgumentParser], Any], whole: Cal
     create.add_argument("--kind", choices=("linear", "tree", "knn"), required=True)
     create.add_argument("--flowers-to", type=whole(0), help="train on the network's flowers up to this block")
     create.add_argument("--artifact", help="or on a dataset file by its SHA-256")
-    create.add_argument("--features", help="comma-separated feature names (an artifact's)")
-    create.add_argument("--classes", help="comma-separated class names (default: the network's)")
+    create.add_argument("--features", help="comma-separated feature names (an artifact's; needed with --artifact)")
+    create.add_argument("--classes", help="comma-separated class names (needed with --artifact; with --flowers-to "
+                                          "the default is the network's)")
     create.add_argument("--test", required=True, help='JSON file {"rows": [[...]], "labels": [...]}')
     create.add_argument("--stake", type=whole(1), required=True, help="coins each commitment locks")
     create.add_argument("--max-commits", type=whole(1), default=4)

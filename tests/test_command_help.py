@@ -21,6 +21,16 @@ def test_help_is_plain_text(command):
     assert r.stdout.startswith("usage:") and "``" not in r.stdout
 
 
+def test_job_create_help_says_an_artifact_job_needs_features_and_classes():
+    # It once said "--classes (default: the network's)", and then refused an --artifact job without it.
+    r = subprocess.run([sys.executable, "-m", "client", "job", "create", "--help"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    text = " ".join(r.stdout.split())
+    assert "feature names (an artifact's; needed with --artifact)" in text, text
+    assert "class names (needed with --artifact; with --flowers-to the default is the network's)" in text, text
+
+
 def test_the_verifier_asks_for_the_base_data_of_another_network(tmp_path):
     chain = json.loads((ROOT / "docs" / "figures" / "chain_synthetic.json").read_text())
     path = tmp_path / "chain.json"
