@@ -91,3 +91,23 @@ def test_the_long_chain_holds_the_jobs_then_plain_blocks(tmp_path: Path):
     assert result["ratios_to_transfers"] == {} and set(result["ratios"]) == METRICS
     table = (tmp_path / "jobs_scale.md").read_text()
     assert f"--blocks {height} --no-transfers" in table and "with transfers instead" not in table
+
+
+def test_the_docs_quote_the_committed_run_at_the_projects_scale():
+    """docs/jobs.md carries the 10^5-block table row for row; the README's ratios are that run's."""
+    root = Path(__file__).resolve().parent.parent
+    folder = root / "bench" / "results" / "jobs_scale_100k"
+    table = (folder / "jobs_scale.md").read_text(encoding="utf-8")
+    result = json.loads((folder / "jobs_scale.json").read_text(encoding="utf-8"))
+    assert result["blocks"] == 100_000 and result["runs"]["with_jobs"]["settled_jobs"] == 1000
+    jobs_md = (root / "docs" / "jobs.md").read_text(encoding="utf-8")
+    rows = [line for line in table.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + len(METRICS) + 1 + len(jobs_scale.CPU_MEASURES) + 1 + 7
+    for line in rows:
+        assert line in jobs_md, line
+    ratios = result["ratios"]
+    within = [ratios[k]["ratio"] for k in ("restart without snapshot", "audit_chain", "python -m blockchain.verify")]
+    readme = " ".join((root / "README.md").read_text(encoding="utf-8").split())
+    assert f"**within 10%** ({min(within)} to {max(within)} times the chain without the jobs" in readme
+    assert f"{ratios['restart with snapshot']['ratio']} from the snapshot" in readme
+    assert f"over HTTP not: {ratios['sync over HTTP']['ratio']} times**" in readme
