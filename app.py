@@ -10,8 +10,8 @@ from pathlib import Path
 
 from api import NodeConfig, create_app
 from api.errors import startup_error_message
-from blockchain.miner import usable_cores
-from api.config import DEFAULT_ARTIFACT_MAX_BYTES, DEFAULT_ARTIFACT_STORE_BYTES, DEFAULT_ARTIFACT_TIMEOUT
+from api.config import (DEFAULT_ARTIFACT_MAX_BYTES, DEFAULT_ARTIFACT_STORE_BYTES, DEFAULT_ARTIFACT_TIMEOUT,
+                        default_miners)
 from api.guard import split_host
 from api.limits import PEER_TIMEOUT
 from api.logsafe import install as escape_log_controls
@@ -72,14 +72,6 @@ def seconds(text: str) -> float:
     if not 0.1 <= value <= 300:
         raise argparse.ArgumentTypeError(f"must be 0.1 to 300 seconds; got {text}")
     return value
-
-
-def default_miners(mine: str) -> int:
-    """One worker per core when blocks are mined on demand (a ``POST /mine`` waits for its block);
-    one core fewer (at least one) when the node mines by itself, so that its requests keep a core:
-    on a 2-core machine, hashing on every core doubled the p99 of reads (docs/difficulty.md)."""
-    cores = usable_cores()
-    return cores if mine == "demand" else max(1, cores - 1)
 
 
 def parse_args(argv=None) -> NodeConfig:
