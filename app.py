@@ -221,6 +221,7 @@ def main(argv=None) -> int:
         service.chain.genesis.hash[:16],
         config.difficulty, where, service.chain.height, service.address)
     install_stop_signals(service)
+    service.listening()  # bound: connections wait in the backlog until serve() accepts them
     serve(app, server)
     return 0
 

@@ -100,8 +100,8 @@ class Network:
             log.info("forgot peer %s: it never answered, and its place was needed", url)
         for url in new:
             log.info("registered peer %s", url)
-            if announce and self.own_url:
-                self._announcer.submit(self._announce, url)
+        if announce:
+            self.announce(new)
         if new:
             self.request_sync()
         return new
@@ -117,6 +117,12 @@ class Network:
         self.gossip.forget(url)
         log.info("forgot peer %s", url)
         return True
+
+    def announce(self, urls: list[str]) -> None:
+        """Ask each of ``urls`` to register us back, in the background (nothing without ``own_url``)."""
+        if self.own_url:
+            for url in urls:
+                self._announcer.submit(self._announce, url)
 
     def _announce(self, url: str) -> None:
         """Ask a new peer to register us back, so that gossip flows both ways."""

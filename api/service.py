@@ -67,11 +67,16 @@ class NodeService:
         self.network = Network(self.chain, config.host, config.port, self.node_id,
                                peer_timeout=config.peer_timeout, sync_interval=config.sync_interval,
                                advertise=config.advertise)
-        if config.peers:
-            self.network.register(list(config.peers))
+        # The peers from the command line are registered now and asked to register us back only
+        # once we listen (``listening``): a peer that polled us before then would find us unreachable.
+        self._startup_peers = self.network.register(list(config.peers), announce=False) if config.peers else []
         self.network.start()
         self.automine = AutoMiner(config.mine, self.mine, lambda: len(self.chain.pool))
         self.automine.start()
+
+    def listening(self) -> None:
+        """The server is bound (app.py, after ``bind``): ask the command line's peers to register us."""
+        self.network.announce(self._startup_peers)
 
     @property
     def model(self) -> IrisModel:

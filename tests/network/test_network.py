@@ -122,3 +122,15 @@ def test_the_log_shows_what_happened_not_the_polls(start_node):
     assert "accepted block 1" in b.log()
     refused = [line for line in a.log().splitlines() if "refused POST /flower/add" in line]
     assert len(refused) == 1 and "400 invalid_request: sepal_length: must be a multiple of 0.01 cm" in refused[0]
+
+
+def test_a_node_started_with_peers_announces_itself_once_it_answers(start_node):
+    """A node given --peers asks them to register it back only once it is listening: a peer that
+    polls it at once finds it answering, not "unreachable" for a sync interval (a clean-clone
+    newcomer saw ~2 s of "unreachable" before this; here the interval is a minute, so a first poll
+    that failed would stay failed past the deadline)."""
+    a = start_node("a", extra_args=("--sync-interval", "60"))
+    c = start_node("c", extra_args=("--peers", a.url))
+    wait_until(lambda: [n["url"] for n in a.get("/nodes").json()["nodes"]] == [c.url], what="c to announce itself")
+    wait_until(lambda: a.get("/nodes").json()["nodes"][0]["state"] == "ok", timeout=20,
+               what="a to reach c at its first poll")
