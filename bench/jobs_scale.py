@@ -289,22 +289,21 @@ def paired(numerator_ms: list[float], denominator_ms: list[float]) -> dict[str, 
 
 
 def _table(head: str, ratios: dict[str, Any], to_transfers: dict[str, Any]) -> list[str]:
-    if not to_transfers:
-        lines = [f"| {head} | with jobs | without | ratio (IQR) | paired (range) |", "|---|---|---|---|---|"]
-        for label, r in ratios.items():
-            lines.append(f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms "
-                         f"| {r['ratio']} ({r['q1']} to {r['q3']}) | {r['paired_ratio']} ({r['paired_min']} to "
-                         f"{r['paired_max']}) |")
-        return lines
-    lines = [f"| {head} | with jobs | without | ratio (IQR) | paired (range) | with transfers instead "
-             "| ratio (IQR) | paired (range) |", "|---|---|---|---|---|---|---|---|"]
+    """The works' rows: with jobs against without, and against the transfers chain when it was measured."""
+    def cells(r: dict[str, Any]) -> str:
+        return (f"| {r['ratio']} ({r['q1']} to {r['q3']}) "
+                f"| {r['paired_ratio']} ({r['paired_min']} to {r['paired_max']}) |")
+
+    columns = "| with jobs | without | ratio (IQR) | paired (range) |"
+    if to_transfers:
+        columns += " with transfers instead | ratio (IQR) | paired (range) |"
+    lines = [f"| {head} {columns}", "|---" * columns.count("|") + "|"]
     for label, r in ratios.items():
-        t = to_transfers[label]
-        lines.append(f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms "
-                     f"| {r['ratio']} ({r['q1']} to {r['q3']}) | {r['paired_ratio']} ({r['paired_min']} to "
-                     f"{r['paired_max']}) | {t['with_transfers_ms']:,.1f} ms "
-                     f"| {t['ratio']} ({t['q1']} to {t['q3']}) | {t['paired_ratio']} ({t['paired_min']} to "
-                     f"{t['paired_max']}) |")
+        line = f"| {label} | {r['with_jobs_ms']:,.1f} ms | {r['without_jobs_ms']:,.1f} ms {cells(r)}"
+        if to_transfers:
+            t = to_transfers[label]
+            line += f" {t['with_transfers_ms']:,.1f} ms {cells(t)}"
+        lines.append(line)
     return lines
 
 

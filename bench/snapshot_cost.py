@@ -4,10 +4,10 @@ how many a node syncing that chain writes:
 
 The two chains are ``bench.jobs_chain``'s (as ``bench.jobs_scale --blocks N`` builds them). For
 each, the median of ``--repeats`` encodings of its snapshot at the tip, the work
-``blockchain.snapshots.save_snapshot`` does before it writes the text (the model's rows and the
-ledger with the undo records of the last ``UNDO_BLOCKS`` blocks, as one JSON text). The count is
-``LedgerCore.snapshot_if_due``'s policy followed block by block from 0 to the tip (a snapshot when
-a block crosses a multiple of ``SNAPSHOT_EVERY`` and the chain grew by an eighth since the last).
+``blockchain.snapshots.save_snapshot`` does before it writes the text (``snapshot_data`` as one
+JSON text; without its pause of the garbage collector). The count is
+``blockchain.snapshots.snapshot_due`` (``LedgerCore.snapshot_if_due``'s policy) followed block by
+block from 0 to the tip.
 Prints a table; writes nothing.
 """
 from __future__ import annotations
@@ -18,15 +18,14 @@ import statistics
 import time
 
 from bench import jobs_chain
-from blockchain.snapshots import SNAPSHOT_EVERY, UNDO_BLOCKS
+from blockchain.snapshots import snapshot_data, snapshot_due
 
 
 def snapshot_heights(tip: int) -> list[int]:
     """The heights a node adding blocks one at a time from 0 to ``tip`` writes a snapshot at."""
     last, out = 0, []
     for height in range(1, tip + 1):
-        crossed = (height - 1) // SNAPSHOT_EVERY != height // SNAPSHOT_EVERY
-        if crossed and height - last >= max(SNAPSHOT_EVERY, height // 8):
+        if snapshot_due(height - 1, height, last):
             out.append(height)
             last = height
     return out
@@ -37,8 +36,7 @@ def encode_ms(chain, repeats: int) -> tuple[float, int]:
     samples, size = [], 0
     for _ in range(repeats):
         start = time.perf_counter()
-        text = json.dumps({"model": chain.model.snapshot(), "ledger": chain.state.ledger_data(UNDO_BLOCKS)},
-                          separators=(",", ":"))
+        text = json.dumps(snapshot_data(chain.model, chain.state, "0" * 64), separators=(",", ":"))
         samples.append((time.perf_counter() - start) * 1000)
         size = len(text)
     return statistics.median(samples), size

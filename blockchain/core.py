@@ -18,7 +18,7 @@ from .block import Block
 from .ledger import Delta
 from .model_port import LedgerModel
 from .pool import PendingPool, never_valid
-from .snapshots import SNAPSHOT_EVERY, save_snapshot
+from .snapshots import save_snapshot, snapshot_due
 from .state import ChainState
 from .storage import ChainStore
 from .transactions import Transaction
@@ -120,8 +120,7 @@ class LedgerCore:
         across a multiple of SNAPSHOT_EVERY and it grew by an eighth since the last snapshot, so
         that a long sync spends time on snapshots in proportion to the chain (each costs a pass
         over it), not to the chain squared."""
-        crossed = before // SNAPSHOT_EVERY != self.height // SNAPSHOT_EVERY
-        if crossed and self.height - self.last_snapshot >= max(SNAPSHOT_EVERY, self.height // 8):
+        if snapshot_due(before, self.height, self.last_snapshot):
             save_snapshot(self.store, self.model, self.state)
             self.last_snapshot = self.height
 

@@ -104,6 +104,21 @@ def read_snapshot(store: SnapshotStore, model: LedgerModel,
         return None
 
 
+def snapshot_due(before: int, height: int, last_snapshot: int) -> bool:
+    """The snapshot policy: a change that took the chain from ``before`` to ``height`` crossed a
+    multiple of SNAPSHOT_EVERY, and the chain grew by an eighth (at least SNAPSHOT_EVERY blocks)
+    since the snapshot at ``last_snapshot``."""
+    crossed = before // SNAPSHOT_EVERY != height // SNAPSHOT_EVERY
+    return crossed and height - last_snapshot >= max(SNAPSHOT_EVERY, height // 8)
+
+
+def snapshot_data(model: LedgerModel, state: "ChainState", digest: str) -> dict[str, Any]:
+    """What a snapshot holds: ``model`` and the ledger ``state`` after its tip, with the undo
+    records of the last UNDO_BLOCKS blocks, under ``digest`` (``save_snapshot``)."""
+    return {"height": state.height, "digest": digest, "model": model.snapshot(),
+            "ledger": state.ledger_data(UNDO_BLOCKS)}
+
+
 def save_snapshot(store: SnapshotStore, model: LedgerModel, state: "ChainState") -> None:
     """Write ``model`` and the ledger ``state`` (both after its tip) with the digest of the blocks
     the node validated and wrote (``store.validated_digest``), never of the file's bytes."""
@@ -115,9 +130,7 @@ def save_snapshot(store: SnapshotStore, model: LedgerModel, state: "ChainState")
         log.warning("no digest of validated blocks up to %d; no snapshot written", height)
         return
     with paused_gc():  # many small rows, all alive until written: no collection walks them
-        data = {"height": height, "digest": digest, "model": model.snapshot(),
-                "ledger": state.ledger_data(UNDO_BLOCKS)}
-        text = json.dumps(data, separators=(",", ":"))
+        text = json.dumps(snapshot_data(model, state, digest), separators=(",", ":"))
     try:
         store.set_meta(SNAPSHOT_KEY, text)
     except Exception as exc:  # a full disk, a busy database: a snapshot only ever saves time
